@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ImageGate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ImageGate", targets: ["ImageGate"]),
+        .library(name: "ImageGateXCTest", targets: ["ImageGateXCTest"]),
+        .library(name: "Libvirt", targets: ["Libvirt"]),
+        .library(name: "Guestfs", targets: ["Guestfs"]),
+        .executable(name: "imagegate", targets: ["imagegate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config.
+        .systemLibrary(
+            name: "CLibvirt",
+            pkgConfig: "libvirt",
+            providers: [.apt(["libvirt-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGuestfs",
+            pkgConfig: "libguestfs",
+            providers: [.apt(["libguestfs-dev"])]
+        ),
+
+        // The one place blocking C calls are run: a serial thread per handle.
+        .target(name: "SerialQueue"),
+
+        // Thin safe wrappers: C types never leak out of these.
+        .target(name: "Libvirt", dependencies: ["CLibvirt", "SerialQueue"]),
+        .target(name: "Guestfs", dependencies: ["CGuestfs", "SerialQueue"]),
+
+        // The core: rules, checks, boot plan, scenarios, reports.
+        .target(
+            name: "ImageGate",
+            dependencies: [
+                "Libvirt", "Guestfs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // What a vendor's own test target imports.
+        .target(name: "ImageGateXCTest", dependencies: ["ImageGate"]),
+
+        // The command line: a thin @main.
+        .executableTarget(
+            name: "imagegate",
+            dependencies: [
+                "ImageGate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
+        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

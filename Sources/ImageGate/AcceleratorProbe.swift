@@ -1,0 +1,80 @@
+import Foundation
+
+/// Decides KVM or TCG by actually trying: a host may offer `/dev/kvm` (and
+/// libvirt a `kvm` domain type) while KVM guests hang, so the probe boots
+/// the host kernel under KVM and waits for it to get as far as panicking for
+/// want of a root filesystem, which a working KVM does in about a second.
+public struct AcceleratorProbe: Sendable {
+    public var host: any VirtualMachineHost
+    public var state: StateDirectory
+    /// How long a KVM guest gets to reach its panic line.
+    public var deadline: Duration = .seconds(6)
+    /// The kernel to boot; nil finds the host's newest one.
+    public var kernel: String? = KernelBoot.hostKernel()
+
+    public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
+        self.host = host
+        self.state = state
+    }
+
+    /// Console lines that prove the kernel ran to the end of its early boot.
+    static let bootedThrough = ["Kernel panic", "VFS: Unable to mount root", "Kernel Offset"]
+
+    public func choose() async throws -> AcceleratorChoice {
+        if let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"], !forced.isEmpty {
+            guard let accelerator = Accelerator(rawValue: forced) else {
+                throw InputError("IMAGEGATE_ACCEL=\(forced): must be kvm or tcg")
+            }
+            return AcceleratorChoice(accelerator: accelerator, reason: "forced by IMAGEGATE_ACCEL")
+        }
+        guard try await host.offersKVM() else {
+            return AcceleratorChoice(accelerator: .tcg, reason: "the hypervisor offers no kvm domain type")
+        }
+        guard let kernel else {
+            return AcceleratorChoice(accelerator: .tcg, reason: "no readable kernel in /boot to probe KVM with")
+        }
+        let dir = try state.makeRunDirectory(prefix: "probe")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let boot = KernelBoot(name: VMName.make("probe"), accelerator: .kvm, kernel: kernel,
+                              consoleLog: dir + "/console.log")
+        let vm = try await host.start(xml: boot.domainXML, paused: false)
+        let started = ContinuousClock.now
+        var booted = false
+        while ContinuousClock.now - started < deadline {
+            let log = (try? String(contentsOfFile: boot.consoleLog, encoding: .utf8)) ?? ""
+            if Self.bootedThrough.contains(where: log.contains) { booted = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try? await vm.destroy()
+        let elapsed = ContinuousClock.now - started
+        if booted {
+            return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \(elapsed.seconds) s")
+        }
+        return AcceleratorChoice(accelerator: .tcg,
+                                 reason: "a KVM guest did not boot its kernel within \(deadline.seconds) s")
+    }
+
+    private static let cache = Cache()
+
+    /// ``choose()`` once per hypervisor URI for the life of the process.
+    public func chooseOnce() async throws -> AcceleratorChoice {
+        if let known = await Self.cache.get(host.uri) { return known }
+        let choice = try await choose()
+        await Self.cache.set(host.uri, choice)
+        return choice
+    }
+
+    private actor Cache {
+        var choices: [String: AcceleratorChoice] = [:]
+        func get(_ uri: String) -> AcceleratorChoice? { choices[uri] }
+        func set(_ uri: String, _ choice: AcceleratorChoice) { choices[uri] = choice }
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds, rounded to tenths.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return ((Double(s) + Double(attoseconds) / 1e18) * 10).rounded() / 10
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A minimal VM that boots a kernel directly (no disk) with its serial
+/// console logged to a file. Used to probe the accelerator and to test that
+/// a hypervisor really runs guests.
+public struct KernelBoot: Sendable {
+    public var name: String
+    public var accelerator: Accelerator
+    public var kernel: String
+    public var consoleLog: String
+    public var memoryMiB: Int = 256
+
+    public init(name: String, accelerator: Accelerator, kernel: String, consoleLog: String) {
+        self.name = name
+        self.accelerator = accelerator
+        self.kernel = kernel
+        self.consoleLog = consoleLog
+    }
+
+    /// The host's newest kernel in `/boot`, if one is readable.
+    public static func hostKernel(boot: String = "/boot") -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: boot)) ?? []
+        return names.filter { $0.hasPrefix("vmlinuz-") }
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+            .map { boot + "/" + $0 }
+            .last { FileManager.default.isReadableFile(atPath: $0) }
+    }
+
+    /// Domain XML: the kernel panics at once for want of a root filesystem,
+    /// and `panic=-1` with `on_reboot=destroy` makes the domain go away.
+    public var domainXML: String {
+        """
+        <domain type='\(accelerator.domainType)'>
+          <name>\(XML.escape(name))</name>
+          <memory unit='MiB'>\(memoryMiB)</memory>
+          <vcpu>1</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <kernel>\(XML.escape(kernel))</kernel>
+            <cmdline>console=ttyS0 panic=-1 loglevel=7</cmdline>
+          </os>
+          <on_poweroff>destroy</on_poweroff>
+          <on_reboot>destroy</on_reboot>
+          <on_crash>destroy</on_crash>
+          <devices>
+            <serial type='file'>
+              <source path='\(XML.escape(consoleLog))'/>
+              <target port='0'/>
+            </serial>
+            <memballoon model='none'/>
+          </devices>
+          <seclabel type='none' model='dac'/>
+        </domain>
+        """
+    }
+}
+
+/// XML text escaping.
+public enum XML {
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "'": out += "&apos;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

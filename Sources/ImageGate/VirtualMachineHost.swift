@@ -1,0 +1,23 @@
+/// What ImageGate needs of a hypervisor. The core speaks to libvirt only
+/// through this protocol, so boot logic is unit-tested on fakes.
+public protocol VirtualMachineHost: Sendable {
+    /// The hypervisor's address, e.g. `qemu:///embed?root=...`.
+    var uri: String { get }
+    /// Starts a transient VM from domain XML, paused if asked.
+    func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance
+    /// VMs whose name starts with `prefix` (to reap leftovers).
+    func instances(prefix: String) async throws -> [any VirtualMachineInstance]
+    /// Whether the hypervisor offers hardware acceleration (a `kvm` domain type).
+    func offersKVM() async throws -> Bool
+}
+
+/// One running VM. Narrow on purpose: start, observe, destroy.
+public protocol VirtualMachineInstance: Sendable {
+    var name: String { get }
+    func resume() async throws
+    /// Stops the VM at once; a transient VM is then gone.
+    func destroy() async throws
+    func isRunning() async throws -> Bool
+    /// The live domain XML (for evidence bundles).
+    func xml() async throws -> String
+}

@@ -1,0 +1,123 @@
+import CLibvirt
+import Foundation
+import SerialQueue
+
+/// An open libvirt connection. The only owner of its `virConnectPtr`; closed
+/// when the last reference (including every `Domain` from it) goes away.
+///
+/// Every call runs on the connection's own serial thread.
+public final class Connection: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let queue: SerialQueue
+    /// The URI this connection was opened with.
+    public let uri: String
+
+    private init(pointer: OpaquePointer, queue: SerialQueue, uri: String) {
+        self.pointer = pointer
+        self.queue = queue
+        self.uri = uri
+    }
+
+    deinit {
+        let pointer = self.pointer
+        queue.sync { _ = virConnectClose(pointer) }
+    }
+
+    /// Opens `uri`, e.g. `qemu:///system`, `qemu+ssh://host/system` or an
+    /// embedded driver URI from ``embeddedURI(root:)``.
+    public static func open(_ uri: String) async throws -> Connection {
+        try EventLoop.start()
+        let queue = SerialQueue(label: "libvirt \(uri)")
+        let pointer = try await queue.run {
+            try check("virConnectOpen(\(uri))") { virConnectOpen(uri) }.sendable
+        }
+        return Connection(pointer: pointer.value, queue: queue, uri: uri)
+    }
+
+    /// The URI of libvirt's embedded QEMU driver rooted at `root`, which
+    /// needs no daemon: the driver runs inside this process. Prepares
+    /// `root/etc/qemu.conf` so QEMU's output goes to plain files (no
+    /// virtlogd), QEMU runs as this process's user, and libvirt never
+    /// relabels or chowns the disks it is given.
+    public static func embeddedURI(root: String) throws -> String {
+        let etc = root + "/etc"
+        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
+        let conf = """
+            # Written by ImageGate: the embedded driver runs without virtlogd,
+            # QEMU runs as the user running ImageGate, and libvirt must never
+            # change ownership or labels of candidate images.
+            stdio_handler = "file"
+            user = "+\(getuid())"
+            group = "+\(getgid())"
+            security_driver = "none"
+            dynamic_ownership = 0
+            remember_owner = 0
+
+            """
+        let path = etc + "/qemu.conf"
+        if (try? String(contentsOfFile: path, encoding: .utf8)) != conf {
+            try conf.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return "qemu:///embed?root=" + root
+    }
+
+    /// Starts a transient domain from its XML. With `paused`, its vCPUs do
+    /// not run until ``Domain/resume()``.
+    public func createTransient(xml: String, paused: Bool = false) async throws -> Domain {
+        let flags = paused ? VIR_DOMAIN_START_PAUSED.rawValue : 0
+        let domain = try await queue.run { [self] in
+            try check("virDomainCreateXML") { virDomainCreateXML(pointer, xml, flags) }.sendable
+        }
+        return Domain(pointer: domain.value, connection: self)
+    }
+
+    /// The domain called `name`, or nil when there is none.
+    public func lookup(name: String) async throws -> Domain? {
+        let found = try await queue.run { [self] () -> Handle? in
+            virResetLastError()
+            if let domain = virDomainLookupByName(pointer, name) { return domain.sendable }
+            let error = LibvirtError.last("virDomainLookupByName(\(name))")
+            if error.code == VIR_ERR_NO_DOMAIN.rawValue { return nil }
+            throw error
+        }
+        return found.map { Domain(pointer: $0.value, connection: self) }
+    }
+
+    /// Every domain (running or defined) whose name starts with `prefix`.
+    public func domains(prefix: String = "") async throws -> [Domain] {
+        let handles = try await queue.run { [self] () -> [Handle] in
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = try check("virConnectListAllDomains") {
+                virConnectListAllDomains(pointer, &list, 0)
+            }
+            defer { free(list) }
+            var kept: [Handle] = []
+            for index in 0..<Int(count) {
+                guard let domain = list?[index] else { continue }
+                let name = virDomainGetName(domain).map { String(cString: $0) } ?? ""
+                if name.hasPrefix(prefix) { kept.append(domain.sendable) } else { virDomainFree(domain) }
+            }
+            return kept
+        }
+        return handles.map { Domain(pointer: $0.value, connection: self) }
+    }
+
+    /// The hypervisor's capabilities XML (`virConnectGetCapabilities`).
+    public func capabilities() async throws -> String {
+        try await queue.run { [self] in
+            let xml = try check("virConnectGetCapabilities") { virConnectGetCapabilities(pointer) }
+            defer { free(xml) }
+            return String(cString: xml)
+        }
+    }
+}
+
+/// A C handle carried across the serial queue's boundary. Only the queue
+/// touches the pointer; this box exists to satisfy `Sendable`.
+struct Handle: @unchecked Sendable {
+    let value: OpaquePointer
+}
+
+extension OpaquePointer {
+    var sendable: Handle { Handle(value: self) }
+}

@@ -1,0 +1,73 @@
+import CLibvirt
+import Foundation
+
+/// A libvirt domain. The only owner of its `virDomainPtr`, freed when the
+/// value goes away (the domain itself keeps running until destroyed).
+public final class Domain: @unchecked Sendable {
+    let pointer: OpaquePointer
+    /// Keeps the connection open while the domain handle lives.
+    public let connection: Connection
+
+    init(pointer: OpaquePointer, connection: Connection) {
+        self.pointer = pointer
+        self.connection = connection
+    }
+
+    deinit {
+        let pointer = self.pointer
+        connection.queue.sync { _ = virDomainFree(pointer) }
+    }
+
+    /// Where a domain is in its life.
+    public enum State: String, Sendable {
+        case noState = "no state", running, blocked, paused, shuttingDown = "shutting down"
+        case shutOff = "shut off", crashed, suspended
+    }
+
+    /// The domain's name.
+    public var name: String {
+        connection.queue.sync { virDomainGetName(pointer).map { String(cString: $0) } ?? "" }
+    }
+
+    /// Lets a domain started paused run.
+    public func resume() async throws {
+        try await connection.queue.run { [self] in
+            try check("virDomainResume") { virDomainResume(pointer) }
+        }
+    }
+
+    /// Stops the domain at once (a transient domain is then gone).
+    public func destroy() async throws {
+        try await connection.queue.run { [self] in
+            try check("virDomainDestroy") { virDomainDestroy(pointer) }
+        }
+    }
+
+    /// The domain's current state.
+    public func state() async throws -> State {
+        try await connection.queue.run { [self] in
+            var state: Int32 = 0
+            var reason: Int32 = 0
+            try check("virDomainGetState") { virDomainGetState(pointer, &state, &reason, 0) }
+            switch UInt32(state) {
+            case VIR_DOMAIN_RUNNING.rawValue: return .running
+            case VIR_DOMAIN_BLOCKED.rawValue: return .blocked
+            case VIR_DOMAIN_PAUSED.rawValue: return .paused
+            case VIR_DOMAIN_SHUTDOWN.rawValue: return .shuttingDown
+            case VIR_DOMAIN_SHUTOFF.rawValue: return .shutOff
+            case VIR_DOMAIN_CRASHED.rawValue: return .crashed
+            case VIR_DOMAIN_PMSUSPENDED.rawValue: return .suspended
+            default: return .noState
+            }
+        }
+    }
+
+    /// The live domain XML, as libvirt completed it (PCI addresses, paths).
+    public func xml() async throws -> String {
+        try await connection.queue.run { [self] in
+            let xml = try check("virDomainGetXMLDesc") { virDomainGetXMLDesc(pointer, 0) }
+            defer { free(xml) }
+            return String(cString: xml)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import ImageGate
+print(ImageGateVersion.current)
