@@ -35,21 +35,29 @@ public final class Handle: @unchecked Sendable {
     }
 
     deinit {
-        let g = self.g
-        queue.sync { guestfs_close(g) }
+        // Asynchronous: the last reference may go away on the queue itself.
+        let g = UncheckedBox(self.g)
+        queue.async { guestfs_close(g.value) }
     }
 
     // MARK: - The one place C calls go through
 
     /// Runs `body` with the handle; a result of -1 throws the handle's error.
+    ///
+    /// libguestfs keeps the error handler and the last error per thread, and
+    /// a serial queue may hop threads between jobs: so the default handler
+    /// (printing to stderr) is switched off on the calling thread each time,
+    /// and the error is read on that same thread right after the call.
     @discardableResult
     private func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+        guestfs_set_error_handler(g, nil, nil)
         let status = body(g)
         if status == -1 { throw lastError(operation) }
         return status
     }
 
     private func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
+        guestfs_set_error_handler(g, nil, nil)
         guard let value = body(g) else { throw lastError(operation) }
         return value
     }
@@ -297,6 +305,7 @@ public final class Handle: @unchecked Sendable {
     /// The size in bytes of a block device as the guest sees it.
     public func size(ofDevice device: String) async throws -> Int64 {
         try await run { h in
+            guestfs_set_error_handler(h.g, nil, nil)
             let size = guestfs_blockdev_getsize64(h.g, device)
             if size < 0 { throw h.lastError("blockdev_getsize64 \(device)") }
             return size
@@ -307,6 +316,7 @@ public final class Handle: @unchecked Sendable {
     /// host without launching the appliance.
     public func virtualSize(ofImage path: String) async throws -> Int64 {
         try await run { h in
+            guestfs_set_error_handler(h.g, nil, nil)
             let size = guestfs_disk_virtual_size(h.g, path)
             if size < 0 { throw h.lastError("disk_virtual_size \(path)") }
             return size
@@ -336,4 +346,18 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeM
     let pointers = strings.map { strdup($0) } + [nil]
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension Handle {
+    /// The format `qemu-img` detects for an image file (`qcow2`, `raw`, ...),
+    /// read on the host without launching the appliance.
+    public func imageFormat(_ path: String) async throws -> String {
+        try await run { h in CStrings.take(try h.call("disk_format \(path)") { guestfs_disk_format($0, path) }) }
+    }
+}
+
+/// Carries the handle pointer into the closing block.
+private struct UncheckedBox: @unchecked Sendable {
+    let value: OpaquePointer
+    init(_ value: OpaquePointer) { self.value = value }
 }

@@ -19,8 +19,9 @@ public final class Connection: @unchecked Sendable {
     }
 
     deinit {
-        let pointer = self.pointer
-        queue.sync { _ = virConnectClose(pointer) }
+        // Asynchronous: the last reference may go away on the queue itself.
+        let pointer = Handle(value: self.pointer)
+        queue.async { _ = virConnectClose(pointer.value) }
     }
 
     /// Opens `uri`, e.g. `qemu:///system`, `qemu+ssh://host/system` or an

@@ -14,8 +14,10 @@ public final class Domain: @unchecked Sendable {
     }
 
     deinit {
-        let pointer = self.pointer
-        connection.queue.sync { _ = virDomainFree(pointer) }
+        // Asynchronous: the last reference may go away on the queue itself.
+        // The block keeps the connection open until the domain is freed.
+        let pointer = Handle(value: self.pointer), connection = self.connection
+        connection.queue.async { _ = virDomainFree(pointer.value); _ = connection }
     }
 
     /// Where a domain is in its life.
@@ -26,7 +28,8 @@ public final class Domain: @unchecked Sendable {
 
     /// The domain's name.
     public var name: String {
-        connection.queue.sync { virDomainGetName(pointer).map { String(cString: $0) } ?? "" }
+        // virDomainGetName reads the handle's own copy: no hypervisor call.
+        virDomainGetName(pointer).map { String(cString: $0) } ?? ""
     }
 
     /// Lets a domain started paused run.

@@ -1,11 +1,12 @@
 import Dispatch
 
-/// Runs blocking work (C library calls) one at a time on a dedicated
-/// thread, never on Swift's cooperative thread pool.
+/// Runs blocking work (C library calls) one at a time on a serial dispatch
+/// queue, never on Swift's cooperative thread pool.
 ///
 /// Each C handle owns one `SerialQueue`; every call on that handle goes
-/// through ``run(_:)``, so the handle is used by one thread at a time and a
-/// thread-local error (libvirt's) can be read right after the failing call.
+/// through ``run(_:)``, so the handle is used by one thread at a time. A job
+/// runs start to end on one thread, so a thread-local error (libvirt's,
+/// libguestfs's) is read inside the job that made the failing call.
 public final class SerialQueue: Sendable {
     private let queue: DispatchQueue
 
@@ -23,9 +24,9 @@ public final class SerialQueue: Sendable {
         }
     }
 
-    /// Runs `body` on the queue and blocks the calling thread until it
-    /// returns. For deinitialisers and other synchronous contexts only.
-    public func sync<T>(_ body: () throws -> T) rethrows -> T {
-        try queue.sync(execute: body)
+    /// Runs `body` on the queue later, without waiting: for freeing a
+    /// handle in a deinitialiser, which may itself run on the queue.
+    public func async(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
     }
 }

@@ -1,0 +1,23 @@
+import Foundation
+import Guestfs
+
+/// Opens libguestfs handles set up for this host: the `direct` backend (no
+/// libvirtd needed) and, where KVM does not work, `force_tcg` — libguestfs
+/// would otherwise try KVM whenever `/dev/kvm` opens, and hang where KVM
+/// guests hang. `LIBGUESTFS_BACKEND` and `LIBGUESTFS_BACKEND_SETTINGS` in
+/// the environment win over both.
+public enum Appliance {
+    /// A handle with no drives yet.
+    public static func handle(accelerator: Accelerator) throws -> Handle {
+        let env = ProcessInfo.processInfo.environment
+        let backend = env["LIBGUESTFS_BACKEND"] == nil ? "direct" : nil
+        let settings = env["LIBGUESTFS_BACKEND_SETTINGS"] == nil && accelerator == .tcg ? ["force_tcg"] : nil
+        return try Handle(backend: backend, backendSettings: settings)
+    }
+
+    /// The accelerator of the local host, probed once per process.
+    public static func localAccelerator() async throws -> Accelerator {
+        let host = try await LibvirtHost.connect()
+        return try await AcceleratorProbe(host: host).chooseOnce().accelerator
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import ImageGate
+
+/// `imagegate accelerator`: which accelerator guests get on a host, and why.
+struct AcceleratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accelerator",
+        abstract: "Probe whether guests run under KVM or TCG (by booting a kernel, not by looking at /dev/kvm)."
+    )
+
+    @Option(name: .long, help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+
+    @Flag(name: .long, help: "Print only kvm or tcg.")
+    var quiet = false
+
+    func run() async throws {
+        let choice = try await ExitCode.guarding {
+            let host = try await LibvirtHost.connect(connect)
+            return try await AcceleratorProbe(host: host).choose()
+        }
+        if quiet {
+            print(choice.accelerator.rawValue)
+        } else {
+            print("\(choice.accelerator.rawValue) (timeouts x\(choice.accelerator.timeoutMultiplier)): \(choice.reason)")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+extension ExitCode {
+    /// The image failed a rule.
+    static let imageFailed = ExitCode(1)
+    /// Bad input: a missing or corrupt image, bad YAML, an unknown rule ID.
+    static let badInput = ExitCode(2)
+    /// The infrastructure failed (libvirt, libguestfs), not the image.
+    static let infrastructure = ExitCode(3)
+
+    /// Runs `body`; bad input exits 2 and any other error exits 3, each with
+    /// one line on stderr.
+    static func guarding<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as InputError {
+            FileHandle.standardError.write(Data("imagegate: \(error.message)\n".utf8))
+            throw ExitCode.badInput
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("imagegate: infrastructure error: \(error)\n".utf8))
+            throw ExitCode.infrastructure
+        }
+    }
+}

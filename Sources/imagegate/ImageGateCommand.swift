@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate`: proves a marketplace VM image boots as a new instance and
+/// follows the platform's rules.
+@main
+struct ImageGateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imagegate",
+        abstract: "Check a marketplace VM image against the platform's rules.",
+        version: ImageGateVersion.current,
+        subcommands: [AcceleratorCommand.self]
+    )
+
+    static func main() async {
+        quietLibvirtLog()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// libvirt reads `LIBVIRT_LOG_OUTPUTS` once, when the process loads
+    /// libguestfs (which initialises libvirt), and otherwise logs warnings to
+    /// stderr. Unless the user chose an output, the CLI re-executes itself
+    /// once with libvirt's log sent to a file in the state folder.
+    private static func quietLibvirtLog() {
+        guard getenv("LIBVIRT_LOG_OUTPUTS") == nil else { return }
+        let state = StateDirectory.default.path
+        guard (try? FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)) != nil
+        else { return }
+        setenv("LIBVIRT_LOG_OUTPUTS", "3:file:\(state)/libvirt.log", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // execv returned: carry on with libvirt's default log.
+    }
+}

@@ -1,2 +1,0 @@
-import ImageGate
-print(ImageGateVersion.current)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every system package ImageGate needs, with apt-get, idempotently:
+# a second run that finds everything installed changes nothing and takes
+# well under a second.
+set -euo pipefail
+
+packages=(
+  # Building: the C libraries the Swift package links, found by pkg-config.
+  pkg-config libvirt-dev libguestfs-dev
+  # Booting: libvirt's QEMU driver (used embedded, no daemon is started; the
+  # -system package creates the libvirt-qemu user the driver expects).
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
+  qemu-system-x86 qemu-utils
+  # Inspecting: libguestfs's appliance needs a kernel; guestfish builds fixtures.
+  libguestfs-tools linux-image-amd64
+  # Fixtures and seeds: Debian trees from the mirror, ISO9660 cloud-init seeds.
+  mmdebstrap xorriso
+  # Probing guests over the loopback port forward.
+  openssh-client
+  # Reports: JUnit schema validation, HTML rendering in a headless browser.
+  libxml2-utils
+  # The dev VM's Vagrantfile is checked with `vagrant validate`.
+  vagrant vagrant-libvirt
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} system packages present"
+fi
+
+# libguestfs reads the host kernel to build its appliance: it must be readable.
+for k in /boot/vmlinuz-*; do
+  [[ -r "$k" ]] || { echo "setup: $k is not readable; libguestfs needs it (chmod 0644)" >&2; exit 1; }
+done
