@@ -14,7 +14,7 @@ packages=(
   # Inspecting: libguestfs's appliance needs a kernel; guestfish builds fixtures.
   libguestfs-tools linux-image-amd64
   # Fixtures and seeds: Debian trees from the mirror, ISO9660 cloud-init seeds.
-  mmdebstrap xorriso
+  mmdebstrap xorriso bc
   # Probing guests over the loopback port forward.
   openssh-client
   # Reports: JUnit schema validation, HTML rendering in a headless browser.

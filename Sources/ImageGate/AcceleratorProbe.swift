@@ -54,20 +54,65 @@ public struct AcceleratorProbe: Sendable {
                                  reason: "a KVM guest did not boot its kernel within \(deadline.seconds) s")
     }
 
-    private static let cache = Cache()
+    private static let memory = Memory()
 
-    /// ``choose()`` once per hypervisor URI for the life of the process.
+    /// ``choose()``, remembered per hypervisor URI: in memory for the life
+    /// of the process, and in the state folder until the host reboots (the
+    /// probe costs seconds where KVM hangs).
     public func chooseOnce() async throws -> AcceleratorChoice {
-        if let known = await Self.cache.get(host.uri) { return known }
+        if let known = await Self.memory.get(host.uri) { return known }
+        let file = ProbeCacheFile(path: state.path + "/accelerator.json")
+        let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"].map { !$0.isEmpty } ?? false
+        if !forced, let known = file.read(uri: host.uri) {
+            await Self.memory.set(host.uri, known)
+            return known
+        }
         let choice = try await choose()
-        await Self.cache.set(host.uri, choice)
+        if !forced { file.write(uri: host.uri, choice: choice) }
+        await Self.memory.set(host.uri, choice)
         return choice
     }
 
-    private actor Cache {
+    private actor Memory {
         var choices: [String: AcceleratorChoice] = [:]
         func get(_ uri: String) -> AcceleratorChoice? { choices[uri] }
         func set(_ uri: String, _ choice: AcceleratorChoice) { choices[uri] = choice }
+    }
+}
+
+/// The probe's answers on disk, valid for one boot of the host
+/// (`/proc/sys/kernel/random/boot_id`).
+struct ProbeCacheFile {
+    let path: String
+
+    private struct Entry: Codable {
+        var bootID: String
+        var accelerator: Accelerator
+        var reason: String
+    }
+
+    private static var bootID: String {
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    private func entries() -> [String: Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        return (try? JSONDecoder().decode([String: Entry].self, from: data)) ?? [:]
+    }
+
+    func read(uri: String) -> AcceleratorChoice? {
+        guard let entry = entries()[uri], !Self.bootID.isEmpty, entry.bootID == Self.bootID else { return nil }
+        return AcceleratorChoice(accelerator: entry.accelerator, reason: entry.reason + " (probed earlier this boot)")
+    }
+
+    func write(uri: String, choice: AcceleratorChoice) {
+        var all = entries()
+        all[uri] = Entry(bootID: Self.bootID, accelerator: choice.accelerator, reason: choice.reason)
+        guard let data = try? JSONEncoder().encode(all) else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: data)
     }
 }
 

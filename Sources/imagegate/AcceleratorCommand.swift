@@ -14,10 +14,14 @@ struct AcceleratorCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print only kvm or tcg.")
     var quiet = false
 
+    @Flag(name: .long, help: "Probe again even if this boot's answer is known.")
+    var reprobe = false
+
     func run() async throws {
         let choice = try await ExitCode.guarding {
             let host = try await LibvirtHost.connect(connect)
-            return try await AcceleratorProbe(host: host).choose()
+            let probe = AcceleratorProbe(host: host)
+            return try await reprobe ? probe.choose() : probe.chooseOnce()
         }
         if quiet {
             print(choice.accelerator.rawValue)

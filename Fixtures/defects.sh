@@ -1,0 +1,122 @@
+# Recipes for the defective variants: one function each, named defect_NAME,
+# printing guestfish commands that edit the conformant image's root
+# filesystem (mounted at /; the disk is $1). Each breaks what defects.yaml
+# says it breaks, and nothing else. Sourced by build.sh.
+
+DEFECTS=(
+  swap-in-fstab grub-default-timeout-style grub-cfg-stale nouveau-missing mlx5-missing
+  data-not-empty python-link-replaced persistent-net-rules cloud-init-not-clean
+  hosts-build-hostname cloudimg-leftovers altnames-policy authorized-keys root-password
+  ssh-host-keys machine-id-set sshd-root-password shell-history
+  cloud-init-disabled auditd-disabled nic-pinned-mac firewalld-enabled
+  auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
+)
+
+# --- static defects -------------------------------------------------------
+
+defect_swap-in-fstab() {
+  echo 'fallocate64 /swapfile 67108864'
+  echo 'mkswap-file /swapfile'
+  echo 'write-append /etc/fstab "/swapfile none swap sw 0 0\n"'
+}
+defect_grub-default-timeout-style() {
+  echo 'sh "sed -i \"s/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=0\\nGRUB_TIMEOUT_STYLE=hidden/\" /etc/default/grub"'
+}
+defect_grub-cfg-stale() {
+  # /etc/default/grub is right, but grub.cfg was not regenerated.
+  echo 'sh "sed -i \"s/ net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8//\" /boot/grub/grub.cfg"'
+}
+defect_nouveau-missing() { echo 'rm /etc/modprobe.d/blacklist-nouv.conf'; }
+defect_mlx5-missing() { echo 'rm /etc/modprobe.d/mlx5.conf'; }
+defect_data-not-empty() {
+  echo 'mkdir-p /data/app'
+  echo 'write /data/app/config.ini "[app]\nport=8080\n"'
+}
+defect_python-link-replaced() {
+  # python3 pointed at an interpreter the vendor built in /usr/local.
+  echo 'mkdir-p /usr/local/bin'
+  echo 'write /usr/local/bin/python3.12 "#!/bin/sh\n"'
+  echo 'chmod 0755 /usr/local/bin/python3.12'
+  echo 'ln-sf /usr/local/bin/python3.12 /usr/bin/python3'
+}
+defect_persistent-net-rules() {
+  echo 'write /etc/udev/rules.d/70-persistent-net.rules "SUBSYSTEM==\"net\", ACTION==\"add\", DRIVERS==\"?*\", ATTR{address}==\"52:54:00:8a:3c:11\", NAME=\"eth0\"\n"'
+}
+defect_cloud-init-not-clean() {
+  echo 'mkdir-p /var/lib/cloud/instances/iid-build-7f3a/sem'
+  echo 'write /var/lib/cloud/instances/iid-build-7f3a/datasource "DataSourceNoCloud: DataSourceNoCloud [seed=/dev/sr0]\n"'
+  echo 'ln-sf /var/lib/cloud/instances/iid-build-7f3a /var/lib/cloud/instance'
+  echo 'mkdir-p /usr/local/ucloud/.cache'
+  echo 'write /usr/local/ucloud/.cache/metadata.json "{\"instance-id\": \"iid-build-7f3a\"}\n"'
+}
+defect_hosts-build-hostname() {
+  echo 'write-append /etc/hosts "127.0.1.1\tvendor-build-01.example.internal vendor-build-01\n"'
+}
+defect_cloudimg-leftovers() {
+  echo 'write /etc/sysctl.d/99-cloudimg-ipv6.conf "net.ipv6.conf.all.use_tempaddr = 0\nnet.ipv6.conf.default.use_tempaddr = 0\n"'
+}
+defect_altnames-policy() {
+  echo 'sh "sed -i \"s/^# AlternativeNamesPolicy/AlternativeNamesPolicy/\" /usr/lib/systemd/network/99-default.link"'
+}
+defect_authorized-keys() {
+  echo 'mkdir-mode /root/.ssh 0700'
+  echo 'write /root/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+}
+defect_root-password() {
+  # SHA-512 crypt of "vendor123".
+  echo 'sh "usermod -p '"'"'\$6\$Zq3cU1wq\$FQmBdCwP5qM3Kp4vW9oY1o2JtDkQ8b1qf6i7n5hKx0pRr0cS1bO8G0Wk7s3jvP5yq9mUu2eHcXtL4aN1dV6Ee/'"'"' root"'
+}
+defect_ssh-host-keys() {
+  echo 'command "ssh-keygen -q -t ed25519 -N \"\" -C root@vendor-build-01 -f /etc/ssh/ssh_host_ed25519_key"'
+}
+defect_machine-id-set() { echo 'write /etc/machine-id "5f2b9c1e8d3a4b6c9e0f1a2b3c4d5e6f\n"'; }
+defect_sshd-root-password() {
+  echo 'write /etc/ssh/sshd_config.d/50-vendor.conf "PermitRootLogin yes\nPasswordAuthentication yes\n"'
+}
+defect_shell-history() {
+  echo 'write /root/.bash_history "apt-get install -y myapp\nmysql -uroot -pS3cret!\nhistory -c\n"'
+}
+
+# --- defects both static inspection and a boot show -----------------------
+
+defect_cloud-init-disabled() { echo 'touch /etc/cloud/cloud-init.disabled'; }
+defect_auditd-disabled() { echo 'rm-f /etc/systemd/system/multi-user.target.wants/auditd.service'; }
+defect_nic-pinned-mac() {
+  # The build host's NIC config kept, matched by its MAC; cloud-init told
+  # to leave the network alone. A new instance's NIC matches nothing.
+  echo 'write /etc/cloud/cloud.cfg.d/99-disable-network-config.cfg "network: {config: disabled}\n"'
+  echo 'write /etc/systemd/network/10-build-eth0.network "[Match]\nMACAddress=52:54:00:8a:3c:11\n\n[Network]\nAddress=192.168.122.57/24\nGateway=192.168.122.1\nDNS=192.168.122.1\n"'
+  echo 'ln-sf /lib/systemd/system/systemd-networkd.service /etc/systemd/system/multi-user.target.wants/systemd-networkd.service'
+}
+defect_firewalld-enabled() {
+  # A stand-in for the firewalld package (the build fetches no extra
+  # packages): its unit and binary under the real names, enabled.
+  echo 'write /usr/sbin/firewalld "#!/bin/sh\nexec sleep infinity\n"'
+  echo 'chmod 0755 /usr/sbin/firewalld'
+  echo 'write /lib/systemd/system/firewalld.service "[Unit]\nDescription=firewalld - dynamic firewall daemon\n\n[Service]\nExecStart=/usr/sbin/firewalld --nofork --nopid\n\n[Install]\nWantedBy=multi-user.target\nAlias=dbus-org.fedoraproject.FirewallD1.service\n"'
+  echo 'ln-sf /lib/systemd/system/firewalld.service /etc/systemd/system/multi-user.target.wants/firewalld.service'
+}
+
+# --- defects only a boot shows --------------------------------------------
+
+defect_auditd-fails-to-start() {
+  # auditd stays enabled, but its configuration makes it exit at start.
+  echo 'write-append /etc/audit/auditd.conf "disk_full_action = EXPLODE\n"'
+}
+defect_fstab-data-disk-no-nofail() {
+  # The build host's data disk left in fstab without nofail: on a new
+  # instance the disk holds no filesystem yet and boot stops.
+  echo 'write-append /etc/fstab "/dev/vdb1 /data ext4 defaults 0 2\n"'
+}
+defect_no-serial-getty() {
+  echo 'rm-f /etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service'
+  echo 'ln-sf /dev/null /etc/systemd/system/serial-getty@ttyS0.service'
+}
+defect_cloud-init-bootcmd-fails() {
+  echo 'write /etc/cloud/cloud.cfg.d/60-vendor.cfg "bootcmd:\n  - [sh, -c, \"test -e /opt/vendor/license.key\"]\n"'
+}
+defect_init-missing() {
+  # The kernel is told to run an init the image does not have: it panics.
+  echo 'sh "sed -i \"s|^GRUB_CMDLINE_LINUX_DEFAULT=.*|GRUB_CMDLINE_LINUX_DEFAULT=\\\"init=/opt/vendor/init\\\"|\" /etc/default/grub"'
+  echo 'command "update-grub"'
+}
