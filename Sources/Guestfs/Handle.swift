@@ -361,3 +361,23 @@ private struct UncheckedBox: @unchecked Sendable {
     let value: OpaquePointer
     init(_ value: OpaquePointer) { self.value = value }
 }
+
+extension Handle {
+    /// Whether `path` is a directory; with `followSymlinks`, a symlink to a
+    /// directory counts.
+    public func isDirectory(_ path: String, followSymlinks: Bool) async throws -> Bool {
+        try await run { h in
+            try h.call("is_dir \(path)") { g in
+                var options = guestfs_is_dir_opts_argv()
+                options.bitmask = 1 << 0  // FOLLOWSYMLINKS
+                options.followsymlinks = followSymlinks ? 1 : 0
+                return guestfs_is_dir_opts_argv(g, path, &options)
+            } == 1
+        }
+    }
+
+    /// The paths inside an initramfs (cpio, optionally compressed).
+    public func initrdList(_ path: String) async throws -> [String] {
+        try await run { h in CStrings.take(try h.call("initrd_list \(path)") { guestfs_initrd_list($0, path) }) }
+    }
+}

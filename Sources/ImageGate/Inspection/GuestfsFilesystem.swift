@@ -1,0 +1,58 @@
+import Guestfs
+
+/// ``GuestFilesystem`` over a libguestfs handle whose guest filesystems are
+/// mounted read-only at their guest mount points inside the appliance.
+public struct GuestfsFilesystem: GuestFilesystem {
+    let handle: Handle
+
+    public init(handle: Handle) {
+        self.handle = handle
+    }
+
+    /// Runs `body`; a missing path (ENOENT, ENOTDIR) becomes nil.
+    private func orNil<T>(_ body: () async throws -> T) async throws -> T? {
+        do {
+            return try await body()
+        } catch let error as GuestfsError where error.errno == 2 || error.errno == 20 {
+            return nil
+        }
+    }
+
+    public func read(_ path: String) async throws -> String? {
+        guard try await handle.exists(path) else { return nil }
+        guard let bytes = try await orNil({ try await handle.readFile(path) }) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func list(_ directory: String) async throws -> [String]? {
+        guard try await handle.exists(directory), try await handle.isDirectory(directory, followSymlinks: true) else {
+            return nil
+        }
+        return try await orNil { try await handle.list(directory) }
+    }
+
+    public func kind(_ path: String) async throws -> FileKind {
+        guard let status = try await orNil({ try await handle.stat(path) }) else { return .missing }
+        switch status.mode & 0o170000 {
+        case 0o100000: return .file
+        case 0o040000: return .directory
+        case 0o120000: return .symlink
+        default: return .other
+        }
+    }
+
+    public func readLink(_ path: String) async throws -> String? {
+        guard try await kind(path) == .symlink else { return nil }
+        return try await handle.readLink(path)
+    }
+
+    public func size(_ path: String) async throws -> Int64? {
+        try await orNil { try await handle.stat(path).size }
+    }
+
+    public func initramfsContents(_ path: String) async throws -> [String]? {
+        // libguestfs lists gzip/xz/plain cpio; a format it cannot read
+        // (e.g. zstd, or an early-microcode prefix) is "cannot tell".
+        try? await handle.initrdList(path)
+    }
+}

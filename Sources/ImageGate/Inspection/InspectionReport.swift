@@ -1,0 +1,64 @@
+import Foundation
+
+/// Human and JSON renderings of an ``InspectionResult``.
+public enum InspectionReport {
+    /// The JSON schema version; bumped on any incompatible change.
+    public static let schemaVersion = 1
+
+    /// Documented, stable JSON (see README, "inspect --json").
+    public static func json(_ result: InspectionResult) throws -> String {
+        struct Document: Encodable {
+            var schema: String
+            var schemaVersion: Int
+            var tool: String
+            var verdict: String
+            var summary: [String: Int]
+            var result: InspectionResult
+        }
+        var summary: [String: Int] = [:]
+        for finding in result.findings { summary[finding.outcome.rawValue, default: 0] += 1 }
+        let document = Document(schema: "imagegate-inspection", schemaVersion: schemaVersion,
+                                tool: "imagegate \(ImageGateVersion.current)", verdict: result.failed ? "fail" : "pass",
+                                summary: summary, result: result)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self)
+    }
+
+    /// Text for a terminal: failures first (errors, then warnings), each with
+    /// what was required, what was found, where, and the fix; then what
+    /// could not be checked; then a count of the rest.
+    public static func text(_ result: InspectionResult) -> String {
+        var out = ""
+        let facts = result.facts
+        out += "Image:  \(result.image.path) (\(result.image.format), \(DiskRules.formatGiB(result.image.virtualSize)))\n"
+        out += "OS:     \(facts.productName) [\(facts.distro) \(facts.majorVersion).\(facts.minorVersion), \(facts.packageFormat)]\n"
+        out += "Kernel: \(facts.kernels.joined(separator: ", "))\n\n"
+
+        func block(_ finding: Finding, mark: String) {
+            out += "\(mark) \(finding.rule) [\(finding.severity.rawValue)] \(finding.title)\n"
+            out += "    required: \(finding.required)\n"
+            out += "    found:    \(finding.found)\n"
+            for evidence in finding.evidence.prefix(12) { out += "      at \(evidence)\n" }
+            if finding.evidence.count > 12 { out += "      … \(finding.evidence.count - 12) more\n" }
+            if let fix = finding.fix { out += "    fix:      \(fix)\n" }
+            if let waived = finding.waived { out += "    waived:   \(waived)\n" }
+        }
+        let failures = result.findings.filter { $0.outcome == .fail }
+        let warnings = result.findings.filter { $0.outcome == .warning }
+        let unchecked = result.findings.filter { $0.outcome == .couldNotCheck }
+        if !failures.isEmpty { out += "FAILED (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
+        if !warnings.isEmpty { out += "WARNINGS (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
+        if !unchecked.isEmpty {
+            out += "COULD NOT CHECK (\(unchecked.count))\n"
+            for finding in unchecked { out += "? \(finding.rule) \(finding.title): \(finding.found)\n" }
+            out += "\n"
+        }
+        let passed = result.findings.filter { $0.outcome == .pass }.map(\.rule)
+        let notApplicable = result.findings.filter { $0.outcome == .notApplicable }.map(\.rule)
+        out += "passed (\(passed.count)): \(passed.joined(separator: " "))\n"
+        if !notApplicable.isEmpty { out += "not applicable (\(notApplicable.count)): \(notApplicable.joined(separator: " "))\n" }
+        out += "\nVERDICT: \(result.failed ? "FAIL" : "PASS") — \(failures.count) failed, \(warnings.count) warnings, \(unchecked.count) could not be checked (\(result.seconds) s, \(result.accelerator.rawValue))\n"
+        return out
+    }
+}

@@ -1,0 +1,149 @@
+/// How much a broken rule matters: the guide's "must" is an error,
+/// "recommended" a warning, facts that need no action are info.
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case error, warning, info
+
+    public static func < (a: Severity, b: Severity) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// A rule's result on one image.
+public enum Outcome: String, Sendable, Codable {
+    case pass, fail, warning
+    case notApplicable = "not-applicable"
+    case couldNotCheck = "could-not-check"
+}
+
+/// Where a finding comes from: a file and line, or a console line, with the
+/// text seen there.
+public struct Evidence: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var path: String?
+    public var line: Int?
+    public var text: String
+
+    public init(path: String? = nil, line: Int? = nil, _ text: String) {
+        self.path = path
+        self.line = line
+        self.text = text
+    }
+
+    /// Evidence pointing at one line of a file.
+    public static func at(_ path: String, _ line: Line) -> Evidence {
+        Evidence(path: path, line: line.number, line.text)
+    }
+
+    public var description: String {
+        switch (path, line) {
+        case let (path?, line?): return "\(path):\(line): \(text)"
+        case let (path?, nil): return "\(path): \(text)"
+        default: return text
+        }
+    }
+}
+
+/// What a rule's check concluded, before severity and waivers apply.
+public enum Verdict: Sendable {
+    /// The rule holds; `found` says what was seen.
+    case pass(String, [Evidence] = [])
+    /// The rule is broken. `severity` overrides the rule's own (e.g. a rule
+    /// that is an error only on some OS versions).
+    case violated(String, [Evidence], severity: Severity? = nil)
+    case notApplicable(String)
+    /// The check could not run or could not decide: never a pass.
+    case couldNotCheck(String)
+}
+
+/// Everything a rule may look at.
+public struct RuleContext: Sendable {
+    public let fs: any GuestFilesystem
+    public let facts: OSFacts
+    public let profile: PlatformProfile
+
+    public init(fs: any GuestFilesystem, facts: OSFacts, profile: PlatformProfile = .default) {
+        self.fs = fs
+        self.facts = facts
+        self.profile = profile
+    }
+}
+
+/// One rule of the catalogue: its ID exactly as in REQUIREMENTS.md, what it
+/// requires, how to fix it, which OS families it applies to, and its check.
+public struct Rule: Sendable {
+    public let id: String
+    public let severity: Severity
+    public let title: String
+    /// What the platform requires, in one sentence.
+    public let required: String
+    /// What a vendor does to comply.
+    public let fix: String
+    /// OS families (libguestfs inspection types) the rule applies to.
+    public let families: Set<String>
+    public let check: @Sendable (RuleContext) async throws -> Verdict
+
+    public init(_ id: String, _ severity: Severity, title: String, required: String, fix: String,
+                families: Set<String> = ["linux"], check: @escaping @Sendable (RuleContext) async throws -> Verdict) {
+        self.id = id
+        self.severity = severity
+        self.title = title
+        self.required = required
+        self.fix = fix
+        self.families = families
+        self.check = check
+    }
+
+    /// Runs the check on `context` and turns its verdict into a finding.
+    public func evaluate(_ context: RuleContext) async -> Finding {
+        guard families.contains(context.facts.family) else {
+            return finding(.notApplicable, "the rule is for \(families.sorted().joined(separator: ", ")) images; this is \(context.facts.family)", [])
+        }
+        let verdict: Verdict
+        do {
+            verdict = try await check(context)
+        } catch {
+            verdict = .couldNotCheck("reading the image failed: \(error)")
+        }
+        var result: Finding
+        switch verdict {
+        case let .pass(found, evidence):
+            result = finding(.pass, found, evidence)
+        case let .violated(found, evidence, override):
+            let severity = override ?? self.severity
+            result = finding(severity == .error ? .fail : .warning, found, evidence, severity: severity)
+            if severity == .info { result.outcome = .pass }
+        case let .notApplicable(reason):
+            result = finding(.notApplicable, reason, [])
+        case let .couldNotCheck(reason):
+            result = finding(.couldNotCheck, reason, [])
+        }
+        if let waiver = context.profile.waivers.first(where: { $0.rule == id }),
+           result.outcome == .fail || result.outcome == .warning {
+            result.waived = waiver.reason
+        }
+        return result
+    }
+
+    private func finding(_ outcome: Outcome, _ found: String, _ evidence: [Evidence], severity: Severity? = nil) -> Finding {
+        Finding(rule: id, severity: severity ?? self.severity, title: title, outcome: outcome, required: required,
+                found: found, evidence: evidence, fix: outcome == .fail || outcome == .warning ? fix : nil)
+    }
+}
+
+/// One rule's result on one image, with everything a reviewer needs: what
+/// was required, what was found, where, and how to fix it.
+public struct Finding: Sendable, Codable, Equatable {
+    public var rule: String
+    public var severity: Severity
+    public var title: String
+    public var outcome: Outcome
+    public var required: String
+    public var found: String
+    public var evidence: [Evidence]
+    /// Set when the outcome is fail or warning.
+    public var fix: String?
+    /// The waiver's reason, when a failure is waived by the profile.
+    public var waived: String?
+
+    /// A failure that counts (not waived).
+    public var isFailure: Bool { outcome == .fail && waived == nil }
+}

@@ -1,0 +1,39 @@
+/// Every static rule ImageGate enforces, in the catalogue's order
+/// (../shared/REQUIREMENTS.md): the Linux rules, then the security rules.
+public enum RuleCatalogue {
+    public static let linux: [Rule] = [
+        DiskRules.minimumSize, DiskRules.format, DiskRules.noSwap,
+        KernelRules.virtio, KernelRules.netFailover,
+        PackageRules.tzdataLegacy,
+        CloudInitRules.installed, CloudInitRules.vendorBuild,
+        ServiceRules.firewalld,
+        NetworkRules.networkManagerServerConf, NetworkRules.alternativeNames,
+        BootLoaderRules.grubDefault, BootLoaderRules.grubConfig,
+        KernelRules.nouveau, KernelRules.mlx5,
+        ServiceRules.auditd, ServiceRules.monitorAgent,
+        CleanlinessRules.dataEmpty,
+        PackageRules.python,
+        NetworkRules.noDynamicIdentity,
+        CloudInitRules.clean,
+        NetworkRules.hostsClean,
+        CloudInitRules.cloudImageLeftovers,
+        CleanlinessRules.protectedFiles, CleanlinessRules.historyClean,
+    ]
+
+    public static let security: [Rule] = [
+        SecurityRules.authorizedKeys, SecurityRules.passwordHash, SecurityRules.sshHostKeys,
+        SecurityRules.machineID, SecurityRules.sshdRootPassword, SecurityRules.history,
+    ]
+
+    public static let all: [Rule] = linux + security
+
+    /// The rules with these IDs; an unknown ID is an ``InputError``.
+    public static func select(_ ids: [String]) throws -> [Rule] {
+        try ids.map { id in
+            guard let rule = all.first(where: { $0.id == id }) else {
+                throw InputError("--rules: unknown rule ID '\(id)' (known: \(all.map(\.id).joined(separator: ", ")))")
+            }
+            return rule
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The guest's users, from /etc/passwd.
+struct Account: Sendable {
+    var name: String
+    var uid: Int
+    var home: String
+    var shell: String
+
+    static func all(_ fs: any GuestFilesystem) async throws -> [Account] {
+        (try await fs.lines("/etc/passwd") ?? []).compactMap { line in
+            let fields = line.text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 7, let uid = Int(fields[2]) else { return nil }
+            return Account(name: fields[0], uid: uid, home: fields[5], shell: fields[6])
+        }
+    }
+
+    /// Home folders that may hold a person's files: root's, and those of
+    /// users with a login shell (plus /home/* even without a passwd entry).
+    static func homes(_ fs: any GuestFilesystem) async throws -> [String] {
+        var homes = ["/root"]
+        for account in try await all(fs) where account.uid >= 1000 || account.uid == 0 {
+            if !account.home.isEmpty, account.home != "/", !homes.contains(account.home) { homes.append(account.home) }
+        }
+        for name in try await fs.list("/home") ?? [] where !homes.contains("/home/" + name) {
+            homes.append("/home/" + name)
+        }
+        return homes
+    }
+}

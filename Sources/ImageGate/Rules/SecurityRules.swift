@@ -1,0 +1,125 @@
+/// ImageGate's own security rules: nothing of the vendor's access or
+/// identity ships inside an image sold to strangers.
+enum SecurityRules {
+    static let authorizedKeys = Rule(
+        "SEC-AUTHORIZED-KEYS", .error, title: "No authorized SSH keys",
+        required: "no authorized_keys with keys for any user, root included",
+        fix: "Delete every authorized_keys file: rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* (cloud-init installs the buyer's key on first boot)."
+    ) { context in
+        var keys: [Evidence] = []
+        for home in try await Account.homes(context.fs) {
+            for name in ["authorized_keys", "authorized_keys2"] {
+                let path = home + "/.ssh/" + name
+                for line in try await context.fs.lines(path) ?? [] where !line.isCommentOrBlank {
+                    let words = line.trimmed.split(separator: " ")
+                    let summary = words.count >= 2 ? "\(words[0]) \(words[1].prefix(16))… \(words.count > 2 ? words[2...].joined(separator: " ") : "")" : line.trimmed
+                    keys.append(Evidence(path: path, line: line.number, summary))
+                }
+            }
+        }
+        return keys.isEmpty ? .pass("no authorized keys") : .violated("\(keys.count) authorized key(s)", keys)
+    }
+
+    static let passwordHash = Rule(
+        "SEC-PASSWORD-HASH", .error, title: "No usable passwords",
+        required: "no usable password hash in /etc/shadow (every account locked, '*' or '!'), and no empty password",
+        fix: "Lock every password: passwd -l root (and each user), or usermod -p '*' USER; never ship an empty password."
+    ) { context in
+        guard let lines = try await context.fs.lines("/etc/shadow") else { return .couldNotCheck("/etc/shadow is missing") }
+        var usable: [Evidence] = []
+        for line in lines where !line.isCommentOrBlank {
+            let fields = line.text.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 2 else { continue }
+            let hash = fields[1]
+            if hash.isEmpty {
+                usable.append(Evidence(path: "/etc/shadow", line: line.number, "\(fields[0]): empty password"))
+            } else if !hash.hasPrefix("!") && !hash.hasPrefix("*") {
+                usable.append(Evidence(path: "/etc/shadow", line: line.number, "\(fields[0]): password hash \(hash.prefix(3))…"))
+            }
+        }
+        return usable.isEmpty ? .pass("every account is locked") : .violated("\(usable.count) account(s) with a usable or empty password", usable)
+    }
+
+    static let sshHostKeys = Rule(
+        "SEC-SSH-HOST-KEYS", .error, title: "No SSH host keys shipped",
+        required: "no /etc/ssh/ssh_host_* keys (each instance generates its own)",
+        fix: "rm -f /etc/ssh/ssh_host_* before capturing (cloud-init or sshd-keygen creates new keys on first boot)."
+    ) { context in
+        let keys = (try await context.fs.list("/etc/ssh") ?? []).filter { $0.hasPrefix("ssh_host_") }.sorted()
+        return keys.isEmpty ? .pass("no host keys in /etc/ssh")
+            : .violated("\(keys.count) host key file(s)", keys.map { Evidence(path: "/etc/ssh/" + $0, "present") })
+    }
+
+    static let machineID = Rule(
+        "SEC-MACHINE-ID", .error, title: "Empty machine-id",
+        required: "/etc/machine-id empty or absent in the image (systemd makes a unique one on first boot)",
+        fix: "truncate -s 0 /etc/machine-id; rm -f /var/lib/dbus/machine-id (or make it a symlink to /etc/machine-id)."
+    ) { context in
+        var set: [Evidence] = []
+        for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] where try await context.fs.kind(path) == .file {
+            let id = (try await context.fs.read(path) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if !id.isEmpty, id != "uninitialized" { set.append(Evidence(path: path, id)) }
+        }
+        return set.isEmpty ? .pass("machine-id is empty") : .violated("machine-id is set", set)
+    }
+
+    /// sshd's effective setting for `keyword`: the first one it reads wins,
+    /// following `Include` in order (as sshd does).
+    static func sshdSetting(_ keyword: String, fs: any GuestFilesystem) async throws -> Evidence? {
+        func scan(_ path: String, depth: Int) async throws -> Evidence? {
+            guard depth < 4 else { return nil }
+            for line in try await fs.lines(path) ?? [] where !line.isCommentOrBlank {
+                let words = line.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" }).map(String.init)
+                guard let first = words.first?.lowercased() else { continue }
+                if first == "match" { return nil }  // only global settings count
+                if first == "include" {
+                    for pattern in words.dropFirst() {
+                        let full = pattern.hasPrefix("/") ? pattern : "/etc/ssh/" + pattern
+                        for file in try await expand(full, fs: fs) {
+                            if let found = try await scan(file, depth: depth + 1) { return found }
+                        }
+                    }
+                } else if first == keyword.lowercased(), words.count >= 2 {
+                    return .at(path, line)
+                }
+            }
+            return nil
+        }
+        return try await scan("/etc/ssh/sshd_config", depth: 0)
+    }
+
+    /// A path with a `*` in its last component, expanded and sorted.
+    static func expand(_ pattern: String, fs: any GuestFilesystem) async throws -> [String] {
+        guard pattern.contains("*") else { return [pattern] }
+        let dir = GuestPath.directory(of: pattern)
+        let name = String(pattern.split(separator: "/").last ?? "")
+        let parts = name.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        return (try await fs.list(dir) ?? []).sorted().filter { file in
+            file.hasPrefix(parts.first ?? "") && file.hasSuffix(parts.last ?? "")
+        }.map { dir + "/" + $0 }
+    }
+
+    static let sshdRootPassword = Rule(
+        "SEC-SSHD-PASSWORD-ROOT", .warning, title: "No root login with a password over SSH",
+        required: "sshd's PermitRootLogin is no or prohibit-password (the default)",
+        fix: "Set PermitRootLogin prohibit-password (or no) in /etc/ssh/sshd_config and remove any PermitRootLogin yes from /etc/ssh/sshd_config.d/."
+    ) { context in
+        guard try await context.fs.exists("/etc/ssh/sshd_config") else { return .notApplicable("no sshd configuration") }
+        guard let setting = try await sshdSetting("PermitRootLogin", fs: context.fs) else {
+            return .pass("PermitRootLogin not set: OpenSSH's default prohibit-password")
+        }
+        let value = setting.text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" }).dropFirst().first.map { $0.lowercased() } ?? ""
+        return value == "yes" ? .violated("PermitRootLogin yes", [setting]) : .pass("PermitRootLogin \(value)", [setting])
+    }
+
+    static let history = Rule(
+        "SEC-HISTORY", .warning, title: "Shell histories empty",
+        required: "shell history files empty (bash, zsh, python, mysql, less, ...)",
+        fix: "rm -f /root/.*_history /root/.lesshst /home/*/.*_history /home/*/.lesshst; history -c before logging out."
+    ) { context in
+        let found = try await CleanlinessRules.nonEmptyHistories(context.fs)
+        return found.isEmpty ? .pass("no history files with content") : .violated("\(found.count) history file(s)", found)
+    }
+}
+
+import Foundation

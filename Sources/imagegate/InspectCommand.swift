@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate inspect`: the static rules on a pristine image, read-only.
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Check a disk image read-only against every Linux and security rule, without booting it.",
+        discussion: "Exit status: 0 no rule fails, 1 a rule fails, 2 bad input, 3 infrastructure failure."
+    )
+
+    @Argument(help: "The image (qcow2 or raw). Never written.")
+    var image: String
+
+    @Option(help: "Platform profile YAML (default: the seller guide's settings).")
+    var profile: String?
+
+    @Option(help: "Only these rule IDs, comma-separated (e.g. LNX-NO-SWAP,SEC-MACHINE-ID).")
+    var rules: String?
+
+    @Flag(help: "Print the result as JSON (schema: imagegate-inspection v1).")
+    var json = false
+
+    func run() async throws {
+        let result = try await ExitCode.guarding {
+            let profile = try self.profile.map(PlatformProfile.load(path:)) ?? .default
+            let selected = try rules.map { try RuleCatalogue.select($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+                ?? RuleCatalogue.all
+            _ = try ImageFile.validate(image)
+            let accelerator = try await Appliance.localAccelerator()
+            return try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(image)
+        }
+        print(json ? try InspectionReport.json(result) : InspectionReport.text(result), terminator: json ? "\n" : "")
+        if result.failed { throw ExitCode.imageFailed }
+    }
+}
