@@ -96,7 +96,7 @@ if [ ${#stale[@]} -gt 0 ]; then
     rm -f "$cache/$name.qcow2" "$cache/$name.qcow2.key"
     cp --sparse=always "$base" "$cache/$name.qcow2.tmp"
     args+=(--format=qcow2 -a "$cache/$name.qcow2.tmp")
-    dev="/dev/sd${letters[$i]}"
+    if [ $i -lt 26 ]; then dev="/dev/sd${letters[$i]}"; else dev="/dev/sd${letters[$((i / 26 - 1))]}${letters[$((i % 26))]}"; fi
     { echo "mount ${dev}1 /"; "defect_$name" "$dev"; echo "umount-all"; } >> "$script"
     i=$((i + 1))
   done

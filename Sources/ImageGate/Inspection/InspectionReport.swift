@@ -32,7 +32,7 @@ public enum InspectionReport {
         var out = ""
         let facts = result.facts
         out += "Image:  \(result.image.path) (\(result.image.format), \(DiskRules.formatGiB(result.image.virtualSize)))\n"
-        out += "OS:     \(facts.productName) [\(facts.distro) \(facts.majorVersion).\(facts.minorVersion), \(facts.packageFormat)]\n"
+        out += "OS:     \(facts.osName) (\(facts.productName); \(facts.family), \(facts.packageFormat) packages)\n"
         out += "Kernel: \(facts.kernels.joined(separator: ", "))\n\n"
 
         func block(_ finding: Finding, mark: String) {

@@ -29,11 +29,21 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         public var paths: [String]
         /// Its systemd service, which must be enabled.
         public var service: String?
+
+        public init(paths: [String], service: String?) {
+            self.paths = paths
+            self.service = service
+        }
     }
 
     public struct Waiver: Sendable, Codable, Equatable {
         public var rule: String
         public var reason: String
+
+        public init(rule: String, reason: String) {
+            self.rule = rule
+            self.reason = reason
+        }
     }
 
     enum CodingKeys: String, CodingKey {

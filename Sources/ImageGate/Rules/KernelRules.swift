@@ -53,22 +53,30 @@ enum KernelRules {
         var seen: [String] = []
         for version in kernels {
             let initrdPath = try await initramfsPath(for: version, fs: context.fs)
-            let contents = try await initrdPath.asyncMap { try await context.fs.initramfsContents($0) } ?? nil
+            var contents: [String]??  // listed only if a module is not built in
             for module in ["virtio_blk", "virtio_net", "virtio_pci"] {
-                let found = try await find(module, kernel: version, initramfs: contents, fs: context.fs)
+                var found = try await find(module, kernel: version, initramfs: nil, fs: context.fs)
                 if found.builtIn {
                     seen.append("\(module) built into \(version)")
-                } else if let file = found.file {
-                    // virtio_net is not needed to mount root: a module file suffices.
-                    if module == "virtio_net" || found.inInitramfs == true {
-                        seen.append("\(module) module in \(version)")
-                    } else if found.inInitramfs == nil {
-                        undecided.append("\(module) is a module of \(version) (\(file)) and its initramfs \(initrdPath ?? "(none)") could not be listed")
-                    } else {
-                        missing.append(Evidence(path: initrdPath, "\(module).ko is not in the initramfs of \(version)"))
-                    }
-                } else {
+                    continue
+                }
+                guard let file = found.file else {
                     missing.append(Evidence(path: "/lib/modules/\(version)", "\(module) is neither built in nor a module"))
+                    continue
+                }
+                // virtio_net is not needed to mount root: a module file suffices.
+                if module == "virtio_net" {
+                    seen.append("\(module) module in \(version)")
+                    continue
+                }
+                if contents == nil {
+                    contents = .some(try await initrdPath.asyncMap { try await context.fs.initramfsContents($0) } ?? nil)
+                }
+                found = try await find(module, kernel: version, initramfs: contents ?? nil, fs: context.fs)
+                switch found.inInitramfs {
+                case true?: seen.append("\(module) module in the initramfs of \(version)")
+                case false?: missing.append(Evidence(path: initrdPath, "\(module).ko is not in the initramfs of \(version)"))
+                case nil: undecided.append("\(module) is a module of \(version) (\(file)) and its initramfs \(initrdPath ?? "(none)") could not be listed")
                 }
             }
         }

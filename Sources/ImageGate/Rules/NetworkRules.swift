@@ -16,16 +16,24 @@ enum NetworkRules {
             return .violated("\(package.name) is installed but \(path) is missing", [Evidence(path: path, "file not found")])
         }
         var section = ""
+        var main: Line?
         var values: [String: Line] = [:]
         for line in lines where !line.isCommentOrBlank {
-            if line.trimmed.hasPrefix("[") { section = line.trimmed; continue }
+            if line.trimmed.hasPrefix("[") {
+                section = line.trimmed
+                if section == "[main]" { main = line }
+                continue
+            }
             guard section == "[main]", let equals = line.trimmed.firstIndex(of: "=") else { continue }
             let key = line.trimmed[..<equals].trimmingCharacters(in: .whitespaces)
             if line.trimmed[line.trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces) == "*" { values[key] = line }
         }
         let missing = ["no-auto-default", "ignore-carrier"].filter { values[$0] == nil }
         if missing.isEmpty { return .pass("[main] has no-auto-default=* and ignore-carrier=*", values.values.map { .at(path, $0) }) }
-        return .violated("[main] lacks \(missing.map { "\($0)=*" }.joined(separator: " and "))", lines.map { .at(path, $0) })
+        let lacking = missing.map { "\($0)=*" }.joined(separator: " and ")
+        let evidence = main.map { Evidence(path: path, line: $0.number, "\($0.text)  (no \(lacking) in this section)") }
+            ?? Evidence(path: path, "no [main] section")
+        return .violated("[main] lacks \(lacking)", [evidence])
     }
 
     static let alternativeNames = Rule(
@@ -44,7 +52,7 @@ enum NetworkRules {
 
     // MARK: - Dynamic identity
 
-    static let macPattern = try! NSRegularExpression(pattern: "(?<![0-9A-Fa-f:])([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:])")
+    static let macPattern = try! NSRegularExpression(pattern: "\\b([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}\\b")
 
     /// Network configuration files of every common stack.
     static func networkConfigFiles(_ fs: any GuestFilesystem) async throws -> [String] {
