@@ -27,7 +27,7 @@ public struct ImageFile: Sendable, Codable, Equatable {
         }
         guard FileManager.default.isReadableFile(atPath: path) else { throw InputError("\(path): not readable") }
 
-        let info = try qemuImg(["info", "--output=json", path], image: path)
+        let info = try qemuImg(["info", "-U", "--output=json", path], image: path)
         guard let json = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
               let format = json["format"] as? String else {
             throw InputError("\(path): qemu-img could not read it as a disk image")
@@ -45,7 +45,7 @@ public struct ImageFile: Sendable, Codable, Equatable {
         }
         switch format {
         case "qcow2":
-            _ = try qemuImg(["check", "-q", "-f", "qcow2", path], image: path)
+            _ = try qemuImg(["check", "-U", "-q", "-f", "qcow2", path], image: path)
         case "raw":
             try requirePartitionTable(path)
         default:
@@ -65,11 +65,12 @@ public struct ImageFile: Sendable, Codable, Equatable {
         }
     }
 
-    /// Runs qemu-img; a failure is an ``InputError`` with its first line.
+    /// Runs qemu-img (with `-U`: an image another process has open can still
+    /// be read); a failure is an ``InputError`` with its first line.
     private static func qemuImg(_ arguments: [String], image: String) throws -> String {
         let result = try Subprocess.run("qemu-img", arguments)
         guard result.status == 0 else {
-            let reason = result.stderr.split(separator: "\n").first.map {
+            let reason = (result.stderr + result.stdout).split(separator: "\n").first.map {
                 String($0).replacingOccurrences(of: "qemu-img: ", with: "").replacingOccurrences(of: "\(image): ", with: "")
             } ?? "qemu-img failed"
             throw InputError("\(image): \(arguments[0] == "check" ? "corrupt image: " : "")\(reason)")

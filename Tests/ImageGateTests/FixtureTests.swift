@@ -1,0 +1,64 @@
+import Foundation
+import Guestfs
+import ImageGate
+import XCTest
+
+/// The fixture images are what the manifest says: each variant exists, and
+/// differs from the conformant image exactly where the manifest says (read
+/// back with libguestfs, one appliance for all images).
+final class FixtureTests: XCTestCase {
+    func testManifestMatchesTheImages() async throws {
+        let manifest = try FixtureManifest.load()
+        XCTAssertGreaterThanOrEqual(manifest.variants.filter(\.isStatic).count, 14, "at least 14 static defects")
+        XCTAssertGreaterThanOrEqual(manifest.variants.filter { $0.shownBy == ["boot"] }.count, 5, "at least 5 boot-only defects")
+        XCTAssertEqual(Set(manifest.variants.map(\.name)).count, manifest.variants.count, "variant names are unique")
+
+        let images = try ([manifest.conformant] + manifest.variants.map(\.name)).map { try FixtureManifest.image($0) }
+        let handle = try Appliance.handle(accelerator: try await Appliance.localAccelerator())
+        for image in images {
+            try await handle.addDrive(image, format: "qcow2", readOnly: true)
+        }
+        try await handle.launch()
+        let devices = try await handle.devices()
+        XCTAssertEqual(devices.count, images.count)
+
+        func holds(_ fact: FixtureManifest.Fact) async throws -> Bool {
+            if let text = fact.contains {
+                guard try await handle.exists(fact.path) else { return false }
+                return String(decoding: try await handle.readFile(fact.path), as: UTF8.self).contains(text)
+            }
+            if let target = fact.link {
+                guard try await handle.isSymlink(fact.path) else { return false }
+                return try await handle.readLink(fact.path) == target
+            }
+            let isLink = try await handle.isSymlink(fact.path)
+            let isThere = try await handle.exists(fact.path)
+            let present = isLink || isThere
+            if fact.exists == true { return present }
+            if fact.absent == true { return !present }
+            XCTFail("\(fact.path): a fact needs contains, link, exists or absent")
+            return false
+        }
+
+        // Facts on the conformant image (first drive): none may hold.
+        try await handle.mountReadOnly(devices[0] + "1", at: "/")
+        for variant in manifest.variants {
+            for fact in variant.differs {
+                let holdsOnConformant = try await holds(fact)
+                XCTAssertFalse(holdsOnConformant, "\(variant.name): \(fact.path) already holds on the conformant image")
+            }
+        }
+        try await handle.unmountAll()
+
+        // Each variant: all its facts hold.
+        for (index, variant) in manifest.variants.enumerated() {
+            try await handle.mountReadOnly(devices[index + 1] + "1", at: "/")
+            XCTAssertFalse(variant.differs.isEmpty, "\(variant.name) lists no difference")
+            for fact in variant.differs {
+                let holdsOnVariant = try await holds(fact)
+                XCTAssertTrue(holdsOnVariant, "\(variant.name): \(fact) does not hold")
+            }
+            try await handle.unmountAll()
+        }
+    }
+}
