@@ -12,6 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache="${IMAGEGATE_FIXTURES:-$here/cache}"
 mkdir -p "$cache"
 . "$here/recipe.conf"
+. "$here/disk.sh"
 . "$here/defects.sh"
 
 step_start=0
@@ -46,30 +47,14 @@ if [ ! -f "$tree" ]; then
   done_step
 fi
 
-# 2. The conformant disk: MBR, one ext4 root from 1 MiB, GRUB for BIOS.
-base_key=$(sha "$here/recipe.conf" "$here/customize.sh" "$here/build.sh")
+# 2. The conformant disk (disk.sh).
+base_key=$(sha "$here/recipe.conf" "$here/customize.sh" "$here/disk.sh")
 base="$cache/debian12-conformant.qcow2"
 if [ "$(cat "$base.key" 2>/dev/null)" != "$base_key" ]; then
   step "disk $DISK_SIZE -> $(basename "$base")"
   rm -f "$base" "$base.key"
   qemu-img create -q -f qcow2 "$base.tmp" "$DISK_SIZE"
-  guestfish --format=qcow2 -a "$base.tmp" <<GF
-run
-part-init /dev/sda mbr
-part-add /dev/sda p 2048 -1
-part-set-bootable /dev/sda 1 true
-mkfs ext4 /dev/sda1 label:root
-set-uuid /dev/sda1 $ROOT_UUID
-mount /dev/sda1 /
-tar-in $tree / xattrs:true acls:true
-sync
-drop-caches 3
-blockdev-flushbufs /dev/sda
-command "grub-install --target=i386-pc /dev/sda"
-command "update-grub"
-command "update-initramfs -u -k all"
-sync
-GF
+  disk_commands "$tree" | guestfish --format=qcow2 -a "$base.tmp"
   mv "$base.tmp" "$base"
   echo "$base_key" > "$base.key"
   done_step

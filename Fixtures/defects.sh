@@ -64,7 +64,7 @@ defect_authorized-keys() {
 }
 defect_root-password() {
   # SHA-512 crypt of "vendor123".
-  echo 'sh "usermod -p '"'"'\$6\$Zq3cU1wq\$FQmBdCwP5qM3Kp4vW9oY1o2JtDkQ8b1qf6i7n5hKx0pRr0cS1bO8G0Wk7s3jvP5yq9mUu2eHcXtL4aN1dV6Ee/'"'"' root"'
+  echo 'sh "usermod -p '"'"'$6$Zq3cU1wq$FQmBdCwP5qM3Kp4vW9oY1o2JtDkQ8b1qf6i7n5hKx0pRr0cS1bO8G0Wk7s3jvP5yq9mUu2eHcXtL4aN1dV6Ee/'"'"' root"'
 }
 defect_ssh-host-keys() {
   echo 'command "ssh-keygen -q -t ed25519 -N \"\" -C root@vendor-build-01 -f /etc/ssh/ssh_host_ed25519_key"'

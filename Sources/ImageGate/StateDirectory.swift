@@ -26,11 +26,23 @@ public struct StateDirectory: Sendable {
     /// Folder holding one subfolder per run.
     public var runs: String { path + "/runs" }
 
-    /// Creates a fresh, empty folder for one run and returns its path.
+    /// Lock files of the loopback ports runs hold.
+    public var ports: String { path + "/ports" }
+
+    /// Creates a fresh, empty folder for one run and returns its path:
+    /// `runs/<prefix>-<pid>-<random>`, so a later run can tell whether its
+    /// owner is still alive.
     public func makeRunDirectory(prefix: String) throws -> String {
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
-        let dir = runs + "/" + prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let dir = runs + "/\(prefix)-\(pid)-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         return dir
+    }
+
+    /// The owner's process ID in a run folder's name.
+    public static func ownerPID(ofRun name: String) -> Int32? {
+        let parts = name.split(separator: "-")
+        return parts.count >= 3 ? Int32(parts[parts.count - 2]) : nil
     }
 }

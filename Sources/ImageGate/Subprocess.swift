@@ -8,8 +8,22 @@ public enum Subprocess {
         public var stderr: String
     }
 
-    /// Runs `program` (looked up on PATH) with `arguments`.
-    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    /// ``run(_:_:environment:input:)`` on a dispatch queue: the waiting
+    /// never blocks Swift's cooperative thread pool.
+    public static func runAsync(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result_ { try run(program, arguments, input: input) })
+            }
+        }
+    }
+
+    private typealias Result_ = Swift.Result<Result, Error>
+
+    /// Runs `program` (looked up on PATH) with `arguments`, feeding `input`
+    /// on its standard input.
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+                           input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
@@ -19,8 +33,13 @@ public enum Subprocess {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()

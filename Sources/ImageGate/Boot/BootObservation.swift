@@ -1,0 +1,39 @@
+/// What one first boot showed: the console, the probe's facts, and why
+/// watching stopped.
+public struct BootObservation: Sendable {
+    /// Why the watch ended.
+    public enum End: Sendable, Equatable, CustomStringConvertible {
+        case factsReceived
+        case fatal(ConsoleLog.Hit)
+        case deadline(ConsoleLog.Stage, seconds: Double)
+        case cloudInitSilent(seconds: Double)
+        case vmStopped
+        case overallTimeout(seconds: Double)
+
+        public var description: String {
+            switch self {
+            case .factsReceived: return "the guest probe reported its facts"
+            case let .fatal(hit): return "\(hit.pattern.meaning) on the console (line \(hit.mark.line))"
+            case let .deadline(stage, seconds): return "no \(stage.rawValue) within \(Int(seconds)) s"
+            case let .cloudInitSilent(seconds): return "cloud-init printed nothing within \(Int(seconds)) s of the login prompt"
+            case .vmStopped: return "the VM stopped by itself"
+            case let .overallTimeout(seconds): return "overall timeout of \(Int(seconds)) s"
+            }
+        }
+    }
+
+    public var instance: InstanceMetadata
+    public var console: ConsoleLog
+    public var facts: GuestFacts?
+    public var end: End
+    /// Why SSH (channel one) gave no facts, when it did not.
+    public var sshProblem: String?
+
+    public init(instance: InstanceMetadata, console: ConsoleLog, facts: GuestFacts?, end: End, sshProblem: String? = nil) {
+        self.instance = instance
+        self.console = console
+        self.facts = facts
+        self.end = end
+        self.sshProblem = sshProblem
+    }
+}

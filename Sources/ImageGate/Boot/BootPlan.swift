@@ -1,0 +1,152 @@
+import Foundation
+
+/// Everything one first boot needs, decided before anything starts: the
+/// candidate (never written: the VM boots a qcow2 overlay on it), the new
+/// instance's metadata, hardware, the loopback SSH port, and deadlines.
+public struct BootPlan: Sendable {
+    public var image: ImageFile
+    public var instance: InstanceMetadata
+    public var accelerator: Accelerator
+    public var memoryMiB: Int = 1024
+    public var cpus: Int = 2
+    public var dataDiskBytes: Int64 = 1 << 30
+    /// The loopback port forwarded to the guest's port 22.
+    public var sshPort: Int
+    /// Guest ports forwarded to loopback (guest port → host port).
+    public var servicePorts: [Int: Int] = [:]
+    public var deadlines: BootDeadlines
+    /// The run's folder: overlay, data disk, seed, console log, SSH key.
+    public var directory: String
+    /// The VM's name (`imagegate-boot-<pid>-<random>`).
+    public var name: String
+
+    public init(image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator, sshPort: Int,
+                directory: String, name: String = VMName.make("boot")) {
+        self.image = image
+        self.instance = instance
+        self.accelerator = accelerator
+        self.sshPort = sshPort
+        self.directory = directory
+        self.name = name
+        self.deadlines = BootDeadlines(multiplier: accelerator.timeoutMultiplier)
+    }
+
+    public var overlay: String { directory + "/overlay.qcow2" }
+    public var dataDisk: String { directory + "/data.qcow2" }
+    public var seed: String { directory + "/seed.iso" }
+    public var consoleLog: String { directory + "/console.log" }
+    public var sshKey: String { directory + "/id_ed25519" }
+
+    /// The user-mode network's settings: the metadata's own subnet, with the
+    /// gateway as the host side, so the guest keeps the address it was given.
+    var netdev: String {
+        let address = IPv4(instance.ip)!
+        var options = [
+            "user", "id=ignet0", "restrict=on",
+            "net=\(address.inNetwork(instance.prefix, offset: 0))/\(instance.prefix)",
+            "host=\(instance.gateway)",
+            "dhcpstart=\(instance.ip)",
+            "hostname=\(instance.hostname)",
+        ]
+        if let dns = instance.dns.first, let server = IPv4(dns), server.network(instance.prefix) == address.network(instance.prefix) {
+            options.append("dns=\(dns)")
+        }
+        options.append("hostfwd=tcp:127.0.0.1:\(sshPort)-\(instance.ip):22")
+        for (guest, host) in servicePorts.sorted(by: { $0.key < $1.key }) {
+            options.append("hostfwd=tcp:127.0.0.1:\(host)-\(instance.ip):\(guest)")
+        }
+        return options.joined(separator: ",")
+    }
+
+    /// The libvirt domain: virtio disk (overlay) and data disk, the seed as
+    /// an IDE CD-ROM (machine `pc`: Debian's cloud kernel has no AHCI), one
+    /// virtio NIC with the metadata's MAC on a user-mode network that lives
+    /// inside QEMU (libvirt 9.0 here has no portForward for type='user', so
+    /// the netdev is passed through), and ttyS0 logged to a file.
+    public var domainXML: String {
+        let x = XML.escape
+        return """
+        <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+          <name>\(x(name))</name>
+          <memory unit='MiB'>\(memoryMiB)</memory>
+          <vcpu>\(cpus)</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <boot dev='hd'/>
+          </os>
+          <features><acpi/><apic/></features>
+          \(accelerator == .kvm ? "<cpu mode='host-passthrough'/>" : "")
+          <clock offset='utc'/>
+          <on_poweroff>destroy</on_poweroff>
+          <on_reboot>restart</on_reboot>
+          <on_crash>destroy</on_crash>
+          <devices>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='qcow2' discard='unmap'/>
+              <source file='\(x(overlay))'/>
+              <target dev='vda' bus='virtio'/>
+            </disk>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='qcow2'/>
+              <source file='\(x(dataDisk))'/>
+              <target dev='vdb' bus='virtio'/>
+            </disk>
+            <disk type='file' device='cdrom'>
+              <driver name='qemu' type='raw'/>
+              <source file='\(x(seed))'/>
+              <target dev='hdc' bus='ide'/>
+              <readonly/>
+            </disk>
+            <serial type='file'>
+              <source path='\(x(consoleLog))'/>
+              <target port='0'/>
+            </serial>
+            <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+            <memballoon model='none'/>
+          </devices>
+          <seclabel type='none' model='dac'/>
+          <qemu:commandline>
+            <qemu:arg value='-netdev'/>
+            <qemu:arg value='\(x(netdev))'/>
+            <qemu:arg value='-device'/>
+            <qemu:arg value='virtio-net-pci,netdev=ignet0,mac=\(x(instance.mac)),bus=pci.0,addr=0x10'/>
+          </qemu:commandline>
+        </domain>
+        """
+    }
+}
+
+/// How long each stage of a boot may take, counted from the VM's start,
+/// already multiplied for the accelerator.
+public struct BootDeadlines: Sendable, Codable, Equatable {
+    public var firstByte: Double
+    public var kernel: Double
+    public var loginPrompt: Double
+    public var cloudInitFinished: Double
+    /// After the login prompt, how long cloud-init may stay silent before
+    /// the boot is taken to have no working cloud-init.
+    public var cloudInitSilence: Double
+    /// The facts from the guest probe, after cloud-init finished.
+    public var facts: Double
+    public var overall: Double
+
+    /// KVM-speed deadlines times `multiplier`.
+    public init(multiplier: Double) {
+        firstByte = 15 * multiplier
+        kernel = 40 * multiplier
+        loginPrompt = 90 * multiplier
+        cloudInitFinished = 150 * multiplier
+        cloudInitSilence = 20 * multiplier
+        facts = 30 * multiplier
+        overall = 200 * multiplier
+    }
+
+    /// Caps every deadline at `overall` seconds.
+    public mutating func cap(_ overall: Double) {
+        self.overall = overall
+        firstByte = min(firstByte, overall)
+        kernel = min(kernel, overall)
+        loginPrompt = min(loginPrompt, overall)
+        cloudInitFinished = min(cloudInitFinished, overall)
+    }
+}

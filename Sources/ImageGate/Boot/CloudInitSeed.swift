@@ -1,0 +1,118 @@
+import Foundation
+
+/// The NoCloud seed (an ISO9660 volume labelled `cidata`) that plays the
+/// platform's metadata service for one instance: meta-data, a v2
+/// network-config matching the NIC by MAC, and user-data with a test user,
+/// the data disk's format-and-mount, and the guest probe that reports first
+/// boot's facts on ttyS0.
+public struct CloudInitSeed: Sendable {
+    public var instance: InstanceMetadata
+    /// The per-run SSH public key of the test user.
+    public var sshPublicKey: String
+    /// Guest device of the blank data disk.
+    public var dataDevice = "/dev/vdb"
+
+    public init(instance: InstanceMetadata, sshPublicKey: String) {
+        self.instance = instance
+        self.sshPublicKey = sshPublicKey
+    }
+
+    public static let testUser = "imagegate"
+
+    public var metaData: String {
+        """
+        instance-id: \(instance.instanceID)
+        local-hostname: \(instance.hostname)
+
+        """
+    }
+
+    public var networkConfig: String {
+        var lines = [
+            "version: 2",
+            "ethernets:",
+            "  eth0:",
+            "    match:",
+            "      macaddress: \"\(instance.mac)\"",
+            "    set-name: eth0",
+        ]
+        if instance.dhcp {
+            lines.append("    dhcp4: true")
+        } else {
+            lines += [
+                "    dhcp4: false",
+                "    addresses: [\(instance.ip)/\(instance.prefix)]",
+                "    routes:",
+                "      - to: 0.0.0.0/0",
+                "        via: \(instance.gateway)",
+            ]
+            if !instance.dns.isEmpty {
+                lines += ["    nameservers:", "      addresses: [\(instance.dns.joined(separator: ", "))]"]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public var userData: String {
+        let probe = GuestProbe.script.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { "      " + $0 }.joined(separator: "\n")
+        return """
+            #cloud-config
+            # Written by ImageGate for one first-boot check.
+            users:
+              - default
+              - name: \(Self.testUser)
+                gecos: ImageGate first-boot probe
+                shell: /bin/sh
+                sudo: "ALL=(ALL) NOPASSWD:ALL"
+                lock_passwd: true
+                ssh_authorized_keys:
+                  - \(sshPublicKey)
+            # The platform's data disk: one partition, ext4, mounted at /data.
+            disk_setup:
+              \(dataDevice):
+                table_type: mbr
+                layout: [100]
+                overwrite: false
+            fs_setup:
+              - label: data
+                filesystem: ext4
+                device: \(dataDevice)
+                partition: auto
+            mounts:
+              - [\(dataDevice)1, /data, ext4, "defaults,nofail", "0", "2"]
+            write_files:
+              - path: \(GuestProbe.path)
+                permissions: "0755"
+                content: |
+            \(probe)
+              - path: /etc/systemd/system/imagegate-probe.service
+                content: |
+                  [Unit]
+                  Description=ImageGate first-boot probe (reports facts on ttyS0)
+                  After=cloud-final.service cloud-init.target
+                  [Service]
+                  Type=oneshot
+                  ExecStart=\(GuestProbe.path) --console
+            runcmd:
+              - [systemctl, start, --no-block, imagegate-probe.service]
+
+            """
+    }
+
+    /// Writes the three files and builds the ISO with xorriso.
+    public func write(to iso: String, workDirectory: String) throws {
+        let dir = workDirectory + "/seed"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try metaData.write(toFile: dir + "/meta-data", atomically: true, encoding: .utf8)
+        try networkConfig.write(toFile: dir + "/network-config", atomically: true, encoding: .utf8)
+        try userData.write(toFile: dir + "/user-data", atomically: true, encoding: .utf8)
+        let result = try Subprocess.run("xorriso", [
+            "-as", "mkisofs", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
+            dir + "/user-data", dir + "/meta-data", dir + "/network-config",
+        ])
+        guard result.status == 0 else {
+            throw BootError.infrastructure("xorriso could not write the seed: \(result.stderr.split(separator: "\n").first ?? "")")
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The serial console as it arrives: complete lines (escape sequences
+/// stripped), when each boot stage was first seen, and every match of the
+/// badness table. Pure: fed text and times, so it is unit-tested on
+/// recorded consoles.
+public struct ConsoleLog: Sendable {
+    /// Boot stages in the order a healthy boot reaches them.
+    public enum Stage: String, Sendable, Codable, CaseIterable {
+        case firstByte = "first byte", bootLoader = "boot loader", kernel, initSystem = "init"
+        case loginPrompt = "login prompt", cloudInitFinished = "cloud-init finished"
+    }
+
+    /// A console line that proves something, and when it arrived.
+    public struct Mark: Sendable, Codable, Equatable {
+        public var seconds: Double
+        public var line: Int
+        public var text: String
+    }
+
+    /// A match of the badness table.
+    public struct Hit: Sendable, Codable, Equatable {
+        public var pattern: Badness
+        public var mark: Mark
+    }
+
+    public private(set) var lines: [String] = []
+    public private(set) var partial = ""
+    public private(set) var stages: [Stage: Mark] = [:]
+    public private(set) var hits: [Hit] = []
+    /// The host name the last login prompt showed (`NAME login:`).
+    public private(set) var loginHost: String?
+    /// The first line cloud-init printed, if any.
+    public private(set) var cloudInitActivity: Mark?
+    public private(set) var byteCount = 0
+
+    public init() {}
+
+    /// The first fatal hit: the boot cannot go on.
+    public var fatal: Hit? { hits.first { $0.pattern.fatal } }
+
+    public var text: String { (lines + (partial.isEmpty ? [] : [partial])).joined(separator: "\n") }
+
+    /// Feeds bytes that arrived `seconds` after the VM started.
+    public mutating func feed(_ chunk: String, at seconds: Double) {
+        guard !chunk.isEmpty else { return }
+        byteCount += chunk.utf8.count
+        if stages[.firstByte] == nil { stages[.firstByte] = Mark(seconds: seconds, line: lines.count + 1, text: "") }
+        var buffer = partial + chunk
+        partial = ""
+        while let newline = buffer.firstIndex(of: "\n") {
+            let line = Self.clean(String(buffer[..<newline]))
+            buffer = String(buffer[buffer.index(after: newline)...])
+            lines.append(line)
+            scan(line, number: lines.count, at: seconds)
+        }
+        partial = buffer
+        // A login prompt waits for input: it has no newline yet.
+        let pending = Self.clean(partial)
+        if let host = Self.loginHost(in: pending) {
+            loginHost = host
+            if stages[.loginPrompt] == nil { stages[.loginPrompt] = Mark(seconds: seconds, line: lines.count + 1, text: pending) }
+        }
+    }
+
+    private mutating func scan(_ line: String, number: Int, at seconds: Double) {
+        let mark = Mark(seconds: seconds, line: number, text: line)
+        func reach(_ stage: Stage) { if stages[stage] == nil { stages[stage] = mark } }
+        if ["GNU GRUB", "Booting `", "Loading Linux", "SYSLINUX", "ISOLINUX"].contains(where: line.contains) { reach(.bootLoader) }
+        if line.contains("Linux version ") { reach(.kernel) }
+        if stages[.kernel] != nil || stages[.bootLoader] != nil,
+           ["Welcome to ", "systemd[1]:", "Run /sbin/init", "Run /init", "INIT: version", "Starting systemd-"].contains(where: line.contains),
+           !line.contains("Welcome to GRUB") {
+            reach(.initSystem)
+        }
+        if let host = Self.loginHost(in: line) {
+            loginHost = host
+            reach(.loginPrompt)
+        }
+        if line.contains("Cloud-init v.") && line.contains(" finished at ") { reach(.cloudInitFinished) }
+        if cloudInitActivity == nil, line.contains("cloud-init") || line.contains("Cloud-init v.") || line.hasPrefix("ci-info:") {
+            cloudInitActivity = mark
+        }
+        for pattern in Badness.table where line.contains(pattern.text) {
+            hits.append(Hit(pattern: pattern, mark: mark))
+            break
+        }
+    }
+
+    /// `NAME login:` at the end of a line.
+    static func loginHost(in line: String) -> String? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasSuffix(" login:") else { return nil }
+        let words = trimmed.dropLast(" login:".count).split(separator: " ")
+        guard let host = words.last, words.count <= 2 else { return nil }
+        return String(host)
+    }
+
+    /// Removes ANSI escape sequences, carriage returns and other control
+    /// characters (GRUB and systemd draw with them).
+    static func clean(_ line: String) -> String {
+        var out = ""
+        var iterator = line.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
+            if scalar == "\u{1B}" {
+                // CSI: ESC [ params final-byte; other escapes: one more byte.
+                guard let next = iterator.next() else { break }
+                if next == "[" {
+                    while let c = iterator.next(), !(0x40...0x7E).contains(c.value) {}
+                }
+                continue
+            }
+            if scalar.value < 0x20 && scalar != "\t" { continue }
+            out.unicodeScalars.append(scalar)
+        }
+        return out
+    }
+
+    /// The console lines around `line` (1-based), for evidence.
+    public func context(of line: Int, before: Int = 2, after: Int = 2) -> [String] {
+        let low = max(0, line - 1 - before), high = min(lines.count, line + after)
+        return low < high ? Array(lines[low..<high]) : []
+    }
+}
+
+/// A console line that means the boot went wrong (coreos-assembler's kola
+/// keeps a table like this). Fatal patterns end the boot at once.
+public struct Badness: Sendable, Codable, Equatable {
+    public var text: String
+    public var meaning: String
+    public var fatal: Bool
+    /// The BOOT rule it breaks.
+    public var rule: String
+
+    public static let table: [Badness] = [
+        Badness(text: "Kernel panic - not syncing", meaning: "kernel panic", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "You are in emergency mode", meaning: "systemd emergency mode", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Entering emergency mode", meaning: "emergency mode", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "You are in rescue mode", meaning: "systemd rescue mode", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Cannot open access to console, the root account is locked", meaning: "emergency shell with root locked", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Give root password for maintenance", meaning: "maintenance shell", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Dropping to debug shell", meaning: "dracut debug shell", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "dracut:/#", meaning: "dracut shell", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "(initramfs)", meaning: "initramfs shell", fatal: true, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Oops: ", meaning: "kernel oops", fatal: false, rule: "BOOT-NO-PANIC"),
+        Badness(text: "kernel BUG at", meaning: "kernel BUG", fatal: false, rule: "BOOT-NO-PANIC"),
+        Badness(text: "BUG: ", meaning: "kernel BUG", fatal: false, rule: "BOOT-NO-PANIC"),
+        Badness(text: "Traceback (most recent call last)", meaning: "Python traceback (cloud-init)", fatal: false, rule: "BOOT-CLOUD-INIT"),
+        Badness(text: "[FAILED] Failed to start", meaning: "a unit failed to start", fatal: false, rule: ""),
+    ]
+}

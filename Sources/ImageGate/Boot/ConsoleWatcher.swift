@@ -1,0 +1,100 @@
+import Foundation
+
+/// Follows ttyS0 (the console log file) as it arrives, feeds it to a
+/// ``ConsoleLog``, asks for the guest's facts over SSH once the guest is up,
+/// and decides when watching ends: facts in hand, a fatal console line, a
+/// stage past its deadline, the VM gone, or the overall timeout.
+struct ConsoleWatcher: Sendable {
+    let plan: BootPlan
+    let vm: any VirtualMachineInstance
+    let progress: @Sendable (FirstBoot.Event) -> Void
+    var pollInterval: Duration = .milliseconds(100)
+
+    func watch() async throws -> BootObservation {
+        let started = ContinuousClock.now
+        let file = FileHandle(forReadingAtPath: plan.consoleLog)
+        defer { try? file?.close() }
+        var log = ConsoleLog()
+        var reported = Set<ConsoleLog.Stage>()
+        var pending = Data()
+        var sshTask: Task<Void, Never>?
+        let sshAnswer = SSHAnswer()
+        defer { sshTask?.cancel() }
+        var lastRunningCheck = 0.0
+        let d = plan.deadlines
+
+        func end(_ end: BootObservation.End, facts: GuestFacts? = nil, ssh: String? = nil) async -> BootObservation {
+            var sshProblem = ssh
+            if sshTask != nil, sshProblem == nil, facts?.channel != "ssh" {
+                sshProblem = "no answer before the watch ended"
+            }
+            return BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
+                                   sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem)
+        }
+
+        while true {
+            try Task.checkCancellation()
+            let elapsed = (ContinuousClock.now - started).seconds
+            if let data = try file?.readToEnd(), !data.isEmpty {
+                pending.append(data)
+                // Keep an incomplete UTF-8 sequence for the next read.
+                var cut = pending.count
+                while cut > 0, pending.count - cut < 4, pending[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
+                if cut > 0, pending[cut - 1] & 0x80 != 0, pending.count - cut < 4 { cut -= 1 } else { cut = pending.count }
+                log.feed(String(decoding: pending.prefix(cut), as: UTF8.self), at: elapsed)
+                pending = Data(pending.suffix(from: cut))
+                for stage in ConsoleLog.Stage.allCases where !reported.contains(stage) {
+                    if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
+                }
+                if let hit = log.fatal { return await end(.fatal(hit)) }
+                if log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
+                   let facts = GuestProbe.facts(inConsole: log.text) {
+                    return await end(.factsReceived, facts: facts)
+                }
+            }
+            if case let .success(facts)? = sshAnswer.result {
+                return await end(.factsReceived, facts: facts)
+            }
+            // Once the guest is up, ask over SSH (channel one) as well.
+            if sshTask == nil, log.stages[.cloudInitFinished] != nil {
+                progress(.note("asking the guest over SSH (127.0.0.1:\(plan.sshPort))"))
+                let probe = SSHProbe(plan: plan), limit = d.facts
+                sshTask = Task {
+                    do { sshAnswer.set(.success(try await probe.facts(within: limit))) } catch { sshAnswer.set(.failure(error)) }
+                }
+            }
+            // Deadlines.
+            if log.stages[.firstByte] == nil, elapsed > d.firstByte { return await end(.deadline(.firstByte, seconds: d.firstByte)) }
+            if log.stages[.kernel] == nil, log.stages[.initSystem] == nil, elapsed > d.kernel {
+                return await end(.deadline(.kernel, seconds: d.kernel))
+            }
+            if log.stages[.loginPrompt] == nil, elapsed > d.loginPrompt { return await end(.deadline(.loginPrompt, seconds: d.loginPrompt)) }
+            if log.stages[.cloudInitFinished] == nil, elapsed > d.cloudInitFinished {
+                return await end(.deadline(.cloudInitFinished, seconds: d.cloudInitFinished))
+            }
+            if let login = log.stages[.loginPrompt], log.cloudInitActivity == nil, elapsed - login.seconds > d.cloudInitSilence {
+                return await end(.cloudInitSilent(seconds: d.cloudInitSilence))
+            }
+            if let finished = log.stages[.cloudInitFinished], elapsed - finished.seconds > d.facts {
+                var problem: String?
+                if case let .failure(error)? = sshAnswer.result { problem = "\(error)" }
+                return await end(.deadline(.cloudInitFinished, seconds: d.facts), ssh: problem)
+            }
+            if elapsed > d.overall { return await end(.overallTimeout(seconds: d.overall)) }
+            if elapsed - lastRunningCheck > 1 {
+                lastRunningCheck = elapsed
+                if try await !vm.isRunning() { return await end(.vmStopped) }
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+}
+
+/// The SSH channel's answer, set once by its task and polled by the watch.
+final class SSHAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<GuestFacts, Error>?
+
+    func set(_ result: Result<GuestFacts, Error>) { lock.withLock { value = result } }
+    var result: Result<GuestFacts, Error>? { lock.withLock { value } }
+}

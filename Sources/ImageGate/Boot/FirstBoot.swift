@@ -1,0 +1,109 @@
+import Foundation
+
+/// Boots a candidate image once as a brand-new instance and judges the
+/// BOOT-* rules. On every exit path — verdict, thrown error, timeout,
+/// cancellation (SIGINT) — the VM is destroyed and the run's files are
+/// removed (unless `keep`).
+public struct FirstBoot: Sendable {
+    /// What happens during a boot, for live progress.
+    public enum Event: Sendable {
+        case preparing(String)
+        case started(name: String, accelerator: Accelerator)
+        case stage(ConsoleLog.Stage, seconds: Double)
+        case note(String)
+    }
+
+    public var host: any VirtualMachineHost
+    public var state: StateDirectory
+    /// Keep the VM's files (and leave the run folder) for an evidence bundle.
+    public var keep = false
+    /// Copy the console log here (e.g. `IMAGEGATE_ARTIFACTS`).
+    public var artifacts: String?
+    public var progress: @Sendable (Event) -> Void = { _ in }
+
+    public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
+        self.host = host
+        self.state = state
+    }
+
+    /// Boots `image` with `instance`'s metadata. `configure` adjusts the
+    /// plan (memory, vCPUs, data disk, deadlines) before anything starts.
+    public func run(_ image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator,
+                    configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
+        try instance.validate()
+        try await Reaper(host: host, state: state).reap()
+        let directory = try state.makeRunDirectory(prefix: "boot")
+        let port = try LoopbackPort.reserve(lockDirectory: state.ports)
+        defer { port.release() }
+        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: port.number, directory: directory)
+        configure(&plan)
+
+        var vm: (any VirtualMachineInstance)?
+        do {
+            try await prepare(plan)
+            progress(.started(name: plan.name, accelerator: accelerator))
+            vm = try await host.start(xml: plan.domainXML, paused: true)
+            let liveXML = (try? await vm!.xml()) ?? plan.domainXML
+            // The console file exists from the start; reading it from byte 0
+            // loses nothing, and the VM runs only once the reader is ready.
+            let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
+            try await vm!.resume()
+            let observation = try await watcher.watch()
+            let findings = BootRules.evaluate(observation)
+            try? await vm?.destroy()
+            vm = nil
+            let result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep)
+            try finish(plan, result: result)
+            return result
+        } catch {
+            try? await vm?.destroy()
+            if !keep { try? FileManager.default.removeItem(atPath: directory) }
+            throw error
+        }
+    }
+
+    /// Overlay on the candidate, blank data disk, per-run SSH key, seed.
+    private func prepare(_ plan: BootPlan) async throws {
+        progress(.preparing("overlay, data disk, seed"))
+        try await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-F", plan.image.format,
+                                    "-b", URL(fileURLWithPath: plan.image.path).standardizedFileURL.path, plan.overlay])
+        try await tool("qemu-img", ["create", "-q", "-f", "qcow2", plan.dataDisk, String(plan.dataDiskBytes)])
+        try await tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imagegate-\(plan.name)", "-f", plan.sshKey])
+        let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey).write(to: plan.seed, workDirectory: plan.directory)
+        FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
+    }
+
+    private func tool(_ program: String, _ arguments: [String]) async throws {
+        let result = try await Subprocess.runAsync(program, arguments)
+        guard result.status == 0 else {
+            throw BootError.infrastructure("\(program) failed: \(result.stderr.split(separator: "\n").first ?? "")")
+        }
+    }
+
+    /// Copies the console log out, then removes the run's files unless kept.
+    private func finish(_ plan: BootPlan, result: BootResult) throws {
+        if let artifacts {
+            try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+            let target = artifacts + "/\(plan.name)-console.log"
+            try? FileManager.default.removeItem(atPath: target)
+            try result.observation.console.text.write(toFile: target, atomically: true, encoding: .utf8)
+        }
+        if !keep { try? FileManager.default.removeItem(atPath: plan.directory) }
+    }
+}
+
+/// One boot's outcome.
+public struct BootResult: Sendable {
+    public var plan: BootPlan
+    public var observation: BootObservation
+    public var findings: [Finding]
+    /// The live domain XML libvirt ran.
+    public var domainXML: String
+    /// Whether the run folder was kept.
+    public var kept: Bool
+
+    public var failed: Bool { findings.contains { $0.isFailure } }
+
+    public func finding(_ rule: String) -> Finding? { findings.first { $0.rule == rule } }
+}
