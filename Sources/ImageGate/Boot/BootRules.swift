@@ -6,7 +6,12 @@ import Foundation
 public enum BootRules {
     public static let console = "ttyS0"
 
-    static func line(_ mark: ConsoleLog.Mark) -> Evidence { Evidence(path: console, line: mark.line, mark.text) }
+    static func line(_ mark: ConsoleLog.Mark) -> Evidence { Evidence(path: console, line: mark.line, clip(mark.text)) }
+
+    /// A console line short enough to read (GRUB draws its menu as one).
+    static func clip(_ text: String) -> String {
+        text.count <= 240 ? text : "…" + text.suffix(239)
+    }
 
     static func rule(_ id: String, _ title: String, _ required: String, _ fix: String) -> Rule {
         // Boot rules are judged by `evaluate`, not by a filesystem check.
@@ -59,7 +64,7 @@ public enum BootRules {
             return finding("BOOT-CONSOLE", .pass, "boot messages on ttyS0 (the boot stopped before a login prompt; see BOOT-NO-PANIC)", [line(boot)])
         }
         var evidence = boot.map { [line($0)] } ?? []
-        evidence += c.lines.suffix(3).enumerated().map { Evidence(path: console, line: c.lines.count - 2 + $0.offset, $0.element) }
+        evidence += c.lines.suffix(3).enumerated().map { Evidence(path: console, line: c.lines.count - 2 + $0.offset, clip($0.element)) }
         let missing = [boot == nil ? "boot messages" : nil, c.stages[.loginPrompt] == nil ? "a login prompt" : nil].compactMap { $0 }
         return finding("BOOT-CONSOLE", .fail, "no \(missing.joined(separator: " and ")) on ttyS0 (\(o.end))", evidence)
     }

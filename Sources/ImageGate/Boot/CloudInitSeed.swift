@@ -42,9 +42,11 @@ public struct CloudInitSeed: Sendable {
             lines += [
                 "    dhcp4: false",
                 "    addresses: [\(instance.ip)/\(instance.prefix)]",
-                "    routes:",
-                "      - to: 0.0.0.0/0",
-                "        via: \(instance.gateway)",
+                // gateway4, not routes: every renderer (ENI, netplan,
+                // sysconfig, NetworkManager, networkd) writes it natively;
+                // ENI renders `routes` with net-tools' `route`, which
+                // minimal images lack.
+                "    gateway4: \(instance.gateway)",
             ]
             if !instance.dns.isEmpty {
                 lines += ["    nameservers:", "      addresses: [\(instance.dns.joined(separator: ", "))]"]

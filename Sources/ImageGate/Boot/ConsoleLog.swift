@@ -16,12 +16,20 @@ public struct ConsoleLog: Sendable {
         public var seconds: Double
         public var line: Int
         public var text: String
+
+        public init(seconds: Double, line: Int, text: String) {
+            self.seconds = seconds; self.line = line; self.text = text
+        }
     }
 
     /// A match of the badness table.
     public struct Hit: Sendable, Codable, Equatable {
         public var pattern: Badness
         public var mark: Mark
+
+        public init(pattern: Badness, mark: Mark) {
+            self.pattern = pattern; self.mark = mark
+        }
     }
 
     public private(set) var lines: [String] = []
@@ -46,7 +54,10 @@ public struct ConsoleLog: Sendable {
         guard !chunk.isEmpty else { return }
         byteCount += chunk.utf8.count
         if stages[.firstByte] == nil { stages[.firstByte] = Mark(seconds: seconds, line: lines.count + 1, text: "") }
-        var buffer = partial + chunk
+        // Serial consoles end lines with CR LF, which Swift treats as one
+        // Character: fold it to LF (on the joined text, in case a chunk
+        // boundary fell between the two).
+        var buffer = (partial + chunk).replacingOccurrences(of: "\r\n", with: "\n")
         partial = ""
         while let newline = buffer.firstIndex(of: "\n") {
             let line = Self.clean(String(buffer[..<newline]))
@@ -56,7 +67,7 @@ public struct ConsoleLog: Sendable {
         }
         partial = buffer
         // A login prompt waits for input: it has no newline yet.
-        let pending = Self.clean(partial)
+        let pending = Self.clean(partial).trimmingCharacters(in: .whitespaces)
         if let host = Self.loginHost(in: pending) {
             loginHost = host
             if stages[.loginPrompt] == nil { stages[.loginPrompt] = Mark(seconds: seconds, line: lines.count + 1, text: pending) }

@@ -8,18 +8,30 @@ public struct GuestFacts: Sendable, Codable, Equatable {
         public var up: Bool
         /// `address/prefix` of each IPv4 address.
         public var ipv4: [String]
+
+        public init(name: String, mac: String, up: Bool, ipv4: [String]) {
+            self.name = name; self.mac = mac; self.up = up; self.ipv4 = ipv4
+        }
     }
 
     public struct Route: Sendable, Codable, Equatable {
         public var destination: String
         public var gateway: String?
         public var device: String?
+
+        public init(destination: String, gateway: String?, device: String?) {
+            self.destination = destination; self.gateway = gateway; self.device = device
+        }
     }
 
     public struct Mount: Sendable, Codable, Equatable {
         public var source: String
         public var target: String
         public var fstype: String
+
+        public init(source: String, target: String, fstype: String) {
+            self.source = source; self.target = target; self.fstype = fstype
+        }
     }
 
     /// Which channel delivered the facts: SSH or the serial console.
@@ -42,6 +54,15 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     public var failedUnits: String
     /// The probe's JSON as received, for evidence bundles.
     public var raw: String
+
+    public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,
+                auditd: String, firewalld: String, cloudInitStatus: String?, cloudInitErrors: [String], cmdline: String,
+                swaps: String, machineID: String, hostKeys: String, failedUnits: String, raw: String) {
+        self.channel = channel; self.hostname = hostname; self.interfaces = interfaces; self.routes = routes
+        self.dataMount = dataMount; self.auditd = auditd; self.firewalld = firewalld
+        self.cloudInitStatus = cloudInitStatus; self.cloudInitErrors = cloudInitErrors; self.cmdline = cmdline
+        self.swaps = swaps; self.machineID = machineID; self.hostKeys = hostKeys; self.failedUnits = failedUnits; self.raw = raw
+    }
 
     /// Parses the probe's JSON object.
     public static func decode(_ data: Data, channel: String) throws -> GuestFacts {

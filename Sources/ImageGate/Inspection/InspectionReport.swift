@@ -25,6 +25,37 @@ public enum InspectionReport {
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 
+    /// Findings for a terminal: failures (errors), warnings, each with what
+    /// was required, what was found, where, and the fix; then what could not
+    /// be checked; then the rules that passed.
+    public static func findingsText(_ findings: [Finding]) -> String {
+        var out = ""
+        func block(_ finding: Finding, mark: String) {
+            out += "\(mark) \(finding.rule) [\(finding.severity.rawValue)] \(finding.title)\n"
+            out += "    required: \(finding.required)\n"
+            out += "    found:    \(finding.found)\n"
+            for evidence in finding.evidence.prefix(12) { out += "      at \(evidence)\n" }
+            if finding.evidence.count > 12 { out += "      … \(finding.evidence.count - 12) more\n" }
+            if let fix = finding.fix { out += "    fix:      \(fix)\n" }
+            if let waived = finding.waived { out += "    waived:   \(waived)\n" }
+        }
+        let failures = findings.filter { $0.outcome == .fail }
+        let warnings = findings.filter { $0.outcome == .warning }
+        let unchecked = findings.filter { $0.outcome == .couldNotCheck }
+        if !failures.isEmpty { out += "FAILED (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
+        if !warnings.isEmpty { out += "WARNINGS (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
+        if !unchecked.isEmpty {
+            out += "COULD NOT CHECK (\(unchecked.count))\n"
+            for finding in unchecked { out += "? \(finding.rule) \(finding.title): \(finding.found)\n" }
+            out += "\n"
+        }
+        let passed = findings.filter { $0.outcome == .pass }.map(\.rule)
+        let notApplicable = findings.filter { $0.outcome == .notApplicable }.map(\.rule)
+        out += "passed (\(passed.count)): \(passed.joined(separator: " "))\n"
+        if !notApplicable.isEmpty { out += "not applicable (\(notApplicable.count)): \(notApplicable.joined(separator: " "))\n" }
+        return out
+    }
+
     /// Text for a terminal: failures first (errors, then warnings), each with
     /// what was required, what was found, where, and the fix; then what
     /// could not be checked; then a count of the rest.
@@ -35,29 +66,10 @@ public enum InspectionReport {
         out += "OS:     \(facts.osName) (\(facts.productName); \(facts.family), \(facts.packageFormat) packages)\n"
         out += "Kernel: \(facts.kernels.joined(separator: ", "))\n\n"
 
-        func block(_ finding: Finding, mark: String) {
-            out += "\(mark) \(finding.rule) [\(finding.severity.rawValue)] \(finding.title)\n"
-            out += "    required: \(finding.required)\n"
-            out += "    found:    \(finding.found)\n"
-            for evidence in finding.evidence.prefix(12) { out += "      at \(evidence)\n" }
-            if finding.evidence.count > 12 { out += "      … \(finding.evidence.count - 12) more\n" }
-            if let fix = finding.fix { out += "    fix:      \(fix)\n" }
-            if let waived = finding.waived { out += "    waived:   \(waived)\n" }
-        }
+        out += findingsText(result.findings)
         let failures = result.findings.filter { $0.outcome == .fail }
         let warnings = result.findings.filter { $0.outcome == .warning }
         let unchecked = result.findings.filter { $0.outcome == .couldNotCheck }
-        if !failures.isEmpty { out += "FAILED (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
-        if !warnings.isEmpty { out += "WARNINGS (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
-        if !unchecked.isEmpty {
-            out += "COULD NOT CHECK (\(unchecked.count))\n"
-            for finding in unchecked { out += "? \(finding.rule) \(finding.title): \(finding.found)\n" }
-            out += "\n"
-        }
-        let passed = result.findings.filter { $0.outcome == .pass }.map(\.rule)
-        let notApplicable = result.findings.filter { $0.outcome == .notApplicable }.map(\.rule)
-        out += "passed (\(passed.count)): \(passed.joined(separator: " "))\n"
-        if !notApplicable.isEmpty { out += "not applicable (\(notApplicable.count)): \(notApplicable.joined(separator: " "))\n" }
         out += "\nVERDICT: \(result.failed ? "FAIL" : "PASS") — \(failures.count) failed, \(warnings.count) warnings, \(unchecked.count) could not be checked (\(result.seconds) s, \(result.accelerator.rawValue))\n"
         return out
     }

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate boot`: one first boot as a brand-new instance, judged fact by fact.
+struct BootCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boot",
+        abstract: "Boot an image once as a new instance (overlay, fresh metadata, data disk) and judge the BOOT rules.",
+        discussion: "Exit status: 0 every BOOT rule passes, 1 one fails, 2 bad input, 3 infrastructure failure, 130 interrupted."
+    )
+
+    @Argument(help: "The image (qcow2 or raw). Never written: the VM boots an overlay.")
+    var image: String
+
+    @Option(help: "Hostname the metadata gives the instance (default: a fresh ig-XXXXXX).")
+    var hostname: String?
+    @Option(help: "Static IPv4 address (default 10.77.0.20).")
+    var ip: String?
+    @Option(help: "Prefix length of --ip.")
+    var prefix: Int = 24
+    @Option(help: "Default gateway (default: .1 of the --ip network).")
+    var gateway: String?
+    @Option(help: "DNS server (repeatable).")
+    var dns: [String] = []
+    @Flag(help: "Give the NIC its address by DHCP instead of a static one.")
+    var dhcp = false
+    @Option(help: "MAC address of the NIC (default: a random 52:54:00:xx:xx:xx).")
+    var mac: String?
+    @Option(name: .customLong("data-disk-size"), help: "Size of the blank data disk in GiB.")
+    var dataDiskSize: Int = 1
+    @Option(help: "Memory in MiB.")
+    var memory: Int = 1024
+    @Option(help: "vCPUs.")
+    var cpus: Int = 2
+    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+    @Option(help: "Overall timeout in seconds (default: 200 s, times the TCG multiplier under TCG).")
+    var timeout: Double?
+    @Flag(help: "Keep the run folder (overlay, seed, console log) for an evidence bundle.")
+    var keep = false
+    @Option(help: "Copy the console log into this folder (default: $IMAGEGATE_ARTIFACTS).")
+    var artifacts: String?
+
+    func instance() throws -> InstanceMetadata {
+        var instance = InstanceMetadata.fresh()
+        if let hostname { instance.hostname = hostname }
+        if let mac { instance.mac = mac.lowercased() }
+        if let ip {
+            instance.ip = ip
+            instance.prefix = prefix
+            let network = IPv4(ip).map { $0.inNetwork(prefix, offset: 1).description }
+            instance.gateway = gateway ?? network ?? ""
+            instance.dns = dns.isEmpty ? [] : dns
+        } else if let gateway {
+            instance.gateway = gateway
+        }
+        if !dns.isEmpty { instance.dns = dns }
+        instance.dhcp = dhcp
+        try instance.validate(source: "boot options")
+        return instance
+    }
+
+    func run() async throws {
+        let result: BootResult = try await ExitCode.guarding {
+            guard memory >= 256, cpus >= 1, dataDiskSize >= 1 else {
+                throw InputError("boot options: --memory must be >= 256, --cpus >= 1, --data-disk-size >= 1")
+            }
+            let instance = try instance()
+            let image = try ImageFile.validate(self.image)
+            let host = try await LibvirtHost.connect(connect)
+            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+            var boot = FirstBoot(host: host)
+            boot.keep = keep
+            boot.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
+            boot.progress = Progress.printer(label: image.path)
+            let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
+            let configured = boot
+            return try await Interrupt.cancellingOnSIGINT {
+                try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
+                    plan.memoryMiB = memory
+                    plan.cpus = cpus
+                    plan.dataDiskBytes = disk
+                    if let timeout { plan.deadlines.cap(timeout) }
+                }
+            }
+        }
+        let o = result.observation
+        print("\nInstance: \(o.instance.hostname) \(o.instance.mac) \(o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)")")
+        print("Watch ended: \(o.end); facts via \(o.facts?.channel ?? "no channel")\n")
+        print(InspectionReport.findingsText(result.findings))
+        if result.kept { print("Run folder kept: \(result.plan.directory)") }
+        print("VERDICT: \(result.failed ? "FAIL" : "PASS")")
+        if result.failed { throw ExitCode.imageFailed }
+    }
+}
+
+/// Live progress lines: elapsed time and what happened.
+enum Progress {
+    static func printer(label: String) -> @Sendable (FirstBoot.Event) -> Void {
+        let started = Date()
+        return { event in
+            let t = String(format: "%6.1f s", Date().timeIntervalSince(started))
+            let text: String
+            switch event {
+            case let .preparing(what): text = "preparing \(what)"
+            case let .started(name, accelerator): text = "started \(name) under \(accelerator.rawValue)"
+            case let .stage(stage, seconds): text = "\(stage.rawValue) (at \(String(format: "%.1f", seconds)) s)"
+            case let .note(note): text = note
+            }
+            FileHandle.standardError.write(Data("[\(t)] \(text)\n".utf8))
+        }
+    }
+}
+
+/// Ctrl-C cancels the work, whose cleanup then destroys the VM and removes
+/// its files; the process exits 130.
+enum Interrupt {
+    static func cancellingOnSIGINT<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("imagegate: interrupted, cleaning up\n".utf8))
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        do {
+            return try await task.value
+        } catch is CancellationError {
+            throw ExitCode(130)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ImageGate
+import XCTest
+
+/// The BOOT rules on fake observations: each passes on good facts and fails
+/// with evidence on bad ones; nothing observed is "could not check".
+final class BootRulesTests: XCTestCase {
+    static let instance = InstanceMetadata(hostname: "ig-test", mac: "52:54:00:aa:bb:cc", ip: "10.77.0.20", prefix: 24,
+                                           gateway: "10.77.0.1", dns: ["10.77.0.3"])
+
+    static func facts(_ change: (inout GuestFacts) -> Void = { _ in }) -> GuestFacts {
+        var facts = GuestFacts(
+            channel: "ssh", hostname: "ig-test",
+            interfaces: [.init(name: "lo", mac: "00:00:00:00:00:00", up: true, ipv4: ["127.0.0.1/8"]),
+                         .init(name: "eth0", mac: "52:54:00:aa:bb:cc", up: true, ipv4: ["10.77.0.20/24"])],
+            routes: [.init(destination: "default", gateway: "10.77.0.1", device: "eth0")],
+            dataMount: .init(source: "/dev/vdb1", target: "/data", fstype: "ext4"),
+            auditd: "active", firewalld: "inactive", cloudInitStatus: "done", cloudInitErrors: [],
+            cmdline: "ro console=ttyS0,115200n8", swaps: "", machineID: "abc", hostKeys: "x", failedUnits: "", raw: "{}")
+        change(&facts)
+        return facts
+    }
+
+    static func observation(facts: GuestFacts?, console: [String] = ConsoleLogTests.healthy, end: BootObservation.End = .factsReceived) -> BootObservation {
+        var log = ConsoleLog()
+        for (i, chunk) in console.enumerated() { log.feed(chunk, at: Double(i)) }
+        return BootObservation(instance: instance, console: log, facts: facts, end: end)
+    }
+
+    func outcome(_ rule: String, _ o: BootObservation) -> Finding {
+        BootRules.evaluate(o).first { $0.rule == rule }!
+    }
+
+    func testHealthyBootPassesEveryRule() {
+        let findings = BootRules.evaluate(Self.observation(facts: Self.facts()))
+        XCTAssertEqual(findings.map(\.rule), BootRules.catalogue.map(\.id))
+        for finding in findings { XCTAssertEqual(finding.outcome, .pass, "\(finding.rule): \(finding.found)") }
+    }
+
+    func testEachRuleFailsOnItsBadFact() {
+        let cases: [(String, GuestFacts, String)] = [
+            ("BOOT-NETWORK", Self.facts { $0.interfaces[1].mac = "52:54:00:11:22:33" }, "not 52:54:00:aa:bb:cc"),
+            ("BOOT-NETWORK", Self.facts { $0.interfaces[1].ipv4 = ["192.168.122.57/24"] }, "not 10.77.0.20/24"),
+            ("BOOT-NETWORK", Self.facts { $0.routes = [] }, "no default route"),
+            ("BOOT-HOSTNAME", Self.facts { $0.hostname = "vendor-build-01" }, "not ig-test"),
+            ("BOOT-DATA-DISK", Self.facts { $0.dataMount = nil }, "nothing is mounted at /data"),
+            ("BOOT-CLOUD-INIT", Self.facts { $0.cloudInitStatus = "error"; $0.cloudInitErrors = ["bootcmd failed"] }, "1 error"),
+            ("BOOT-AUDITD", Self.facts { $0.auditd = "failed" }, "auditd is failed"),
+            ("BOOT-FIREWALLD", Self.facts { $0.firewalld = "active" }, "firewalld is active"),
+        ]
+        for (rule, facts, expected) in cases {
+            let finding = outcome(rule, Self.observation(facts: facts))
+            XCTAssertEqual(finding.outcome, .fail, "\(rule)")
+            XCTAssertTrue(finding.found.contains(expected), "\(rule): \(finding.found)")
+            XCTAssertFalse(finding.evidence.isEmpty, "\(rule) has evidence")
+            XCTAssertNotNil(finding.fix)
+        }
+    }
+
+    func testPanicFailsNoPanicWithTheConsoleLine() {
+        let console = Array(ConsoleLogTests.healthy.prefix(3)) + ["\r\n[ 2.1] Kernel panic - not syncing: No working init found.\r\n"]
+        let o = Self.observation(facts: nil, console: console, end: .fatal(.init(pattern: Badness.table[0], mark: .init(seconds: 3, line: 6, text: ""))))
+        let panic = outcome("BOOT-NO-PANIC", o)
+        XCTAssertEqual(panic.outcome, .fail)
+        XCTAssertTrue(panic.evidence.contains { $0.path == "ttyS0" && $0.text.contains("Kernel panic") }, "\(panic.evidence)")
+        // What nobody observed is could-not-check, never pass.
+        for rule in ["BOOT-NETWORK", "BOOT-DATA-DISK", "BOOT-AUDITD", "BOOT-FIREWALLD"] {
+            XCTAssertEqual(outcome(rule, o).outcome, .couldNotCheck, rule)
+        }
+    }
+
+    func testWithoutFactsTheLoginPromptJudgesTheHostname() {
+        var console = ConsoleLogTests.healthy
+        console[7] = "\r\nDebian GNU/Linux 12 localhost ttyS0\r\n\r\nlocalhost login: "
+        let o = Self.observation(facts: nil, console: Array(console.prefix(8)), end: .cloudInitSilent(seconds: 100))
+        let hostname = outcome("BOOT-HOSTNAME", o)
+        XCTAssertEqual(hostname.outcome, .fail)
+        XCTAssertEqual(hostname.evidence.first?.text, "localhost login:")
+    }
+
+    func testSilentCloudInitFails() {
+        let console = ConsoleLogTests.healthy.filter { !$0.contains("cloud-init") && !$0.contains("Cloud-init") }
+        let o = Self.observation(facts: nil, console: console, end: .cloudInitSilent(seconds: 100))
+        let finding = outcome("BOOT-CLOUD-INIT", o)
+        XCTAssertEqual(finding.outcome, .fail)
+        XCTAssertTrue(finding.found.contains("never ran"), finding.found)
+    }
+
+    func testNoConsoleOutputFailsConsole() {
+        let o = Self.observation(facts: nil, console: [], end: .deadline(.firstByte, seconds: 75))
+        XCTAssertEqual(outcome("BOOT-CONSOLE", o).outcome, .fail)
+    }
+}
