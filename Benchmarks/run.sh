@@ -46,3 +46,58 @@ launch=$(median guestfish --ro --format=qcow2 -a "$image" -i exit)
 inspector=$(median virt-inspector --format=qcow2 -a "$image")
 report "inspect (full catalogue) / guestfish --ro -a IMG -i exit" "$inspect" "$launch" "<= 1.3" "<= 1.3"
 report "inspect (full catalogue) / virt-inspector -a IMG" "$inspect" "$inspector" "< 1.0" "< 1.0"
+
+# First boot (issue 5): time to a verdict with `imagegate boot` against plain
+# qemu-system-x86_64 with the same devices and seed, timed to cloud-init's
+# "finished" line.
+work=$(mktemp -d)
+trap 'pkill -f "$work/" 2>/dev/null; rm -rf "$work"' EXIT
+boot_runs=()
+for _ in $(seq "$runs"); do
+  start=$(date +%s.%N)
+  "$imagegate" boot "$image" --keep > "$work/boot.out" 2>&1 || { cat "$work/boot.out" >&2; echo "bench: imagegate boot failed" >&2; exit 3; }
+  end=$(date +%s.%N)
+  boot_runs+=("$(echo "$end - $start" | bc)")
+  kept=$(sed -n 's/^Run folder kept: //p' "$work/boot.out")
+done
+boot=$(printf '%s\n' "${boot_runs[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+
+accel=$("$imagegate" accelerator --quiet); [ "$accel" = kvm ] || accel=tcg
+mac=$(sed -n 's/.*macaddress: "\(.*\)"/\1/p' "$kept/seed/network-config")
+ip=$(sed -n 's/.*addresses: \[\([0-9.]*\)\/.*/\1/p' "$kept/seed/network-config")
+gw=$(sed -n 's/.*gateway4: //p' "$kept/seed/network-config")
+qemu_once() {
+  rm -f "$work/overlay.qcow2" "$work/data.qcow2" "$work/console.log"
+  qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
+  qemu-img create -q -f qcow2 "$work/data.qcow2" 1G
+  local start end
+  start=$(date +%s.%N)
+  qemu-system-x86_64 -machine pc,accel="$accel" -m 1024 -smp 2 -nodefaults -no-user-config -display none \
+    -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 -drive file="$work/data.qcow2",if=virtio,format=qcow2 \
+    -drive file="$kept/seed.iso",if=ide,media=cdrom,format=raw,readonly=on \
+    -netdev user,id=n0,restrict=on,net="${ip%.*}.0/24",host="$gw",dhcpstart="$ip" -device virtio-net-pci,netdev=n0,mac="$mac" \
+    -device virtio-rng-pci -serial file:"$work/console.log" &
+  local pid=$!
+  until grep -q "Cloud-init v.* finished at" "$work/console.log" 2>/dev/null; do
+    kill -0 $pid 2>/dev/null || { echo "bench: plain qemu exited early" >&2; exit 3; }
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  kill $pid; wait $pid 2>/dev/null || true
+  echo "$end - $start" | bc
+}
+qemu_runs=()
+for _ in $(seq "$runs"); do qemu_runs+=("$(qemu_once)"); done
+plain=$(printf '%s\n' "${qemu_runs[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+rm -rf "$kept"
+report "boot (verdict) / plain qemu to cloud-init finished" "$boot" "$plain" "<= 1.10" "<= 1.10"
+
+# A fixture that panics: the verdict comes within 5 s of the panic line.
+panic_image="$(dirname "$image")/init-missing.qcow2"
+if [ -f "$panic_image" ]; then
+  "$imagegate" boot "$panic_image" > "$work/panic.out" 2>&1 || true
+  latency=$(sed -n 's/^Verdict \([0-9.]*\) s after the console line.*/\1/p' "$work/panic.out")
+  [ -n "$latency" ] || { cat "$work/panic.out" >&2; echo "bench: no panic verdict" >&2; exit 3; }
+  printf '%-58s %6.1f s                      target %-7s %s\n' "panic fixture: verdict after the panic line" "$latency" "<= 5 s" \
+    "$([ "$(echo "$latency <= 5" | bc)" = 1 ] && echo ok || echo MISSED)"
+fi

@@ -117,6 +117,6 @@ defect_cloud-init-bootcmd-fails() {
 }
 defect_init-missing() {
   # The kernel is told to run an init the image does not have: it panics.
-  echo 'sh "sed -i \"s|^GRUB_CMDLINE_LINUX_DEFAULT=.*|GRUB_CMDLINE_LINUX_DEFAULT=\\\"init=/opt/vendor/init\\\"|\" /etc/default/grub"'
+  echo 'sh "sed -i \"s|^GRUB_CMDLINE_LINUX_DEFAULT=.*|GRUB_CMDLINE_LINUX_DEFAULT=\\\"rdinit=/opt/vendor/init\\\"|\" /etc/default/grub"'
   echo 'command "update-grub"'
 }

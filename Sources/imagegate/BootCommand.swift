@@ -87,7 +87,11 @@ struct BootCommand: AsyncParsableCommand {
         }
         let o = result.observation
         print("\nInstance: \(o.instance.hostname) \(o.instance.mac) \(o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)")")
-        print("Watch ended: \(o.end); facts via \(o.facts?.channel ?? "no channel")\n")
+        print("Watch ended at \(String(format: "%.1f", o.endedAt)) s: \(o.end); facts via \(o.facts?.channel ?? "no channel")")
+        if case let .fatal(hit) = o.end {
+            print("Verdict \(String(format: "%.1f", o.endedAt - hit.mark.seconds)) s after the console line (at \(String(format: "%.1f", hit.mark.seconds)) s)")
+        }
+        print()
         print(InspectionReport.findingsText(result.findings))
         if result.kept { print("Run folder kept: \(result.plan.directory)") }
         print("VERDICT: \(result.failed ? "FAIL" : "PASS")")

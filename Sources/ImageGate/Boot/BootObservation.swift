@@ -28,12 +28,16 @@ public struct BootObservation: Sendable {
     public var end: End
     /// Why SSH (channel one) gave no facts, when it did not.
     public var sshProblem: String?
+    /// Seconds from the VM's start to the end of the watch.
+    public var endedAt: Double
 
-    public init(instance: InstanceMetadata, console: ConsoleLog, facts: GuestFacts?, end: End, sshProblem: String? = nil) {
+    public init(instance: InstanceMetadata, console: ConsoleLog, facts: GuestFacts?, end: End,
+                sshProblem: String? = nil, endedAt: Double = 0) {
         self.instance = instance
         self.console = console
         self.facts = facts
         self.end = end
         self.sshProblem = sshProblem
+        self.endedAt = endedAt
     }
 }

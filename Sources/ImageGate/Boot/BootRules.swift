@@ -76,8 +76,9 @@ public enum BootRules {
             [Evidence(path: console, line: hit.mark.line, "\(hit.mark.text)  (\(hit.pattern.meaning))")]
         }
         // The lines just before the first hit usually say why.
-        let context = o.console.context(of: bad[0].mark.line, before: 4, after: 0).dropLast()
-            .map { Evidence(path: console, "  \($0)") }
+        let first = bad[0].mark.line
+        let context = o.console.context(of: first, before: 4, after: 0).dropLast().enumerated()
+            .map { Evidence(path: console, line: max(1, first - 4) + $0.offset, clip($0.element)) }
         return finding("BOOT-NO-PANIC", .fail, bad.map(\.pattern.meaning).uniqued().joined(separator: ", "), evidence + context)
     }
 

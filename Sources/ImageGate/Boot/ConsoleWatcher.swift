@@ -29,7 +29,8 @@ struct ConsoleWatcher: Sendable {
                 sshProblem = "no answer before the watch ended"
             }
             return BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
-                                   sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem)
+                                   sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
+                                   endedAt: (ContinuousClock.now - started).seconds)
         }
 
         while true {

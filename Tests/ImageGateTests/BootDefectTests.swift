@@ -1,0 +1,62 @@
+import Foundation
+import ImageGate
+import ImageGateXCTest
+import XCTest
+
+/// Boot-defect fixtures: each fails its expected BOOT rule with the right
+/// evidence, and no VM or run file is left behind afterwards.
+final class BootDefectTests: XCTestCase {
+    func boot(_ name: String) async throws -> BootResult {
+        try await FirstBootTestCase.boot(try FixtureManifest.image(name))
+    }
+
+    func assertFails(_ result: BootResult, _ rule: String, evidence: String, file: StaticString = #filePath, line: UInt = #line) {
+        guard let finding = result.finding(rule) else { return XCTFail("no \(rule)", file: file, line: line) }
+        XCTAssertEqual(finding.outcome, .fail, "\(rule): \(finding.found)", file: file, line: line)
+        XCTAssertTrue(finding.evidence.contains { $0.text.contains(evidence) },
+                      "\(rule) evidence lacks '\(evidence)': \(finding.evidence)", file: file, line: line)
+        XCTAssertNotNil(finding.fix, file: file, line: line)
+    }
+
+    func testNICPinnedToTheBuildHostsMACFailsNetwork() async throws {
+        let result = try await boot("nic-pinned-mac")
+        assertFails(result, "BOOT-NETWORK", evidence: "eth0 \(result.plan.instance.mac)")
+        XCTAssertTrue(result.finding("BOOT-NETWORK")!.found.contains("not \(result.plan.instance.ip)/24"), result.finding("BOOT-NETWORK")!.found)
+        XCTAssertEqual(result.finding("BOOT-HOSTNAME")?.outcome, .pass, "only the network is pinned")
+    }
+
+    func testFstabWithoutNofailDropsToEmergencyMode() async throws {
+        let result = try await boot("fstab-data-disk-no-nofail")
+        assertFails(result, "BOOT-NO-PANIC", evidence: "emergency mode")
+        guard case .fatal = result.observation.end else { return XCTFail("the boot should end at the emergency line: \(result.observation.end)") }
+    }
+
+    func testCloudInitDisabledFailsHostnameAndCloudInit() async throws {
+        let result = try await boot("cloud-init-disabled")
+        assertFails(result, "BOOT-HOSTNAME", evidence: "login:")
+        XCTAssertEqual(result.finding("BOOT-CLOUD-INIT")?.outcome, .fail, result.finding("BOOT-CLOUD-INIT")!.found)
+    }
+
+    func testKernelPanicEndsTheBootWithinSecondsOfThePanicLine() async throws {
+        let started = Date()
+        let result = try await boot("init-missing")
+        assertFails(result, "BOOT-NO-PANIC", evidence: "Kernel panic")
+        guard case let .fatal(hit) = result.observation.end else { return XCTFail("\(result.observation.end)") }
+        let verdictAt = Date().timeIntervalSince(started)
+        // The panic line's time is from VM start; allow for preparation.
+        XCTAssertLessThan(verdictAt - hit.mark.seconds, 5 + 3, "verdict \(verdictAt) s, panic line at \(hit.mark.seconds) s")
+    }
+
+    /// Runs last (alphabetically): nothing of this process's boots is left.
+    func testZNoDomainOrRunFileIsLeftBehind() async throws {
+        let state = StateDirectory.default
+        let host = try await LibvirtHost.connect()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let mine = try await host.instances(prefix: VMName.prefix).filter { VMName.ownerPID(of: $0.name) == pid && $0.name.contains("-boot-") }
+        XCTAssertEqual(mine.map(\.name), [], "domains left running")
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
+        XCTAssertEqual(runs.filter { StateDirectory.ownerPID(ofRun: $0) == pid }, [], "run folders left behind")
+        let ports = (try? FileManager.default.contentsOfDirectory(atPath: state.ports)) ?? []
+        XCTAssertEqual(ports, [], "port locks left behind")
+    }
+}

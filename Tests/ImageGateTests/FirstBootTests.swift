@@ -1,0 +1,17 @@
+import ImageGate
+import ImageGateXCTest
+import XCTest
+
+/// The first-boot suite on `IMAGEGATE_IMAGE` (default: the conformant
+/// fixture): one boot, one test per BOOT rule. This is the class a vendor
+/// copies into their own package.
+final class FirstBootConformantTests: FirstBootTestCase {
+    override func testBootConsole() async throws { try await super.testBootConsole() }
+    override func testBootNoPanic() async throws { try await super.testBootNoPanic() }
+    override func testBootNetwork() async throws { try await super.testBootNetwork() }
+    override func testBootHostname() async throws { try await super.testBootHostname() }
+    override func testBootDataDisk() async throws { try await super.testBootDataDisk() }
+    override func testBootCloudInit() async throws { try await super.testBootCloudInit() }
+    override func testBootAuditd() async throws { try await super.testBootAuditd() }
+    override func testBootFirewalld() async throws { try await super.testBootFirewalld() }
+}
