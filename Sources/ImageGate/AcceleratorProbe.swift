@@ -60,16 +60,18 @@ public struct AcceleratorProbe: Sendable {
     /// of the process, and in the state folder until the host reboots (the
     /// probe costs seconds where KVM hangs).
     public func chooseOnce() async throws -> AcceleratorChoice {
-        if let known = await Self.memory.get(host.uri) { return known }
+        // Every embedded root runs guests on this host: one answer for all.
+        let key = host.uri.hasPrefix("qemu:///embed") ? "qemu:///embed" : host.uri
+        if let known = await Self.memory.get(key) { return known }
         let file = ProbeCacheFile(path: state.path + "/accelerator.json")
         let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"].map { !$0.isEmpty } ?? false
-        if !forced, let known = file.read(uri: host.uri) {
-            await Self.memory.set(host.uri, known)
+        if !forced, let known = file.read(uri: key) {
+            await Self.memory.set(key, known)
             return known
         }
         let choice = try await choose()
-        if !forced { file.write(uri: host.uri, choice: choice) }
-        await Self.memory.set(host.uri, choice)
+        if !forced { file.write(uri: key, choice: choice) }
+        await Self.memory.set(key, choice)
         return choice
     }
 

@@ -8,8 +8,14 @@ public struct LibvirtHost: VirtualMachineHost {
 
     /// Connects to `uri`, or by default to libvirt's embedded QEMU driver
     /// rooted in ImageGate's state folder (no daemon needed).
+    ///
+    /// An embedded root serves one process at a time (and libvirt starts
+    /// its embedded driver once per process), so each ImageGate process
+    /// first takes a lock on the first free root of `libvirt/0`,
+    /// `libvirt/1`, ... and keeps it for its life. Opening a root also
+    /// brings back the VMs a crashed process left in it, for the ``Reaper``.
     public static func connect(_ uri: String? = nil, state: StateDirectory = .default) async throws -> LibvirtHost {
-        let uri = try uri ?? Connection.embeddedURI(root: state.libvirtRoot)
+        let uri = try uri ?? Connection.embeddedURI(root: EmbeddedRoot.claim(in: state.libvirtRoot))
         return LibvirtHost(connection: try await Connection.open(uri))
     }
 
@@ -36,5 +42,32 @@ extension Domain: VirtualMachineInstance {
         case .running, .blocked, .paused, .shuttingDown, .suspended: return true
         case .noState, .shutOff, .crashed: return false
         }
+    }
+}
+
+/// This process's embedded libvirt root, claimed once with a lock file.
+enum EmbeddedRoot {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var claimed: String?
+
+    /// How many ImageGate processes may run at once on one host.
+    static let slots = 32
+
+    static func claim(in directory: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let claimed { return claimed }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for slot in 0..<slots {
+            let fd = open("\(directory)/\(slot).lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                // Held (never closed) until the process exits.
+                claimed = "\(directory)/\(slot)"
+                return claimed!
+            }
+            close(fd)
+        }
+        throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
     }
 }

@@ -8,7 +8,7 @@ final class LibvirtTests: XCTestCase {
         let kernel = try XCTUnwrap(KernelBoot.hostKernel(), "no readable kernel in /boot (make setup installs one)")
         let state = StateDirectory.default
         let host = try await LibvirtHost.connect(state: state)
-        XCTAssertTrue(host.uri.hasPrefix("qemu:///embed?root="), host.uri)
+        XCTAssertTrue(host.uri.hasPrefix("qemu:///embed?root=\(state.libvirtRoot)/"), host.uri)
         let choice = try await AcceleratorProbe(host: host, state: state).chooseOnce()
 
         let dir = try state.makeRunDirectory(prefix: "libvirt-test")
