@@ -47,6 +47,16 @@ final class BootDefectTests: XCTestCase {
         XCTAssertLessThan(verdictAt - hit.mark.seconds, 5 + 3, "verdict \(verdictAt) s, panic line at \(hit.mark.seconds) s")
     }
 
+    /// Channel one alone: the conformant image's facts arrive over SSH.
+    func testFactsArriveOverSSHAlone() async throws {
+        let result = try await FirstBootTestCase.boot(try FixtureManifest.image("debian12-conformant")) { plan in
+            plan.factChannels = [.ssh]
+        }
+        XCTAssertEqual(result.observation.facts?.channel, "ssh", "\(result.observation.end); \(result.observation.sshProblem ?? "")")
+        XCTAssertEqual(result.finding("BOOT-NETWORK")?.outcome, .pass)
+        XCTAssertTrue(result.finding("BOOT-NETWORK")?.evidence.contains { $0.path?.contains("(ssh)") ?? false } ?? false)
+    }
+
     /// Runs last (alphabetically): nothing of this process's boots is left.
     func testZNoDomainOrRunFileIsLeftBehind() async throws {
         let state = StateDirectory.default

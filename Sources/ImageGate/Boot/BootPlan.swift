@@ -15,6 +15,8 @@ public struct BootPlan: Sendable {
     /// Guest ports forwarded to loopback (guest port → host port).
     public var servicePorts: [Int: Int] = [:]
     public var deadlines: BootDeadlines
+    /// Which channels may deliver the guest's facts (the first to answer wins).
+    public var factChannels: Set<FactChannel> = [.ssh, .serial]
     /// The run's folder: overlay, data disk, seed, console log, SSH key.
     public var directory: String
     /// The VM's name (`imagegate-boot-<pid>-<random>`).
@@ -114,6 +116,14 @@ public struct BootPlan: Sendable {
         </domain>
         """
     }
+}
+
+/// How the guest probe's facts reach ImageGate.
+public enum FactChannel: String, Sendable, Codable {
+    /// SSH through the loopback port forward, as the per-run test user.
+    case ssh
+    /// One base64 JSON line between markers on ttyS0; needs no network.
+    case serial
 }
 
 /// How long each stage of a boot may take, counted from the VM's start,

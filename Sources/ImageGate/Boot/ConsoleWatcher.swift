@@ -48,7 +48,8 @@ struct ConsoleWatcher: Sendable {
                     if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
                 }
                 if let hit = log.fatal { return await end(.fatal(hit)) }
-                if log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
+                if plan.factChannels.contains(.serial),
+                   log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
                    let facts = GuestProbe.facts(inConsole: log.text) {
                     return await end(.factsReceived, facts: facts)
                 }
@@ -57,7 +58,7 @@ struct ConsoleWatcher: Sendable {
                 return await end(.factsReceived, facts: facts)
             }
             // Once the guest is up, ask over SSH (channel one) as well.
-            if sshTask == nil, log.stages[.cloudInitFinished] != nil {
+            if sshTask == nil, plan.factChannels.contains(.ssh), log.stages[.cloudInitFinished] != nil {
                 progress(.note("asking the guest over SSH (127.0.0.1:\(plan.sshPort))"))
                 let probe = SSHProbe(plan: plan), limit = d.facts
                 sshTask = Task {

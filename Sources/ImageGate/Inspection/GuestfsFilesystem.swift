@@ -19,15 +19,12 @@ public struct GuestfsFilesystem: GuestFilesystem {
     }
 
     public func read(_ path: String) async throws -> String? {
-        guard try await handle.exists(path) else { return nil }
         guard let bytes = try await orNil({ try await handle.readFile(path) }) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     public func list(_ directory: String) async throws -> [String]? {
-        guard try await handle.exists(directory), try await handle.isDirectory(directory, followSymlinks: true) else {
-            return nil
-        }
+        guard try await handle.isDirectory(directory, followSymlinks: true) else { return nil }
         return try await orNil { try await handle.list(directory) }
     }
 

@@ -37,7 +37,7 @@ public struct StaticInspector: Sendable {
             }
         }
         let facts = try await gatherFacts(handle: handle, os: os, image: image)
-        let context = RuleContext(fs: GuestfsFilesystem(handle: handle), facts: facts, profile: profile)
+        let context = RuleContext(fs: CachingFilesystem(GuestfsFilesystem(handle: handle)), facts: facts, profile: profile)
         var findings: [Finding] = []
         for rule in rules { findings.append(await rule.evaluate(context)) }
         return InspectionResult(image: image, facts: facts, findings: findings,
