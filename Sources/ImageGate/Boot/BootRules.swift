@@ -37,6 +37,10 @@ public enum BootRules {
              "systemctl disable --now firewalld (mandatory on Ubuntu 22.04 and later)."),
     ]
 
+    /// Every BOOT rule ID, including those a check of several instances
+    /// and declared ports judges.
+    public static let allIDs = catalogue.map(\.id) + ["BOOT-SERVICE-PORTS", "BOOT-REINSTANCE"]
+
     static func finding(_ id: String, _ outcome: Outcome, _ found: String, _ evidence: [Evidence] = []) -> Finding {
         let rule = catalogue.first { $0.id == id }!
         return Finding(rule: id, severity: .error, title: rule.title, outcome: outcome, required: rule.required,
