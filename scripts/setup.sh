@@ -17,8 +17,9 @@ packages=(
   mmdebstrap xorriso bc
   # Probing guests over the loopback port forward.
   openssh-client
-  # Reports: JUnit schema validation, HTML rendering in a headless browser.
-  libxml2-utils
+  # Reports: JUnit schema validation, HTML rendering in a headless browser
+  # (with CJK fonts: the reports are in Chinese too).
+  libxml2-utils chromium fonts-noto-cjk
   # The dev VM's Vagrantfile is checked with `vagrant validate`.
   vagrant vagrant-libvirt
 )

@@ -5,7 +5,19 @@ import XCTest
 /// The first-boot suite on `IMAGEGATE_IMAGE` (default: the conformant
 /// fixture): one boot, one test per BOOT rule. This is the class a vendor
 /// copies into their own package.
+///
+/// Here the facts must come over SSH (channel one), which proves that
+/// channel; the boot-defect tests prove the serial one.
 final class FirstBootConformantTests: FirstBootTestCase {
+    override class func configure(_ plan: inout BootPlan) {
+        plan.factChannels = [.ssh]
+    }
+
+    func testFactsCameOverSSH() async throws {
+        let result = try await firstBoot()
+        XCTAssertEqual(result.observation.facts?.channel, "ssh", "\(result.observation.end); \(result.observation.sshProblem ?? "")")
+    }
+
     override func testBootConsole() async throws { try await super.testBootConsole() }
     override func testBootNoPanic() async throws { try await super.testBootNoPanic() }
     override func testBootNetwork() async throws { try await super.testBootNetwork() }

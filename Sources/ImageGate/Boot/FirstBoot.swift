@@ -19,6 +19,8 @@ public struct FirstBoot: Sendable {
     public var keep = false
     /// Copy the console log here (e.g. `IMAGEGATE_ARTIFACTS`).
     public var artifacts: String?
+    /// Guest ports to forward to loopback and probe once the guest is up.
+    public var servicePorts: [Int] = []
     public var progress: @Sendable (Event) -> Void = { _ in }
 
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
@@ -34,9 +36,15 @@ public struct FirstBoot: Sendable {
         try await Reaper(host: host, state: state).reap()
         let directory = try state.makeRunDirectory(prefix: "boot")
         let port = try LoopbackPort.reserve(lockDirectory: state.ports)
-        defer { port.release() }
+        var reserved = [port]
+        defer { reserved.forEach { $0.release() } }
         var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: port.number, directory: directory)
         configure(&plan)
+        for guestPort in servicePorts {
+            let hostPort = try LoopbackPort.reserve(lockDirectory: state.ports)
+            reserved.append(hostPort)
+            plan.servicePorts[guestPort] = hostPort.number
+        }
 
         var vm: (any VirtualMachineInstance)?
         do {
@@ -49,10 +57,15 @@ public struct FirstBoot: Sendable {
             let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
             try await vm!.resume()
             let observation = try await watcher.watch()
+            var ports: [ServicePortProbe.Result] = []
+            if !plan.servicePorts.isEmpty, observation.facts != nil {
+                progress(.note("probing service ports \(plan.servicePorts.keys.sorted().map(String.init).joined(separator: ", "))"))
+                ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
+            }
             let findings = BootRules.evaluate(observation)
             try? await vm?.destroy()
             vm = nil
-            let result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep)
+            let result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep, servicePorts: ports)
             try finish(plan, result: result)
             return result
         } catch {
@@ -102,6 +115,8 @@ public struct BootResult: Sendable {
     public var domainXML: String
     /// Whether the run folder was kept.
     public var kept: Bool
+    /// The declared service ports, as probed after boot.
+    public var servicePorts: [ServicePortProbe.Result] = []
 
     public var failed: Bool { findings.contains { $0.isFailure } }
 

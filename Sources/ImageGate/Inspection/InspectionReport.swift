@@ -28,31 +28,32 @@ public enum InspectionReport {
     /// Findings for a terminal: failures (errors), warnings, each with what
     /// was required, what was found, where, and the fix; then what could not
     /// be checked; then the rules that passed.
-    public static func findingsText(_ findings: [Finding]) -> String {
+    public static func findingsText(_ findings: [Finding], language: Language = .english) -> String {
+        let l = language
         var out = ""
         func block(_ finding: Finding, mark: String) {
             out += "\(mark) \(finding.rule) [\(finding.severity.rawValue)] \(finding.title)\n"
-            out += "    required: \(finding.required)\n"
-            out += "    found:    \(finding.found)\n"
+            out += "    \(l.label(.required)): \(finding.required)\n"
+            out += "    \(l.label(.found)): \(finding.found)\n"
             for evidence in finding.evidence.prefix(12) { out += "      at \(evidence)\n" }
             if finding.evidence.count > 12 { out += "      … \(finding.evidence.count - 12) more\n" }
-            if let fix = finding.fix { out += "    fix:      \(fix)\n" }
-            if let waived = finding.waived { out += "    waived:   \(waived)\n" }
+            if let fix = finding.fix { out += "    \(l.label(.fix)): \(fix)\n" }
+            if let waived = finding.waived { out += "    \(l.label(.waived)): \(waived)\n" }
         }
         let failures = findings.filter { $0.outcome == .fail }
         let warnings = findings.filter { $0.outcome == .warning }
         let unchecked = findings.filter { $0.outcome == .couldNotCheck }
-        if !failures.isEmpty { out += "FAILED (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
-        if !warnings.isEmpty { out += "WARNINGS (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
+        if !failures.isEmpty { out += "\(l.label(.failures)) (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
+        if !warnings.isEmpty { out += "\(l.label(.warnings)) (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
         if !unchecked.isEmpty {
-            out += "COULD NOT CHECK (\(unchecked.count))\n"
+            out += "\(l.label(.couldNotCheck)) (\(unchecked.count))\n"
             for finding in unchecked { out += "? \(finding.rule) \(finding.title): \(finding.found)\n" }
             out += "\n"
         }
         let passed = findings.filter { $0.outcome == .pass }.map(\.rule)
         let notApplicable = findings.filter { $0.outcome == .notApplicable }.map(\.rule)
-        out += "passed (\(passed.count)): \(passed.joined(separator: " "))\n"
-        if !notApplicable.isEmpty { out += "not applicable (\(notApplicable.count)): \(notApplicable.joined(separator: " "))\n" }
+        out += "\(l.label(.passed)) (\(passed.count)): \(passed.joined(separator: " "))\n"
+        if !notApplicable.isEmpty { out += "\(l.label(.notApplicable)) (\(notApplicable.count)): \(notApplicable.joined(separator: " "))\n" }
         return out
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+/// JUnit XML (as Jenkins and GitLab read it): a test suite for the static
+/// inspection, one per booted instance, and one for the rules judged across
+/// instances; a test case per rule; failures carry the finding's evidence
+/// and fix; each boot suite carries its console log as system-out.
+public enum JUnitReport {
+    public static func render(_ report: CheckReport) -> String {
+        let l = Language(rawValue: report.language) ?? .english
+        var suites: [String] = []
+        if let inspection = report.staticInspection {
+            suites.append(suite(name: "static", classname: "imagegate.static", findings: inspection.findings,
+                                seconds: inspection.seconds, systemOut: InspectionReport.findingsText(inspection.findings), l))
+        }
+        for instance in report.instances {
+            suites.append(suite(name: "boot \(instance.hostname)", classname: "imagegate.boot.\(instance.hostname)",
+                                findings: instance.findings, seconds: instance.endedAt, systemOut: instance.consoleLog, l))
+        }
+        let across = report.findings.filter { $0.rule == "BOOT-SERVICE-PORTS" || $0.rule == "BOOT-REINSTANCE" }
+        suites.append(suite(name: "across instances", classname: "imagegate.instances", findings: across, seconds: 0, systemOut: nil, l))
+
+        let all = (report.staticInspection?.findings ?? []) + report.instances.flatMap(\.findings) + across
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuites name="imagegate \(x(report.scenario.name)) \(x(URL(fileURLWithPath: report.image.path).lastPathComponent))" \
+            tests="\(all.count)" failures="\(all.filter(isFailure).count)" errors="0" skipped="\(all.filter(isSkipped).count)" \
+            time="\(String(format: "%.3f", report.seconds))">
+            \(suites.joined(separator: "\n"))
+            </testsuites>
+
+            """
+    }
+
+    static func isFailure(_ f: Finding) -> Bool { f.isFailure }
+    static func isSkipped(_ f: Finding) -> Bool { f.outcome == .couldNotCheck || f.outcome == .notApplicable }
+
+    static func suite(name: String, classname: String, findings: [Finding], seconds: Double, systemOut: String?, _ l: Language) -> String {
+        var out = """
+              <testsuite name="\(x(name))" tests="\(findings.count)" failures="\(findings.filter(isFailure).count)" errors="0" \
+            skipped="\(findings.filter(isSkipped).count)" time="\(String(format: "%.3f", seconds))">
+
+            """
+        for finding in findings {
+            out += "    <testcase name=\"\(x(finding.rule)) \(x(finding.title))\" classname=\"\(x(classname))\" time=\"0\">\n"
+            let body = details(finding, l)
+            switch finding.outcome {
+            case .fail where finding.waived == nil:
+                out += "      <failure message=\"\(x(finding.found))\" type=\"\(x(finding.severity.rawValue))\">\(x(body))</failure>\n"
+            case .couldNotCheck:
+                out += "      <skipped message=\"\(x(l.label(.couldNotCheck))): \(x(finding.found))\"/>\n"
+            case .notApplicable:
+                out += "      <skipped message=\"\(x(l.label(.notApplicable))): \(x(finding.found))\"/>\n"
+            case .warning, .fail:
+                out += "      <system-out>\(x(body))</system-out>\n"
+            case .pass:
+                break
+            }
+            out += "    </testcase>\n"
+        }
+        if let systemOut { out += "    <system-out>\(x(systemOut))</system-out>\n" }
+        out += "  </testsuite>"
+        return out
+    }
+
+    static func details(_ f: Finding, _ l: Language) -> String {
+        var text = "\(f.rule) [\(f.severity.rawValue)] \(f.title)\n\(l.label(.required)): \(f.required)\n\(l.label(.found)): \(f.found)\n"
+        text += f.evidence.map { "  \($0)\n" }.joined()
+        if let fix = f.fix { text += "\(l.label(.fix)): \(fix)\n" }
+        if let waived = f.waived { text += "\(l.label(.waived)): \(waived)\n" }
+        return text
+    }
+
+    /// XML text, with characters XML 1.0 cannot carry dropped.
+    static func x(_ text: String) -> String {
+        XML.escape(String(String.UnicodeScalarView(text.unicodeScalars.filter {
+            $0 == "\n" || $0 == "\t" || $0 == "\r" || ($0.value >= 0x20 && $0.value != 0xFFFE && $0.value != 0xFFFF)
+        })))
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate check`: one command per image, one verdict a reviewer can
+/// trust, with JUnit, JSON and HTML reports.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Inspect an image read-only, boot each scenario instance, and write one combined verdict and reports.",
+        discussion: "Exit status: 0 pass, 1 the image fails, 2 bad input, 3 infrastructure failure, 130 interrupted."
+    )
+
+    @Argument(help: "The image (default: the scenario's image).")
+    var image: String?
+    @Option(help: "Scenario YAML (default: the built-in one-instance scenario, as Scenarios/default-linux.yaml).")
+    var scenario: String?
+    @Option(help: "Platform profile YAML (default: the scenario's, else the seller guide's).")
+    var profile: String?
+    @Option(help: "Write JUnit XML here.")
+    var junit: String?
+    @Option(help: "Write the JSON report (schema imagegate-check v1) here.")
+    var json: String?
+    @Option(help: "Write the self-contained HTML report here.")
+    var html: String?
+    @Option(help: "Report language: zh or en (default: from the locale).")
+    var lang: String?
+    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+    @Flag(help: "Keep each boot's run folder.")
+    var keep = false
+    @Option(help: "Copy console logs into this folder (default: $IMAGEGATE_ARTIFACTS).")
+    var artifacts: String?
+
+    func run() async throws {
+        let report: CheckReport = try await ExitCode.guarding {
+            let language: Language
+            if let lang {
+                guard let chosen = Language(rawValue: lang) else { throw InputError("--lang \(lang): expected zh or en") }
+                language = chosen
+            } else {
+                language = .fromEnvironment
+            }
+            let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
+            let base = self.scenario.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
+            func relative(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
+            guard let imagePath = image ?? scenario.image.map(relative) else {
+                throw InputError("no image: give IMAGE or set image: in the scenario")
+            }
+            let profilePath = self.profile ?? scenario.profile.map(relative)
+            let profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
+            _ = try ImageFile.validate(imagePath)
+            let host = try await LibvirtHost.connect(connect)
+            var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
+            runner.language = language
+            runner.keep = keep
+            runner.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
+            runner.progress = LiveProgress.make()
+            let configured = runner
+            return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
+        }
+        let language = Language(rawValue: report.language) ?? .english
+        try write(report, language)
+        if let inspection = report.staticInspection {
+            print("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
+        }
+        print("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
+        print(InspectionReport.findingsText(report.findings, language: language))
+        for (option, path) in [("JUnit", junit), ("JSON", json), ("HTML", html)] {
+            if let path { print("\(option): \(path)") }
+        }
+        print("\(language.label(.verdict)): \(report.failed ? language.label(.fail) : language.label(.pass))")
+        if report.failed { throw ExitCode.imageFailed }
+    }
+
+    func write(_ report: CheckReport, _ language: Language) throws {
+        if let junit { try JUnitReport.render(report).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if let json { try report.json().write(toFile: json, atomically: true, encoding: .utf8) }
+        if let html { try HTMLReport.render(report).write(toFile: html, atomically: true, encoding: .utf8) }
+    }
+}
+
+/// Progress of a check: on a terminal one live line per instance (stage,
+/// elapsed, deadline); otherwise plain timestamped lines.
+enum LiveProgress {
+    static func make() -> @Sendable (String, FirstBoot.Event) -> Void {
+        let started = Date()
+        let terminal = isatty(STDERR_FILENO) == 1
+        let state = LineState()
+        return { label, event in
+            let elapsed = Date().timeIntervalSince(started)
+            let text: String
+            switch event {
+            case let .preparing(what): text = "preparing \(what)"
+            case let .started(name, accelerator): text = "booting \(name) (\(accelerator.rawValue))"
+            case let .stage(stage, seconds): text = "\(stage.rawValue) at \(String(format: "%.1f", seconds)) s"
+            case let .note(note): text = note
+            }
+            if terminal {
+                let newLine = state.swap(label) != label
+                FileHandle.standardError.write(Data("\(newLine ? "\n" : "\r\u{1B}[K")[\(label)] \(text) — \(String(format: "%.0f", elapsed)) s".utf8))
+            } else {
+                FileHandle.standardError.write(Data("[\(String(format: "%7.1f", elapsed)) s] [\(label)] \(text)\n".utf8))
+            }
+        }
+    }
+
+    /// The label of the line being rewritten.
+    final class LineState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var label = ""
+        func swap(_ new: String) -> String { lock.withLock { let old = label; label = new; return old } }
+    }
+}

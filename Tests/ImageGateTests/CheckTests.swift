@@ -1,0 +1,89 @@
+import Foundation
+import ImageGate
+import XCTest
+
+/// `imagegate check` end to end: the conformant fixture passes the
+/// reinstance scenario; a static defect and a boot defect each exit 1 and
+/// every report (JUnit validated against the schema, JSON, HTML rendered in
+/// headless Chromium) names the failing rule.
+final class CheckTests: XCTestCase {
+    private var dir = ""
+
+    override func setUp() async throws {
+        dir = NSTemporaryDirectory() + "check-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Runs the CLI; returns its exit status and output.
+    func check(_ image: String, scenario: String, lang: String = "en") throws -> (Int32, String) {
+        let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
+        let result = try Subprocess.run(binary, [
+            "check", try FixtureManifest.image(image), "--scenario", FixtureManifest.packageRoot + "/Scenarios/\(scenario).yaml",
+            "--junit", dir + "/junit.xml", "--json", dir + "/report.json", "--html", dir + "/report.html", "--lang", lang,
+        ])
+        return (result.status, result.stdout + result.stderr)
+    }
+
+    func assertReportsName(_ rule: String, verdict: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        // JUnit: valid against the schema, and the rule is a failed test case.
+        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        XCTAssertEqual(lint.status, 0, "JUnit does not validate: \(lint.stderr)", file: file, line: line)
+        let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
+        XCTAssertTrue(junit.contains("<testcase name=\"\(rule) "), file: file, line: line)
+        if verdict == "fail" {
+            let cases = junit.components(separatedBy: "<testcase name=\"\(rule) ").dropFirst().map { $0.components(separatedBy: "</testcase>")[0] }
+            XCTAssertTrue(cases.contains { $0.contains("<failure") }, "\(rule) is not a failed test case in JUnit", file: file, line: line)
+        }
+        // JSON: the verdict and the rule's outcome.
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(json["schema"] as? String, "imagegate-check", file: file, line: line)
+        XCTAssertEqual(json["verdict"] as? String, verdict, file: file, line: line)
+        let findings = json["findings"] as? [[String: Any]] ?? []
+        let finding = findings.first { $0["rule"] as? String == rule }
+        XCTAssertEqual(finding?["outcome"] as? String, verdict == "fail" ? "fail" : "pass", "\(rule) in JSON", file: file, line: line)
+        // HTML: rendered by a real browser, the verdict and the rule are visible.
+        let browser = try Subprocess.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir + "/report.html"])
+        XCTAssertEqual(browser.status, 0, browser.stderr, file: file, line: line)
+        XCTAssertTrue(browser.stdout.contains("Verdict: \(verdict.uppercased())"), "verdict not in the rendered page", file: file, line: line)
+        XCTAssertTrue(browser.stdout.contains(rule), "\(rule) not in the rendered page", file: file, line: line)
+    }
+
+    func testConformantPassesTheReinstanceScenario() throws {
+        let (status, output) = try check("debian12-conformant", scenario: "reinstance")
+        XCTAssertEqual(status, 0, output)
+        try assertReportsName("BOOT-REINSTANCE", verdict: "pass")
+        let json = try String(contentsOfFile: dir + "/report.json", encoding: .utf8)
+        XCTAssertTrue(json.contains("mkt-vm-0001") && json.contains("mkt-vm-0002"), "both instances reported")
+    }
+
+    func testStaticDefectFailsTheCheck() throws {
+        let (status, output) = try check("ssh-host-keys", scenario: "default-linux")
+        XCTAssertEqual(status, 1, output)
+        try assertReportsName("SEC-SSH-HOST-KEYS", verdict: "fail")
+    }
+
+    func testBootDefectFailsTheCheckInChinese() throws {
+        let (status, output) = try check("init-missing", scenario: "default-linux", lang: "zh")
+        XCTAssertEqual(status, 1, output)
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("审核结论: 不通过"), "Chinese verdict")
+        XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("无内核崩溃或紧急模式"), "the rule in Chinese")
+        XCTAssertTrue(html.contains("class=\"hit\""), "the panic line is highlighted in the console log")
+        let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
+        XCTAssertTrue(junit.contains("Kernel panic"), "the console log is in JUnit")
+        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        XCTAssertEqual(lint.status, 0, lint.stderr)
+    }
+
+    func testTheJUnitSchemaRejectsABrokenReport() throws {
+        try "<testsuites><testsuite name=\"x\" tests=\"1\"><testcase name=\"a\"/></testsuite></testsuites>"
+            .write(toFile: dir + "/junit.xml", atomically: true, encoding: .utf8)
+        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        XCTAssertNotEqual(lint.status, 0, "a testcase without classname must not validate")
+    }
+}
