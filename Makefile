@@ -1,5 +1,5 @@
 # ImageGate — every entry point a person or CI uses.
-#   make run    set up, build the fixture images if missing, inspect and boot the conformant one
+#   make run    set up, build the fixture images if missing, check the conformant one (default scenario)
 #   make test   set up, build the fixtures, run the whole test suite
 #   make bench  speed figures, each a ratio against a baseline measured in the same run
 
@@ -29,13 +29,14 @@ test: fixtures vagrant-validate
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)
 
-# The conformant fixture through static inspection, then a first boot.
+# The conformant fixture checked with the default scenario: the verdict,
+# then where the reports are.
 CONFORMANT := Fixtures/cache/debian12-conformant.qcow2
+REPORTS ?= artifacts
 run: fixtures
-	@status=0; \
-	.build/debug/imagegate inspect $(CONFORMANT) || status=$$?; \
-	.build/debug/imagegate boot $(CONFORMANT) || status=$$?; \
-	exit $$status
+	@mkdir -p $(REPORTS)
+	.build/debug/imagegate check $(CONFORMANT) --scenario Scenarios/default-linux.yaml \
+	  --html $(REPORTS)/report.html --json $(REPORTS)/report.json --junit $(REPORTS)/junit.xml
 
 bench: fixtures
 	$(SWIFT) build -c release $(SWIFT_FLAGS)

@@ -62,7 +62,9 @@ public struct CheckRunner: Sendable {
 
         let instances = boots.map { boot -> CheckReport.Instance in
             let o = boot.observation
-            let cited = Set(boot.findings.flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line))
+            // The offending lines: those cited by failures and warnings.
+            let cited = Set(boot.findings.filter { $0.outcome == .fail || $0.outcome == .warning }
+                .flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line))
             return CheckReport.Instance(
                 hostname: o.instance.hostname, mac: o.instance.mac,
                 address: o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)",
