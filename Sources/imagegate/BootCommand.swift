@@ -73,7 +73,8 @@ struct BootCommand: AsyncParsableCommand {
             var boot = FirstBoot(host: host)
             boot.keep = keep
             boot.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
-            boot.progress = Progress.printer(label: image.path)
+            let progress = LiveProgress.make(), label = instance.hostname
+            boot.progress = { progress(label, $0) }
             let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
             let configured = boot
             return try await Interrupt.cancellingOnSIGINT {
@@ -96,24 +97,6 @@ struct BootCommand: AsyncParsableCommand {
         if result.kept { print("Run folder kept: \(result.plan.directory)") }
         print("VERDICT: \(result.failed ? "FAIL" : "PASS")")
         if result.failed { throw ExitCode.imageFailed }
-    }
-}
-
-/// Live progress lines: elapsed time and what happened.
-enum Progress {
-    static func printer(label: String) -> @Sendable (FirstBoot.Event) -> Void {
-        let started = Date()
-        return { event in
-            let t = String(format: "%6.1f s", Date().timeIntervalSince(started))
-            let text: String
-            switch event {
-            case let .preparing(what): text = "preparing \(what)"
-            case let .started(name, accelerator): text = "started \(name) under \(accelerator.rawValue)"
-            case let .stage(stage, seconds): text = "\(stage.rawValue) (at \(String(format: "%.1f", seconds)) s)"
-            case let .note(note): text = note
-            }
-            FileHandle.standardError.write(Data("[\(t)] \(text)\n".utf8))
-        }
     }
 }
 

@@ -80,8 +80,8 @@ struct CheckCommand: AsyncParsableCommand {
     }
 }
 
-/// Progress of a check: on a terminal one live line per instance (stage,
-/// elapsed, deadline); otherwise plain timestamped lines.
+/// Progress of boots: on a terminal one live line per instance (stage,
+/// elapsed); otherwise plain timestamped lines.
 enum LiveProgress {
     static func make() -> @Sendable (String, FirstBoot.Event) -> Void {
         let started = Date()
