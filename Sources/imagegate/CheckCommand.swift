@@ -79,36 +79,3 @@ struct CheckCommand: AsyncParsableCommand {
         if let html { try HTMLReport.render(report).write(toFile: html, atomically: true, encoding: .utf8) }
     }
 }
-
-/// Progress of boots: on a terminal one live line per instance (stage,
-/// elapsed); otherwise plain timestamped lines.
-enum LiveProgress {
-    static func make() -> @Sendable (String, FirstBoot.Event) -> Void {
-        let started = Date()
-        let terminal = isatty(STDERR_FILENO) == 1
-        let state = LineState()
-        return { label, event in
-            let elapsed = Date().timeIntervalSince(started)
-            let text: String
-            switch event {
-            case let .preparing(what): text = "preparing \(what)"
-            case let .started(name, accelerator): text = "booting \(name) (\(accelerator.rawValue))"
-            case let .stage(stage, seconds): text = "\(stage.rawValue) at \(String(format: "%.1f", seconds)) s"
-            case let .note(note): text = note
-            }
-            if terminal {
-                let newLine = state.swap(label) != label
-                FileHandle.standardError.write(Data("\(newLine ? "\n" : "\r\u{1B}[K")[\(label)] \(text) — \(String(format: "%.0f", elapsed)) s".utf8))
-            } else {
-                FileHandle.standardError.write(Data("[\(String(format: "%7.1f", elapsed)) s] [\(label)] \(text)\n".utf8))
-            }
-        }
-    }
-
-    /// The label of the line being rewritten.
-    final class LineState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var label = ""
-        func swap(_ new: String) -> String { lock.withLock { let old = label; label = new; return old } }
-    }
-}
