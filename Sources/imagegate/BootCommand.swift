@@ -77,6 +77,7 @@ struct BootCommand: AsyncParsableCommand {
             boot.progress = { progress(label, $0) }
             let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
             let configured = boot
+            defer { LiveProgress.finish() }
             return try await Interrupt.cancellingOnSIGINT {
                 try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
                     plan.memoryMiB = memory

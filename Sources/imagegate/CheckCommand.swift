@@ -57,6 +57,7 @@ struct CheckCommand: AsyncParsableCommand {
             runner.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
             runner.progress = LiveProgress.make()
             let configured = runner
+            defer { LiveProgress.finish() }
             return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
         }
         let language = Language(rawValue: report.language) ?? .english

@@ -8,7 +8,8 @@ public struct FirstBoot: Sendable {
     /// What happens during a boot, for live progress.
     public enum Event: Sendable {
         case preparing(String)
-        case started(name: String, accelerator: Accelerator)
+        /// The VM started; the boot ends by `deadline` seconds at the latest.
+        case started(name: String, accelerator: Accelerator, deadline: Double)
         case stage(ConsoleLog.Stage, seconds: Double)
         case note(String)
     }
@@ -49,7 +50,7 @@ public struct FirstBoot: Sendable {
         var vm: (any VirtualMachineInstance)?
         do {
             try await prepare(plan)
-            progress(.started(name: plan.name, accelerator: accelerator))
+            progress(.started(name: plan.name, accelerator: accelerator, deadline: plan.deadlines.overall))
             vm = try await host.start(xml: plan.domainXML, paused: true)
             let liveXML = (try? await vm!.xml()) ?? plan.domainXML
             // The console file exists from the start; reading it from byte 0
