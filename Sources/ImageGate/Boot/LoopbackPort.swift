@@ -29,11 +29,20 @@ public final class LoopbackPort: @unchecked Sendable {
             let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
             guard fd >= 0 else { continue }
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                // The owner's process ID, for people and tests looking at the folder.
+                let pid = "\(getpid())\n"
+                _ = ftruncate(fd, 0)
+                _ = pid.withCString { write(fd, $0, strlen($0)) }
                 return LoopbackPort(number: port, lockPath: path, lockFD: fd)
             }
             close(fd)
         }
         throw BootError.infrastructure("no free loopback port could be reserved")
+    }
+
+    /// The process holding the port whose lock file is `path`, if it says.
+    public static func owner(ofLock path: String) -> Int32? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// Frees the port for other runs.
