@@ -108,9 +108,10 @@ public struct Rule: Sendable {
         case let .pass(found, evidence):
             result = finding(.pass, found, evidence)
         case let .violated(found, evidence, override):
+            // An info-level violation is a fact worth showing, not a failure.
             let severity = override ?? self.severity
-            result = finding(severity == .error ? .fail : .warning, found, evidence, severity: severity)
-            if severity == .info { result.outcome = .pass }
+            let outcome: Outcome = severity == .error ? .fail : severity == .warning ? .warning : .pass
+            result = finding(outcome, found, evidence, severity: severity)
         case let .notApplicable(reason):
             result = finding(.notApplicable, reason, [])
         case let .couldNotCheck(reason):
