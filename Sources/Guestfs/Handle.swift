@@ -254,6 +254,11 @@ public final class Handle: @unchecked Sendable {
         try await run { h in CStrings.take(try h.call("list_partitions") { guestfs_list_partitions($0) }) }
     }
 
+    /// Every LVM logical volume (`/dev/VG/LV`).
+    public func logicalVolumes() async throws -> [String] {
+        try await run { h in CStrings.take(try h.call("lvs") { guestfs_lvs($0) }) }
+    }
+
     /// Every filesystem found (device and type, e.g. `/dev/sda1`, `ext4`).
     public func filesystems() async throws -> [(device: String, type: String)] {
         try await run { h in

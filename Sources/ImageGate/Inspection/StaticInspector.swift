@@ -18,16 +18,23 @@ public struct StaticInspector: Sendable {
     /// Validates `path` (``ImageFile/validate(_:)``), then inspects it.
     public func inspect(_ path: String) async throws -> InspectionResult {
         let started = ContinuousClock.now
+        let trace = ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil
+        func mark(_ step: String) {
+            if trace { FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8)) }
+        }
         let image = try ImageFile.validate(path)
+        mark("validated")
         let handle = try Appliance.handle(accelerator: accelerator)
         try await handle.addDrive(image.path, format: image.format, readOnly: true)
         try await handle.launch()
+        mark("launched")
 
         let roots = try await handle.inspectOS()
         guard let root = roots.first else {
             throw InputError("\(path): no operating system found on the disk")
         }
         let os = try await handle.inspect(root: root)
+        mark("inspected")
         // Mount the guest's filesystems read-only, shortest mount point first.
         for mount in os.mountpoints.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
             do {
@@ -36,10 +43,15 @@ public struct StaticInspector: Sendable {
                 continue  // a filesystem that will not mount leaves the rest checkable
             }
         }
+        mark("mounted")
         let facts = try await gatherFacts(handle: handle, os: os, image: image)
+        mark("facts")
         let context = RuleContext(fs: CachingFilesystem(GuestfsFilesystem(handle: handle)), facts: facts, profile: profile)
         var findings: [Finding] = []
-        for rule in rules { findings.append(await rule.evaluate(context)) }
+        for rule in rules {
+            findings.append(await rule.evaluate(context))
+            mark(rule.id)
+        }
         return InspectionResult(image: image, facts: facts, findings: findings,
                                 accelerator: accelerator, seconds: (ContinuousClock.now - started).seconds)
     }
@@ -53,10 +65,14 @@ public struct StaticInspector: Sendable {
         for name in (try? await handle.list("/lib/modules")) ?? [] where (try? await handle.isDirectory("/lib/modules/" + name, followSymlinks: true)) == true {
             kernels.append(name)
         }
+        // Partitions and logical volumes with their filesystem types
+        // (list_filesystems probes much more and costs seconds under TCG).
         var volumes: [OSFacts.Volume] = []
-        for fs in try await handle.filesystems() {
-            var volume = OSFacts.Volume(device: fs.device, filesystem: fs.type)
-            if let location = try? await handle.partitionLocation(fs.device),
+        let devices = try await handle.partitions() + ((try? await handle.logicalVolumes()) ?? [])
+        for device in devices {
+            let type = (try? await handle.filesystemType(device)) ?? "unknown"
+            var volume = OSFacts.Volume(device: device, filesystem: type)
+            if let location = try? await handle.partitionLocation(device),
                let table = try? await handle.partitionTableType(location.device) {
                 if table == "msdos" { volume.mbrID = try? await handle.mbrID(location.device, partition: location.number) }
                 if table == "gpt" { volume.gptType = try? await handle.gptType(location.device, partition: location.number) }

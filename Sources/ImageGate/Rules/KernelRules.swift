@@ -17,6 +17,7 @@ enum KernelRules {
                 names.contains { line.hasSuffix("/\($0).ko") }
             }
         }
+        if result.builtIn { return result }
         if let dep = try await fs.read(base + "/modules.dep") {
             for line in dep.split(separator: "\n") {
                 let path = line.split(separator: ":").first.map(String.init) ?? ""
