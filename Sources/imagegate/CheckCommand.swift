@@ -49,7 +49,6 @@ struct CheckCommand: AsyncParsableCommand {
             }
             let profilePath = self.profile ?? scenario.profile.map(relative)
             let profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
-            _ = try ImageFile.validate(imagePath)
             let host = try await LibvirtHost.connect(connect)
             var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
             runner.language = language

@@ -27,7 +27,7 @@ struct InspectCommand: AsyncParsableCommand {
             let profile = try self.profile.map(PlatformProfile.load(path:)) ?? .default
             let selected = try rules.map { try RuleCatalogue.select($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
                 ?? RuleCatalogue.all
-            _ = try ImageFile.validate(image)
+            let image = try ImageFile.validate(self.image)
             let accelerator = try await Appliance.localAccelerator()
             return try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(image)
         }

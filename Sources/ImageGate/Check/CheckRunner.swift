@@ -31,7 +31,7 @@ public struct CheckRunner: Sendable {
         profile.waivers += active.map { PlatformProfile.Waiver(rule: $0.rule, reason: $0.reason + ($0.expires.map { " (until \(Scenario.dateFormat.string(from: $0)))" } ?? "")) }
 
         progress("static", .note("inspecting \(image.path) read-only"))
-        let inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image.path)
+        let inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
 
         var boots: [BootResult] = []
         for (index, instance) in scenario.instances.enumerated() {

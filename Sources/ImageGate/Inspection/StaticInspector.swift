@@ -17,13 +17,17 @@ public struct StaticInspector: Sendable {
 
     /// Validates `path` (``ImageFile/validate(_:)``), then inspects it.
     public func inspect(_ path: String) async throws -> InspectionResult {
+        try await inspect(try ImageFile.validate(path))
+    }
+
+    /// Inspects an image already validated.
+    public func inspect(_ image: ImageFile) async throws -> InspectionResult {
         let started = ContinuousClock.now
+        let path = image.path
         let trace = ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil
         func mark(_ step: String) {
             if trace { FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8)) }
         }
-        let image = try ImageFile.validate(path)
-        mark("validated")
         let handle = try Appliance.handle(accelerator: accelerator)
         try await handle.addDrive(image.path, format: image.format, readOnly: true)
         try await handle.launch()
