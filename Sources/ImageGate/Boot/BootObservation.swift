@@ -7,6 +7,8 @@ public struct BootObservation: Sendable {
         case fatal(ConsoleLog.Hit)
         case deadline(ConsoleLog.Stage, seconds: Double)
         case cloudInitSilent(seconds: Double)
+        /// cloud-init finished but no channel delivered the probe's facts.
+        case noFacts(seconds: Double)
         case vmStopped
         case overallTimeout(seconds: Double)
 
@@ -17,6 +19,7 @@ public struct BootObservation: Sendable {
             case let .deadline(stage, seconds): return "no \(stage.rawValue) within \(Int(seconds)) s"
             case let .cloudInitSilent(seconds): return "cloud-init printed nothing within \(Int(seconds)) s of the login prompt"
             case .vmStopped: return "the VM stopped by itself"
+            case let .noFacts(seconds): return "no facts from the guest probe within \(Int(seconds)) s of cloud-init finishing"
             case let .overallTimeout(seconds): return "overall timeout of \(Int(seconds)) s"
             }
         }

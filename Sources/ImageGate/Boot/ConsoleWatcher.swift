@@ -80,7 +80,7 @@ struct ConsoleWatcher: Sendable {
             if let finished = log.stages[.cloudInitFinished], elapsed - finished.seconds > d.facts {
                 var problem: String?
                 if case let .failure(error)? = sshAnswer.result { problem = "\(error)" }
-                return await end(.deadline(.cloudInitFinished, seconds: d.facts), ssh: problem)
+                return await end(.noFacts(seconds: d.facts), ssh: problem)
             }
             if elapsed > d.overall { return await end(.overallTimeout(seconds: d.overall)) }
             if elapsed - lastRunningCheck > 1 {
