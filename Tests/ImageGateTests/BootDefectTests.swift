@@ -7,7 +7,7 @@ import XCTest
 /// evidence, and no VM or run file is left behind afterwards.
 final class BootDefectTests: XCTestCase {
     func boot(_ name: String) async throws -> BootResult {
-        try await FirstBootTestCase.boot(try FixtureManifest.image(name))
+        try await FixtureManifest.withCandidate(name) { try await FirstBootTestCase.boot($0) }
     }
 
     func assertFails(_ result: BootResult, _ rule: String, evidence: String, file: StaticString = #filePath, line: UInt = #line) {

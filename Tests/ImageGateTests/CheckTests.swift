@@ -21,10 +21,12 @@ final class CheckTests: XCTestCase {
     /// Runs the CLI; returns its exit status and output.
     func check(_ image: String, scenario: String, lang: String = "en") throws -> (Int32, String) {
         let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
-        let result = try Subprocess.run(binary, [
-            "check", try FixtureManifest.image(image), "--scenario", FixtureManifest.packageRoot + "/Scenarios/\(scenario).yaml",
-            "--junit", dir + "/junit.xml", "--json", dir + "/report.json", "--html", dir + "/report.html", "--lang", lang,
-        ])
+        let result = try FixtureManifest.withCandidate(image) { candidate in
+            try Subprocess.run(binary, [
+                "check", candidate, "--scenario", FixtureManifest.packageRoot + "/Scenarios/\(scenario).yaml",
+                "--junit", dir + "/junit.xml", "--json", dir + "/report.json", "--html", dir + "/report.html", "--lang", lang,
+            ])
+        }
         return (result.status, result.stdout + result.stderr)
     }
 

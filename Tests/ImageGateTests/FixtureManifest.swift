@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 import Yams
 import XCTest
 
@@ -47,7 +48,9 @@ struct FixtureManifest: Decodable {
         return try YAMLDecoder().decode(FixtureManifest.self, from: text)
     }
 
-    /// The path of a built fixture image; fails the test if it is missing.
+    /// The path of a built fixture image in the cache; fails the test if it
+    /// is missing. A variant there is a thin overlay on the conformant image,
+    /// which ImageGate refuses as a candidate: use `withCandidate` to check it.
     static func image(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let path = imageDirectory + "/" + (name.hasSuffix(".qcow2") ? name : name + ".qcow2")
         guard FileManager.default.fileExists(atPath: path) else {
@@ -55,5 +58,54 @@ struct FixtureManifest: Decodable {
             throw XCTSkip("fixture missing")
         }
         return path
+    }
+
+    /// Runs `body` on the fixture as a vendor hands it in: one standalone
+    /// qcow2. A variant is flattened into a temporary copy (about a second),
+    /// removed when `body` returns; copies left by a killed run are removed
+    /// first.
+    static func withCandidate<T>(_ name: String, file: StaticString = #filePath, line: UInt = #line,
+                                 _ body: (String) async throws -> T) async throws -> T {
+        let copy = try flatten(name, file: file, line: line)
+        defer { if let copy { try? FileManager.default.removeItem(atPath: copy) } }
+        return try await body(copy ?? image(name, file: file, line: line))
+    }
+
+    /// `withCandidate` for synchronous tests.
+    static func withCandidate<T>(_ name: String, file: StaticString = #filePath, line: UInt = #line,
+                                 _ body: (String) throws -> T) throws -> T {
+        let copy = try flatten(name, file: file, line: line)
+        defer { if let copy { try? FileManager.default.removeItem(atPath: copy) } }
+        return try body(copy ?? image(name, file: file, line: line))
+    }
+
+    private static let copyPrefix = "imagegate-fixture-"
+
+    /// A standalone copy of the fixture, or nil if it is standalone already.
+    private static func flatten(_ name: String, file: StaticString, line: UInt) throws -> String? {
+        let path = try image(name, file: file, line: line)
+        let info = try Subprocess.run("qemu-img", ["info", "-U", "--output=json", path])
+        guard info.stdout.contains("\"backing-filename\"") else { return nil }
+        reapCopies()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let base = (name as NSString).lastPathComponent.replacingOccurrences(of: ".qcow2", with: "")
+        let copy = NSTemporaryDirectory() + "/\(copyPrefix)\(pid)-\(base)-\(UUID().uuidString.prefix(8)).qcow2"
+        let convert = try Subprocess.run("qemu-img", ["convert", "-U", "-O", "qcow2", path, copy])
+        guard convert.status == 0 else {
+            try? FileManager.default.removeItem(atPath: copy)
+            XCTFail("could not flatten \(path): \(convert.stderr)", file: file, line: line)
+            throw XCTSkip("fixture not flattened")
+        }
+        return copy
+    }
+
+    /// Removes copies whose process is gone.
+    private static func reapCopies() {
+        let tmp = NSTemporaryDirectory()
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where entry.hasPrefix(copyPrefix) {
+            guard let pid = Int32(entry.dropFirst(copyPrefix.count).prefix { $0 != "-" }),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: tmp + "/" + entry)
+        }
     }
 }

@@ -20,17 +20,19 @@ final class InspectTests: XCTestCase {
     }
 
     /// Every variant (static ones must fail exactly their rules; boot-only
-    /// ones must fail none), two appliances at a time.
+    /// ones must fail none), two appliances at a time, each on a standalone
+    /// copy of the variant.
     func testEveryDefectFailsExactlyItsListedRules() async throws {
         let manifest = try FixtureManifest.load()
         let accelerator = try await Appliance.localAccelerator()
-        let variants = try manifest.variants.map { ($0, try FixtureManifest.image($0.name)) }
         var results: [(FixtureManifest.Variant, InspectionResult)] = []
         try await withThrowingTaskGroup(of: (FixtureManifest.Variant, InspectionResult).self) { group in
-            var pending = variants.makeIterator()
+            var pending = manifest.variants.makeIterator()
             func startNext() {
-                guard let (variant, image) = pending.next() else { return }
-                group.addTask { (variant, try await StaticInspector(accelerator: accelerator).inspect(image)) }
+                guard let variant = pending.next() else { return }
+                group.addTask {
+                    (variant, try await FixtureManifest.withCandidate(variant.name) { try await StaticInspector(accelerator: accelerator).inspect($0) })
+                }
             }
             startNext(); startNext()
             while let done = try await group.next() {
