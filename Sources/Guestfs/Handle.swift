@@ -10,6 +10,7 @@ import SerialQueue
 public final class Handle: @unchecked Sendable {
     private let g: OpaquePointer
     private let queue = SerialQueue(label: "guestfs")
+    private let traceCalls: Bool
 
     /// A new handle, with libguestfs's printing of errors to stderr turned
     /// off: every failure becomes a ``GuestfsError``.
@@ -18,11 +19,13 @@ public final class Handle: @unchecked Sendable {
     ///   - backend: e.g. `direct`; nil keeps `LIBGUESTFS_BACKEND` or the default.
     ///   - backendSettings: e.g. `["force_tcg"]`; nil keeps
     ///     `LIBGUESTFS_BACKEND_SETTINGS`.
-    public init(backend: String? = nil, backendSettings: [String]? = nil) throws {
+    ///   - traceCalls: print each call and its duration to stderr.
+    public init(backend: String? = nil, backendSettings: [String]? = nil, traceCalls: Bool = false) throws {
         guard let g = guestfs_create() else {
             throw GuestfsError(message: "could not create a libguestfs handle", operation: "create")
         }
         self.g = g
+        self.traceCalls = traceCalls
         guestfs_set_error_handler(g, nil, nil)
         if let backend {
             try call("set_backend \(backend)") { guestfs_set_backend($0, backend) }
@@ -51,15 +54,26 @@ public final class Handle: @unchecked Sendable {
     @discardableResult
     private func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
         guestfs_set_error_handler(g, nil, nil)
+        let started = traceCalls ? ContinuousClock.now : nil
         let status = body(g)
+        if let started { trace(operation, since: started) }
         if status == -1 { throw lastError(operation) }
         return status
     }
 
     private func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
         guestfs_set_error_handler(g, nil, nil)
-        guard let value = body(g) else { throw lastError(operation) }
+        let started = traceCalls ? ContinuousClock.now : nil
+        let value = body(g)
+        if let started { trace(operation, since: started) }
+        guard let value else { throw lastError(operation) }
         return value
+    }
+
+    private func trace(_ operation: String, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        FileHandle.standardError.write(Data("guestfs: \(String(format: "%8.1f", ms)) ms \(operation)\n".utf8))
     }
 
     private func lastError(_ operation: String) -> GuestfsError {
@@ -178,6 +192,11 @@ public final class Handle: @unchecked Sendable {
             defer { free(bytes) }
             return bytes.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
         }
+    }
+
+    /// Copies a file of any size out of the guest to `localPath` on the host.
+    public func download(_ path: String, to localPath: String) async throws {
+        try await run { h in try h.call("download \(path)") { guestfs_download($0, path, localPath) } }
     }
 
     /// The file's lines, without line endings.
@@ -300,6 +319,19 @@ public final class Handle: @unchecked Sendable {
     /// The filesystem type on a device (`ext4`, `swap`, ...).
     public func filesystemType(_ device: String) async throws -> String {
         try await run { h in CStrings.take(try h.call("vfs_type \(device)") { guestfs_vfs_type($0, device) }) }
+    }
+
+    /// What blkid reads off a device: `TYPE`, `UUID`, `LABEL`, `PARTUUID`,
+    /// `PARTLABEL`, ... (only the keys the device has).
+    public func blockID(_ device: String) async throws -> [String: String] {
+        try await run { h in
+            Dictionary(CStrings.takePairs(try h.call("blkid \(device)") { guestfs_blkid($0, device) })) { $1 }
+        }
+    }
+
+    /// Linux software RAID devices (`/dev/md127`, ...).
+    public func mdDevices() async throws -> [String] {
+        try await run { h in CStrings.take(try h.call("list_md_devices") { guestfs_list_md_devices($0) }) }
     }
 
     /// The filesystem label on a device ("" when none).

@@ -4,6 +4,11 @@ public struct OSInspection: Sendable, Equatable {
     public struct Mount: Sendable, Equatable {
         public let mountpoint: String
         public let device: String
+
+        public init(mountpoint: String, device: String) {
+            self.mountpoint = mountpoint
+            self.device = device
+        }
     }
 
     public let root: String

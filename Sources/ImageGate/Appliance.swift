@@ -7,12 +7,13 @@ import Guestfs
 /// guests hang. `LIBGUESTFS_BACKEND` and `LIBGUESTFS_BACKEND_SETTINGS` in
 /// the environment win over both.
 public enum Appliance {
-    /// A handle with no drives yet.
+    /// A handle with no drives yet. `IMAGEGATE_TRACE=calls` prints every
+    /// libguestfs call with its duration.
     public static func handle(accelerator: Accelerator) throws -> Handle {
         let env = ProcessInfo.processInfo.environment
         let backend = env["LIBGUESTFS_BACKEND"] == nil ? "direct" : nil
         let settings = env["LIBGUESTFS_BACKEND_SETTINGS"] == nil && accelerator == .tcg ? ["force_tcg"] : nil
-        return try Handle(backend: backend, backendSettings: settings)
+        return try Handle(backend: backend, backendSettings: settings, traceCalls: env["IMAGEGATE_TRACE"] == "calls")
     }
 
     /// The accelerator of the local host, probed once per process.

@@ -17,6 +17,15 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(result.findings.count, RuleCatalogue.all.count)
         // Debian 12 is not in the platform's cloud-init table: never a pass.
         XCTAssertEqual(result.findings.first { $0.rule == "LNX-CLOUD-INIT-VENDOR" }?.outcome, .couldNotCheck)
+
+        // The fast OS discovery and libguestfs's inspection agree on every
+        // fact and every finding.
+        var slow = StaticInspector(accelerator: accelerator)
+        slow.osDetection = .libguestfs
+        let reference = try await slow.inspect(image)
+        XCTAssertEqual(result.facts, reference.facts)
+        XCTAssertEqual(result.findings.map { "\($0.rule) \($0.outcome.rawValue) \($0.found)" },
+                       reference.findings.map { "\($0.rule) \($0.outcome.rawValue) \($0.found)" })
     }
 
     /// Every variant (static ones must fail exactly their rules; boot-only

@@ -8,6 +8,16 @@ public struct StaticInspector: Sendable {
     public var profile: PlatformProfile
     public var rules: [Rule]
     public var accelerator: Accelerator
+    /// How the OS is found: ``OSDetection/fast`` unless a test compares.
+    public var osDetection: OSDetection = .fast
+
+    /// How the guest's OS, mounts and packages are found.
+    public enum OSDetection: Sendable {
+        /// ``RootDiscovery`` where it vouches for the disk, else libguestfs.
+        case fast
+        /// Always libguestfs's `inspect_os` (seconds slower under TCG).
+        case libguestfs
+    }
 
     public init(profile: PlatformProfile = .default, rules: [Rule] = RuleCatalogue.all, accelerator: Accelerator) {
         self.profile = profile
@@ -33,21 +43,17 @@ public struct StaticInspector: Sendable {
         try await handle.launch()
         mark("launched")
 
-        let roots = try await handle.inspectOS()
-        guard let root = roots.first else {
-            throw InputError("\(path): no operating system found on the disk")
+        let os: GuestOS
+        switch osDetection == .fast ? try await RootDiscovery(handle: handle).discover() : .unsure("libguestfs asked for") {
+        case .found(let found):
+            os = GuestOS(family: "linux", identity: found.identity, packages: found.packages)
+            mark("found \(found.identity.distro) \(found.identity.majorVersion).\(found.identity.minorVersion) on \(found.root)")
+        case .unsure(let reason):
+            mark("libguestfs inspection (\(reason))")
+            try await handle.unmountAll()
+            os = try await inspectWithLibguestfs(handle: handle, path: path)
+            mark("inspected")
         }
-        let os = try await handle.inspect(root: root)
-        mark("inspected")
-        // Mount the guest's filesystems read-only, shortest mount point first.
-        for mount in os.mountpoints.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
-            do {
-                try await handle.mountReadOnly(mount.device, at: mount.mountpoint)
-            } catch where mount.mountpoint != "/" {
-                continue  // a filesystem that will not mount leaves the rest checkable
-            }
-        }
-        mark("mounted")
         let facts = try await gatherFacts(handle: handle, os: os, image: image)
         mark("facts")
         let context = RuleContext(fs: CachingFilesystem(GuestfsFilesystem(handle: handle)), facts: facts, profile: profile)
@@ -60,11 +66,31 @@ public struct StaticInspector: Sendable {
                                 accelerator: accelerator, seconds: (ContinuousClock.now - started).seconds)
     }
 
-    private func gatherFacts(handle: Handle, os: OSInspection, image: ImageFile) async throws -> OSFacts {
+    /// libguestfs's inspection: the OS, its mounts (mounted read-only,
+    /// shortest mount point first) and its packages.
+    private func inspectWithLibguestfs(handle: Handle, path: String) async throws -> GuestOS {
+        let roots = try await handle.inspectOS()
+        guard let root = roots.first else {
+            throw InputError("\(path): no operating system found on the disk")
+        }
+        let os = try await handle.inspect(root: root)
+        for mount in os.mountpoints.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
+            do {
+                try await handle.mountReadOnly(mount.device, at: mount.mountpoint)
+            } catch where mount.mountpoint != "/" {
+                continue  // a filesystem that will not mount leaves the rest checkable
+            }
+        }
         var packages: [String: String] = [:]
-        for app in (try? await handle.applications(root: os.root)) ?? [] where packages[app.name] == nil {
+        for app in (try? await handle.applications(root: root)) ?? [] where packages[app.name] == nil {
             packages[app.name] = app.fullVersion
         }
+        return GuestOS(family: os.type, identity: OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
+                                                             productName: os.productName, packageFormat: os.packageFormat),
+                       packages: packages)
+    }
+
+    private func gatherFacts(handle: Handle, os: GuestOS, image: ImageFile) async throws -> OSFacts {
         var kernels: [String] = []
         for name in (try? await handle.list("/lib/modules")) ?? [] where (try? await handle.isDirectory("/lib/modules/" + name, followSymlinks: true)) == true {
             kernels.append(name)
@@ -83,11 +109,19 @@ public struct StaticInspector: Sendable {
             }
             volumes.append(volume)
         }
-        return OSFacts(family: os.type, distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
-                       productName: os.productName, packageFormat: os.packageFormat, packages: packages,
+        let id = os.identity
+        return OSFacts(family: os.family, distro: id.distro, majorVersion: id.majorVersion, minorVersion: id.minorVersion,
+                       productName: id.productName, packageFormat: id.packageFormat, packages: os.packages,
                        kernels: kernels.sorted(), diskVirtualSize: image.virtualSize, imageFormat: image.format,
                        volumes: volumes)
     }
+}
+
+/// The OS as either way of finding it reports it.
+private struct GuestOS {
+    var family: String
+    var identity: OSIdentity
+    var packages: [String: String]
 }
 
 /// The outcome of a static inspection.

@@ -1,0 +1,114 @@
+import Foundation
+import Guestfs
+
+/// Finds a Linux guest's root filesystem, mounts it and the local
+/// filesystems its fstab lists read-only, and reads which OS it is and what
+/// packages it has — in a dozen appliance calls, where libguestfs's own
+/// inspection (`inspect_os`) takes seconds under TCG.
+///
+/// It vouches only for the plain case: ext or xfs filesystems on partitions
+/// or LVM, one OS, os-release naming a distribution libguestfs names the same
+/// way, a dpkg database. Anything else (RAID, LUKS, btrfs subvolumes, an rpm
+/// database, Windows, an unknown ID) is `.unsure`, and the caller asks
+/// libguestfs instead.
+struct RootDiscovery {
+    enum Outcome {
+        case found(DiscoveredOS)
+        case unsure(String)
+    }
+
+    let handle: Handle
+
+    static let rootTypes: Set<String> = ["ext2", "ext3", "ext4", "xfs"]
+    /// Types that need more than a plain mount, or another OS family.
+    static let unsureTypes: Set<String> = ["crypto_LUKS", "btrfs", "zfs_member", "linux_raid_member", "ntfs", "BitLocker"]
+
+    func discover() async throws -> Outcome {
+        if !(try await handle.mdDevices()).isEmpty { return .unsure("software RAID devices") }
+        let partitions = try await handle.partitions()
+        let disks = try await handle.devices()
+        let candidates = partitions + ((try? await handle.logicalVolumes()) ?? [])
+            + disks.filter { disk in !partitions.contains { $0.hasPrefix(disk) } }
+        var devices: [BlockDevice] = []
+        for device in candidates {
+            guard let blkid = try? await handle.blockID(device), let block = BlockDevice(device: device, blkid: blkid) else { continue }
+            if Self.unsureTypes.contains(block.type) { return .unsure("\(device) holds \(block.type)") }
+            devices.append(block)
+        }
+        let fs = GuestfsFilesystem(handle: handle)
+
+        // The root: the first ext/xfs filesystem with an os-release.
+        var root: (device: BlockDevice, release: OSRelease)?
+        for device in devices where Self.rootTypes.contains(device.type) {
+            guard (try? await handle.mountReadOnly(device.device, at: "/")) != nil else { continue }
+            if let text = try await Self.osRelease(fs) {
+                root = (device, OSRelease(parsing: text))
+                break
+            }
+            try await handle.unmountAll()
+        }
+        guard let root else { return .unsure("no ext or xfs filesystem with an os-release") }
+        let debianVersion = try await fs.read(fs.resolve("/etc/debian_version").last!)
+        guard let identity = root.release.identity(debianVersion: debianVersion) else {
+            return .unsure("os-release ID=\(root.release.values["ID"] ?? "?") VERSION_ID=\(root.release.values["VERSION_ID"] ?? "?")")
+        }
+        guard identity.packageFormat == "deb" else { return .unsure("\(identity.packageFormat) package database") }
+
+        // What fstab mounts below the root, where it is on this disk.
+        let fstab = Fstab(parsing: try await fs.read(fs.resolve("/etc/fstab").last!) ?? "")
+        var mounts = [OSInspection.Mount(mountpoint: "/", device: root.device.device)]
+        for entry in fstab.localMounts {
+            guard let device = BlockDevice.resolve(entry.spec, in: devices), device.device != root.device.device else { continue }
+            if Self.unsureTypes.contains(device.type) || entry.options.contains(where: { $0.hasPrefix("subvol") }) {
+                return .unsure("fstab line \(entry.line): \(entry.spec) needs more than a plain mount")
+            }
+            mounts.append(.init(mountpoint: entry.mountpoint, device: device.device))
+        }
+        // A second OS elsewhere on the disk is for libguestfs to sort out.
+        let mounted = Set(mounts.map(\.device))
+        for device in devices where Self.rootTypes.contains(device.type) && !mounted.contains(device.device) {
+            try await handle.unmountAll()
+            guard (try? await handle.mountReadOnly(device.device, at: "/")) != nil else { continue }
+            if try await Self.osRelease(fs) != nil { return .unsure("a second OS on \(device.device)") }
+        }
+        try await handle.unmountAll()
+        for mount in mounts.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
+            do {
+                try await handle.mountReadOnly(mount.device, at: mount.mountpoint)
+            } catch where mount.mountpoint != "/" {
+                continue  // a filesystem that will not mount leaves the rest checkable
+            }
+        }
+
+        let packages = try await dpkgPackages(fs)
+        guard let packages else { return .unsure("no /var/lib/dpkg/status") }
+        return .found(DiscoveredOS(root: root.device.device, identity: identity, mountpoints: mounts, packages: packages))
+    }
+
+    static func osRelease(_ fs: GuestfsFilesystem) async throws -> String? {
+        for path in ["/etc/os-release", "/usr/lib/os-release"] {
+            if let text = try await fs.read(try await fs.resolve(path).last!) { return text }
+        }
+        return nil
+    }
+
+    /// The dpkg database, copied out whole (it can pass the 4 MB a single
+    /// libguestfs read may return).
+    private func dpkgPackages(_ fs: GuestfsFilesystem) async throws -> [String: String]? {
+        let path = try await fs.resolve("/var/lib/dpkg/status").last!
+        guard try await fs.kind(path) == .file else { return nil }
+        let local = NSTemporaryDirectory() + "/imagegate-dpkg-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        try await handle.download(path, to: local)
+        let data = try Data(contentsOf: URL(fileURLWithPath: local))
+        return DpkgStatus.installedPackages(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// What ``RootDiscovery`` found.
+struct DiscoveredOS {
+    var root: String
+    var identity: OSIdentity
+    var mountpoints: [OSInspection.Mount]
+    var packages: [String: String]
+}
