@@ -72,13 +72,7 @@ struct RootDiscovery {
             if try await Self.osRelease(fs) != nil { return .unsure("a second OS on \(device.device)") }
         }
         try await handle.unmountAll()
-        for mount in mounts.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
-            do {
-                try await handle.mountReadOnly(mount.device, at: mount.mountpoint)
-            } catch where mount.mountpoint != "/" {
-                continue  // a filesystem that will not mount leaves the rest checkable
-            }
-        }
+        try await handle.mountReadOnly(mounts)
 
         let packages = try await dpkgPackages(fs)
         guard let packages else { return .unsure("no /var/lib/dpkg/status") }
@@ -102,6 +96,20 @@ struct RootDiscovery {
         try await handle.download(path, to: local)
         let data = try Data(contentsOf: URL(fileURLWithPath: local))
         return DpkgStatus.installedPackages(String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension Handle {
+    /// Mounts the guest's filesystems read-only, shortest mount point first.
+    /// Only the root must mount: one that will not leaves the rest checkable.
+    func mountReadOnly(_ mounts: [OSInspection.Mount]) async throws {
+        for mount in mounts.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
+            do {
+                try await mountReadOnly(mount.device, at: mount.mountpoint)
+            } catch where mount.mountpoint != "/" {
+                continue
+            }
+        }
     }
 }
 

@@ -66,21 +66,15 @@ public struct StaticInspector: Sendable {
                                 accelerator: accelerator, seconds: (ContinuousClock.now - started).seconds)
     }
 
-    /// libguestfs's inspection: the OS, its mounts (mounted read-only,
-    /// shortest mount point first) and its packages.
+    /// libguestfs's inspection: the OS, its mounts (mounted read-only) and
+    /// its packages.
     private func inspectWithLibguestfs(handle: Handle, path: String) async throws -> GuestOS {
         let roots = try await handle.inspectOS()
         guard let root = roots.first else {
             throw InputError("\(path): no operating system found on the disk")
         }
         let os = try await handle.inspect(root: root)
-        for mount in os.mountpoints.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
-            do {
-                try await handle.mountReadOnly(mount.device, at: mount.mountpoint)
-            } catch where mount.mountpoint != "/" {
-                continue  // a filesystem that will not mount leaves the rest checkable
-            }
-        }
+        try await handle.mountReadOnly(os.mountpoints)
         var packages: [String: String] = [:]
         for app in (try? await handle.applications(root: root)) ?? [] where packages[app.name] == nil {
             packages[app.name] = app.fullVersion
