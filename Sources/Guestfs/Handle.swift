@@ -245,6 +245,23 @@ public final class Handle: @unchecked Sendable {
         }
     }
 
+    /// The `lstat` of each of `names` in `directory`, in one call; nil for a
+    /// name that could not be stat'd.
+    public func stat(in directory: String, names: [String]) async throws -> [FileStatus?] {
+        try await run { h in
+            let list = try h.call("lstatnslist \(directory) (\(names.count) names)") { g in
+                withCStrings(names) { guestfs_lstatnslist(g, directory, $0) }
+            }
+            defer { guestfs_free_statns_list(list) }
+            return (0..<Int(list.pointee.len)).map { index in
+                let s = list.pointee.val[index]
+                guard s.st_ino != -1 else { return nil }
+                return FileStatus(mode: UInt32(truncatingIfNeeded: s.st_mode), size: s.st_size,
+                                  uid: Int(s.st_uid), gid: Int(s.st_gid), modified: s.st_mtime_sec)
+            }
+        }
+    }
+
     /// Writes `content` to `path`, replacing it.
     public func write(_ path: String, _ content: [UInt8]) async throws {
         try await run { h in

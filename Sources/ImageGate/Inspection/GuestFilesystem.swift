@@ -17,6 +17,10 @@ public protocol GuestFilesystem: Sendable {
     func size(_ path: String) async throws -> Int64?
     /// Paths inside an initramfs image, or nil if it cannot be listed.
     func initramfsContents(_ path: String) async throws -> [String]?
+    /// Every name in `directory` with what it is (not following symlinks),
+    /// or nil if it is not a directory. The default asks ``list(_:)`` and
+    /// ``kind(_:)``; an implementation may answer in one go.
+    func entries(in directory: String) async throws -> [String: FileKind]?
 }
 
 /// What a path names.
@@ -25,6 +29,13 @@ public enum FileKind: String, Sendable {
 }
 
 extension GuestFilesystem {
+    public func entries(in directory: String) async throws -> [String: FileKind]? {
+        guard let names = try await list(directory) else { return nil }
+        var entries: [String: FileKind] = [:]
+        for name in names { entries[name] = try await kind(GuestPath.join(directory, name)) }
+        return entries
+    }
+
     public func exists(_ path: String) async throws -> Bool {
         try await kind(path) != .missing
     }

@@ -30,6 +30,24 @@ public struct GuestfsFilesystem: GuestFilesystem {
 
     public func kind(_ path: String) async throws -> FileKind {
         guard let status = try await orNil({ try await handle.stat(path) }) else { return .missing }
+        return Self.kind(status)
+    }
+
+    /// `ls`, then `lstatnslist` per thousand names (one reply stays far
+    /// below libguestfs's message limit).
+    public func entries(in directory: String) async throws -> [String: FileKind]? {
+        guard let names = try await orNil({ try await handle.list(directory) }) else { return nil }
+        var entries: [String: FileKind] = [:]
+        for start in stride(from: 0, to: names.count, by: 1000) {
+            let chunk = Array(names[start..<min(start + 1000, names.count)])
+            for (name, status) in zip(chunk, try await handle.stat(in: directory, names: chunk)) {
+                entries[name] = status.map(Self.kind) ?? .missing
+            }
+        }
+        return entries
+    }
+
+    private static func kind(_ status: FileStatus) -> FileKind {
         switch status.mode & 0o170000 {
         case 0o100000: return .file
         case 0o040000: return .directory

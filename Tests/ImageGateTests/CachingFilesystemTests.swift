@@ -1,0 +1,75 @@
+import ImageGate
+import XCTest
+
+/// The cache answers exactly what the filesystem under it answers, and asks
+/// it once per directory rather than once per path.
+final class CachingFilesystemTests: XCTestCase {
+    /// Counts what reaches the filesystem below the cache.
+    actor Counting: GuestFilesystem {
+        let base: InMemoryFilesystem
+        var calls: [String] = []
+        init(_ base: InMemoryFilesystem) { self.base = base }
+        func read(_ path: String) async throws -> String? { calls.append("read \(path)"); return try await base.read(path) }
+        func list(_ directory: String) async throws -> [String]? { calls.append("list \(directory)"); return try await base.list(directory) }
+        func kind(_ path: String) async throws -> FileKind { calls.append("kind \(path)"); return try await base.kind(path) }
+        func readLink(_ path: String) async throws -> String? { calls.append("readLink \(path)"); return try await base.readLink(path) }
+        func size(_ path: String) async throws -> Int64? { calls.append("size \(path)"); return try await base.size(path) }
+        func initramfsContents(_ path: String) async throws -> [String]? { try await base.initramfsContents(path) }
+        func entries(in directory: String) async throws -> [String: FileKind]? {
+            calls.append("entries \(directory)")
+            guard let names = try await base.list(directory) else { return nil }
+            var entries: [String: FileKind] = [:]
+            for name in names { entries[name] = try await base.kind(GuestPath.join(directory, name)) }
+            return entries
+        }
+    }
+
+    let guest = InMemoryFilesystem(
+        files: ["/usr/lib/systemd/system/auditd.service": "[Unit]", "/etc/hosts": "127.0.0.1 localhost", "/usr/lib/os-release": "ID=debian"],
+        symlinks: ["/lib": "usr/lib", "/etc/os-release": "../usr/lib/os-release",
+                   "/etc/systemd/system/multi-user.target.wants/auditd.service": "/lib/systemd/system/auditd.service"],
+        directories: ["/etc/systemd/system/getty.target.wants", "/data"])
+
+    func testAnswersAsTheFilesystemBelow() async throws {
+        let cache = CachingFilesystem(Counting(guest))
+        let paths = [
+            "/", "/etc", "/etc/hosts", "/etc/os-release", "/lib", "/lib/systemd/system/auditd.service",
+            "/lib/systemd/system/firewalld.service", "/etc/systemd/system/multi-user.target.wants/auditd.service",
+            "/etc/systemd/system/getty.target.wants", "/etc/netplan", "/etc/netplan/50-cloud-init.yaml",
+            "/etc/hosts/not-a-dir", "/data", "/nothing/at/all",
+        ]
+        for path in paths {
+            let kind = try await cache.kind(path)
+            let expectedKind = try await guest.kind(path)
+            XCTAssertEqual(kind, expectedKind, path)
+            let text = try await cache.read(path)
+            let expectedText = try await guest.read(path)
+            XCTAssertEqual(text, expectedText, path)
+            let list = try await cache.list(path)
+            let expectedList = try await guest.list(path)
+            XCTAssertEqual(list, expectedList, path)
+            let link = try await cache.readLink(path)
+            let expectedLink = try await guest.readLink(path)
+            XCTAssertEqual(link, expectedLink, path)
+        }
+    }
+
+    func testAsksOncePerDirectoryAndNeverUnderAMissingOne() async throws {
+        let counting = Counting(guest)
+        let cache = CachingFilesystem(counting)
+        for unit in ["auditd", "firewalld", "cloud-init", "cloud-final"] {
+            _ = try await cache.kind("/etc/systemd/system/multi-user.target.wants/\(unit).service")
+            _ = try await cache.kind("/usr/lib/systemd/system/\(unit).service")
+        }
+        let calls = await counting.calls
+        XCTAssertEqual(calls.filter { $0.hasPrefix("kind ") }, [], "every kind came from a directory's entries")
+        XCTAssertEqual(calls.count, Set(calls).count, "a directory was asked twice: \(calls)")
+
+        let before = await counting.calls.count
+        _ = try await cache.kind("/etc/netplan/50-cloud-init.yaml")
+        _ = try await cache.read("/etc/netplan/50-cloud-init.yaml")
+        _ = try await cache.kind("/etc/sysconfig/network-scripts/ifcfg-eth0")
+        let added = await counting.calls.dropFirst(before)
+        XCTAssertEqual(Array(added), [], "/etc is listed already, and nothing is asked under a missing folder")
+    }
+}
