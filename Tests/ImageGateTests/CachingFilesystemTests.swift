@@ -39,19 +39,17 @@ final class CachingFilesystemTests: XCTestCase {
             "/etc/hosts/not-a-dir", "/data", "/nothing/at/all",
         ]
         for path in paths {
-            let kind = try await cache.kind(path)
-            let expectedKind = try await guest.kind(path)
-            XCTAssertEqual(kind, expectedKind, path)
-            let text = try await cache.read(path)
-            let expectedText = try await guest.read(path)
-            XCTAssertEqual(text, expectedText, path)
-            let list = try await cache.list(path)
-            let expectedList = try await guest.list(path)
-            XCTAssertEqual(list, expectedList, path)
-            let link = try await cache.readLink(path)
-            let expectedLink = try await guest.readLink(path)
-            XCTAssertEqual(link, expectedLink, path)
+            let cached = try await answers(cache, path)
+            let direct = try await answers(guest, path)
+            XCTAssertEqual(cached, direct, path)
         }
+    }
+
+    /// Every answer a filesystem gives about `path`, as one string.
+    private func answers(_ fs: any GuestFilesystem, _ path: String) async throws -> String {
+        let kind = try await fs.kind(path), text = try await fs.read(path)
+        let list = try await fs.list(path), link = try await fs.readLink(path)
+        return "\(kind) \(String(describing: text)) \(String(describing: list)) \(String(describing: link))"
     }
 
     func testAsksOncePerDirectoryAndNeverUnderAMissingOne() async throws {
