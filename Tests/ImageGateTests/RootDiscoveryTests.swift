@@ -81,6 +81,16 @@ final class RootDiscoveryTests: XCTestCase {
         XCTAssertNil(resolve("LABEL=ROOT"), "labels are case-sensitive")
     }
 
+    func testBlockDeviceFromWhatBlkidPrints() {
+        // `blkid -p -o export /dev/sda1` on an MBR disk.
+        let blkid = ["DEVNAME": "/dev/sda1", "LABEL": "root", "UUID": "6a1f3c2e", "TYPE": "ext4", "USAGE": "filesystem",
+                     "PART_ENTRY_SCHEME": "dos", "PART_ENTRY_UUID": "9b66c184-01", "PART_ENTRY_TYPE": "0x83"]
+        let device = BlockDevice(device: "/dev/sda1", blkid: blkid)
+        XCTAssertEqual(device, BlockDevice(device: "/dev/sda1", type: "ext4", uuid: "6a1f3c2e", label: "root", partUUID: "9b66c184-01"))
+        XCTAssertEqual(BlockDevice.resolve("PARTUUID=9b66c184-01", in: [device!])?.device, "/dev/sda1")
+        XCTAssertNil(BlockDevice(device: "/dev/sda2", blkid: ["PART_ENTRY_SCHEME": "gpt"]), "no filesystem")
+    }
+
     func testDpkgStatusListsInstalledPackagesWithoutEpoch() {
         let status = """
             Package: openssh-server

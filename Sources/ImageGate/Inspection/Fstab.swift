@@ -64,11 +64,13 @@ public struct BlockDevice: Sendable, Equatable {
         self.partLabel = partLabel
     }
 
-    /// From blkid's `TYPE`, `UUID`, `LABEL`, `PARTUUID`, `PARTLABEL`.
+    /// From what blkid prints: `TYPE`, `UUID`, `LABEL`, and the partition
+    /// entry's `PART_ENTRY_UUID` and `PART_ENTRY_NAME` (a low-level probe's
+    /// names for PARTUUID and PARTLABEL).
     public init?(device: String, blkid: [String: String]) {
         guard let type = blkid["TYPE"], !type.isEmpty else { return nil }
         self.init(device: device, type: type, uuid: blkid["UUID"], label: blkid["LABEL"],
-                  partUUID: blkid["PARTUUID"], partLabel: blkid["PARTLABEL"])
+                  partUUID: blkid["PART_ENTRY_UUID"] ?? blkid["PARTUUID"], partLabel: blkid["PART_ENTRY_NAME"] ?? blkid["PARTLABEL"])
     }
 
     /// The device an fstab spec names among `devices`, or nil when it is not
