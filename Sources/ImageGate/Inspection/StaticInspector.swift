@@ -44,7 +44,13 @@ public struct StaticInspector: Sendable {
         mark("launched")
 
         let os: GuestOS
-        switch osDetection == .fast ? try await RootDiscovery(handle: handle).discover() : .unsure("libguestfs asked for") {
+        let discovery: RootDiscovery.Outcome
+        do {
+            discovery = osDetection == .fast ? try await RootDiscovery(handle: handle).discover() : .unsure("libguestfs asked for")
+        } catch {
+            discovery = .unsure("\(error)")  // e.g. a directory where os-release should be
+        }
+        switch discovery {
         case .found(let found):
             os = GuestOS(family: "linux", identity: found.identity, packages: found.packages)
             mark("found \(found.identity.distro) \(found.identity.majorVersion).\(found.identity.minorVersion) on \(found.root)")
