@@ -29,6 +29,9 @@ let package = Package(
             providers: [.apt(["libguestfs-dev"])]
         ),
 
+        // prctl(PR_SET_CHILD_SUBREAPER), which Swift cannot call (variadic).
+        .target(name: "CSubreaper"),
+
         // The one place blocking C calls are run: a serial thread per handle.
         .target(name: "SerialQueue"),
 
@@ -40,7 +43,7 @@ let package = Package(
         .target(
             name: "ImageGate",
             dependencies: [
-                "Libvirt", "Guestfs",
+                "Libvirt", "Guestfs", "CSubreaper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

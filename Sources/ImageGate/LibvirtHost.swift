@@ -16,6 +16,7 @@ public struct LibvirtHost: VirtualMachineHost {
     /// brings back the VMs a crashed process left in it, for the ``Reaper``.
     public static func connect(_ uri: String? = nil, state: StateDirectory = .default) async throws -> LibvirtHost {
         let uri = try uri ?? Connection.embeddedURI(root: EmbeddedRoot.claim(in: state.libvirtRoot))
+        QEMUReaper.adopt
         return LibvirtHost(connection: try await Connection.open(uri))
     }
 
@@ -24,7 +25,9 @@ public struct LibvirtHost: VirtualMachineHost {
     }
 
     public func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance {
-        try await connection.createTransient(xml: xml, paused: paused)
+        let domain = try await connection.createTransient(xml: xml, paused: paused)
+        QEMUReaper.reap(guest: domain.name)
+        return domain
     }
 
     public func instances(prefix: String) async throws -> [any VirtualMachineInstance] {

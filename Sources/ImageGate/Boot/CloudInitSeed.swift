@@ -91,8 +91,7 @@ public struct CloudInitSeed: Sendable {
               - path: /etc/systemd/system/imagegate-probe.service
                 content: |
                   [Unit]
-                  Description=ImageGate first-boot probe (reports facts on ttyS0)
-                  After=cloud-final.service cloud-init.target
+                  Description=ImageGate first-boot probe (reports facts on ttyS0 once cloud-init is done)
                   [Service]
                   Type=oneshot
                   ExecStart=\(GuestProbe.path) --console

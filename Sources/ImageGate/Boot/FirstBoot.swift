@@ -85,7 +85,7 @@ public struct FirstBoot: Sendable {
         try await tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imagegate-\(plan.name)", "-f", plan.sshKey])
         let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         try CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey).write(to: plan.seed, workDirectory: plan.directory)
-        FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
+        _ = FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
     }
 
     private func tool(_ program: String, _ arguments: [String]) async throws {

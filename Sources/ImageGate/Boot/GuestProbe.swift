@@ -13,17 +13,27 @@ public enum GuestProbe {
     public static let script = #"""
         #!/bin/sh
         # ImageGate guest probe: prints first boot's facts as one JSON object.
-        [ "$1" = --console ] && cloud-init status --wait >/dev/null 2>&1
         json() { v=$("$@" 2>/dev/null); [ -n "$v" ] && printf '%s' "$v" || printf null; }
         str() { printf '"%s"' "$("$@" 2>/dev/null | tr '\n\t' '  ' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+        # One cloud-init call (its Python starts slowly under TCG). On the
+        # console the probe starts while cloud-init's last stage still runs,
+        # so the call waits for cloud-init to finish (and, should it not
+        # know --wait or JSON, so does the loop on result.json, which
+        # cloud-init writes last). Progress dots before the JSON are dropped.
+        cistatus() {
+          v=$(cloud-init status $wait --long --format json 2>/dev/null)
+          n=0; while [ -n "$wait" ] && [ ! -e /run/cloud-init/result.json ] && [ $n -lt 1200 ]; do sleep 0.5; n=$((n + 1)); done
+          case "$v" in *"{"*) printf '{%s' "${v#*\{}" ;; *) printf null ;; esac
+        }
+        wait=; [ "$1" = --console ] && wait=--wait
         facts() {
-          printf '{"hostname":'; str hostname
+          printf '{"cloudInitStatus":'; cistatus
+          printf ',"hostname":'; str hostname
           printf ',"addresses":'; json ip -j addr show
           printf ',"routes":'; json ip -j route show
           printf ',"data":'; json findmnt -J /data
           printf ',"auditd":'; str systemctl is-active auditd
           printf ',"firewalld":'; str systemctl is-active firewalld
-          printf ',"cloudInitStatus":'; json cloud-init status --long --format json
           printf ',"cloudInitResult":'; json cat /run/cloud-init/result.json
           printf ',"cmdline":'; str cat /proc/cmdline
           printf ',"swaps":'; str sed 1d /proc/swaps

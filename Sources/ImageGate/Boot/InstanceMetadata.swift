@@ -50,7 +50,7 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
             throw InputError("\(source): mac '\(mac)' is a multicast address")
         }
         guard (1...30).contains(prefix) else { throw InputError("\(source): prefix \(prefix) must be 1 to 30") }
-        for (field, value) in [("ip", ip), ("gateway", gateway)] + dns.map { ("dns", $0) } {
+        for (field, value) in [("ip", ip), ("gateway", gateway)] + dns.map({ ("dns", $0) }) {
             guard IPv4(value) != nil else { throw InputError("\(source): \(field) '\(value)' is not an IPv4 address") }
         }
         guard let address = IPv4(ip), let router = IPv4(gateway), address.network(prefix) == router.network(prefix) else {
