@@ -13,6 +13,8 @@ packages=(
   qemu-system-x86 qemu-utils
   # Inspecting: libguestfs's appliance needs a kernel; guestfish builds fixtures.
   libguestfs-tools linux-image-amd64
+  # Listing a guest's initramfs on the host: every compression the kernel takes.
+  gzip zstd xz-utils bzip2 lz4 lzop
   # Fixtures and seeds: Debian trees from the mirror, ISO9660 cloud-init seeds.
   mmdebstrap xorriso bc
   # Probing guests over the loopback port forward.

@@ -8,6 +8,11 @@ public enum Subprocess {
         public var stderr: String
     }
 
+    /// Runs `program` with `arguments` and returns its output as bytes.
+    public static func runData(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
+        try launch(program, arguments, environment: nil, input: nil)
+    }
+
     /// ``run(_:_:environment:input:)`` on a dispatch queue: the waiting
     /// never blocks Swift's cooperative thread pool.
     public static func runAsync(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Result {
@@ -24,6 +29,12 @@ public enum Subprocess {
     /// on its standard input.
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
                            input: String? = nil) throws -> Result {
+        let output = try launch(program, arguments, environment: environment, input: input)
+        return Result(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self), stderr: output.stderr)
+    }
+
+    private static func launch(_ program: String, _ arguments: [String], environment: [String: String]?,
+                               input: String?) throws -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
@@ -51,7 +62,6 @@ public enum Subprocess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return (process.terminationStatus, outData, String(decoding: errData, as: UTF8.self))
     }
 }

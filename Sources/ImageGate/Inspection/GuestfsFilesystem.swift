@@ -65,9 +65,11 @@ public struct GuestfsFilesystem: GuestFilesystem {
         try await orNil { try await handle.stat(path).size }
     }
 
+    /// Read out and listed on the host (``InitramfsArchive``); where the
+    /// host lacks the decompressor, listed by the appliance; nil when
+    /// neither can.
     public func initramfsContents(_ path: String) async throws -> [String]? {
-        // libguestfs lists gzip/xz/plain cpio; a format it cannot read
-        // (e.g. zstd, or an early-microcode prefix) is "cannot tell".
-        try? await handle.initrdList(path)
+        if let bytes = try? await handle.readFile(path), let names = try? InitramfsArchive.list(bytes) { return names }
+        return try? await handle.initrdList(path)
     }
 }

@@ -23,15 +23,10 @@ struct RootDiscovery {
     /// Types that need more than a plain mount, or another OS family.
     static let unsureTypes: Set<String> = ["crypto_LUKS", "btrfs", "zfs_member", "linux_raid_member", "ntfs", "BitLocker"]
 
-    func discover() async throws -> Outcome {
-        if !(try await handle.mdDevices()).isEmpty { return .unsure("software RAID devices") }
-        let partitions = try await handle.partitions()
-        let disks = try await handle.devices()
-        let candidates = partitions + ((try? await handle.logicalVolumes()) ?? [])
-            + disks.filter { disk in !partitions.contains { $0.hasPrefix(disk) } }
+    func discover(_ layout: DiskLayout) async throws -> Outcome {
         var devices: [BlockDevice] = []
-        for device in candidates {
-            guard let blkid = try? await handle.blockID(device), let block = BlockDevice(device: device, blkid: blkid) else { continue }
+        for device in layout.devices {
+            guard let blkid = layout.blkid[device], let block = BlockDevice(device: device, blkid: blkid) else { continue }
             if Self.unsureTypes.contains(block.type) { return .unsure("\(device) holds \(block.type)") }
             devices.append(block)
         }
@@ -86,12 +81,15 @@ struct RootDiscovery {
         return nil
     }
 
-    /// The dpkg database, copied out whole (it can pass the 4 MB a single
-    /// libguestfs read may return).
+    /// The dpkg database: read in one call, or for one past what a single
+    /// libguestfs reply may carry (4 MB), copied out through a temporary file.
     private func dpkgPackages(_ fs: GuestfsFilesystem) async throws -> [String: String]? {
         let path = try await fs.resolve("/var/lib/dpkg/status").last!
-        guard try await fs.kind(path) == .file else { return nil }
-        let local = NSTemporaryDirectory() + "/imagegate-dpkg-\(UUID().uuidString)"
+        guard try await fs.kind(path) == .file, let size = try await fs.size(path) else { return nil }
+        if size < 2 << 20 {
+            return DpkgStatus.installedPackages(String(decoding: try await handle.readFile(path), as: UTF8.self))
+        }
+        let local = NSTemporaryDirectory() + "/imagegate-dpkg-\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: local) }
         try await handle.download(path, to: local)
         let data = try Data(contentsOf: URL(fileURLWithPath: local))

@@ -44,9 +44,10 @@ public struct StaticInspector: Sendable {
         mark("launched")
 
         let os: GuestOS
+        let layout = try await DiskLayout.probe(handle)
         let discovery: RootDiscovery.Outcome
         do {
-            discovery = osDetection == .fast ? try await RootDiscovery(handle: handle).discover() : .unsure("libguestfs asked for")
+            discovery = osDetection == .fast ? try await RootDiscovery(handle: handle).discover(layout) : .unsure("libguestfs asked for")
         } catch {
             discovery = .unsure("\(error)")  // e.g. a directory where os-release should be
         }
@@ -60,7 +61,7 @@ public struct StaticInspector: Sendable {
             os = try await inspectWithLibguestfs(handle: handle, path: path)
             mark("inspected")
         }
-        let facts = try await gatherFacts(handle: handle, os: os, image: image)
+        let facts = try await gatherFacts(handle: handle, os: os, layout: layout, image: image)
         mark("facts")
         let context = RuleContext(fs: CachingFilesystem(GuestfsFilesystem(handle: handle)), facts: facts, profile: profile)
         var findings: [Finding] = []
@@ -90,25 +91,12 @@ public struct StaticInspector: Sendable {
                        packages: packages)
     }
 
-    private func gatherFacts(handle: Handle, os: GuestOS, image: ImageFile) async throws -> OSFacts {
+    private func gatherFacts(handle: Handle, os: GuestOS, layout: DiskLayout, image: ImageFile) async throws -> OSFacts {
         var kernels: [String] = []
         for name in (try? await handle.list("/lib/modules")) ?? [] where (try? await handle.isDirectory("/lib/modules/" + name, followSymlinks: true)) == true {
             kernels.append(name)
         }
-        // Partitions and logical volumes with their filesystem types
-        // (list_filesystems probes much more and costs seconds under TCG).
-        var volumes: [OSFacts.Volume] = []
-        let devices = try await handle.partitions() + ((try? await handle.logicalVolumes()) ?? [])
-        for device in devices {
-            let type = (try? await handle.filesystemType(device)) ?? "unknown"
-            var volume = OSFacts.Volume(device: device, filesystem: type)
-            if let location = try? await handle.partitionLocation(device),
-               let table = try? await handle.partitionTableType(location.device) {
-                if table == "msdos" { volume.mbrID = try? await handle.mbrID(location.device, partition: location.number) }
-                if table == "gpt" { volume.gptType = try? await handle.gptType(location.device, partition: location.number) }
-            }
-            volumes.append(volume)
-        }
+        let volumes = await layout.volumes(handle)
         let id = os.identity
         return OSFacts(family: os.family, distro: id.distro, majorVersion: id.majorVersion, minorVersion: id.minorVersion,
                        productName: id.productName, packageFormat: id.packageFormat, packages: os.packages,

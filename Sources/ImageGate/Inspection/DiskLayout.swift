@@ -1,0 +1,57 @@
+import Guestfs
+
+/// The block devices on the image and what blkid reads off each, probed
+/// once for both finding the OS and the facts rules read (partition types,
+/// filesystems). Each external tool the appliance runs costs a fraction of
+/// a second under TCG, so what blkid already said is not asked again.
+struct DiskLayout {
+    var partitions: [String]
+    var logicalVolumes: [String]
+    /// Disks holding a filesystem directly, without a partition table.
+    var wholeDisks: [String]
+    /// Device → blkid's answer; absent where blkid found nothing.
+    var blkid: [String: [String: String]]
+
+    /// Every device that may hold a filesystem, partitions first.
+    var devices: [String] { partitions + logicalVolumes + wholeDisks }
+
+    static func probe(_ handle: Handle) async throws -> DiskLayout {
+        var layout = DiskLayout(partitions: try await handle.partitions(), logicalVolumes: [], wholeDisks: [], blkid: [:])
+        if layout.partitions.isEmpty { layout.wholeDisks = try await handle.devices() }
+        for device in layout.partitions + layout.wholeDisks {
+            layout.blkid[device] = try? await handle.blockID(device)
+        }
+        // LVM only where a physical volume is.
+        if layout.blkid.values.contains(where: { $0["TYPE"] == "LVM2_member" }) {
+            layout.logicalVolumes = (try? await handle.logicalVolumes()) ?? []
+            for device in layout.logicalVolumes { layout.blkid[device] = try? await handle.blockID(device) }
+        }
+        return layout
+    }
+
+    /// The partitions and LVs with their filesystem and partition type.
+    /// blkid gives both in one answer; a partition it found nothing on (an
+    /// unformatted swap partition, say) is asked with libguestfs's calls.
+    func volumes(_ handle: Handle) async -> [OSFacts.Volume] {
+        var volumes: [OSFacts.Volume] = []
+        for device in partitions + logicalVolumes {
+            if let id = blkid[device] {
+                var volume = OSFacts.Volume(device: device, filesystem: id["TYPE"] ?? "")
+                if let type = id["PART_ENTRY_TYPE"] {
+                    if id["PART_ENTRY_SCHEME"] == "dos" { volume.mbrID = Int(type.replacingOccurrences(of: "0x", with: ""), radix: 16) }
+                    if id["PART_ENTRY_SCHEME"] == "gpt" { volume.gptType = type.uppercased() }
+                }
+                volumes.append(volume)
+                continue
+            }
+            var volume = OSFacts.Volume(device: device, filesystem: (try? await handle.filesystemType(device)) ?? "unknown")
+            if let location = try? await handle.partitionLocation(device),
+               let table = try? await handle.partitionTableType(location.device) {
+                if table == "msdos" { volume.mbrID = try? await handle.mbrID(location.device, partition: location.number) }
+                if table == "gpt" { volume.gptType = try? await handle.gptType(location.device, partition: location.number) }
+            }
+            volumes.append(volume)
+        }
+        return volumes
+    }
+}

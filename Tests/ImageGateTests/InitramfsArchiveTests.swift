@@ -1,0 +1,56 @@
+import Foundation
+import ImageGate
+import XCTest
+
+/// Initramfs images as initramfs-tools and dracut write them — an
+/// uncompressed early archive, then a compressed main one — listed on the
+/// host.
+final class InitramfsArchiveTests: XCTestCase {
+    /// A `newc` cpio archive of `files` (name → content), with its trailer.
+    func cpio(_ files: [(String, String)]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func pad() { while bytes.count % 4 != 0 { bytes.append(0) } }
+        for (index, (name, content)) in (files + [("TRAILER!!!", "")]).enumerated() {
+            let fields = [index + 1, content.isEmpty && name != "TRAILER!!!" ? 0o40755 : 0o100644, 0, 0, 1, 0, content.utf8.count,
+                          0, 0, 0, 0, name.utf8.count + 1, 0]
+            bytes += Array("070701".utf8) + fields.flatMap { Array(String(format: "%08X", $0).utf8) }
+            bytes += Array(name.utf8) + [0]
+            pad()
+            bytes += Array(content.utf8)
+            pad()
+        }
+        while bytes.count % 512 != 0 { bytes.append(0) }
+        return bytes
+    }
+
+    func compressed(_ bytes: [UInt8], _ program: String, _ arguments: [String]) throws -> [UInt8] {
+        let file = NSTemporaryDirectory() + "/initramfs-test-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try Subprocess.runData(program, arguments + [file])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return Array(result.stdout)
+    }
+
+    let early = [("kernel", ""), ("kernel/x86", ""), ("kernel/x86/microcode/GenuineIntel.bin", "microcode")]
+    let main = [(".", ""), ("usr/lib/modules/6.1.0/kernel/drivers/block/virtio_blk.ko", "ELF"), ("init", "#!/bin/sh\n")]
+
+    func testEarlyArchiveThenEachCompression() throws {
+        let expected = early.map(\.0) + main.map(\.0)
+        for (program, arguments) in [("gzip", ["-c"]), ("zstd", ["-qc"]), ("xz", ["-c", "--check=crc32"]), ("bzip2", ["-c"]),
+                                     ("lz4", ["-lc"]), ("lzop", ["-c"]), ("cat", [])] {
+            let image = cpio(early) + (try compressed(cpio(main), program, arguments))
+            XCTAssertEqual(try InitramfsArchive.list(image), expected, program)
+        }
+    }
+
+    func testTwoPlainArchivesAndPadding() throws {
+        XCTAssertEqual(try InitramfsArchive.list(cpio(early) + [0, 0, 0, 0] + cpio(main)), early.map(\.0) + main.map(\.0))
+    }
+
+    func testGarbageAndTruncationAreErrorsNotEmptyLists() throws {
+        XCTAssertThrowsError(try InitramfsArchive.list(Array("not an initramfs".utf8)))
+        XCTAssertThrowsError(try InitramfsArchive.list(Array(cpio(main).prefix(150))))
+        XCTAssertThrowsError(try InitramfsArchive.list([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02]), "a broken gzip stream")
+    }
+}
