@@ -30,6 +30,10 @@ final class GuestfsTests: XCTestCase {
         try await writer.makeDirectories("/etc/modprobe.d")
         try await writer.write("/etc/hosts", Array("127.0.0.1 localhost\n::1 localhost\n".utf8))
         try await writer.write("/etc/modprobe.d/mlx5.conf", Array("softdep mlx5_core pre: virtio_net\n".utf8))
+        // Past one read's 1 MiB, and not a multiple of it.
+        let big = (0..<((5 << 19) + 7)).map { UInt8($0 % 251) }
+        try await writer.write("/big", big)
+        try await writer.write("/empty", [])
         try await writer.shutdown()
 
         // Read it back through a read-only handle.
@@ -57,6 +61,18 @@ final class GuestfsTests: XCTestCase {
         XCTAssertEqual(hosts, ["127.0.0.1 localhost", "::1 localhost"])
         let mlx5 = try await reader.readFile("/etc/modprobe.d/mlx5.conf")
         XCTAssertEqual(String(decoding: mlx5, as: UTF8.self), "softdep mlx5_core pre: virtio_net\n")
+        let bigBack = try await reader.readFile("/big")
+        XCTAssertEqual(bigBack.count, big.count)
+        XCTAssertTrue(bigBack == big, "a file read in several chunks comes back whole")
+        let empty = try await reader.readFile("/empty")
+        XCTAssertEqual(empty, [])
+        try await reader.download("/big", to: dir + "/big")
+        XCTAssertEqual(FileManager.default.contents(atPath: dir + "/big").map(Array.init), big)
+        let statuses = try await reader.stat(in: "/etc", names: ["hosts", "absent", "modprobe.d"])
+        XCTAssertEqual(statuses.map { $0.map { $0.mode & 0o170000 } }, [0o100000, nil, 0o040000])
+        let blkid = try await reader.blockID("/dev/sda1")
+        XCTAssertEqual(blkid["TYPE"], "ext4")
+        XCTAssertEqual(blkid["PART_ENTRY_SCHEME"], "dos")
         let names = try await reader.list("/etc")
         XCTAssertEqual(Set(names), ["hosts", "modprobe.d"])
         let isDir = try await reader.isDirectory("/etc/modprobe.d")
