@@ -356,11 +356,6 @@ public final class Handle: @unchecked Sendable {
         }
     }
 
-    /// Linux software RAID devices (`/dev/md127`, ...).
-    public func mdDevices() async throws -> [String] {
-        try await run { h in CStrings.take(try h.call("list_md_devices") { guestfs_list_md_devices($0) }) }
-    }
-
     /// The filesystem label on a device ("" when none).
     public func filesystemLabel(_ device: String) async throws -> String {
         try await run { h in CStrings.take(try h.call("vfs_label \(device)") { guestfs_vfs_label($0, device) }) }
