@@ -140,6 +140,10 @@ public struct BootDeadlines: Sendable, Codable, Equatable {
     public var cloudInitSilence: Double
     /// The facts from the guest probe, after cloud-init finished.
     public var facts: Double
+    /// How long after cloud-init finished the console may deliver the
+    /// facts alone before SSH is asked too (two probes at once slow each
+    /// other down under TCG). With SSH the only channel, it is asked at once.
+    public var serialGrace: Double
     public var overall: Double
 
     /// KVM-speed deadlines times `multiplier`.
@@ -150,6 +154,7 @@ public struct BootDeadlines: Sendable, Codable, Equatable {
         cloudInitFinished = 150 * multiplier
         cloudInitSilence = 20 * multiplier
         facts = 30 * multiplier
+        serialGrace = 5 * multiplier
         overall = 200 * multiplier
     }
 

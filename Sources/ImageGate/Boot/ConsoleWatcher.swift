@@ -1,7 +1,8 @@
 import Foundation
 
 /// Follows ttyS0 (the console log file) as it arrives, feeds it to a
-/// ``ConsoleLog``, asks for the guest's facts over SSH once the guest is up,
+/// ``ConsoleLog``, asks for the guest's facts over SSH once the guest is up
+/// (and the console has not delivered them first),
 /// and decides when watching ends: facts in hand, a fatal console line, a
 /// stage past its deadline, the VM gone, or the overall timeout.
 struct ConsoleWatcher: Sendable {
@@ -57,8 +58,11 @@ struct ConsoleWatcher: Sendable {
             if case let .success(facts)? = sshAnswer.result {
                 return await end(.factsReceived, facts: facts)
             }
-            // Once the guest is up, ask over SSH (channel one) as well.
-            if sshTask == nil, plan.factChannels.contains(.ssh), log.stages[.cloudInitFinished] != nil {
+            // Once the guest is up, ask over SSH (channel one) as well — at
+            // once if it is the only channel, else if the console (channel
+            // two) has not delivered within its grace.
+            if sshTask == nil, plan.factChannels.contains(.ssh), let finished = log.stages[.cloudInitFinished],
+               !plan.factChannels.contains(.serial) || elapsed - finished.seconds > d.serialGrace {
                 progress(.note("asking the guest over SSH (127.0.0.1:\(plan.sshPort))"))
                 let probe = SSHProbe(plan: plan), limit = d.facts
                 sshTask = Task {
