@@ -204,11 +204,6 @@ public final class Handle: @unchecked Sendable {
         }
     }
 
-    /// Copies a file of any size out of the guest to `localPath` on the host.
-    public func download(_ path: String, to localPath: String) async throws {
-        try await run { h in try h.call("download \(path)") { guestfs_download($0, path, localPath) } }
-    }
-
     /// The file's lines, without line endings.
     public func readLines(_ path: String) async throws -> [String] {
         try await run { h in CStrings.take(try h.call("read_lines \(path)") { guestfs_read_lines($0, path) }) }

@@ -81,19 +81,11 @@ struct RootDiscovery {
         return nil
     }
 
-    /// The dpkg database: read in one call, or for one past what a single
-    /// libguestfs reply may carry (4 MB), copied out through a temporary file.
+    /// The dpkg database (``Handle/readFile(_:)`` reads it whatever its size).
     private func dpkgPackages(_ fs: GuestfsFilesystem) async throws -> [String: String]? {
         let path = try await fs.resolve("/var/lib/dpkg/status").last!
-        guard try await fs.kind(path) == .file, let size = try await fs.size(path) else { return nil }
-        if size < 2 << 20 {
-            return DpkgStatus.installedPackages(String(decoding: try await handle.readFile(path), as: UTF8.self))
-        }
-        let local = NSTemporaryDirectory() + "/imagegate-dpkg-\(getpid())-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: local) }
-        try await handle.download(path, to: local)
-        let data = try Data(contentsOf: URL(fileURLWithPath: local))
-        return DpkgStatus.installedPackages(String(decoding: data, as: UTF8.self))
+        guard try await fs.kind(path) == .file else { return nil }
+        return DpkgStatus.installedPackages(String(decoding: try await handle.readFile(path), as: UTF8.self))
     }
 }
 
