@@ -61,9 +61,10 @@ public struct StaticInspector: Sendable {
             os = try await inspectWithLibguestfs(handle: handle, path: path)
             mark("inspected")
         }
-        let facts = try await gatherFacts(handle: handle, os: os, layout: layout, image: image)
+        let fs = CachingFilesystem(GuestfsFilesystem(handle: handle))
+        let facts = try await gatherFacts(handle: handle, fs: fs, os: os, layout: layout, image: image)
         mark("facts")
-        let context = RuleContext(fs: CachingFilesystem(GuestfsFilesystem(handle: handle)), facts: facts, profile: profile)
+        let context = RuleContext(fs: fs, facts: facts, profile: profile)
         var findings: [Finding] = []
         for rule in rules {
             findings.append(await rule.evaluate(context))
@@ -91,9 +92,10 @@ public struct StaticInspector: Sendable {
                        packages: packages)
     }
 
-    private func gatherFacts(handle: Handle, os: GuestOS, layout: DiskLayout, image: ImageFile) async throws -> OSFacts {
+    /// Kernels are read through the rules' cache, which then knows `/lib/modules`.
+    private func gatherFacts(handle: Handle, fs: CachingFilesystem, os: GuestOS, layout: DiskLayout, image: ImageFile) async throws -> OSFacts {
         var kernels: [String] = []
-        for name in (try? await handle.list("/lib/modules")) ?? [] where (try? await handle.isDirectory("/lib/modules/" + name, followSymlinks: true)) == true {
+        for name in try await fs.list("/lib/modules") ?? [] where try await fs.list("/lib/modules/" + name) != nil {
             kernels.append(name)
         }
         let volumes = await layout.volumes(handle)
