@@ -29,8 +29,10 @@ let package = Package(
             providers: [.apt(["libguestfs-dev"])]
         ),
 
-        // prctl(PR_SET_CHILD_SUBREAPER), which Swift cannot call (variadic).
-        .target(name: "CSubreaper"),
+        // What Swift cannot do for the process itself: become the subreaper
+        // (prctl is variadic), and enter a mount namespace of its own before
+        // any thread starts (a constructor).
+        .target(name: "CHostProcess"),
 
         // The one place blocking C calls are run: a serial thread per handle.
         .target(name: "SerialQueue"),
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "ImageGate",
             dependencies: [
-                "Libvirt", "Guestfs", "CSubreaper",
+                "Libvirt", "Guestfs", "CHostProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -4,21 +4,55 @@ import Foundation
 /// libvirt a `kvm` domain type) while KVM guests hang, so the probe boots
 /// the host kernel under KVM and waits for it to get as far as panicking for
 /// want of a root filesystem, which a working KVM does in about a second.
+///
+/// On this machine (libvirt's embedded driver) the probe runs QEMU itself,
+/// not through libvirt: libvirt would first probe QEMU's capabilities with
+/// KVM, and where KVM hangs that costs two of its 40 s kill timeouts. Once
+/// TCG is chosen here, ``KVMMask`` hides `/dev/kvm` from this process, so
+/// libvirt never touches KVM either. For another hypervisor (`--connect`)
+/// the probe boots a domain through libvirt.
 public struct AcceleratorProbe: Sendable {
-    public var host: any VirtualMachineHost
+    /// Where guests run.
+    public enum Target: Sendable {
+        /// This machine, through QEMU directly.
+        case thisMachine
+        /// A libvirt hypervisor addressed by URI.
+        case hypervisor(any VirtualMachineHost)
+    }
+
+    public var target: Target
     public var state: StateDirectory
     /// How long a KVM guest gets to reach its panic line.
     public var deadline: Duration = .seconds(6)
     /// The kernel to boot; nil finds the host's newest one.
     public var kernel: String? = KernelBoot.hostKernel()
 
+    /// A probe of `host`; the embedded driver's guests run on this machine.
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
-        self.host = host
+        self.target = LibvirtHost.isEmbedded(host.uri) ? .thisMachine : .hypervisor(host)
+        self.state = state
+    }
+
+    /// A probe of this machine, which needs no libvirt connection.
+    public static func thisMachine(state: StateDirectory = .default) -> AcceleratorProbe {
+        AcceleratorProbe(target: .thisMachine, state: state)
+    }
+
+    private init(target: Target, state: StateDirectory) {
+        self.target = target
         self.state = state
     }
 
     /// Console lines that prove the kernel ran to the end of its early boot.
     static let bootedThrough = ["Kernel panic", "VFS: Unable to mount root", "Kernel Offset"]
+
+    /// The key under which the answer is remembered.
+    var cacheKey: String {
+        switch target {
+        case .thisMachine: return "qemu:///embed"
+        case .hypervisor(let host): return host.uri
+        }
+    }
 
     public func choose() async throws -> AcceleratorChoice {
         if let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"], !forced.isEmpty {
@@ -27,6 +61,53 @@ public struct AcceleratorProbe: Sendable {
             }
             return AcceleratorChoice(accelerator: accelerator, reason: "forced by IMAGEGATE_ACCEL")
         }
+        switch target {
+        case .thisMachine: return try await probeThisMachine()
+        case .hypervisor(let host): return try await probe(host)
+        }
+    }
+
+    /// Boots the host kernel under KVM with QEMU as a child of this process;
+    /// a QEMU that hangs in KVM is killed at the deadline and not waited for.
+    private func probeThisMachine() async throws -> AcceleratorChoice {
+        if KVMMask.isApplied {
+            return AcceleratorChoice(accelerator: .tcg, reason: "/dev/kvm is masked in this process (TCG was chosen earlier)")
+        }
+        guard access("/dev/kvm", R_OK | W_OK) == 0 else {
+            return AcceleratorChoice(accelerator: .tcg, reason: "/dev/kvm is not usable: \(String(cString: strerror(errno)))")
+        }
+        guard let kernel else {
+            return AcceleratorChoice(accelerator: .tcg, reason: "no readable kernel in /boot to probe KVM with")
+        }
+        let dir = try state.makeRunDirectory(prefix: "probe")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let console = dir + "/console.log", output = dir + "/qemu.log"
+        let qemu = try SpawnedProcess.start("qemu-system-x86_64", [
+            "-machine", "pc,accel=kvm", "-cpu", "host", "-m", "256", "-smp", "1",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-monitor", "none",
+            "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=7",
+            "-serial", "file:" + console,
+        ], output: output)
+        QEMUReaper.startSweeping()
+        let started = ContinuousClock.now
+        defer { qemu.kill() }
+        while ContinuousClock.now - started < deadline {
+            let log = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""
+            if Self.bootedThrough.contains(where: log.contains) {
+                return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \((ContinuousClock.now - started).seconds) s")
+            }
+            if qemu.hasExited() {
+                let said = (try? String(contentsOfFile: output, encoding: .utf8))?
+                    .split(separator: "\n").first.map { String($0.prefix(200)) } ?? "no message"
+                return AcceleratorChoice(accelerator: .tcg, reason: "QEMU could not run a KVM guest: \(said)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return AcceleratorChoice(accelerator: .tcg, reason: "a KVM guest did not boot its kernel within \(deadline.seconds) s")
+    }
+
+    /// Boots the host kernel as a KVM domain of `host`.
+    private func probe(_ host: any VirtualMachineHost) async throws -> AcceleratorChoice {
         guard try await host.offersKVM() else {
             return AcceleratorChoice(accelerator: .tcg, reason: "the hypervisor offers no kvm domain type")
         }
@@ -56,12 +137,20 @@ public struct AcceleratorProbe: Sendable {
 
     private static let memory = Memory()
 
-    /// ``choose()``, remembered per hypervisor URI: in memory for the life
-    /// of the process, and in the state folder until the host reboots (the
-    /// probe costs seconds where KVM hangs).
+    /// ``choose()``, remembered per hypervisor: in memory for the life of
+    /// the process, and in the state folder until the host reboots (the
+    /// probe costs seconds where KVM hangs). On this machine, TCG also masks
+    /// `/dev/kvm` for the rest of the process (``KVMMask``).
     public func chooseOnce() async throws -> AcceleratorChoice {
-        // Every embedded root runs guests on this host: one answer for all.
-        let key = host.uri.hasPrefix("qemu:///embed") ? "qemu:///embed" : host.uri
+        let choice = try await rememberedChoice()
+        if case .thisMachine = target, choice.accelerator == .tcg {
+            try KVMMask.apply(in: state.path)
+        }
+        return choice
+    }
+
+    private func rememberedChoice() async throws -> AcceleratorChoice {
+        let key = cacheKey
         if let known = await Self.memory.get(key) { return known }
         let file = ProbeCacheFile(path: state.path + "/accelerator.json")
         let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"].map { !$0.isEmpty } ?? false

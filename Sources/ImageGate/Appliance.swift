@@ -16,9 +16,9 @@ public enum Appliance {
         return try Handle(backend: backend, backendSettings: settings, traceCalls: env["IMAGEGATE_TRACE"] == "calls")
     }
 
-    /// The accelerator of the local host, probed once per process.
+    /// The accelerator of this machine, probed once per host boot (no
+    /// libvirt connection needed).
     public static func localAccelerator() async throws -> Accelerator {
-        let host = try await LibvirtHost.connect()
-        return try await AcceleratorProbe(host: host).chooseOnce().accelerator
+        try await AcceleratorProbe.thisMachine().chooseOnce().accelerator
     }
 }

@@ -14,10 +14,25 @@ public struct LibvirtHost: VirtualMachineHost {
     /// first takes a lock on the first free root of `libvirt/0`,
     /// `libvirt/1`, ... and keeps it for its life. Opening a root also
     /// brings back the VMs a crashed process left in it, for the ``Reaper``.
+    ///
+    /// Before the embedded driver opens, this machine's accelerator is
+    /// chosen (``AcceleratorProbe/chooseOnce()``), so that where KVM hangs
+    /// ``KVMMask`` hides it before libvirt first looks; and every root
+    /// shares one QEMU capabilities cache, so a new root (a parallel run)
+    /// does not probe QEMU again.
     public static func connect(_ uri: String? = nil, state: StateDirectory = .default) async throws -> LibvirtHost {
-        let uri = try uri ?? Connection.embeddedURI(root: EmbeddedRoot.claim(in: state.libvirtRoot))
         QEMUReaper.adopt
-        return LibvirtHost(connection: try await Connection.open(uri))
+        if let uri { return LibvirtHost(connection: try await Connection.open(uri)) }
+        _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
+        let root = try EmbeddedRoot.claim(in: state.libvirtRoot)
+        try EmbeddedRoot.shareCapabilitiesCache(root: root, shared: state.libvirtRoot + "/capabilities")
+        return LibvirtHost(connection: try await Connection.open(try Connection.embeddedURI(root: root)))
+    }
+
+    /// Whether `uri` addresses libvirt's embedded driver, whose guests run
+    /// on this machine as children of this process.
+    public static func isEmbedded(_ uri: String) -> Bool {
+        uri.hasPrefix("qemu:///embed")
     }
 
     public init(connection: Connection) {
@@ -72,5 +87,20 @@ enum EmbeddedRoot {
             close(fd)
         }
         throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
+    }
+
+    /// Makes `root/cache/qemu/capabilities`, where libvirt keeps what it
+    /// probed of each QEMU binary, a link to the one folder `shared`. libvirt
+    /// re-validates a cached entry on load (QEMU's and libvirt's ctime, the
+    /// kernel, KVM's usability), so sharing it is safe; two roots probing at
+    /// the same moment write the same answer.
+    static func shareCapabilitiesCache(root: String, shared: String) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        let parent = root + "/cache/qemu", link = parent + "/capabilities"
+        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        if (try? manager.destinationOfSymbolicLink(atPath: link)) == shared { return }
+        if manager.fileExists(atPath: link) { try manager.removeItem(atPath: link) }
+        try manager.createSymbolicLink(atPath: link, withDestinationPath: shared)
     }
 }

@@ -53,6 +53,9 @@ public final class Connection: @unchecked Sendable {
             security_driver = "none"
             dynamic_ownership = 0
             remember_owner = 0
+            # No private /dev per QEMU: libvirt would try to move every mount
+            # under /dev into it, and fails on a masked /dev/kvm (EINVAL).
+            namespaces = []
 
             """
         let path = etc + "/qemu.conf"

@@ -19,8 +19,10 @@ struct AcceleratorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let choice = try await ExitCode.guarding {
-            let host = try await LibvirtHost.connect(connect)
-            let probe = AcceleratorProbe(host: host)
+            // This machine needs no libvirt connection (whose opening would
+            // mask /dev/kvm where TCG was chosen before a --reprobe).
+            var probe = AcceleratorProbe.thisMachine()
+            if let connect { probe = AcceleratorProbe(host: try await LibvirtHost.connect(connect)) }
             return try await reprobe ? probe.choose() : probe.chooseOnce()
         }
         if quiet {

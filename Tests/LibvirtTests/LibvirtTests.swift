@@ -24,17 +24,73 @@ final class LibvirtTests: XCTestCase {
         XCTAssertEqual(listed.map(\.name), [boot.name])
 
         try await domain.resume()
-        let deadline = ContinuousClock.now + .seconds(20 * choice.accelerator.timeoutMultiplier)
-        var log = ""
-        while ContinuousClock.now < deadline, !log.contains("Linux version") {
-            try await Task.sleep(for: .milliseconds(200))
-            log = (try? String(contentsOfFile: boot.consoleLog, encoding: .utf8)) ?? ""
-        }
+        let log = try await Self.kernelOutput(boot)
         XCTAssertTrue(log.contains("Linux version"), "no kernel output on ttyS0 under \(choice.accelerator): \(log.suffix(500))")
 
         if try await domain.isRunning() { try await domain.destroy() }
         let gone = try await host.connection.lookup(name: boot.name)
         XCTAssertNil(gone, "the transient domain is still defined after destroy")
+    }
+
+    /// Issue 15: libvirt validates its QEMU capabilities cache on every
+    /// lookup; where KVM looks usable but its probe failed, each boot probed
+    /// QEMU again (two 40 s kill timeouts where KVM hangs). Two boots on one
+    /// state folder must leave the cache as the first wrote it, share it
+    /// with every embedded root, and leave no zombie behind.
+    func testSecondBootDoesNotReprobeQEMUAndLeavesNoZombie() async throws {
+        let kernel = try XCTUnwrap(KernelBoot.hostKernel(), "no readable kernel in /boot (make setup installs one)")
+        let state = StateDirectory.default
+        let host = try await LibvirtHost.connect(state: state)
+        let choice = try await AcceleratorProbe(host: host, state: state).chooseOnce()
+        if choice.accelerator == .tcg, access("/dev/kvm", F_OK) == 0, geteuid() == 0 {
+            XCTAssertTrue(KVMMask.isApplied, "TCG was chosen on a host offering /dev/kvm, but KVM is not masked: \(KVMMask.unavailableReason ?? "")")
+            XCTAssertNotEqual(access("/dev/kvm", W_OK), 0, "the mask must make /dev/kvm unusable to libvirt's access() test")
+        }
+        let shared = state.libvirtRoot + "/capabilities"
+        func cache() throws -> [String: Date] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: shared).filter { $0.hasSuffix(".xml") }
+            return try Dictionary(uniqueKeysWithValues: names.map {
+                ($0, try XCTUnwrap(FileManager.default.attributesOfItem(atPath: shared + "/" + $0)[.modificationDate] as? Date))
+            })
+        }
+        func bootOnce(_ label: String) async throws {
+            let dir = try state.makeRunDirectory(prefix: label)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let boot = KernelBoot(name: VMName.make(label), accelerator: choice.accelerator, kernel: kernel, consoleLog: dir + "/console.log")
+            let domain = try await host.start(xml: boot.domainXML, paused: false)
+            let log = try await Self.kernelOutput(boot)
+            XCTAssertTrue(log.contains("Linux version"), "\(label): no kernel output")
+            if try await domain.isRunning() { try await domain.destroy() }
+        }
+        try await bootOnce("reprobe-1")
+        let first = try cache()
+        XCTAssertFalse(first.isEmpty, "no QEMU capabilities cached in \(shared)")
+        for root in try FileManager.default.contentsOfDirectory(atPath: state.libvirtRoot) where Int(root) != nil {
+            let link = state.libvirtRoot + "/\(root)/cache/qemu/capabilities"
+            XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: link), shared, "root \(root) keeps a cache of its own")
+        }
+        try await bootOnce("reprobe-2")
+        XCTAssertEqual(try cache(), first, "the second boot re-probed QEMU: the capabilities cache was rewritten")
+
+        try await Task.sleep(for: .seconds(2))  // the sweep runs once a second
+        let zombies = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(pid_t.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && fields[0] == "Z" && pid_t(fields[1]) == getpid()
+        }
+        XCTAssertEqual(zombies, [], "zombie children after two boots")
+    }
+
+    /// The console log once the kernel has printed its banner, or at the
+    /// deadline (20 s, times the TCG multiplier).
+    static func kernelOutput(_ boot: KernelBoot) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(20 * boot.accelerator.timeoutMultiplier)
+        var log = ""
+        while ContinuousClock.now < deadline, !log.contains("Linux version") {
+            try await Task.sleep(for: .milliseconds(100))
+            log = (try? String(contentsOfFile: boot.consoleLog, encoding: .utf8)) ?? ""
+        }
+        return log
     }
 
     func testBadDomainXMLCarriesLibvirtsOwnMessage() async throws {

@@ -34,6 +34,7 @@ public struct FirstBoot: Sendable {
     public func run(_ image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator,
                     configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         try instance.validate()
+        let booting = ContinuousClock.now
         try await Reaper(host: host, state: state).reap()
         let directory = try state.makeRunDirectory(prefix: "boot")
         let port = try LoopbackPort.reserve(lockDirectory: state.ports)
@@ -55,7 +56,7 @@ public struct FirstBoot: Sendable {
             let liveXML = (try? await vm!.xml()) ?? plan.domainXML
             // The console file exists from the start; reading it from byte 0
             // loses nothing, and the VM runs only once the reader is ready.
-            let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
+            let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
             try await vm!.resume()
             let observation = try await watcher.watch()
             var ports: [ServicePortProbe.Result] = []
@@ -73,6 +74,22 @@ public struct FirstBoot: Sendable {
             try? await vm?.destroy()
             if !keep { try? FileManager.default.removeItem(atPath: directory) }
             throw error
+        }
+    }
+
+    /// With `IMAGEGATE_TRACE` set, prints on stderr how long the boot took
+    /// from its start (before the overlay and seed are made, before libvirt
+    /// is asked for the domain) to the domain's first console byte: the
+    /// overhead ImageGate and libvirt add before the guest runs.
+    static func tracingFirstByte(_ progress: @escaping @Sendable (Event) -> Void, since booting: ContinuousClock.Instant,
+                                 of name: String) -> @Sendable (Event) -> Void {
+        guard ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil else { return progress }
+        return { event in
+            if case .stage(.firstByte, _) = event {
+                let age = ProcessAge.seconds.map { String(format: " (%.1f s after the process started)", $0) } ?? ""
+                FileHandle.standardError.write(Data("trace: \(name): first byte \((ContinuousClock.now - booting).seconds) s after booting started\(age)\n".utf8))
+            }
+            progress(event)
         }
     }
 

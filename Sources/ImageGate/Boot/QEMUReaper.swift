@@ -1,7 +1,8 @@
-import CSubreaper
+import CHostProcess
 import Foundation
 
-/// Reaps this process's QEMUs the moment they exit.
+/// Reaps this process's QEMUs the moment they exit, and every QEMU orphaned
+/// onto it.
 ///
 /// libvirt starts QEMU as a daemon, so its parent becomes the system's init,
 /// and libvirt's destroy returns only once the process is gone, zombie
@@ -9,14 +10,50 @@ import Foundation
 /// every teardown waits for it. As the subreaper of its descendants, this
 /// process inherits the QEMUs libvirt daemonizes, and reaps each one itself.
 /// With a libvirt daemon, QEMU is the daemon's child, and nothing changes.
+///
+/// QEMUs nobody waits for (a probe QEMU that hung in KVM and died late) are
+/// collected by a sweep once a second, so a long-running process never
+/// piles up zombies. Only QEMUs: other children have waiters of their own
+/// that must get their exit status.
 enum QEMUReaper {
-    /// Makes this process the subreaper of its descendants, once.
-    static let adopt: Void = { _ = imagegate_become_child_subreaper() }()
+    /// Makes this process the subreaper of its descendants and starts the
+    /// sweep, once.
+    static let adopt: Void = {
+        _ = imagegate_become_child_subreaper()
+        startSweeping()
+    }()
+
+    private static let sweeping: Void = {
+        Thread.detachNewThread {
+            while true {
+                sweep()
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }()
+
+    /// Starts the once-a-second sweep (idempotent).
+    static func startSweeping() { sweeping }
+
+    /// Reaps every QEMU child of this process that has exited; returns
+    /// their PIDs.
+    @discardableResult
+    static func sweep() -> [pid_t] {
+        let me = getpid()
+        var reaped: [pid_t] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid),
+                  stat.parent == me, stat.state == "Z", stat.command.hasPrefix("qemu-system") else { continue }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { reaped.append(pid) }
+        }
+        return reaped
+    }
 
     /// Waits, on a thread of its own, for the QEMU running guest `name` if
     /// that process is this one's child; returns at once otherwise.
     static func reap(guest name: String) {
-        guard let pid = pid(ofGuest: name), parent(of: pid) == getpid() else { return }
+        guard let pid = pid(ofGuest: name), ProcessStat(pid: pid)?.parent == getpid() else { return }
         Thread.detachNewThread {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -36,12 +73,28 @@ enum QEMUReaper {
         }
         return nil
     }
+}
 
-    /// The parent PID, from `/proc/PID/stat` (the field after the command).
-    static func parent(of pid: pid_t) -> pid_t? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? pid_t(fields[1]) : nil
+/// The fields of `/proc/PID/stat` ImageGate reads.
+struct ProcessStat {
+    /// The command name (at most 15 bytes), between the parentheses.
+    var command: String
+    /// R, S, D, Z, ...
+    var state: Character
+    var parent: pid_t
+
+    init?(pid: pid_t) {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
+        self.init(text)
+    }
+
+    init?(_ text: String) {
+        // The command may itself hold spaces and parentheses: it ends at the last ')'.
+        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, let state = fields[0].first, let parent = pid_t(fields[1]) else { return nil }
+        command = String(text[text.index(after: open)..<close])
+        self.state = state
+        self.parent = parent
     }
 }

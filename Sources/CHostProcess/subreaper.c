@@ -1,4 +1,4 @@
-#include "subreaper.h"
+#include "host_process.h"
 #include <sys/prctl.h>
 
 int imagegate_become_child_subreaper(void) {
