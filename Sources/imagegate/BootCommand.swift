@@ -7,7 +7,7 @@ struct BootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "boot",
         abstract: "Boot an image once as a new instance (overlay, fresh metadata, data disk) and judge the BOOT rules.",
-        discussion: "Exit status: 0 every BOOT rule passes, 1 one fails, 2 bad input, 3 infrastructure failure, 130 interrupted."
+        discussion: "Exit status: 0 every BOOT rule was checked and passes, 1 one fails, 2 bad input, 3 infrastructure failure, 4 incomplete (nothing failed, but a BOOT rule could not be checked), 130 interrupted."
     )
 
     @Argument(help: "The image (qcow2 or raw). Never written: the VM boots an overlay.")
@@ -96,7 +96,7 @@ struct BootCommand: AsyncParsableCommand {
         print()
         print(InspectionReport.findingsText(result.findings))
         if result.kept { print("Run folder kept: \(result.plan.directory)") }
-        print("VERDICT: \(result.failed ? "FAIL" : "PASS")")
-        if result.failed { throw ExitCode.imageFailed }
+        print(InspectionReport.verdictLine(result.findings))
+        try ExitCode.exit(for: GateVerdict(result.findings))
     }
 }

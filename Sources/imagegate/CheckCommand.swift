@@ -8,7 +8,7 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Inspect an image read-only, boot each scenario instance, and write one combined verdict and reports.",
-        discussion: "Exit status: 0 pass, 1 the image fails, 2 bad input, 3 infrastructure failure, 130 interrupted."
+        discussion: "Exit status: 0 pass (every error rule checked and held), 1 the image fails, 2 bad input, 3 infrastructure failure, 4 incomplete (nothing failed, but an error rule could not be checked), 130 interrupted."
     )
 
     @Argument(help: "The image (default: the scenario's image).")
@@ -69,8 +69,8 @@ struct CheckCommand: AsyncParsableCommand {
         for (option, path) in [("JUnit", junit), ("JSON", json), ("HTML", html)] {
             if let path { print("\(option): \(path)") }
         }
-        print("\(language.label(.verdict)): \(report.failed ? language.label(.fail) : language.label(.pass))")
-        if report.failed { throw ExitCode.imageFailed }
+        print(InspectionReport.verdictLine(report.findings, language: language))
+        try ExitCode.exit(for: report.verdict)
     }
 
     func write(_ report: CheckReport, _ language: Language) throws {

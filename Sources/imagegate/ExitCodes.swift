@@ -9,6 +9,17 @@ extension ExitCode {
     static let badInput = ExitCode(2)
     /// The infrastructure failed (libvirt, libguestfs), not the image.
     static let infrastructure = ExitCode(3)
+    /// Nothing failed, but an error rule could not be checked.
+    static let incomplete = ExitCode(4)
+
+    /// Exits as the verdict says (nothing to throw for PASS).
+    static func exit(for verdict: GateVerdict) throws {
+        switch verdict {
+        case .pass: return
+        case .fail: throw ExitCode.imageFailed
+        case .incomplete: throw ExitCode.incomplete
+        }
+    }
 
     /// Runs `body`; bad input exits 2 and any other error exits 3, each with
     /// one line on stderr.

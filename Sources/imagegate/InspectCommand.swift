@@ -7,7 +7,7 @@ struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Check a disk image read-only against every Linux and security rule, without booting it.",
-        discussion: "Exit status: 0 no rule fails, 1 a rule fails, 2 bad input, 3 infrastructure failure."
+        discussion: "Exit status: 0 pass (every error rule checked and held), 1 a rule fails, 2 bad input, 3 infrastructure failure, 4 incomplete (nothing failed, but an error rule could not be checked)."
     )
 
     @Argument(help: "The image (qcow2 or raw). Never written.")
@@ -32,6 +32,6 @@ struct InspectCommand: AsyncParsableCommand {
             return try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(image)
         }
         print(json ? try InspectionReport.json(result) : InspectionReport.text(result), terminator: json ? "\n" : "")
-        if result.failed { throw ExitCode.imageFailed }
+        try ExitCode.exit(for: result.verdict)
     }
 }

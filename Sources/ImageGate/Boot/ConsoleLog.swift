@@ -92,7 +92,7 @@ public struct ConsoleLog: Sendable {
         if cloudInitActivity == nil, line.contains("cloud-init") || line.contains("Cloud-init v.") || line.hasPrefix("ci-info:") {
             cloudInitActivity = mark
         }
-        for pattern in Badness.table where line.contains(pattern.text) {
+        for pattern in Badness.table where pattern.matches(line) {
             hits.append(Hit(pattern: pattern, mark: mark))
             break
         }
@@ -142,6 +142,24 @@ public struct Badness: Sendable, Codable, Equatable {
     public var fatal: Bool
     /// The BOOT rule it breaks.
     public var rule: String
+
+    /// Whether `line` holds the pattern as words of their own: where the
+    /// pattern begins (or ends) with a letter, digit or underscore, the
+    /// character before (or after) it must not be one, so `BUG: ` is not
+    /// found in `DEBUG: ` nor `Oops: ` in `Whoops: `.
+    public func matches(_ line: String) -> Bool {
+        let pattern = Array(text.unicodeScalars), scalars = Array(line.unicodeScalars)
+        guard let first = pattern.first, let last = pattern.last, scalars.count >= pattern.count else { return false }
+        func isWord(_ s: Unicode.Scalar) -> Bool { s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil }
+        for start in 0...(scalars.count - pattern.count) where scalars[start] == first {
+            guard scalars[start..<(start + pattern.count)].elementsEqual(pattern) else { continue }
+            if isWord(first), start > 0, isWord(scalars[start - 1]) { continue }
+            let after = start + pattern.count
+            if isWord(last), after < scalars.count, isWord(scalars[after]) { continue }
+            return true
+        }
+        return false
+    }
 
     public static let table: [Badness] = [
         Badness(text: "Kernel panic - not syncing", meaning: "kernel panic", fatal: true, rule: "BOOT-NO-PANIC"),

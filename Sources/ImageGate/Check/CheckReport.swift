@@ -42,7 +42,7 @@ public struct CheckReport: Sendable, Codable {
     public var image: Image
     public var scenario: ScenarioInfo
     public var accelerator: Accelerator
-    public var verdict: String
+    public var verdict: GateVerdict
     public var staticInspection: InspectionResult?
     public var instances: [Instance]
     /// Every rule's combined result: static rules, then boot rules merged
@@ -50,7 +50,7 @@ public struct CheckReport: Sendable, Codable {
     public var findings: [Finding]
     public var seconds: Double
 
-    public var failed: Bool { verdict == "fail" }
+    public var failed: Bool { verdict == .fail }
 
     public func json() throws -> String {
         let encoder = JSONEncoder()

@@ -9,15 +9,18 @@ public enum HTMLReport {
         let l = Language(rawValue: report.language) ?? .english
         let failures = report.findings.filter { $0.outcome == .fail }
         let warnings = report.findings.filter { $0.outcome == .warning }
+        let infos = report.findings.filter { $0.outcome == .info }
         let unchecked = report.findings.filter { $0.outcome == .couldNotCheck }
         let passed = report.findings.filter { $0.outcome == .pass }
         let notApplicable = report.findings.filter { $0.outcome == .notApplicable }
-        let verdict = report.failed ? l.label(.fail) : l.label(.pass)
+        let verdict = l.label(report.verdict)
+        let uncheckedErrors = unchecked.filter(\.isUncheckedError)
 
         var body = """
-            <header class="\(report.failed ? "fail" : "pass")">
+            <header class="\(report.verdict.rawValue)">
               <h1 id="verdict">\(l.label(.verdict)): \(h(verdict))</h1>
               <p>\(failures.filter { $0.waived == nil }.count) \(h(l.label(.failures))) · \(warnings.count) \(h(l.label(.warnings))) · \(unchecked.count) \(h(l.label(.couldNotCheck))) · \(passed.count) \(h(l.label(.passed)))</p>
+              \(uncheckedErrors.isEmpty ? "" : "<p>\(uncheckedErrors.count) \(h(l.label(.uncheckedErrors))): \(uncheckedErrors.map { "<a href=\"#rule-\(h($0.rule))\">\(h($0.rule))</a>" }.joined(separator: " "))</p>")
             </header>
             <table class="meta">
               <tr><th>\(l.label(.image))</th><td>\(h(report.image.path)) (\(h(report.image.format)), sha256 \(h(report.image.sha256)))</td></tr>
@@ -35,6 +38,7 @@ public enum HTMLReport {
         section(l.label(.failures), failures, "fail")
         section(l.label(.warnings), warnings, "warn")
         section(l.label(.couldNotCheck), unchecked, "unknown")
+        section(l.label(.info), infos, "info")
         body += "<h2>\(h(l.label(.passed))) (\(passed.count))</h2>\n<p class=\"ids\">"
         body += passed.map { "<span title=\"\(h($0.title)): \(h($0.found))\">\(h($0.rule))</span>" }.joined(separator: " ")
         body += "</p>\n"
@@ -68,11 +72,12 @@ public enum HTMLReport {
             <style>
             body { font: 15px/1.45 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 1em 3em; color: #1d2125; }
             header { padding: .6em 1em; border-radius: 6px; color: white; margin-top: 1em; }
-            header.pass { background: #1f7a3a; } header.fail { background: #b3261e; }
+            header.pass { background: #1f7a3a; } header.fail { background: #b3261e; } header.incomplete { background: #8a5a00; }
+            header a { color: white; }
             header h1 { margin: .2em 0; }
             table { border-collapse: collapse; margin: .5em 0; } th, td { text-align: left; padding: .2em .8em .2em 0; vertical-align: top; }
             .card { border-left: 5px solid #999; background: #f6f7f8; padding: .5em 1em; margin: .7em 0; border-radius: 4px; }
-            .card.fail { border-color: #b3261e; } .card.warn { border-color: #c77700; } .card.unknown { border-color: #5f6b7a; }
+            .card.fail { border-color: #b3261e; } .card.warn { border-color: #c77700; } .card.unknown { border-color: #5f6b7a; } .card.info { border-color: #2f6fb3; }
             .card h3 { margin: .1em 0 .3em; font-size: 1.05em; } .card .rule { font-family: monospace; }
             .card .fix { background: #fff; border: 1px solid #dde; padding: .3em .6em; border-radius: 4px; }
             .card ul { margin: .2em 0; padding-left: 1.2em; font-family: monospace; font-size: .9em; }

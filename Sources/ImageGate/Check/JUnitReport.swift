@@ -16,14 +16,22 @@ public enum JUnitReport {
             suites.append(suite(name: "boot \(instance.hostname)", classname: "imagegate.boot.\(instance.hostname)",
                                 findings: instance.findings, seconds: instance.endedAt, systemOut: instance.consoleLog, l))
         }
-        let across = report.findings.filter { $0.rule == "BOOT-SERVICE-PORTS" || $0.rule == "BOOT-REINSTANCE" }
-        suites.append(suite(name: "across instances", classname: "imagegate.instances", findings: across, seconds: 0, systemOut: nil, l))
-
-        let all = (report.staticInspection?.findings ?? []) + report.instances.flatMap(\.findings) + across
+        let acrossIDs = Set(BootRules.acrossInstances.map(\.id))
+        let across = report.findings.filter { acrossIDs.contains($0.rule) }
+        var all = (report.staticInspection?.findings ?? []) + report.instances.flatMap(\.findings)
+        if report.staticInspection == nil && report.instances.isEmpty {
+            // A report of findings alone (a boot's rules): one suite of them.
+            suites.append(suite(name: report.scenario.name, classname: "imagegate.\(report.scenario.name)", findings: report.findings,
+                                seconds: report.seconds, systemOut: nil, l))
+            all = report.findings
+        } else {
+            suites.append(suite(name: "across instances", classname: "imagegate.instances", findings: across, seconds: 0, systemOut: nil, l))
+            all += across
+        }
         return """
             <?xml version="1.0" encoding="UTF-8"?>
             <testsuites name="imagegate \(x(report.scenario.name)) \(x(URL(fileURLWithPath: report.image.path).lastPathComponent))" \
-            tests="\(all.count)" failures="\(all.filter(isFailure).count)" errors="0" skipped="\(all.filter(isSkipped).count)" \
+            tests="\(all.count)" failures="\(all.filter(isFailure).count)" errors="\(all.filter(\.isUncheckedError).count)" skipped="\(all.filter(isSkipped).count)" \
             time="\(String(format: "%.3f", report.seconds))">
             \(suites.joined(separator: "\n"))
             </testsuites>
@@ -32,11 +40,14 @@ public enum JUnitReport {
     }
 
     static func isFailure(_ f: Finding) -> Bool { f.isFailure }
-    static func isSkipped(_ f: Finding) -> Bool { f.outcome == .couldNotCheck || f.outcome == .notApplicable }
+    /// Not applicable, or could not be checked where that does not stop a
+    /// PASS (a warning or info rule, or a waived one): an error rule that
+    /// could not be checked is an `<error>`.
+    static func isSkipped(_ f: Finding) -> Bool { (f.outcome == .couldNotCheck && !f.isUncheckedError) || f.outcome == .notApplicable }
 
     static func suite(name: String, classname: String, findings: [Finding], seconds: Double, systemOut: String?, _ l: Language) -> String {
         var out = """
-              <testsuite name="\(x(name))" tests="\(findings.count)" failures="\(findings.filter(isFailure).count)" errors="0" \
+              <testsuite name="\(x(name))" tests="\(findings.count)" failures="\(findings.filter(isFailure).count)" errors="\(findings.filter(\.isUncheckedError).count)" \
             skipped="\(findings.filter(isSkipped).count)" time="\(String(format: "%.3f", seconds))">
 
             """
@@ -46,11 +57,13 @@ public enum JUnitReport {
             switch finding.outcome {
             case .fail where finding.waived == nil:
                 out += "      <failure message=\"\(x(finding.found))\" type=\"\(x(finding.severity.rawValue))\">\(x(body))</failure>\n"
+            case .couldNotCheck where finding.isUncheckedError:
+                out += "      <error message=\"\(x(l.label(.couldNotCheck))): \(x(finding.found))\" type=\"could-not-check\">\(x(body))</error>\n"
             case .couldNotCheck:
                 out += "      <skipped message=\"\(x(l.label(.couldNotCheck))): \(x(finding.found))\"/>\n"
             case .notApplicable:
                 out += "      <skipped message=\"\(x(l.label(.notApplicable))): \(x(finding.found))\"/>\n"
-            case .warning, .fail:
+            case .warning, .info, .fail:
                 out += "      <system-out>\(x(body))</system-out>\n"
             case .pass:
                 break

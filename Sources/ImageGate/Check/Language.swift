@@ -26,13 +26,22 @@ public enum Language: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The verdict in words.
+    public func label(_ verdict: GateVerdict) -> String {
+        switch verdict {
+        case .pass: return label(Label.pass)
+        case .fail: return label(Label.fail)
+        case .incomplete: return label(Label.incomplete)
+        }
+    }
+
     /// A label of the reports' own text.
     public func label(_ key: Label) -> String {
         self == .chinese ? key.chinese : key.english
     }
 
     public enum Label: CaseIterable {
-        case verdict, pass, fail, failures, warnings, couldNotCheck, passed, notApplicable, required, found, evidence, fix
+        case verdict, pass, fail, incomplete, failures, warnings, info, couldNotCheck, uncheckedErrors, passed, notApplicable, required, found, evidence, fix
         case image, scenario, accelerator, timeline, console, instance, staticInspection, waived, duration, stage, seconds
 
         var english: String {
@@ -40,6 +49,9 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .verdict: return "Verdict"
             case .pass: return "PASS"
             case .fail: return "FAIL"
+            case .incomplete: return "INCOMPLETE"
+            case .info: return "Info"
+            case .uncheckedErrors: return "error rules that could not be checked"
             case .failures: return "Failures"
             case .warnings: return "Warnings"
             case .couldNotCheck: return "Could not check"
@@ -68,6 +80,9 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .verdict: return "审核结论"
             case .pass: return "通过"
             case .fail: return "不通过"
+            case .incomplete: return "检查不完整"
+            case .info: return "提示"
+            case .uncheckedErrors: return "条必须项无法检查"
             case .failures: return "不通过项"
             case .warnings: return "警告"
             case .couldNotCheck: return "无法检查"

@@ -18,7 +18,7 @@ public enum InspectionReport {
         var summary: [String: Int] = [:]
         for finding in result.findings { summary[finding.outcome.rawValue, default: 0] += 1 }
         let document = Document(schema: "imagegate-inspection", schemaVersion: schemaVersion,
-                                tool: "imagegate \(ImageGateVersion.current)", verdict: result.failed ? "fail" : "pass",
+                                tool: "imagegate \(ImageGateVersion.current)", verdict: result.verdict.rawValue,
                                 summary: summary, result: result)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -42,12 +42,17 @@ public enum InspectionReport {
         }
         let failures = findings.filter { $0.outcome == .fail }
         let warnings = findings.filter { $0.outcome == .warning }
+        let infos = findings.filter { $0.outcome == .info }
         let unchecked = findings.filter { $0.outcome == .couldNotCheck }
         if !failures.isEmpty { out += "\(l.label(.failures)) (\(failures.count))\n"; failures.forEach { block($0, mark: "✗") }; out += "\n" }
         if !warnings.isEmpty { out += "\(l.label(.warnings)) (\(warnings.count))\n"; warnings.forEach { block($0, mark: "!") }; out += "\n" }
+        if !infos.isEmpty { out += "\(l.label(.info)) (\(infos.count))\n"; infos.forEach { block($0, mark: "i") }; out += "\n" }
         if !unchecked.isEmpty {
             out += "\(l.label(.couldNotCheck)) (\(unchecked.count))\n"
-            for finding in unchecked { out += "? \(finding.rule) \(finding.title): \(finding.found)\n" }
+            for finding in unchecked {
+                out += "? \(finding.rule) [\(finding.severity.rawValue)] \(finding.title): \(finding.found)\n"
+                if let waived = finding.waived { out += "    \(l.label(.waived)): \(waived)\n" }
+            }
             out += "\n"
         }
         let passed = findings.filter { $0.outcome == .pass }.map(\.rule)
@@ -60,18 +65,29 @@ public enum InspectionReport {
     /// Text for a terminal: failures first (errors, then warnings), each with
     /// what was required, what was found, where, and the fix; then what
     /// could not be checked; then a count of the rest.
-    public static func text(_ result: InspectionResult) -> String {
+    public static func text(_ result: InspectionResult, language: Language = .english) -> String {
         var out = ""
         let facts = result.facts
-        out += "Image:  \(result.image.path) (\(result.image.format), \(DiskRules.formatGiB(result.image.virtualSize)))\n"
-        out += "OS:     \(facts.osName) (\(facts.productName); \(facts.family), \(facts.packageFormat) packages)\n"
+        out += "\(language.label(.image)): \(result.image.path) (\(result.image.format), \(DiskRules.formatGiB(result.image.virtualSize)))\n"
+        out += "OS: \(facts.osName) (\(facts.productName); \(facts.family), \(facts.packageFormat) packages)\n"
         out += "Kernel: \(facts.kernels.joined(separator: ", "))\n\n"
-
-        out += findingsText(result.findings)
-        let failures = result.findings.filter { $0.outcome == .fail }
-        let warnings = result.findings.filter { $0.outcome == .warning }
-        let unchecked = result.findings.filter { $0.outcome == .couldNotCheck }
-        out += "\nVERDICT: \(result.failed ? "FAIL" : "PASS") — \(failures.count) failed, \(warnings.count) warnings, \(unchecked.count) could not be checked (\(result.seconds) s, \(result.accelerator.rawValue))\n"
+        out += findingsText(result.findings, language: language)
+        out += "\n" + verdictLine(result.findings, language: language) + " (\(result.seconds) s, \(result.accelerator.rawValue))\n"
         return out
+    }
+
+    /// `VERDICT: …` with the counts behind it; for INCOMPLETE, each error
+    /// rule that could not be checked, with why.
+    public static func verdictLine(_ findings: [Finding], language l: Language = .english) -> String {
+        let verdict = GateVerdict(findings)
+        let failures = findings.filter(\.isFailure).count
+        let warnings = findings.filter { $0.outcome == .warning && $0.waived == nil }.count
+        let unchecked = findings.filter(\.isUncheckedError)
+        var line = "\(l.label(.verdict).uppercased()): \(l.label(verdict)) — \(failures) \(l.label(.failures).lowercased()), \(warnings) \(l.label(.warnings).lowercased())"
+        if !unchecked.isEmpty {
+            line += "; \(unchecked.count) \(l.label(.uncheckedErrors)): "
+            line += unchecked.map { "\($0.rule) (\($0.found))" }.joined(separator: "; ")
+        }
+        return line
     }
 }

@@ -9,10 +9,29 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// A rule's result on one image.
-public enum Outcome: String, Sendable, Codable {
+public enum Outcome: String, Sendable, Codable, CaseIterable {
     case pass, fail, warning
+    /// An info rule's violation: a fact worth showing, never a pass.
+    case info
     case notApplicable = "not-applicable"
     case couldNotCheck = "could-not-check"
+
+    /// How bad, for merging one rule's outcomes (instances, a rule's static
+    /// and boot halves): fail > could-not-check > warning > info > pass >
+    /// not-applicable.
+    public var rank: Int {
+        switch self {
+        case .notApplicable: return 0
+        case .pass: return 1
+        case .info: return 2
+        case .warning: return 3
+        case .couldNotCheck: return 4
+        case .fail: return 5
+        }
+    }
+
+    /// Whether a waiver can apply: the rule did not hold, or was not checked.
+    public var isWaivable: Bool { self == .fail || self == .warning || self == .couldNotCheck }
 }
 
 /// Where a finding comes from: a file and line, or a console line, with the
@@ -50,8 +69,9 @@ public enum Verdict: Sendable {
     /// that is an error only on some OS versions).
     case violated(String, [Evidence], severity: Severity? = nil)
     case notApplicable(String)
-    /// The check could not run or could not decide: never a pass.
-    case couldNotCheck(String)
+    /// The check could not run or could not decide: never a pass. The
+    /// evidence is what was seen on the way.
+    case couldNotCheck(String, [Evidence] = [])
 }
 
 /// Everything a rule may look at.
@@ -110,15 +130,14 @@ public struct Rule: Sendable {
         case let .violated(found, evidence, override):
             // An info-level violation is a fact worth showing, not a failure.
             let severity = override ?? self.severity
-            let outcome: Outcome = severity == .error ? .fail : severity == .warning ? .warning : .pass
+            let outcome: Outcome = severity == .error ? .fail : severity == .warning ? .warning : .info
             result = finding(outcome, found, evidence, severity: severity)
         case let .notApplicable(reason):
             result = finding(.notApplicable, reason, [])
-        case let .couldNotCheck(reason):
-            result = finding(.couldNotCheck, reason, [])
+        case let .couldNotCheck(reason, evidence):
+            result = finding(.couldNotCheck, reason, evidence)
         }
-        if let waiver = context.profile.waivers.first(where: { $0.rule == id }),
-           result.outcome == .fail || result.outcome == .warning {
+        if let waiver = context.profile.waivers.first(where: { $0.rule == id }), result.outcome.isWaivable {
             result.waived = waiver.reason
         }
         return result
@@ -147,4 +166,8 @@ public struct Finding: Sendable, Codable, Equatable {
 
     /// A failure that counts (not waived).
     public var isFailure: Bool { outcome == .fail && waived == nil }
+
+    /// An error rule nobody could check, not waived: the verdict cannot be
+    /// PASS while one remains.
+    public var isUncheckedError: Bool { outcome == .couldNotCheck && severity == .error && waived == nil }
 }

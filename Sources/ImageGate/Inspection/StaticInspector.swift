@@ -124,4 +124,6 @@ public struct InspectionResult: Sendable, Codable {
 
     /// True when some rule fails (and is not waived).
     public var failed: Bool { findings.contains { $0.isFailure } }
+
+    public var verdict: GateVerdict { GateVerdict(findings) }
 }

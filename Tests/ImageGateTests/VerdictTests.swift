@@ -1,0 +1,143 @@
+import Foundation
+@testable import ImageGate
+import XCTest
+
+/// Issue 9: PASS only when every error rule was checked and held; the boot
+/// rules judge what the console and the probe really showed.
+final class VerdictTests: XCTestCase {
+    func finding(_ rule: String, _ outcome: Outcome, _ severity: Severity = .error, waived: String? = nil) -> Finding {
+        Finding(rule: rule, severity: severity, title: rule, outcome: outcome, required: "r", found: "f", evidence: [], fix: nil, waived: waived)
+    }
+
+    func testVerdictIsIncompleteWhenAnErrorRuleCouldNotBeChecked() {
+        XCTAssertEqual(GateVerdict([finding("A", .pass), finding("B", .notApplicable)]), .pass)
+        XCTAssertEqual(GateVerdict([finding("A", .pass), finding("B", .couldNotCheck)]), .incomplete)
+        XCTAssertEqual(GateVerdict([finding("A", .fail), finding("B", .couldNotCheck)]), .fail)
+        XCTAssertEqual(GateVerdict([finding("A", .couldNotCheck, .warning)]), .pass, "a warning rule unchecked does not stop a pass")
+        XCTAssertEqual(GateVerdict([finding("A", .couldNotCheck, waived: "accepted, ticket 1")]), .pass, "a waiver accepts it")
+        XCTAssertEqual(GateVerdict([finding("A", .fail, waived: "ticket 2"), finding("B", .info, .info)]), .pass)
+        XCTAssertEqual(GateVerdict.incomplete.exitStatus, 4)
+    }
+
+    func testAnInfoViolationIsShownAsInfoNotPass() async {
+        let rule = Rule("X-INFO", .info, title: "t", required: "r", fix: "f") { _ in .violated("not latest", [Evidence("kernel 6.1")]) }
+        let context = RuleContext(fs: InMemoryFilesystem(), facts: RuleTests.facts)
+        let result = await rule.evaluate(context)
+        XCTAssertEqual(result.outcome, .info)
+    }
+
+    func testAProfileWaiverAcceptsARuleThatCouldNotBeChecked() async {
+        let rule = Rule("X-ERR", .error, title: "t", required: "r", fix: "f") { _ in .couldNotCheck("unreadable") }
+        var profile = PlatformProfile.default
+        profile.waivers = [.init(rule: "X-ERR", reason: "no agent on this product")]
+        let result = await rule.evaluate(RuleContext(fs: InMemoryFilesystem(), facts: RuleTests.facts, profile: profile))
+        XCTAssertEqual(result.waived, "no agent on this product")
+        XCTAssertEqual(GateVerdict([result]), .pass)
+    }
+
+    func testReportsAgreeOnIncomplete() throws {
+        let findings = [finding("LNX-A", .pass), finding("LNX-MONITOR-AGENT", .couldNotCheck)]
+        let report = CheckReport(generatedAt: "now", language: "en", image: .init(path: "/i.qcow2", format: "qcow2", virtualSize: 1, sha256: "x"),
+                                 scenario: .init(name: "s", description: "d", source: "built-in"), accelerator: .tcg,
+                                 verdict: GateVerdict(findings), staticInspection: nil, instances: [], findings: findings, seconds: 1)
+        XCTAssertTrue(try report.json().contains("\"verdict\" : \"incomplete\""))
+        let junit = JUnitReport.render(report)
+        XCTAssertTrue(junit.contains("<error message=\"Could not check: f\""), junit)
+        XCTAssertTrue(junit.contains("errors=\"1\""), junit)
+        let html = HTMLReport.render(report)
+        XCTAssertTrue(html.contains("<header class=\"incomplete\">") && html.contains("Verdict: INCOMPLETE"), html)
+        let text = InspectionReport.verdictLine(findings)
+        XCTAssertTrue(text.hasPrefix("VERDICT: INCOMPLETE") && text.contains("LNX-MONITOR-AGENT (f)"), text)
+        XCTAssertTrue(InspectionReport.verdictLine(findings, language: .chinese).contains("检查不完整"))
+    }
+
+    // MARK: Boot rules
+
+    static func observation(_ console: [String], facts: GuestFacts? = nil, end: BootObservation.End = .factsReceived) -> BootObservation {
+        BootRulesTests.observation(facts: facts, console: console, end: end)
+    }
+
+    func rule(_ id: String, _ o: BootObservation) -> Finding { BootRules.evaluate(o).first { $0.rule == id }! }
+
+    /// A `quiet` kernel command line: GRUB, the login prompt and
+    /// cloud-init's lines on ttyS0, no kernel messages.
+    func testAQuietConsoleWithALoginPromptPassesBootConsole() {
+        let quiet = ConsoleLogTests.healthy.filter { !$0.contains("Linux version") && !$0.contains("Run /init") && !$0.contains("systemd[1]") && !$0.contains("Welcome to") }
+        let o = Self.observation(quiet, facts: BootRulesTests.facts())
+        XCTAssertNil(o.console.stages[.kernel])
+        let console = rule("BOOT-CONSOLE", o)
+        XCTAssertEqual(console.outcome, .pass, console.found)
+        XCTAssertTrue(console.found.contains("quiet"), console.found)
+    }
+
+    func testNoLoginPromptFailsBootConsoleEvenWithKernelMessages() {
+        let noGetty = ConsoleLogTests.healthy.filter { !$0.contains("login:") }
+        XCTAssertEqual(rule("BOOT-CONSOLE", Self.observation(noGetty, facts: BootRulesTests.facts())).outcome, .fail)
+    }
+
+    /// Healthy consoles say DEBUG, debug and bug in words of their own; none
+    /// of them is a kernel BUG.
+    func testBadnessPatternsMatchWholeWordsOnly() {
+        let healthy = [
+            "[   12.3] cloud-init[501]: DEBUG: Running module ssh",
+            "2026-11-28 05:00:01,123 - util.py[DEBUG]: Reading from /proc/uptime (quiet=False)",
+            "[    1.0] ACPI: DEBUG: leaving S0",
+            "[    2.0] usbcore: registered new interface driver DEBUGFS_BUG: x",
+            "[    3.0] Whoops: something harmless",
+            "[    4.0] systemd[1]: Started Debugger service (BUGS=0).",
+        ]
+        var log = ConsoleLog()
+        log.feed(healthy.joined(separator: "\r\n") + "\r\n", at: 1)
+        XCTAssertEqual(log.hits, [], "false badness on a healthy console")
+        var bad = ConsoleLog()
+        bad.feed("[ 5.1] BUG: unable to handle page fault for address: 0000\r\n[ 5.2] Oops: 0002 [#1] SMP\r\n", at: 1)
+        XCTAssertEqual(bad.hits.map(\.pattern.meaning), ["kernel BUG", "kernel oops"])
+    }
+
+    func testNoPanicIsCouldNotCheckUntilTheBootGotSomewhere() {
+        let early = Array(ConsoleLogTests.healthy.prefix(4))
+        let o = Self.observation(early, end: .deadline(.loginPrompt, seconds: 300))
+        XCTAssertEqual(rule("BOOT-NO-PANIC", o).outcome, .couldNotCheck)
+        XCTAssertEqual(rule("BOOT-NO-PANIC", Self.observation([], end: .deadline(.firstByte, seconds: 75))).outcome, .couldNotCheck)
+        let full = rule("BOOT-NO-PANIC", Self.observation(ConsoleLogTests.healthy + ["[FAILED] Failed to start foo.service - Foo.\r\n"]))
+        XCTAssertEqual(full.outcome, .pass)
+        XCTAssertTrue(full.evidence.contains { $0.text.contains("foo.service") }, "failed units are evidence: \(full.evidence)")
+    }
+
+    func boot(_ host: String, _ findings: [Finding], facts: GuestFacts? = nil) -> BootResult {
+        let instance = InstanceMetadata(hostname: host, mac: "52:54:00:aa:bb:cc", ip: "10.77.0.20", prefix: 24, gateway: "10.77.0.1", dns: [])
+        let plan = BootPlan(image: ImageFile(path: "/i", format: "qcow2", virtualSize: 1), instance: instance, accelerator: .tcg,
+                            sshPort: 1, directory: "/d", name: "n")
+        return BootResult(plan: plan, observation: BootObservation(instance: instance, console: ConsoleLog(), facts: facts, end: .factsReceived),
+                          findings: findings, domainXML: "", kept: false)
+    }
+
+    func testMergingInstancesKeepsTheWorstOutcome() {
+        let merged = BootRules.merge([boot("a", [finding("BOOT-CONSOLE", .pass)]), boot("b", [finding("BOOT-CONSOLE", .warning)])])
+        XCTAssertEqual(merged.first { $0.rule == "BOOT-CONSOLE" }?.outcome, .warning)
+        let unchecked = BootRules.merge([boot("a", [finding("BOOT-NETWORK", .pass)]), boot("b", [finding("BOOT-NETWORK", .couldNotCheck)])])
+        XCTAssertEqual(unchecked.first { $0.rule == "BOOT-NETWORK" }?.outcome, .couldNotCheck)
+        XCTAssertEqual(Outcome.allCases.sorted { $0.rank < $1.rank }, [.notApplicable, .pass, .info, .warning, .couldNotCheck, .fail])
+    }
+
+    func testReinstanceFailsWhenNoInstanceGeneratedHostKeys() {
+        let none = BootRules.digestOfNothing
+        let a = boot("a", [], facts: BootRulesTests.facts { $0.hostKeys = none; $0.machineID = "1" })
+        let b = boot("b", [], facts: BootRulesTests.facts { $0.hostKeys = none; $0.machineID = "2" })
+        let finding = BootRules.evaluate(BootSet(boots: [a, b], declaredPorts: [])).first { $0.rule == "BOOT-REINSTANCE" }!
+        XCTAssertEqual(finding.outcome, .fail)
+        XCTAssertTrue(finding.evidence.contains { $0.text.contains("no SSH host keys generated") }, "\(finding.evidence)")
+        XCTAssertFalse(finding.evidence.contains { $0.text.contains("shared") }, "nothing was shared: \(finding.evidence)")
+    }
+
+    /// Every rule of every catalogue has its texts in both languages.
+    func testEveryRuleHasEnglishAndChineseTexts() {
+        let rules = RuleCatalogue.all.map { ($0.id, $0.title, $0.required, $0.fix) } + BootRules.all.map { ($0.id, $0.title, $0.required, $0.fix) }
+        XCTAssertEqual(Set(rules.map(\.0)).count, rules.count, "duplicate rule IDs")
+        for (id, title, required, fix) in rules {
+            XCTAssertFalse(title.isEmpty || required.isEmpty || fix.isEmpty, "\(id): English text missing")
+            guard let zh = ChineseRuleText.table[id] else { XCTFail("\(id): no Chinese text"); continue }
+            XCTAssertFalse(zh.title.isEmpty || zh.required.isEmpty || zh.fix.isEmpty, "\(id): Chinese text missing")
+        }
+    }
+}
