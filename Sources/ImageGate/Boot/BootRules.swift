@@ -284,10 +284,10 @@ public enum BootRules {
     /// One finding per per-boot rule across every boot: the worst outcome
     /// (fail > could-not-check > warning > info > pass > not-applicable),
     /// with every instance's result and evidence, each tagged with its host.
-    public static func merge(_ boots: [BootResult]) -> [Finding] {
+    public static func merge(_ boots: [BootResult], notBooted: String = "no instance was booted") -> [Finding] {
         catalogue.map { rule in
             let per = boots.compactMap { boot in boot.finding(rule.id).map { (boot.plan.instance.hostname, $0) } }
-            guard let first = per.first?.1 else { return rule.finding(.couldNotCheck("no instance was booted")) }
+            guard let first = per.first?.1 else { return rule.finding(.couldNotCheck(notBooted)) }
             if per.count == 1 { return first }
             var merged = per.max { $0.1.outcome.rank < $1.1.outcome.rank }!.1
             merged.found = per.map { "[\($0.0)] \($0.1.outcome.rawValue): \($0.1.found)" }.joined(separator: "; ")

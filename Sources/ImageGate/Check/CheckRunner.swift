@@ -31,10 +31,14 @@ public struct CheckRunner: Sendable {
         profile.waivers += active.map { PlatformProfile.Waiver(rule: $0.rule, reason: $0.reason + ($0.expires.map { " (until \(Scenario.dateFormat.string(from: $0)))" } ?? "")) }
 
         progress("static", .note("inspecting \(image.path) read-only"))
-        let inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
+        var inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
+        inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
+        // Only an image that holds one OS ImageGate has boot rules for is booted.
+        let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
+        let notBooted = os.map { $0.outcome == .pass ? nil : "not booted: \($0.rule) \($0.outcome.rawValue): \($0.found)" } ?? nil
 
         var boots: [BootResult] = []
-        for (index, instance) in scenario.instances.enumerated() {
+        for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
             var boot = FirstBoot(host: host)
             boot.keep = keep
             boot.artifacts = artifacts
@@ -51,7 +55,7 @@ public struct CheckRunner: Sendable {
         }
 
         var findings = inspection.findings
-        findings += BootRules.merge(boots)
+        findings += BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
         findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings)
@@ -78,6 +82,17 @@ public struct CheckRunner: Sendable {
             scenario: .init(name: scenario.name, description: scenario.description, source: scenario.source),
             accelerator: accelerator, verdict: GateVerdict(findings), staticInspection: localizedInspection,
             instances: instances, findings: findings, seconds: (ContinuousClock.now - started).seconds)
+    }
+
+    /// IMG-OS also fails when the scenario declares another OS family than
+    /// the image holds.
+    static func checkOSFamily(_ finding: Finding, declared: String, found facts: OSFacts) -> Finding {
+        guard finding.rule == ImageRules.operatingSystem.id, facts.family != declared, finding.outcome != .fail else { return finding }
+        var changed = finding
+        changed.outcome = .fail
+        changed.found = "the scenario declares os_family \(declared), but the image holds \(facts.family) (\(facts.productName))"
+        changed.fix = ImageRules.operatingSystem.fix
+        return changed
     }
 
     static func waive(_ finding: Finding, _ waivers: [PlatformProfile.Waiver]) -> Finding {

@@ -21,9 +21,19 @@ public actor CachingFilesystem: GuestFilesystem {
         self.base = base
     }
 
+    /// Reads regular files only: symlinks are followed here (inside the
+    /// guest's tree), and a directory, FIFO, device or socket at the end is
+    /// ``GuestFileProblem/notRegular(path:kind:)``, never opened (a FIFO
+    /// would block the appliance forever).
     public func read(_ path: String) async throws -> String? {
         if let known = reads[path] { return known }
-        let value = try await kind(path) == .missing ? nil : try await base.read(path)
+        let target = try await resolve(path).last!
+        let value: String?
+        switch try await kind(target) {
+        case .missing: value = nil
+        case .file: value = try await base.read(target)
+        case let other: throw GuestFileProblem.notRegular(path: path, kind: other)
+        }
         reads[path] = .some(value)
         return value
     }

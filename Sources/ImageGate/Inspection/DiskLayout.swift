@@ -29,12 +29,13 @@ struct DiskLayout {
         return layout
     }
 
-    /// The partitions and LVs with their filesystem and partition type.
+    /// The partitions, LVs and unpartitioned disks with their filesystem
+    /// and partition type.
     /// blkid gives both in one answer; a partition it found nothing on (an
     /// unformatted swap partition, say) is asked with libguestfs's calls.
     func volumes(_ handle: Handle) async -> [OSFacts.Volume] {
         var volumes: [OSFacts.Volume] = []
-        for device in partitions + logicalVolumes {
+        for device in partitions + logicalVolumes + wholeDisks {
             if let id = blkid[device] {
                 var volume = OSFacts.Volume(device: device, filesystem: id["TYPE"] ?? "")
                 if let type = id["PART_ENTRY_TYPE"] {

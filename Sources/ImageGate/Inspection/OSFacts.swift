@@ -20,6 +20,11 @@ public struct OSFacts: Sendable, Codable, Equatable {
     public var imageFormat: String
     /// Every partition and filesystem on the disk.
     public var volumes: [Volume]
+    /// Every operating system found on the disk (`linux debian 12.5 on
+    /// /dev/sda1`); IMG-OS requires exactly one.
+    public var operatingSystems: [String] = []
+    /// The guest's local filesystems, and whether inspection mounted each.
+    public var mounts: [GuestMount] = []
 
     public struct Volume: Sendable, Codable, Equatable {
         public var device: String

@@ -67,11 +67,11 @@ struct RootDiscovery {
             if try await Self.osRelease(fs) != nil { return .unsure("a second OS on \(device.device)") }
         }
         try await handle.unmountAll()
-        try await handle.mountReadOnly(mounts)
+        let failures = try await handle.mountReadOnly(mounts)
 
         let packages = try await dpkgPackages(fs)
         guard let packages else { return .unsure("no /var/lib/dpkg/status") }
-        return .found(DiscoveredOS(root: root.device.device, identity: identity, mountpoints: mounts, packages: packages))
+        return .found(DiscoveredOS(root: root.device.device, identity: identity, mountpoints: mounts, mountFailures: failures, packages: packages))
     }
 
     static func osRelease(_ fs: GuestfsFilesystem) async throws -> String? {
@@ -91,15 +91,20 @@ struct RootDiscovery {
 
 extension Handle {
     /// Mounts the guest's filesystems read-only, shortest mount point first.
-    /// Only the root must mount: one that will not leaves the rest checkable.
-    func mountReadOnly(_ mounts: [OSInspection.Mount]) async throws {
+    /// Only the root must mount: one that will not leaves the rest checkable,
+    /// and is returned (mount point → why) so that nothing under it is
+    /// judged as if it had been read.
+    @discardableResult
+    func mountReadOnly(_ mounts: [OSInspection.Mount]) async throws -> [String: String] {
+        var failures: [String: String] = [:]
         for mount in mounts.sorted(by: { $0.mountpoint.count < $1.mountpoint.count }) {
             do {
                 try await mountReadOnly(mount.device, at: mount.mountpoint)
             } catch where mount.mountpoint != "/" {
-                continue
+                failures[mount.mountpoint] = "\(error)"
             }
         }
+        return failures
     }
 }
 
@@ -108,5 +113,6 @@ struct DiscoveredOS {
     var root: String
     var identity: OSIdentity
     var mountpoints: [OSInspection.Mount]
+    var mountFailures: [String: String]
     var packages: [String: String]
 }

@@ -97,7 +97,8 @@ public struct Rule: Sendable {
     public let required: String
     /// What a vendor does to comply.
     public let fix: String
-    /// OS families (libguestfs inspection types) the rule applies to.
+    /// OS families (libguestfs inspection types) the rule applies to;
+    /// empty: every image, whatever it holds.
     public let families: Set<String>
     public let check: @Sendable (RuleContext) async throws -> Verdict
 
@@ -114,7 +115,7 @@ public struct Rule: Sendable {
 
     /// Runs the check on `context` and turns its verdict into a finding.
     public func evaluate(_ context: RuleContext) async -> Finding {
-        guard families.contains(context.facts.family) else {
+        guard families.isEmpty || families.contains(context.facts.family) else {
             return finding(.notApplicable, "the rule is for \(families.sorted().joined(separator: ", ")) images; this is \(context.facts.family)", [])
         }
         let verdict: Verdict

@@ -1,5 +1,6 @@
 /// Every static rule ImageGate enforces, in the catalogue's order
-/// (../shared/REQUIREMENTS.md): the Linux rules, then the security rules.
+/// (../shared/REQUIREMENTS.md): the image rules, the Linux rules, then the
+/// security rules.
 public enum RuleCatalogue {
     public static let linux: [Rule] = [
         DiskRules.minimumSize, DiskRules.format, DiskRules.noSwap,
@@ -25,7 +26,10 @@ public enum RuleCatalogue {
         SecurityRules.machineID, SecurityRules.sshdRootPassword, SecurityRules.history,
     ]
 
-    public static let all: [Rule] = linux + security
+    /// Rules about the image as a whole.
+    public static let image: [Rule] = [ImageRules.operatingSystem]
+
+    public static let all: [Rule] = image + linux + security
 
     /// The rules with these IDs; an unknown ID is an ``InputError``.
     public static func select(_ ids: [String]) throws -> [Rule] {

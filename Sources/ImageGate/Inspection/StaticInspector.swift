@@ -53,18 +53,23 @@ public struct StaticInspector: Sendable {
         }
         switch discovery {
         case .found(let found):
-            os = GuestOS(family: "linux", identity: found.identity, packages: found.packages)
-            mark("found \(found.identity.distro) \(found.identity.majorVersion).\(found.identity.minorVersion) on \(found.root)")
+            let id = found.identity
+            os = GuestOS(family: "linux", identity: id, packages: found.packages, root: found.root,
+                         mountpoints: found.mountpoints, mountFailures: found.mountFailures,
+                         found: ["linux \(id.distro) \(id.majorVersion).\(id.minorVersion) on \(found.root)"])
+            mark("found \(id.distro) \(id.majorVersion).\(id.minorVersion) on \(found.root)")
         case .unsure(let reason):
             mark("libguestfs inspection (\(reason))")
             try await handle.unmountAll()
             os = try await inspectWithLibguestfs(handle: handle, path: path)
             mark("inspected")
         }
-        let fs = CachingFilesystem(GuestfsFilesystem(handle: handle))
-        let facts = try await gatherFacts(handle: handle, fs: fs, os: os, layout: layout, image: image)
+        let cache = CachingFilesystem(GuestfsFilesystem(handle: handle))
+        let facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
         mark("facts")
-        let context = RuleContext(fs: fs, facts: facts, profile: profile)
+        // Nothing under a filesystem the guest needs but that would not mount
+        // is judged as if it had been read.
+        let context = RuleContext(fs: MountAwareFilesystem(cache, mounts: facts.mounts), facts: facts, profile: profile)
         var findings: [Finding] = []
         for rule in rules {
             findings.append(await rule.evaluate(context))
@@ -76,34 +81,57 @@ public struct StaticInspector: Sendable {
 
     /// libguestfs's inspection: the OS, its mounts (mounted read-only) and
     /// its packages.
+    /// With no OS on the disk, the family is `none` (IMG-OS fails); with
+    /// several, the first is inspected and every one is listed.
     private func inspectWithLibguestfs(handle: Handle, path: String) async throws -> GuestOS {
         let roots = try await handle.inspectOS()
+        var found: [String] = []
+        for root in roots {
+            let os = try await handle.inspect(root: root)
+            found.append("\(os.type) \(os.distro) \(os.majorVersion).\(os.minorVersion) (\(os.productName)) on \(root)")
+        }
         guard let root = roots.first else {
-            throw InputError("\(path): no operating system found on the disk")
+            return GuestOS(family: "none", identity: OSIdentity(distro: "unknown", majorVersion: 0, minorVersion: 0, productName: "no operating system",
+                                                                packageFormat: "unknown"),
+                           packages: [:], root: "", mountpoints: [], mountFailures: [:], found: [])
         }
         let os = try await handle.inspect(root: root)
-        try await handle.mountReadOnly(os.mountpoints)
+        let failures = try await handle.mountReadOnly(os.mountpoints)
         var packages: [String: String] = [:]
         for app in (try? await handle.applications(root: root)) ?? [] where packages[app.name] == nil {
             packages[app.name] = app.fullVersion
         }
         return GuestOS(family: os.type, identity: OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
                                                              productName: os.productName, packageFormat: os.packageFormat),
-                       packages: packages)
+                       packages: packages, root: root, mountpoints: os.mountpoints, mountFailures: failures, found: found)
     }
 
     /// Kernels are read through the rules' cache, which then knows `/lib/modules`.
+    /// The guest's fstab, matched with what was mounted, says what could
+    /// not be read.
     private func gatherFacts(handle: Handle, fs: CachingFilesystem, os: GuestOS, layout: DiskLayout, image: ImageFile) async throws -> OSFacts {
         var kernels: [String] = []
-        for name in try await fs.list("/lib/modules") ?? [] where try await fs.list("/lib/modules/" + name) != nil {
-            kernels.append(name)
+        var mounts: [GuestMount] = []
+        if os.family == "linux" {
+            for name in try await fs.list("/lib/modules") ?? [] where try await fs.list("/lib/modules/" + name) != nil {
+                kernels.append(name)
+            }
+            let fstab = Fstab(parsing: (try? await fs.read("/etc/fstab")) ?? "")
+            let attempted = Dictionary(os.mountpoints.map { ($0.mountpoint, $0.device) }) { first, _ in first }
+            mounts = GuestMount.table(fstab: fstab, root: os.root, attempted: attempted, failures: os.mountFailures)
+        } else {
+            mounts = os.mountpoints.map { GuestMount(mountpoint: $0.mountpoint, spec: $0.device, mounted: os.mountFailures[$0.mountpoint] == nil,
+                                                     problem: os.mountFailures[$0.mountpoint]) }
         }
         let volumes = await layout.volumes(handle)
         let id = os.identity
-        return OSFacts(family: os.family, distro: id.distro, majorVersion: id.majorVersion, minorVersion: id.minorVersion,
-                       productName: id.productName, packageFormat: id.packageFormat, packages: os.packages,
-                       kernels: kernels.sorted(), diskVirtualSize: image.virtualSize, imageFormat: image.format,
-                       volumes: volumes)
+        var facts = OSFacts(family: os.family, distro: id.distro, majorVersion: id.majorVersion, minorVersion: id.minorVersion,
+                            productName: id.productName, packageFormat: id.packageFormat, packages: os.packages,
+                            kernels: kernels.sorted(), diskVirtualSize: image.virtualSize, imageFormat: image.format,
+                            volumes: volumes)
+        facts.operatingSystems = os.found
+        facts.mounts = mounts
+        return facts
     }
 }
 
@@ -112,6 +140,13 @@ private struct GuestOS {
     var family: String
     var identity: OSIdentity
     var packages: [String: String]
+    /// The root filesystem's device.
+    var root: String
+    var mountpoints: [OSInspection.Mount]
+    /// Mount point → why it would not mount.
+    var mountFailures: [String: String]
+    /// Every OS on the disk, described.
+    var found: [String]
 }
 
 /// The outcome of a static inspection.

@@ -16,13 +16,25 @@ struct Account: Sendable {
     /// Home folders that may hold a person's files: root's, and those of
     /// users with a login shell (plus /home/* even without a passwd entry).
     static func homes(_ fs: any GuestFilesystem) async throws -> [String] {
-        var homes = ["/root"]
-        for account in try await all(fs) where account.uid >= 1000 || account.uid == 0 {
-            if !account.home.isEmpty, account.home != "/", !homes.contains(account.home) { homes.append(account.home) }
-        }
-        for name in try await fs.list("/home") ?? [] where !homes.contains("/home/" + name) {
-            homes.append("/home/" + name)
-        }
-        return homes
+        let found = await homesAndProblems(fs)
+        if let problem = found.problems.first { throw problem }
+        return found.homes
+    }
+
+    /// ``homes(_:)``, each source read on its own: what could be listed,
+    /// and why the rest could not (an unreadable passwd, an unmounted /home).
+    static func homesAndProblems(_ fs: any GuestFilesystem) async -> (homes: [String], problems: [Error]) {
+        var homes = ["/root"], problems: [Error] = []
+        do {
+            for account in try await all(fs) where account.uid >= 1000 || account.uid == 0 {
+                if !account.home.isEmpty, account.home != "/", !homes.contains(account.home) { homes.append(account.home) }
+            }
+        } catch { problems.append(error) }
+        do {
+            for name in try await fs.list("/home") ?? [] where !homes.contains("/home/" + name) {
+                homes.append("/home/" + name)
+            }
+        } catch { problems.append(error) }
+        return (homes, problems)
     }
 }

@@ -55,15 +55,21 @@ enum CleanlinessRules {
     /// Shell and tool histories, relative to a home folder.
     static let historyFiles = [".bash_history", ".zsh_history", ".history", ".sh_history", ".python_history", ".mysql_history", ".psql_history", ".lesshst", ".viminfo"]
 
-    static func nonEmptyHistories(_ fs: any GuestFilesystem) async throws -> [Evidence] {
+    /// Non-empty history files, each home and file looked at on its own;
+    /// with why the others could not be.
+    static func nonEmptyHistories(_ fs: any GuestFilesystem) async -> (found: [Evidence], unreadable: [String]) {
         var found: [Evidence] = []
-        for home in try await Account.homes(fs) {
+        let (homes, problems) = await Account.homesAndProblems(fs)
+        var unreadable = problems.map { "\($0)" }
+        for home in homes {
             for name in historyFiles {
                 let path = home + "/" + name
-                if let size = try await fs.size(path), size > 0 { found.append(Evidence(path: path, "\(size) bytes")) }
+                do {
+                    if let size = try await fs.size(path), size > 0 { found.append(Evidence(path: path, "\(size) bytes")) }
+                } catch { unreadable.append("\(error)") }
             }
         }
-        return found
+        return (found, unreadable.uniqued())
     }
 
     static let historyClean = Rule(
@@ -71,10 +77,13 @@ enum CleanlinessRules {
         required: "no shell histories, no login records (wtmp, btmp, lastlog), no cloud-init logs from the build",
         fix: "Before capturing: rm -f /root/.*_history /home/*/.*_history; truncate -s 0 /var/log/wtmp /var/log/btmp /var/log/lastlog; rm -f /var/log/cloud-init*.log"
     ) { context in
-        var found = try await nonEmptyHistories(context.fs)
+        var (found, unreadable) = await nonEmptyHistories(context.fs)
         for path in ["/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/var/log/cloud-init.log", "/var/log/cloud-init-output.log"] {
-            if let size = try await context.fs.size(path), size > 0 { found.append(Evidence(path: path, "\(size) bytes")) }
+            do {
+                if let size = try await context.fs.size(path), size > 0 { found.append(Evidence(path: path, "\(size) bytes")) }
+            } catch { unreadable.append("\(error)") }
         }
-        return found.isEmpty ? .pass("no histories, login records or build logs") : .violated("\(found.count) file(s) to clean", found)
+        if !found.isEmpty { return .violated("\(found.count) file(s) to clean", found) }
+        return unreadable.isEmpty ? .pass("no histories, login records or build logs") : .couldNotCheck(unreadable.joined(separator: "; "))
     }
 }

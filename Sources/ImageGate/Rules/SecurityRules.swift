@@ -6,18 +6,31 @@ enum SecurityRules {
         required: "no authorized_keys with keys for any user, root included",
         fix: "Delete every authorized_keys file: rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* (cloud-init installs the buyer's key on first boot)."
     ) { context in
-        var keys: [Evidence] = []
-        for home in try await Account.homes(context.fs) {
+        // Each file on its own: a key found anywhere fails the rule, whatever
+        // happened to the other files (sshd reads each file on its own too,
+        // and skips one that is not a regular file).
+        var keys: [Evidence] = [], skipped: [Evidence] = []
+        let (homes, problems) = await Account.homesAndProblems(context.fs)
+        var unreadable = problems.map { "\($0)" }
+        for home in homes {
             for name in ["authorized_keys", "authorized_keys2"] {
                 let path = home + "/.ssh/" + name
-                for line in try await context.fs.lines(path) ?? [] where !line.isCommentOrBlank {
-                    let words = line.trimmed.split(separator: " ")
-                    let summary = words.count >= 2 ? "\(words[0]) \(words[1].prefix(16))… \(words.count > 2 ? words[2...].joined(separator: " ") : "")" : line.trimmed
-                    keys.append(Evidence(path: path, line: line.number, summary))
+                switch await context.fs.readRegular(path) {
+                case .absent: continue
+                case .text(let text):
+                    for line in Line.split(text) where !line.isCommentOrBlank {
+                        let words = line.trimmed.split(separator: " ")
+                        let summary = words.count >= 2 ? "\(words[0]) \(words[1].prefix(16))… \(words.count > 2 ? words[2...].joined(separator: " ") : "")" : line.trimmed
+                        keys.append(Evidence(path: path, line: line.number, summary))
+                    }
+                case .notRegular(let why): skipped.append(Evidence(path: path, "\(why): sshd skips it"))
+                case .unreadable(let why): unreadable.append(why)
                 }
             }
         }
-        return keys.isEmpty ? .pass("no authorized keys") : .violated("\(keys.count) authorized key(s)", keys)
+        if !keys.isEmpty { return .violated("\(keys.count) authorized key(s)", keys + skipped) }
+        if !unreadable.isEmpty { return .couldNotCheck(unreadable.joined(separator: "; "), skipped) }
+        return .pass(skipped.isEmpty ? "no authorized keys" : "no authorized keys (\(skipped.count) path(s) that are not files)", skipped)
     }
 
     static let passwordHash = Rule(
@@ -117,8 +130,9 @@ enum SecurityRules {
         required: "shell history files empty (bash, zsh, python, mysql, less, ...)",
         fix: "rm -f /root/.*_history /root/.lesshst /home/*/.*_history /home/*/.lesshst; history -c before logging out."
     ) { context in
-        let found = try await CleanlinessRules.nonEmptyHistories(context.fs)
-        return found.isEmpty ? .pass("no history files with content") : .violated("\(found.count) history file(s)", found)
+        let (found, unreadable) = await CleanlinessRules.nonEmptyHistories(context.fs)
+        if !found.isEmpty { return .violated("\(found.count) history file(s)", found) }
+        return unreadable.isEmpty ? .pass("no history files with content") : .couldNotCheck(unreadable.joined(separator: "; "))
     }
 }
 

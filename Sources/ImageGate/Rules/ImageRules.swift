@@ -1,0 +1,27 @@
+/// Rules about the image as a whole, whatever it holds.
+enum ImageRules {
+    static let operatingSystem = Rule(
+        "IMG-OS", .error, title: "One operating system ImageGate knows",
+        required: "the image holds exactly one operating system that ImageGate recognises and has rules for",
+        fix: "Ship one bootable Linux system per image (Windows images are reviewed once ImageGate's Windows rules exist); remove other systems and leftover root filesystems from the disk.",
+        families: []
+    ) { context in
+        let facts = context.facts
+        let volumes = facts.volumes.map { Evidence(path: $0.device, $0.filesystem.isEmpty ? "no filesystem" : $0.filesystem) }
+        if facts.operatingSystems.count > 1 {
+            return .violated("\(facts.operatingSystems.count) operating systems on one disk", facts.operatingSystems.map { Evidence($0) })
+        }
+        switch facts.family {
+        case "linux":
+            return .pass("\(facts.osName) (\(facts.productName))", facts.operatingSystems.map { Evidence($0) })
+        case "windows":
+            return .couldNotCheck("Windows (\(facts.productName)) found: the Windows rules (WIN-*) are not implemented yet, so nothing of it was judged",
+                                  facts.operatingSystems.map { Evidence($0) })
+        case "none":
+            return .violated("no operating system found on the disk", volumes.isEmpty ? [Evidence("no partitions or filesystems")] : volumes)
+        default:
+            return .violated("\(facts.family) (\(facts.distro), \(facts.productName)): ImageGate has no rules for this operating system",
+                             facts.operatingSystems.map { Evidence($0) } + volumes)
+        }
+    }
+}
