@@ -10,6 +10,7 @@ DEFECTS=(
   ssh-host-keys machine-id-set sshd-root-password shell-history
   cloud-init-disabled auditd-disabled nic-pinned-mac firewalld-enabled
   auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
+  authorized-keys2-dir home-unmountable
 )
 
 # --- static defects -------------------------------------------------------
@@ -61,6 +62,18 @@ defect_altnames-policy() {
 defect_authorized-keys() {
   echo 'mkdir-mode /root/.ssh 0700'
   echo 'write /root/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+}
+defect_authorized-keys2-dir() {
+  # A key where sshd reads it, and a directory where it reads the other
+  # file name: the directory must not hide the key.
+  echo 'mkdir-mode /root/.ssh 0700'
+  echo 'write /root/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+  echo 'mkdir /root/.ssh/authorized_keys2'
+}
+defect_home-unmountable() {
+  # /home on a filesystem the guest needs at boot (no nofail) that is not on
+  # the disk: what the guest would see under /home is unknown.
+  echo 'write-append /etc/fstab "UUID=5b0d2c51-7c3e-4f0e-9a51-0f2d8e6b7a11 /home ext4 defaults 0 2\n"'
 }
 defect_root-password() {
   # SHA-512 crypt of "vendor123".

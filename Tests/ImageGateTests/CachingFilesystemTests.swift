@@ -46,10 +46,48 @@ final class CachingFilesystemTests: XCTestCase {
     }
 
     /// Every answer a filesystem gives about `path`, as one string.
+    /// (The cache reads regular files only: where the filesystem below
+    /// would read a directory, the cache refuses it.)
     private func answers(_ fs: any GuestFilesystem, _ path: String) async throws -> String {
-        let kind = try await fs.kind(path), text = try await fs.read(path)
+        let kind = try await fs.kind(path)
+        var text: String?
+        do {
+            text = try await fs.read(path)
+        } catch let problem as GuestFileProblem {
+            guard case .notRegular(_, .directory) = problem else { throw problem }
+            text = nil
+        }
         let list = try await fs.list(path), link = try await fs.readLink(path)
         return "\(kind) \(String(describing: text)) \(String(describing: list)) \(String(describing: link))"
+    }
+
+    /// A FIFO or device where a file is expected is never opened (it would
+    /// block the appliance): reading it is an error naming it.
+    func testReadsRegularFilesOnly() async throws {
+        actor Special: GuestFilesystem {
+            var opened: [String] = []
+            func read(_ path: String) async throws -> String? { opened.append(path); return "" }
+            func list(_ directory: String) async throws -> [String]? { directory == "/etc" ? ["os-release", "fifo"] : nil }
+            func kind(_ path: String) async throws -> FileKind { path == "/etc" ? .directory : .missing }
+            func readLink(_ path: String) async throws -> String? { path == "/etc/os-release" ? "fifo" : nil }
+            func size(_ path: String) async throws -> Int64? { nil }
+            func initramfsContents(_ path: String) async throws -> [String]? { nil }
+            func entries(in directory: String) async throws -> [String: FileKind]? {
+                directory == "/etc" ? ["os-release": .symlink, "fifo": .other] : (directory == "/" ? ["etc": .directory] : nil)
+            }
+        }
+        let below = Special()
+        let cache = CachingFilesystem(below)
+        for path in ["/etc/fifo", "/etc/os-release"] {
+            do {
+                _ = try await cache.read(path)
+                XCTFail("\(path) was read")
+            } catch let problem as GuestFileProblem {
+                XCTAssertEqual(problem, .notRegular(path: path, kind: .other))
+            }
+        }
+        let opened = await below.opened
+        XCTAssertEqual(opened, [], "a FIFO was opened")
     }
 
     func testAsksOncePerDirectoryAndNeverUnderAMissingOne() async throws {

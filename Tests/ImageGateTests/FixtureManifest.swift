@@ -12,10 +12,12 @@ struct FixtureManifest: Decodable {
         var fails: [String]
         var warns: [String]?
         var bootFails: [String]?
+        /// Could-not-check beyond the conformant image's own.
+        var unchecked: [String]?
         var differs: [Fact]
 
         enum CodingKeys: String, CodingKey {
-            case name, changed, fails, warns, differs
+            case name, changed, fails, warns, differs, unchecked
             case shownBy = "shown_by", bootFails = "boot_fails"
         }
 
@@ -32,7 +34,13 @@ struct FixtureManifest: Decodable {
     }
 
     var conformant: String
+    var conformantUnchecked: [String]
     var variants: [Variant]
+
+    enum CodingKeys: String, CodingKey {
+        case conformant, variants
+        case conformantUnchecked = "conformant_unchecked"
+    }
 
     static var packageRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

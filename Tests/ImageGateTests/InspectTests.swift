@@ -17,6 +17,11 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(result.findings.count, RuleCatalogue.all.count)
         // Debian 12 is not in the platform's cloud-init table: never a pass.
         XCTAssertEqual(result.findings.first { $0.rule == "LNX-CLOUD-INIT-VENDOR" }?.outcome, .couldNotCheck)
+        // ... so the verdict is INCOMPLETE, never PASS, naming exactly those rules.
+        XCTAssertEqual(result.verdict, .incomplete)
+        XCTAssertEqual(result.findings.filter(\.isUncheckedError).map(\.rule), try FixtureManifest.load().conformantUnchecked)
+        XCTAssertEqual(result.findings.first { $0.rule == "IMG-OS" }?.outcome, .pass)
+        XCTAssertEqual(result.facts.mounts.map(\.mountpoint), ["/"])
 
         // The fast OS discovery and libguestfs's inspection agree on every
         // fact and every finding.
@@ -55,11 +60,34 @@ final class InspectTests: XCTestCase {
             let warns = Set(result.findings.filter { $0.outcome == .warning }.map(\.rule))
             XCTAssertEqual(fails, Set(variant.fails), "\(variant.name): failures \(describe(result, fails.symmetricDifference(variant.fails)))")
             XCTAssertEqual(warns, Set(variant.warns ?? []), "\(variant.name): warnings \(describe(result, warns.symmetricDifference(variant.warns ?? [])))")
+            // Nothing unread is judged: what could not be checked is exactly what the manifest says.
+            let unchecked = Set(result.findings.filter { $0.outcome == .couldNotCheck }.map(\.rule))
+            let expected = Set(manifest.conformantUnchecked + (variant.unchecked ?? [])).subtracting(fails)
+            XCTAssertEqual(unchecked, expected, "\(variant.name): could-not-check \(describe(result, unchecked.symmetricDifference(expected)))")
+            XCTAssertEqual(result.verdict, fails.isEmpty ? .incomplete : .fail, variant.name)
             for finding in result.findings where finding.outcome == .fail {
                 XCTAssertFalse(finding.evidence.isEmpty, "\(variant.name) \(finding.rule) has no evidence")
                 XCTAssertNotNil(finding.fix, "\(variant.name) \(finding.rule) has no fix")
             }
         }
+    }
+
+    /// A disk with a filesystem and no operating system is a failing verdict
+    /// (IMG-OS), not bad input and never a pass.
+    func testADiskWithoutAnOperatingSystemFailsImgOS() throws {
+        let dir = NSTemporaryDirectory() + "no-os-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/tree/etc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "a data disk\n".write(toFile: dir + "/tree/etc/motd", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Subprocess.run("truncate", ["-s", "64M", dir + "/disk.raw"]).status, 0)
+        let mkfs = try Subprocess.run("mkfs.ext4", ["-q", "-F", "-d", dir + "/tree", dir + "/disk.raw"])
+        XCTAssertEqual(mkfs.status, 0, mkfs.stderr)
+        XCTAssertEqual(try Subprocess.run("qemu-img", ["convert", "-O", "qcow2", dir + "/disk.raw", dir + "/disk.qcow2"]).status, 0)
+        let run = try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", ["inspect", dir + "/disk.qcow2"])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("✗ IMG-OS") && run.stdout.contains("no operating system found"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("/dev/sda: ext4"), "what was found is named: \(run.stdout)")
+        XCTAssertTrue(run.stdout.contains("VERDICT: FAIL"), run.stdout)
     }
 
     private func describe(_ result: InspectionResult, _ rules: Set<String>) -> String {

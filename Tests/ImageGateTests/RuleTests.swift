@@ -62,6 +62,7 @@ final class RuleTests: XCTestCase {
     }
 
     static let cases: [Case] = [
+        Case(id: "IMG-OS", fail: { _, f, _ in f.family = "none" }, path: nil),
         Case(id: "LNX-DISK-MIN", fail: { _, f, _ in f.diskVirtualSize = 10 << 30 }, path: nil),
         Case(id: "LNX-FORMAT", fail: { _, f, _ in f.imageFormat = "raw" }, path: nil, outcome: .warning),
         Case(id: "LNX-NO-SWAP", fail: { fs, _, _ in fs.files["/etc/fstab"]! += "/swapfile none swap sw 0 0\n" }, path: "/etc/fstab", line: 3),

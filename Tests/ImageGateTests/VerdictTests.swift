@@ -141,3 +141,83 @@ final class VerdictTests: XCTestCase {
         }
     }
 }
+
+/// Issue 9, items 2 to 4: which OS, what was mounted, one bad path.
+final class ReadIntegrityTests: XCTestCase {
+    static let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3I vendor@build-01\n"
+
+    func evaluate(_ rule: Rule, _ fs: any GuestFilesystem, facts: OSFacts = RuleTests.facts) async -> Finding {
+        await rule.evaluate(RuleContext(fs: fs, facts: facts))
+    }
+
+    /// sshd reads authorized_keys and skips a directory named
+    /// authorized_keys2: the key fails the rule, the directory is evidence.
+    func testADirectoryBesideAKeyDoesNotHideIt() async {
+        let fs = InMemoryFilesystem(files: ["/root/.ssh/authorized_keys": Self.key], directories: ["/root/.ssh/authorized_keys2"])
+        let finding = await evaluate(SecurityRules.authorizedKeys, fs)
+        XCTAssertEqual(finding.outcome, .fail, finding.found)
+        XCTAssertTrue(finding.evidence.contains { $0.path == "/root/.ssh/authorized_keys" && $0.line == 1 }, "\(finding.evidence)")
+        XCTAssertTrue(finding.evidence.contains { $0.path == "/root/.ssh/authorized_keys2" && $0.text.contains("directory") }, "\(finding.evidence)")
+        // Alone, the directory is no key: a pass that says what it skipped.
+        let alone = await evaluate(SecurityRules.authorizedKeys, InMemoryFilesystem(directories: ["/root/.ssh/authorized_keys2"]))
+        XCTAssertEqual(alone.outcome, .pass)
+        XCTAssertFalse(alone.evidence.isEmpty)
+        // A dangling link is no key either.
+        let dangling = await InMemoryFilesystem(symlinks: ["/root/.ssh/authorized_keys": "/nowhere"]).readRegular("/root/.ssh/authorized_keys")
+        guard case .notRegular = dangling else { return XCTFail("\(dangling)") }
+    }
+
+    /// /home in fstab but not mounted: rules reading there cannot check,
+    /// while a key in /root (which is mounted) still fails the rule.
+    func testNothingIsReadUnderAFilesystemThatWouldNotMount() async {
+        let fstab = Fstab(parsing: "UUID=r / ext4 defaults 0 1\nUUID=h /home ext4 defaults 0 2\nUUID=d /srv ext4 nofail 0 2\n")
+        let mounts = GuestMount.table(fstab: fstab, root: "/dev/sda1", attempted: ["/": "/dev/sda1"], failures: [:])
+        XCTAssertEqual(mounts.map(\.mountpoint), ["/", "/home", "/srv"])
+        XCTAssertEqual(mounts.map(\.hidesContents), [false, true, false], "a nofail filesystem may be absent at boot")
+        XCTAssertTrue(mounts[1].problem?.contains("UUID=h matches no filesystem") ?? false, "\(mounts[1])")
+        let failed = GuestMount.table(fstab: fstab, root: "/dev/sda1", attempted: ["/": "/dev/sda1", "/home": "/dev/sda2"],
+                                      failures: ["/home": "wrong fs type, bad superblock"])
+        XCTAssertTrue(failed[1].problem?.contains("bad superblock") ?? false)
+
+        let tree = InMemoryFilesystem(files: ["/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nann:x:1000:1000::/home/ann:/bin/bash\n"],
+                                      directories: ["/home"])
+        let fs = MountAwareFilesystem(tree, mounts: mounts)
+        let keys = await evaluate(SecurityRules.authorizedKeys, fs)
+        XCTAssertEqual(keys.outcome, .couldNotCheck, keys.found)
+        XCTAssertTrue(keys.found.contains("/home") && keys.found.contains("could not be mounted"), keys.found)
+        let outcome1 = await evaluate(SecurityRules.history, fs).outcome
+        XCTAssertEqual(outcome1, .couldNotCheck)
+
+        var withKey = tree
+        withKey.files["/root/.ssh/authorized_keys"] = Self.key
+        let outcome2 = await evaluate(SecurityRules.authorizedKeys, MountAwareFilesystem(withKey, mounts: mounts)).outcome
+        XCTAssertEqual(outcome2, .fail)
+    }
+
+    func testImgOSNeverPassesWhatItCannotJudge() async {
+        var windows = RuleTests.facts
+        windows.family = "windows"; windows.distro = "windows"; windows.productName = "Windows Server 2019 Datacenter"
+        windows.operatingSystems = ["windows windows 10.0 (Windows Server 2019 Datacenter) on /dev/sda2"]
+        let onWindows = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: windows)
+        XCTAssertEqual(onWindows.outcome, .couldNotCheck)
+        XCTAssertTrue(onWindows.found.contains("Windows rules"), onWindows.found)
+        let linuxRule = await evaluate(SecurityRules.authorizedKeys, InMemoryFilesystem(), facts: windows)
+        XCTAssertEqual(GateVerdict([onWindows, linuxRule]), .incomplete, "a Windows image is never a PASS")
+
+        var two = RuleTests.facts
+        two.operatingSystems = ["linux debian 12.5 (12.5) on /dev/sda1", "linux ubuntu 22.4 (22.04) on /dev/sda2"]
+        let outcome3 = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: two).outcome
+        XCTAssertEqual(outcome3, .fail)
+        var bsd = RuleTests.facts
+        bsd.family = "freebsd"
+        let outcome4 = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: bsd).outcome
+        XCTAssertEqual(outcome4, .fail)
+        let outcome5 = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: RuleTests.facts).outcome
+        XCTAssertEqual(outcome5, .pass)
+
+        // A scenario that declares another family fails IMG-OS.
+        let linux = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: RuleTests.facts)
+        let declared = CheckRunner.checkOSFamily(linux, declared: "windows", found: RuleTests.facts)
+        XCTAssertEqual(declared.outcome, .fail)
+    }
+}

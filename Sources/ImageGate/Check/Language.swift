@@ -118,6 +118,7 @@ enum ChineseRuleText {
     }
 
     static let table: [String: Text] = [
+        "IMG-OS": Text(title: "只含一个 ImageGate 可审核的操作系统", required: "镜像中恰好有一个 ImageGate 能识别并有规则的操作系统（没有系统、有两个系统或系统未知均不通过，并列出所发现的内容）", fix: "每个镜像只放一个可启动的 Linux 系统（Windows 镜像待 ImageGate 的 Windows 规则完成后审核）；删除磁盘上的其他系统和残留的根文件系统。"),
         "LNX-DISK-MIN": Text(title: "系统盘不小于 20 GiB", required: "系统盘虚拟大小 >= 20 GiB", fix: "扩容镜像：qemu-img resize IMAGE 20G，再扩展最后一个分区及其文件系统（growpart、resize2fs / xfs_growfs）。"),
         "LNX-FORMAT": Text(title: "磁盘格式为 qcow2", required: "镜像为 qcow2 格式（virtio 总线）", fix: "转换格式：qemu-img convert -O qcow2 IMAGE IMAGE.qcow2。"),
         "LNX-NO-SWAP": Text(title: "不使用 SWAP 分区", required: "磁盘上没有 swap 分区，/etc/fstab 中没有 swap 条目", fix: "删除 swap 分区（并把空间给根文件系统），删除 /etc/fstab 中所有 swap 行及 swap 文件。"),

@@ -56,7 +56,7 @@ public struct StaticInspector: Sendable {
             let id = found.identity
             os = GuestOS(family: "linux", identity: id, packages: found.packages, root: found.root,
                          mountpoints: found.mountpoints, mountFailures: found.mountFailures,
-                         found: ["linux \(id.distro) \(id.majorVersion).\(id.minorVersion) on \(found.root)"])
+                         found: [GuestOS.describe(family: "linux", id, root: found.root)])
             mark("found \(id.distro) \(id.majorVersion).\(id.minorVersion) on \(found.root)")
         case .unsure(let reason):
             mark("libguestfs inspection (\(reason))")
@@ -88,7 +88,8 @@ public struct StaticInspector: Sendable {
         var found: [String] = []
         for root in roots {
             let os = try await handle.inspect(root: root)
-            found.append("\(os.type) \(os.distro) \(os.majorVersion).\(os.minorVersion) (\(os.productName)) on \(root)")
+            found.append(GuestOS.describe(family: os.type, OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
+                                                                      productName: os.productName, packageFormat: os.packageFormat), root: root))
         }
         guard let root = roots.first else {
             return GuestOS(family: "none", identity: OSIdentity(distro: "unknown", majorVersion: 0, minorVersion: 0, productName: "no operating system",
@@ -147,6 +148,10 @@ private struct GuestOS {
     var mountFailures: [String: String]
     /// Every OS on the disk, described.
     var found: [String]
+
+    static func describe(family: String, _ id: OSIdentity, root: String) -> String {
+        "\(family) \(id.distro) \(id.majorVersion).\(id.minorVersion) (\(id.productName)) on \(root)"
+    }
 }
 
 /// The outcome of a static inspection.
