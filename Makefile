@@ -33,10 +33,16 @@ test: fixtures vagrant-validate
 # then where the reports are.
 CONFORMANT := Fixtures/cache/debian12-conformant.qcow2
 REPORTS ?= artifacts
+# Under the seller guide's profile the conformant Debian fixture is
+# INCOMPLETE (exit 4): Debian is not in the platform's cloud-init table and
+# the profile names no monitoring agent, so two error rules cannot be
+# checked. That is the honest verdict, and this target shows it (README).
 run: fixtures
 	@mkdir -p $(REPORTS)
-	.build/debug/imagegate check $(CONFORMANT) --scenario Scenarios/default-linux.yaml \
-	  --html $(REPORTS)/report.html --json $(REPORTS)/report.json --junit $(REPORTS)/junit.xml
+	@status=0; .build/debug/imagegate check $(CONFORMANT) --scenario Scenarios/default-linux.yaml \
+	  --html $(REPORTS)/report.html --json $(REPORTS)/report.json --junit $(REPORTS)/junit.xml || status=$$?; \
+	if [ $$status -eq 4 ]; then echo "make run: INCOMPLETE, as expected for this fixture under the default profile (README: What make run shows)"; \
+	elif [ $$status -ne 0 ]; then exit $$status; fi
 
 bench: fixtures
 	$(SWIFT) build -c release $(SWIFT_FLAGS)

@@ -14,7 +14,8 @@ public enum GuestFileProblem: Error, Sendable, Equatable, CustomStringConvertibl
         case let .notRegular(path, kind):
             return "\(path) is \(kind == .directory ? "a directory" : kind == .symlink ? "a symlink loop" : "not a regular file (a FIFO, device or socket)")"
         case let .notMounted(path, mountpoint, reason):
-            return "\(path) is on \(mountpoint), which could not be mounted: \(reason)"
+            return path == mountpoint ? "\(path): its filesystem could not be mounted (\(reason))"
+                : "\(path) is on \(mountpoint), whose filesystem could not be mounted (\(reason))"
         }
     }
 }

@@ -51,6 +51,20 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         case monitorAgent = "monitor_agent", fastTier = "fast_tier", waivers
     }
 
+    /// A field the file leaves out keeps the seller guide's value, so a
+    /// profile can hold just what it changes (say, only `waivers:`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ builtIn: @autoclosure () -> T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? builtIn()
+        }
+        cloudInitBuilds = try value(.cloudInitBuilds, PlatformProfile.default.cloudInitBuilds)
+        cloudInitTag = try value(.cloudInitTag, PlatformProfile.default.cloudInitTag)
+        monitorAgent = c.contains(.monitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .monitorAgent) : PlatformProfile.default.monitorAgent
+        fastTier = try value(.fastTier, PlatformProfile.default.fastTier)
+        waivers = try value(.waivers, PlatformProfile.default.waivers)
+    }
+
     /// The expected build for an OS, or nil when the table has none.
     public func cloudInitBuild(for facts: OSFacts) -> CloudInitBuild? {
         cloudInitBuilds.first { build in
