@@ -27,9 +27,12 @@ struct InspectCommand: AsyncParsableCommand {
             let profile = try self.profile.map(PlatformProfile.load(path:)) ?? .default
             let selected = try rules.map { try RuleCatalogue.select($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
                 ?? RuleCatalogue.all
-            let image = try ImageFile.validate(self.image)
             let accelerator = try await Appliance.localAccelerator()
-            return try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(image)
+            var (result, digest) = try await CandidateDigest.verifying(self.image) {
+                try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(try ImageFile.validate(self.image))
+            }
+            result.digest = digest
+            return result
         }
         print(json ? try InspectionReport.json(result) : InspectionReport.text(result), terminator: json ? "\n" : "")
         try ExitCode.exit(for: result.verdict)

@@ -67,6 +67,12 @@ final class CheckTests: XCTestCase {
         try assertReportsName("BOOT-REINSTANCE", verdict: "pass")
         let json = try String(contentsOfFile: dir + "/report.json", encoding: .utf8)
         XCTAssertTrue(json.contains("mkt-vm-0001") && json.contains("mkt-vm-0002"), "both instances reported")
+        // The candidate's digest, before and after: equal.
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let image = try XCTUnwrap(report["image"] as? [String: Any])
+        let before = try XCTUnwrap(image["sha256"] as? String), after = try XCTUnwrap(image["sha256After"] as? String)
+        XCTAssertEqual(before.count, 64)
+        XCTAssertEqual(before, after)
     }
 
     func testStaticDefectFailsTheCheck() throws {

@@ -37,7 +37,7 @@ final class VerdictTests: XCTestCase {
 
     func testReportsAgreeOnIncomplete() throws {
         let findings = [finding("LNX-A", .pass), finding("LNX-MONITOR-AGENT", .couldNotCheck)]
-        let report = CheckReport(generatedAt: "now", language: "en", image: .init(path: "/i.qcow2", format: "qcow2", virtualSize: 1, sha256: "x"),
+        let report = CheckReport(generatedAt: "now", language: "en", image: .init(path: "/i.qcow2", format: "qcow2", virtualSize: 1, sha256: "x", sha256After: "x"),
                                  scenario: .init(name: "s", description: "d", source: "built-in"), accelerator: .tcg,
                                  verdict: GateVerdict(findings), staticInspection: nil, instances: [], findings: findings, seconds: 1)
         XCTAssertTrue(try report.json().contains("\"verdict\" : \"incomplete\""))

@@ -8,7 +8,10 @@ public struct CheckReport: Sendable, Codable {
         public var path: String
         public var format: String
         public var virtualSize: Int64
+        /// Taken before anything opened the candidate.
         public var sha256: String
+        /// Taken after everything: equal, or the check ended in an error.
+        public var sha256After: String
     }
 
     public struct ScenarioInfo: Sendable, Codable {

@@ -19,7 +19,16 @@ public struct CheckRunner: Sendable {
         self.profile = profile
     }
 
+    /// The whole check between two digests of the candidate: a candidate
+    /// that changed meanwhile ends the run (``CandidateDigest``).
     public func run(_ path: String) async throws -> CheckReport {
+        var (report, digest) = try await CandidateDigest.verifying(path) { try await runUnverified(path) }
+        report.image.sha256 = digest.before
+        report.image.sha256After = digest.after
+        return report
+    }
+
+    private func runUnverified(_ path: String) async throws -> CheckReport {
         let started = ContinuousClock.now
         let image = try ImageFile.validate(path)
         let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
@@ -78,7 +87,7 @@ public struct CheckRunner: Sendable {
         }
         return CheckReport(
             generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
-            image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize, sha256: try Self.sha256(image.path)),
+            image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize, sha256: "", sha256After: ""),
             scenario: .init(name: scenario.name, description: scenario.description, source: scenario.source),
             accelerator: accelerator, verdict: GateVerdict(findings), staticInspection: localizedInspection,
             instances: instances, findings: findings, seconds: (ContinuousClock.now - started).seconds)
@@ -104,11 +113,4 @@ public struct CheckRunner: Sendable {
         return finding
     }
 
-    static func sha256(_ path: String) throws -> String {
-        let result = try Subprocess.run("sha256sum", [path])
-        guard result.status == 0, let digest = result.stdout.split(separator: " ").first else {
-            throw BootError.infrastructure("sha256sum \(path) failed")
-        }
-        return String(digest)
-    }
 }

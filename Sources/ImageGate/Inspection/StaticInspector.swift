@@ -161,6 +161,8 @@ public struct InspectionResult: Sendable, Codable {
     public var findings: [Finding]
     public var accelerator: Accelerator
     public var seconds: Double
+    /// The candidate's SHA-256 before and after, where the caller took them.
+    public var digest: CandidateDigest?
 
     /// True when some rule fails (and is not waived).
     public var failed: Bool { findings.contains { $0.isFailure } }
