@@ -15,7 +15,7 @@ final class BootRulesTests: XCTestCase {
             routes: [.init(destination: "default", gateway: "10.77.0.1", device: "eth0")],
             dataMount: .init(source: "/dev/vdb1", target: "/data", fstype: "ext4"),
             auditd: "active", firewalld: "inactive", cloudInitStatus: "done", cloudInitErrors: [],
-            cmdline: "ro console=ttyS0,115200n8", swaps: "", machineID: "abc", hostKeys: "x", failedUnits: "", raw: "{}")
+            cmdline: "BOOT_IMAGE=/boot/vmlinuz ro net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8 quiet", swaps: "", machineID: "abc", hostKeys: "x", failedUnits: "", raw: "{}")
         change(&facts)
         return facts
     }
@@ -32,7 +32,7 @@ final class BootRulesTests: XCTestCase {
 
     func testHealthyBootPassesEveryRule() {
         let findings = BootRules.evaluate(Self.observation(facts: Self.facts()))
-        XCTAssertEqual(findings.map(\.rule), BootRules.catalogue.map(\.id))
+        XCTAssertEqual(findings.map(\.rule), (BootRules.catalogue + BootRules.staticRuleHalves).map(\.id))
         for finding in findings { XCTAssertEqual(finding.outcome, .pass, "\(finding.rule): \(finding.found)") }
     }
 
@@ -46,6 +46,8 @@ final class BootRulesTests: XCTestCase {
             ("BOOT-CLOUD-INIT", Self.facts { $0.cloudInitStatus = "error"; $0.cloudInitErrors = ["bootcmd failed"] }, "1 error"),
             ("BOOT-AUDITD", Self.facts { $0.auditd = "failed" }, "auditd is failed"),
             ("BOOT-FIREWALLD", Self.facts { $0.firewalld = "active" }, "firewalld is active"),
+            ("LNX-GRUB-CFG", Self.facts { $0.cmdline = "BOOT_IMAGE=/boot/vmlinuz ro console=tty0" }, "lacks net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0"),
+            ("LNX-NO-SWAP", Self.facts { $0.swaps = "/swapfile  file  65532  0  -2" }, "1 active swap area"),
         ]
         for (rule, facts, expected) in cases {
             let finding = outcome(rule, Self.observation(facts: facts))

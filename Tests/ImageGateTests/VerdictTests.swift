@@ -130,6 +130,20 @@ final class VerdictTests: XCTestCase {
         XCTAssertFalse(finding.evidence.contains { $0.text.contains("shared") }, "nothing was shared: \(finding.evidence)")
     }
 
+    /// A static rule's boot half folds into its static finding: the worse
+    /// outcome, with both halves' evidence.
+    func testBootHalvesFoldIntoTheirStaticRules() {
+        let staticPass = Finding(rule: "LNX-NO-SWAP", severity: .error, title: "t", outcome: .pass, required: "r", found: "no swap in fstab",
+                                 evidence: [Evidence(path: "/etc/fstab", "ok")], fix: nil)
+        let bootFail = BootRules.activeSwap.finding(.violated("1 active swap area(s)", [Evidence(path: "/proc/swaps", "/dev/vda5")]))
+        let folded = BootRules.foldingBootHalves([staticPass], booted: [bootFail])
+        XCTAssertEqual(folded.first?.outcome, .fail)
+        XCTAssertEqual(folded.first?.evidence.map(\.path), ["/etc/fstab", "/proc/swaps"])
+        XCTAssertTrue(folded.first?.found.contains("at boot: 1 active swap") ?? false)
+        let unbooted = BootRules.foldingBootHalves([staticPass], booted: [BootRules.activeSwap.finding(.couldNotCheck("no boot"))])
+        XCTAssertEqual(unbooted, [staticPass], "no boot leaves the static finding alone")
+    }
+
     /// Every rule of every catalogue has its texts in both languages.
     func testEveryRuleHasEnglishAndChineseTexts() {
         let rules = RuleCatalogue.all.map { ($0.id, $0.title, $0.required, $0.fix) } + BootRules.all.map { ($0.id, $0.title, $0.required, $0.fix) }

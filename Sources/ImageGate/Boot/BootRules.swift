@@ -254,22 +254,76 @@ public enum BootRules {
                 : .violated("\(problems.count) problem(s) across \(boots.count) instances", problems + evidence)
         })
 
+    // The boot halves of two static rules: what the running guest shows of
+    // them. Their findings merge with the static ones (the worse wins).
+
+    /// LNX-GRUB-CFG at boot: the guide's arguments reached the kernel.
+    public static let kernelArguments = BootRule(
+        BootLoaderRules.grubConfig.id, BootLoaderRules.grubConfig.severity, title: BootLoaderRules.grubConfig.title,
+        required: "the running kernel's command line (/proc/cmdline) carries \(BootLoaderRules.kernelArguments.joined(separator: " "))",
+        fix: BootLoaderRules.grubConfig.fix,
+        judge: .instance { o in
+            guard let facts = o.facts, !facts.cmdline.isEmpty else { return .couldNotCheck(o.facts == nil ? noFacts(o) : "/proc/cmdline was empty") }
+            let words = facts.cmdline.split(separator: " ").map(String.init)
+            let missing = BootLoaderRules.kernelArguments.filter { wanted in
+                // console=ttyS0 may carry any speed; the others are exact.
+                wanted.hasPrefix("console=ttyS0") ? !words.contains { $0.hasPrefix("console=ttyS0") } : !words.contains(wanted)
+            }
+            let evidence = [Evidence(path: "/proc/cmdline (\(facts.channel))", facts.cmdline)]
+            return missing.isEmpty ? .pass("the kernel runs with the guide's arguments", evidence)
+                : .violated("the running kernel lacks \(missing.joined(separator: " "))", evidence)
+        })
+
+    /// LNX-NO-SWAP at boot: no swap is active.
+    public static let activeSwap = BootRule(
+        DiskRules.noSwap.id, DiskRules.noSwap.severity, title: DiskRules.noSwap.title,
+        required: "no swap is active after first boot (/proc/swaps lists nothing)",
+        fix: DiskRules.noSwap.fix,
+        judge: .instance { o in
+            guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
+            let swaps = facts.swaps.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return swaps.isEmpty ? .pass("no active swap", [Evidence(path: "/proc/swaps (\(facts.channel))", "(none)")])
+                : .violated("\(swaps.count) active swap area(s)", swaps.map { Evidence(path: "/proc/swaps (\(facts.channel))", $0) })
+        })
+
     /// The rules judged on each boot, in the catalogue's order.
     public static let catalogue: [BootRule] = [consoleOutput, noPanic, network, hostname, dataDisk, cloudInit, auditd, firewalld]
+
+    /// The boot halves of static rules, judged on each boot too.
+    public static let staticRuleHalves: [BootRule] = [kernelArguments, activeSwap]
 
     /// The rules judged on a check's boots together.
     public static let acrossInstances: [BootRule] = [servicePorts, reinstance]
 
+    /// Every BOOT-* rule.
     public static let all = catalogue + acrossInstances
 
     /// Every BOOT rule ID.
     public static let allIDs = all.map(\.id)
 
-    /// Every per-boot rule's finding on one boot.
+    /// Every per-boot rule's finding on one boot, then the static rules'
+    /// boot halves.
     public static func evaluate(_ o: BootObservation) -> [Finding] {
-        catalogue.map { rule in
+        (catalogue + staticRuleHalves).map { rule in
             guard case let .instance(judge) = rule.judge else { return rule.finding(.couldNotCheck("not a per-boot rule")) }
             return rule.finding(judge(o))
+        }
+    }
+
+    /// `findings` with each static rule's boot half (from `booted`) folded
+    /// into its static finding: the worse outcome, both halves' evidence.
+    /// A boot half that could not be checked (no boot) leaves the static
+    /// finding as it is.
+    public static func foldingBootHalves(_ findings: [Finding], booted: [Finding]) -> [Finding] {
+        let halves = Set(staticRuleHalves.map(\.id))
+        let bootHalf = Dictionary(booted.filter { halves.contains($0.rule) }.map { ($0.rule, $0) }) { first, _ in first }
+        return findings.map { finding in
+            guard let boot = bootHalf[finding.rule], boot.outcome != .couldNotCheck, boot.outcome != .notApplicable else { return finding }
+            var merged = boot.outcome.rank > finding.outcome.rank ? boot : finding
+            merged.found = "\(finding.found); at boot: \(boot.found)"
+            merged.evidence = finding.evidence + boot.evidence
+            merged.required = finding.required
+            return merged
         }
     }
 
@@ -285,7 +339,7 @@ public enum BootRules {
     /// (fail > could-not-check > warning > info > pass > not-applicable),
     /// with every instance's result and evidence, each tagged with its host.
     public static func merge(_ boots: [BootResult], notBooted: String = "no instance was booted") -> [Finding] {
-        catalogue.map { rule in
+        (catalogue + staticRuleHalves).map { rule in
             let per = boots.compactMap { boot in boot.finding(rule.id).map { (boot.plan.instance.hostname, $0) } }
             guard let first = per.first?.1 else { return rule.finding(.couldNotCheck(notBooted)) }
             if per.count == 1 { return first }

@@ -64,7 +64,10 @@ public struct CheckRunner: Sendable {
         }
 
         var findings = inspection.findings
-        findings += BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
+        let merged = BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
+        let halves = Set(BootRules.staticRuleHalves.map(\.id))
+        findings = BootRules.foldingBootHalves(findings, booted: merged)
+        findings += merged.filter { !halves.contains($0.rule) }
         findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings)
