@@ -41,7 +41,7 @@ echo "bench: image $(basename "$image"), $runs run(s) each, accelerator $("$imag
 
 # Static inspection (issue 4): the whole catalogue against one bare appliance launch,
 # and against virt-inspector, which checks nothing.
-inspect=$(median "$imagegate" inspect "$image" --json)
+inspect=$(median "$imagegate" inspect "$image" --json -)
 launch=$(median guestfish --ro --format=qcow2 -a "$image" -i exit)
 inspector=$(median virt-inspector --format=qcow2 -a "$image")
 report "inspect (full catalogue) / guestfish --ro -a IMG -i exit" "$inspect" "$launch" "<= 1.3" "<= 1.3"

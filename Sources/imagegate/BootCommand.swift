@@ -41,6 +41,8 @@ struct BootCommand: AsyncParsableCommand {
     var keep = false
     @Option(help: "Copy the console log into this folder (default: $IMAGEGATE_ARTIFACTS).")
     var artifacts: String?
+    @OptionGroup(title: "Reports (JSON: schema imagegate-check v1)")
+    var reports: ReportOptions
 
     func instance() throws -> InstanceMetadata {
         var instance = InstanceMetadata.fresh()
@@ -62,12 +64,11 @@ struct BootCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let result: BootResult = try await ExitCode.guarding {
+        let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
             guard memory >= 256, cpus >= 1, dataDiskSize >= 1 else {
                 throw InputError("boot options: --memory must be >= 256, --cpus >= 1, --data-disk-size >= 1")
             }
             let instance = try instance()
-            let image = try ImageFile.validate(self.image)
             let host = try await LibvirtHost.connect(connect)
             let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
             var boot = FirstBoot(host: host)
@@ -78,15 +79,23 @@ struct BootCommand: AsyncParsableCommand {
             let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
             let configured = boot
             defer { LiveProgress.finish() }
-            return try await Interrupt.cancellingOnSIGINT {
-                try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
-                    plan.memoryMiB = memory
-                    plan.cpus = cpus
-                    plan.dataDiskBytes = disk
-                    if let timeout { plan.deadlines.cap(timeout) }
+            let path = self.image
+            let (result, digest) = try await CandidateDigest.verifying(path) {
+                try await Interrupt.cancellingOnSIGINT {
+                    try await configured.run(try ImageFile.validate(path), instance: instance, accelerator: accelerator) { plan in
+                        plan.memoryMiB = memory
+                        plan.cpus = cpus
+                        plan.dataDiskBytes = disk
+                        if let timeout { plan.deadlines.cap(timeout) }
+                    }
                 }
             }
+            return (result, digest, accelerator)
         }
+        let language = reports.language
+        let report = CheckReport.boot(result, digest: digest, accelerator: accelerator, language: language)
+        try reports.write(report) { try report.json() }
+        if reports.jsonToStdout { return try ExitCode.exit(for: report.verdict) }
         let o = result.observation
         print("\nInstance: \(o.instance.hostname) \(o.instance.mac) \(o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)")")
         print("Watch ended at \(String(format: "%.1f", o.endedAt)) s: \(o.end); facts via \(o.facts?.channel ?? "no channel")")
@@ -94,9 +103,10 @@ struct BootCommand: AsyncParsableCommand {
             print("Verdict \(String(format: "%.1f", o.endedAt - hit.mark.seconds)) s after the console line (at \(String(format: "%.1f", hit.mark.seconds)) s)")
         }
         print()
-        print(InspectionReport.findingsText(result.findings))
+        print(InspectionReport.findingsText(report.findings, language: language))
         if result.kept { print("Run folder kept: \(result.plan.directory)") }
-        print(InspectionReport.verdictLine(result.findings))
-        try ExitCode.exit(for: GateVerdict(result.findings))
+        reports.writtenLines.forEach { print($0) }
+        print(InspectionReport.verdictLine(report.findings, language: language))
+        try ExitCode.exit(for: report.verdict)
     }
 }

@@ -17,14 +17,8 @@ struct CheckCommand: AsyncParsableCommand {
     var scenario: String?
     @Option(help: "Platform profile YAML (default: the scenario's, else the seller guide's).")
     var profile: String?
-    @Option(help: "Write JUnit XML here.")
-    var junit: String?
-    @Option(help: "Write the JSON report (schema imagegate-check v1) here.")
-    var json: String?
-    @Option(help: "Write the self-contained HTML report here.")
-    var html: String?
-    @Option(help: "Report language: zh or en (default: from the locale).")
-    var lang: String?
+    @OptionGroup(title: "Reports (JSON: schema imagegate-check v1)")
+    var reports: ReportOptions
     @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
     var connect: String?
     @Flag(help: "Keep each boot's run folder.")
@@ -34,13 +28,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report: CheckReport = try await ExitCode.guarding {
-            let language: Language
-            if let lang {
-                guard let chosen = Language(rawValue: lang) else { throw InputError("--lang \(lang): expected zh or en") }
-                language = chosen
-            } else {
-                language = .fromEnvironment
-            }
+            let language = reports.language
             let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
             let base = self.scenario.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
             func relative(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
@@ -60,22 +48,16 @@ struct CheckCommand: AsyncParsableCommand {
             return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
         }
         let language = Language(rawValue: report.language) ?? .english
-        try write(report, language)
-        if let inspection = report.staticInspection {
-            print("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
+        try reports.write(report) { try report.json() }
+        if !reports.jsonToStdout {
+            if let inspection = report.staticInspection {
+                print("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
+            }
+            print("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
+            print(InspectionReport.findingsText(report.findings, language: language))
+            reports.writtenLines.forEach { print($0) }
+            print(InspectionReport.verdictLine(report.findings, language: language))
         }
-        print("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
-        print(InspectionReport.findingsText(report.findings, language: language))
-        for (option, path) in [("JUnit", junit), ("JSON", json), ("HTML", html)] {
-            if let path { print("\(option): \(path)") }
-        }
-        print(InspectionReport.verdictLine(report.findings, language: language))
         try ExitCode.exit(for: report.verdict)
-    }
-
-    func write(_ report: CheckReport, _ language: Language) throws {
-        if let junit { try JUnitReport.render(report).write(toFile: junit, atomically: true, encoding: .utf8) }
-        if let json { try report.json().write(toFile: json, atomically: true, encoding: .utf8) }
-        if let html { try HTMLReport.render(report).write(toFile: html, atomically: true, encoding: .utf8) }
     }
 }

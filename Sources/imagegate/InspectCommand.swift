@@ -19,8 +19,8 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Only these rule IDs, comma-separated (e.g. LNX-NO-SWAP,SEC-MACHINE-ID).")
     var rules: String?
 
-    @Flag(help: "Print the result as JSON (schema: imagegate-inspection v1).")
-    var json = false
+    @OptionGroup(title: "Reports (JSON: schema imagegate-inspection v1)")
+    var reports: ReportOptions
 
     func run() async throws {
         let result = try await ExitCode.guarding {
@@ -34,7 +34,12 @@ struct InspectCommand: AsyncParsableCommand {
             result.digest = digest
             return result
         }
-        print(json ? try InspectionReport.json(result) : InspectionReport.text(result), terminator: json ? "\n" : "")
+        let language = reports.language
+        try reports.write(.inspection(result, language: language)) { try InspectionReport.json(result.localized(language)) }
+        if !reports.jsonToStdout {
+            print(InspectionReport.text(result.localized(language), language: language), terminator: "")
+            reports.writtenLines.forEach { print($0) }
+        }
         try ExitCode.exit(for: result.verdict)
     }
 }

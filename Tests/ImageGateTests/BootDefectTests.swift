@@ -49,6 +49,27 @@ final class BootDefectTests: XCTestCase {
         XCTAssertLessThan(verdictAt - hit.mark.seconds, 5 + 3, "verdict \(verdictAt) s, panic line at \(hit.mark.seconds) s")
     }
 
+    /// `imagegate boot` writes the same reports as `check`.
+    func testBootCommandWritesTheReports() throws {
+        let dir = NSTemporaryDirectory() + "boot-reports-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try FixtureManifest.withCandidate("init-missing") { candidate in
+            try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
+                "boot", candidate, "--lang", "en", "--json", dir + "/r.json", "--junit", dir + "/j.xml", "--html", dir + "/r.html",
+            ])
+        }
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("VERDICT: FAIL"), run.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as? [String: Any])
+        XCTAssertEqual(json["verdict"] as? String, "fail")
+        XCTAssertEqual((json["instances"] as? [Any])?.count, 1)
+        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
+        XCTAssertEqual(lint.status, 0, lint.stderr)
+        let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("class=\"hit\""), "the panic line is highlighted")
+    }
+
     /// Runs last (alphabetically): nothing of this process's boots is left.
     func testZNoDomainOrRunFileIsLeftBehind() async throws {
         let state = StateDirectory.default

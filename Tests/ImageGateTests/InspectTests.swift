@@ -83,11 +83,24 @@ final class InspectTests: XCTestCase {
         let mkfs = try Subprocess.run("mkfs.ext4", ["-q", "-F", "-d", dir + "/tree", dir + "/disk.raw"])
         XCTAssertEqual(mkfs.status, 0, mkfs.stderr)
         XCTAssertEqual(try Subprocess.run("qemu-img", ["convert", "-O", "qcow2", dir + "/disk.raw", dir + "/disk.qcow2"]).status, 0)
-        let run = try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", ["inspect", dir + "/disk.qcow2"])
+        // The same reports as every verdict command, in Chinese.
+        let run = try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
+            "inspect", dir + "/disk.qcow2", "--lang", "zh", "--json", dir + "/r.json", "--junit", dir + "/j.xml", "--html", dir + "/r.html",
+        ])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("✗ IMG-OS") && run.stdout.contains("no operating system found"), run.stdout)
         XCTAssertTrue(run.stdout.contains("/dev/sda: ext4"), "what was found is named: \(run.stdout)")
-        XCTAssertTrue(run.stdout.contains("VERDICT: FAIL"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("审核结论: 不通过") && run.stdout.contains("只含一个 ImageGate 可审核的操作系统"), run.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as? [String: Any])
+        XCTAssertEqual(json["schema"] as? String, "imagegate-inspection")
+        XCTAssertEqual(json["verdict"] as? String, "fail")
+        let digest = (json["result"] as? [String: Any])?["digest"] as? [String: String]
+        XCTAssertEqual(digest?["before"], digest?["after"])
+        XCTAssertEqual(digest?["before"]?.count, 64)
+        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
+        XCTAssertEqual(lint.status, 0, lint.stderr)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/j.xml", encoding: .utf8).contains("<failure"), "IMG-OS fails in JUnit")
+        XCTAssertTrue(try String(contentsOfFile: dir + "/r.html", encoding: .utf8).contains("审核结论: 不通过"))
     }
 
     private func describe(_ result: InspectionResult, _ rules: Set<String>) -> String {

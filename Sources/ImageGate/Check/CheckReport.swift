@@ -35,6 +35,23 @@ public struct CheckReport: Sendable, Codable {
         public var consoleLog: String
         /// Console lines (1-based) that evidence cites.
         public var highlightedLines: [Int]
+
+        public init(boot: BootResult, language: Language) {
+            let o = boot.observation
+            hostname = o.instance.hostname
+            mac = o.instance.mac
+            address = o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)"
+            findings = language.localize(boot.findings)
+            timeline = Dictionary(uniqueKeysWithValues: o.console.stages.map { ($0.key.rawValue, $0.value.seconds) })
+            end = "\(o.end)"
+            endedAt = o.endedAt
+            factsChannel = o.facts?.channel
+            servicePorts = boot.servicePorts
+            consoleLog = o.console.text
+            // The offending lines: those cited by failures and warnings.
+            highlightedLines = Set(boot.findings.filter { $0.outcome == .fail || $0.outcome == .warning }
+                .flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line)).sorted()
+        }
     }
 
     public var schema = "imagegate-check"
@@ -54,6 +71,31 @@ public struct CheckReport: Sendable, Codable {
     public var seconds: Double
 
     public var failed: Bool { verdict == .fail }
+
+    /// The report of a static inspection alone (`imagegate inspect`).
+    public static func inspection(_ result: InspectionResult, language: Language) -> CheckReport {
+        let localized = result.localized(language)
+        return CheckReport(
+            generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
+            image: .init(path: result.image.path, format: result.image.format, virtualSize: result.image.virtualSize,
+                         sha256: result.digest?.before ?? "", sha256After: result.digest?.after ?? ""),
+            scenario: .init(name: "inspect", description: "static inspection, no boot", source: "imagegate inspect"),
+            accelerator: result.accelerator, verdict: GateVerdict(result.findings), staticInspection: localized,
+            instances: [], findings: localized.findings, seconds: result.seconds)
+    }
+
+    /// The report of one first boot alone (`imagegate boot`).
+    public static func boot(_ result: BootResult, digest: CandidateDigest?, accelerator: Accelerator, language: Language) -> CheckReport {
+        let findings = language.localize(result.findings)
+        let image = result.plan.image
+        return CheckReport(
+            generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
+            image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize,
+                         sha256: digest?.before ?? "", sha256After: digest?.after ?? ""),
+            scenario: .init(name: "boot", description: "one first boot as a new instance", source: "imagegate boot"),
+            accelerator: accelerator, verdict: GateVerdict(result.findings), staticInspection: nil,
+            instances: [Instance(boot: result, language: language)], findings: findings, seconds: result.observation.endedAt)
+    }
 
     public func json() throws -> String {
         let encoder = JSONEncoder()

@@ -75,19 +75,7 @@ public struct CheckRunner: Sendable {
         var localizedInspection = inspection
         localizedInspection.findings = staticFindings
 
-        let instances = boots.map { boot -> CheckReport.Instance in
-            let o = boot.observation
-            // The offending lines: those cited by failures and warnings.
-            let cited = Set(boot.findings.filter { $0.outcome == .fail || $0.outcome == .warning }
-                .flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line))
-            return CheckReport.Instance(
-                hostname: o.instance.hostname, mac: o.instance.mac,
-                address: o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)",
-                findings: language.localize(boot.findings),
-                timeline: Dictionary(uniqueKeysWithValues: o.console.stages.map { ($0.key.rawValue, $0.value.seconds) }),
-                end: "\(o.end)", endedAt: o.endedAt, factsChannel: o.facts?.channel, servicePorts: boot.servicePorts,
-                consoleLog: o.console.text, highlightedLines: cited.sorted())
-        }
+        let instances = boots.map { CheckReport.Instance(boot: $0, language: language) }
         return CheckReport(
             generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
             image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize, sha256: "", sha256After: ""),

@@ -24,7 +24,7 @@ public enum JUnitReport {
             suites.append(suite(name: report.scenario.name, classname: "imagegate.\(report.scenario.name)", findings: report.findings,
                                 seconds: report.seconds, systemOut: nil, l))
             all = report.findings
-        } else {
+        } else if !across.isEmpty {
             suites.append(suite(name: "across instances", classname: "imagegate.instances", findings: across, seconds: 0, systemOut: nil, l))
             all += across
         }

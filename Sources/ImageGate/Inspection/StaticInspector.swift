@@ -168,4 +168,11 @@ public struct InspectionResult: Sendable, Codable {
     public var failed: Bool { findings.contains { $0.isFailure } }
 
     public var verdict: GateVerdict { GateVerdict(findings) }
+
+    /// The same result with every rule's texts in `language`.
+    public func localized(_ language: Language) -> InspectionResult {
+        var result = self
+        result.findings = language.localize(findings)
+        return result
+    }
 }

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+extension Language: ExpressibleByArgument {}
+
+/// The report options every verdict command takes: the same reports, from
+/// the one result model (``CheckReport``), whatever the command.
+struct ReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write the JSON report here ('-' for standard output).", valueName: "file"))
+    var json: String?
+    @Option(help: ArgumentHelp("Write JUnit XML here.", valueName: "file"))
+    var junit: String?
+    @Option(help: ArgumentHelp("Write the self-contained HTML report here.", valueName: "file"))
+    var html: String?
+    @Option(help: "Report language: zh or en (default: from LC_ALL, LC_MESSAGES or LANG).")
+    var lang: Language?
+
+    var language: Language { lang ?? .fromEnvironment }
+
+    /// Writing JSON to standard output leaves no room for the text report.
+    var jsonToStdout: Bool { json == "-" }
+
+    func validate() throws {
+        for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
+            throw ValidationError("\(name) needs a file; only --json writes to standard output ('-')")
+        }
+    }
+
+    /// Writes every report asked for. `json` is the JSON document, which
+    /// `inspect` keeps in its own schema.
+    func write(_ report: CheckReport, json document: () throws -> String) throws {
+        if let json {
+            let text = try document()
+            if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
+        }
+        if let junit { try JUnitReport.render(report).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if let html { try HTMLReport.render(report).write(toFile: html, atomically: true, encoding: .utf8) }
+    }
+
+    /// The files written, one line each, for the text report.
+    var writtenLines: [String] {
+        [("JUnit", junit), ("JSON", json), ("HTML", html)].compactMap { name, path in
+            path.flatMap { $0 == "-" ? nil : "\(name): \($0)" }
+        }
+    }
+}
