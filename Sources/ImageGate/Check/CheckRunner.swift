@@ -71,9 +71,7 @@ public struct CheckRunner: Sendable {
         findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings)
-        let staticFindings = language.localize(inspection.findings)
-        var localizedInspection = inspection
-        localizedInspection.findings = staticFindings
+        let localizedInspection = inspection.localized(language)
 
         let instances = boots.map { CheckReport.Instance(boot: $0, language: language) }
         return CheckReport(
