@@ -84,19 +84,18 @@ public struct StaticInspector: Sendable {
     /// With no OS on the disk, the family is `none` (IMG-OS fails); with
     /// several, the first is inspected and every one is listed.
     private func inspectWithLibguestfs(handle: Handle, path: String) async throws -> GuestOS {
-        let roots = try await handle.inspectOS()
-        var found: [String] = []
-        for root in roots {
-            let os = try await handle.inspect(root: root)
-            found.append(GuestOS.describe(family: os.type, OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
-                                                                      productName: os.productName, packageFormat: os.packageFormat), root: root))
+        var inspected: [OSInspection] = []
+        for root in try await handle.inspectOS() { inspected.append(try await handle.inspect(root: root)) }
+        let found = inspected.map { os in
+            GuestOS.describe(family: os.type, OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
+                                                         productName: os.productName, packageFormat: os.packageFormat), root: os.root)
         }
-        guard let root = roots.first else {
+        guard let os = inspected.first else {
             return GuestOS(family: "none", identity: OSIdentity(distro: "unknown", majorVersion: 0, minorVersion: 0, productName: "no operating system",
                                                                 packageFormat: "unknown"),
                            packages: [:], root: "", mountpoints: [], mountFailures: [:], found: [])
         }
-        let os = try await handle.inspect(root: root)
+        let root = os.root
         let failures = try await handle.mountReadOnly(os.mountpoints)
         var packages: [String: String] = [:]
         for app in (try? await handle.applications(root: root)) ?? [] where packages[app.name] == nil {
