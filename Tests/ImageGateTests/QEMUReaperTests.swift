@@ -14,7 +14,7 @@ final class QEMUReaperTests: XCTestCase {
     /// A QEMU orphaned onto this process (its parent exited, as libvirt's
     /// daemonizing parent does) is reaped by the sweep; a zombie child that
     /// is not a QEMU is left to its own waiter.
-    func testSweepReapsOrphanedQEMUsOnly() throws {
+    func testSweepReapsAnOrphanedQEMUAtOnceAndLeavesAChildToItsWaiter() throws {
         QEMUReaper.adopt
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reaper-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -41,7 +41,8 @@ final class QEMUReaperTests: XCTestCase {
         XCTAssertEqual(kill(orphan, 0), -1, "the orphaned QEMU \(orphan) is still there (a zombie) after 10 s")
         XCTAssertEqual(errno, ESRCH)
 
-        // A child that is not a QEMU stays a zombie until its own waiter reaps it.
+        // A child this process started itself is left to its own waiter
+        // while it waits as promptly as a waiter does.
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
         defer { argv.forEach { free($0) } }
@@ -49,6 +50,24 @@ final class QEMUReaperTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertFalse(QEMUReaper.sweep().contains(pid))
         var status: Int32 = 0
-        XCTAssertEqual(waitpid(pid, &status, 0), pid, "the sweep took a child that was not a QEMU")
+        XCTAssertEqual(waitpid(pid, &status, 0), pid, "the sweep took a child from its own waiter")
+    }
+
+    /// Any other orphan (a browser's helpers, say) is reaped too, once it
+    /// has stayed a zombie for a few sweeps.
+    func testSweepReapsEveryOrphanInTheEnd() throws {
+        QEMUReaper.adopt
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "sleep 0.1 & echo $!"]
+        let out = Pipe()
+        shell.standardOutput = out
+        try shell.run()
+        shell.waitUntilExit()
+        let orphan = try XCTUnwrap(pid_t(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, kill(orphan, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(kill(orphan, 0), -1, "the orphan \(orphan) is still a zombie after 15 s")
     }
 }

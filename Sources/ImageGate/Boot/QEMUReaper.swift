@@ -11,10 +11,13 @@ import Foundation
 /// process inherits the QEMUs libvirt daemonizes, and reaps each one itself.
 /// With a libvirt daemon, QEMU is the daemon's child, and nothing changes.
 ///
-/// QEMUs nobody waits for (a probe QEMU that hung in KVM and died late) are
-/// collected by a sweep once a second, so a long-running process never
-/// piles up zombies. Only QEMUs: other children have waiters of their own
-/// that must get their exit status.
+/// Everything else orphaned onto it is collected by a sweep once a second,
+/// so a long-running process never piles up zombies: a QEMU nobody waits for
+/// (a probe QEMU that hung in KVM and died late) at once, any other zombie
+/// child once it has stayed a zombie for three sweeps — an orphan (the
+/// helpers a headless browser leaves behind, say), since a child this
+/// process started itself is reaped by its own waiter within milliseconds
+/// and must get its exit status there.
 enum QEMUReaper {
     /// Makes this process the subreaper of its descendants and starts the
     /// sweep, once.
@@ -35,18 +38,31 @@ enum QEMUReaper {
     /// Starts the once-a-second sweep (idempotent).
     static func startSweeping() { sweeping }
 
-    /// Reaps every QEMU child of this process that has exited; returns
-    /// their PIDs.
+    /// How many sweeps in a row a zombie may be left to its own waiter.
+    static let sweepsBeforeOrphan = 3
+
+    private static let lock = NSLock()
+    /// Zombie children that are not QEMUs → sweeps they were seen in.
+    nonisolated(unsafe) private static var seen: [pid_t: Int] = [:]
+
+    /// Reaps every exited QEMU child, and every other zombie child seen in
+    /// ``sweepsBeforeOrphan`` sweeps; returns their PIDs.
     @discardableResult
     static func sweep() -> [pid_t] {
+        lock.lock()
+        defer { lock.unlock() }
         let me = getpid()
-        var reaped: [pid_t] = []
+        var reaped: [pid_t] = [], zombies: Set<pid_t> = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid),
-                  stat.parent == me, stat.state == "Z", stat.command.hasPrefix("qemu-system") else { continue }
+            guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.parent == me, stat.state == "Z" else { continue }
+            if !stat.command.hasPrefix("qemu-system") {
+                seen[pid, default: 0] += 1
+                guard seen[pid]! >= sweepsBeforeOrphan else { zombies.insert(pid); continue }
+            }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { reaped.append(pid) }
         }
+        seen = seen.filter { zombies.contains($0.key) }
         return reaped
     }
 
