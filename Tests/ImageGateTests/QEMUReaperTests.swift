@@ -21,16 +21,7 @@ final class QEMUReaperTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fakeQEMU = dir + "/qemu-system-test"
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: fakeQEMU)
-        // The shell starts the "QEMU" in the background and exits at once.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "'\(fakeQEMU)' 0.2 & echo $!"]
-        let out = Pipe()
-        shell.standardOutput = out
-        try shell.run()
-        shell.waitUntilExit()
-        let orphan = try XCTUnwrap(pid_t(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let orphan = try Self.orphan("'\(fakeQEMU)' 0.2")
         // Orphaned onto this process (the subreaper), then exits.
         var reaped: [pid_t] = []
         let deadline = Date().addingTimeInterval(10)
@@ -57,17 +48,23 @@ final class QEMUReaperTests: XCTestCase {
     /// has stayed a zombie for a few sweeps.
     func testSweepReapsEveryOrphanInTheEnd() throws {
         QEMUReaper.adopt
+        let orphan = try Self.orphan("sleep 0.1")
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, kill(orphan, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(kill(orphan, 0), -1, "the orphan \(orphan) is still a zombie after 15 s")
+    }
+
+    /// Starts `command` from a shell that exits at once, so it is orphaned
+    /// onto this process (the subreaper); returns its PID.
+    static func orphan(_ command: String) throws -> pid_t {
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "sleep 0.1 & echo $!"]
+        shell.arguments = ["-c", command + " & echo $!"]
         let out = Pipe()
         shell.standardOutput = out
         try shell.run()
         shell.waitUntilExit()
-        let orphan = try XCTUnwrap(pid_t(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return try XCTUnwrap(pid_t(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, kill(orphan, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
-        XCTAssertEqual(kill(orphan, 0), -1, "the orphan \(orphan) is still a zombie after 15 s")
     }
 }
