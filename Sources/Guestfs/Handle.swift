@@ -4,13 +4,19 @@ import SerialQueue
 
 /// One libguestfs handle and the appliance behind it.
 ///
-/// The only owner of its `guestfs_h`, closed when the value goes away. All
-/// calls run one at a time on the handle's own thread, never on Swift's
-/// cooperative pool (launching the appliance blocks for seconds).
+/// The only owner of its `guestfs_h`. Its owner closes it at a visible
+/// point (``close()``, or ``withHandle(_:_:)``'s scope): closing stops the
+/// appliance and removes libguestfs's temporary folders. A handle nobody
+/// closed is closed when the value goes away, which may be too late (a
+/// process that exits first leaves the folders behind). All calls run one at
+/// a time on the handle's own thread, never on Swift's cooperative pool
+/// (launching the appliance blocks for seconds).
 public final class Handle: @unchecked Sendable {
     private let g: OpaquePointer
     private let queue = SerialQueue(label: "guestfs")
     private let traceCalls: Bool
+    /// Set once ``close()`` ran; touched only on the queue.
+    private var closed = false
 
     /// A new handle, with libguestfs's printing of errors to stderr turned
     /// off: every failure becomes a ``GuestfsError``.
@@ -40,7 +46,36 @@ public final class Handle: @unchecked Sendable {
     deinit {
         // Asynchronous: the last reference may go away on the queue itself.
         let g = UncheckedBox(self.g)
-        queue.async { guestfs_close(g.value) }
+        let closed = self.closed
+        if !closed { queue.async { guestfs_close(g.value) } }
+    }
+
+    /// Stops the appliance and frees the handle, removing its temporary
+    /// folders; later calls fail. Safe to call twice.
+    public func close() async {
+        _ = try? await run { h in
+            guard !h.closed else { return }
+            h.closed = true
+            guestfs_close(h.g)
+        }
+    }
+
+    /// Runs `body` with a new handle and closes it after, however `body` ends.
+    public static func withHandle<T>(_ make: () throws -> Handle, _ body: (Handle) async throws -> T) async throws -> T {
+        let handle = try make()
+        do {
+            let value = try await body(handle)
+            await handle.close()
+            return value
+        } catch {
+            await handle.close()
+            throw error
+        }
+    }
+
+    /// Where libguestfs makes its temporary folder (the appliance's overlay).
+    public func setTemporaryDirectory(_ path: String) async throws {
+        try await run { h in try h.call("set_tmpdir \(path)") { guestfs_set_tmpdir($0, path) } }
     }
 
     // MARK: - The one place C calls go through
@@ -53,6 +88,7 @@ public final class Handle: @unchecked Sendable {
     /// and the error is read on that same thread right after the call.
     @discardableResult
     private func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+        guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
         let started = traceCalls ? ContinuousClock.now : nil
         let status = body(g)
@@ -62,6 +98,7 @@ public final class Handle: @unchecked Sendable {
     }
 
     private func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
+        guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
         let started = traceCalls ? ContinuousClock.now : nil
         let value = body(g)
@@ -167,9 +204,14 @@ public final class Handle: @unchecked Sendable {
 
     // MARK: - Mounting
 
-    /// Mounts `device` read-only at `mountpoint` inside the appliance.
+    /// Mounts `device` read-only at `mountpoint` inside the appliance, with
+    /// device nodes, set-uid bits and execution off (`ro,nodev,nosuid,noexec`).
     public func mountReadOnly(_ device: String, at mountpoint: String) async throws {
-        try await run { h in try h.call("mount_ro \(device) \(mountpoint)") { guestfs_mount_ro($0, device, mountpoint) } }
+        try await run { h in
+            try h.call("mount_options ro,nodev,nosuid,noexec \(device) \(mountpoint)") {
+                guestfs_mount_options($0, "ro,nodev,nosuid,noexec", device, mountpoint)
+            }
+        }
     }
 
     /// Mounts `device` read-write at `mountpoint` (for building test disks).
@@ -184,23 +226,26 @@ public final class Handle: @unchecked Sendable {
 
     // MARK: - Files
 
-    /// The whole file, as bytes: `pread` a MiB at a time until a short read.
-    /// (libguestfs's `read_file` goes through a file transfer and costs a
-    /// hundred milliseconds or more per file under TCG; `pread` is one
-    /// round trip.)
-    public func readFile(_ path: String) async throws -> [UInt8] {
+    /// The file's first bytes, at most `limit`: `pread` a MiB at a time
+    /// until a short read or the limit. (libguestfs's `read_file` goes
+    /// through a file transfer and costs a hundred milliseconds or more per
+    /// file under TCG; `pread` is one round trip.) The caller makes sure the
+    /// path is a regular file: `pread` on a FIFO blocks the appliance.
+    public func readFile(_ path: String, limit: Int) async throws -> [UInt8] {
         try await run { h in
             let chunk = 1 << 20
             var bytes: [UInt8] = []
-            while true {
+            while bytes.count < limit {
                 var size = 0
+                let want = min(chunk, limit - bytes.count)
                 let buffer = try h.call("pread \(path) at \(bytes.count)") {
-                    guestfs_pread($0, path, Int32(chunk), Int64(bytes.count), &size)
+                    guestfs_pread($0, path, Int32(want), Int64(bytes.count), &size)
                 }
                 defer { free(buffer) }
-                bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: size))
-                if size < chunk { return bytes }
+                bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: min(size, want)))
+                if size < want { break }
             }
+            return bytes
         }
     }
 

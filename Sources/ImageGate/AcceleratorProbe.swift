@@ -206,11 +206,3 @@ struct ProbeCacheFile {
         _ = FileManager.default.createFile(atPath: path, contents: data)
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, rounded to tenths.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return ((Double(s) + Double(attoseconds) / 1e18) * 10).rounded() / 10
-    }
-}

@@ -30,19 +30,49 @@ public struct StateDirectory: Sendable {
     public var ports: String { path + "/ports" }
 
     /// Creates a fresh, empty folder for one run and returns its path:
-    /// `runs/<prefix>-<pid>-<random>`, so a later run can tell whether its
-    /// owner is still alive.
+    /// `runs/<prefix>-<pid>.<start time>-<random>`, so a later run can tell
+    /// whether its owner is still alive (``ProcessIdentity``).
     public func makeRunDirectory(prefix: String) throws -> String {
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
-        let pid = ProcessInfo.processInfo.processIdentifier
-        let dir = runs + "/\(prefix)-\(pid)-" + UUID().uuidString.prefix(8).lowercased()
+        let dir = runs + "/\(prefix)-\(ProcessIdentity.current)-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         return dir
     }
 
-    /// The owner's process ID in a run folder's name.
-    public static func ownerPID(ofRun name: String) -> Int32? {
+    /// The owner in a run folder's name.
+    public static func owner(ofRun name: String) -> ProcessIdentity? {
         let parts = name.split(separator: "-")
-        return parts.count >= 3 ? Int32(parts[parts.count - 2]) : nil
+        return parts.count >= 3 ? ProcessIdentity(token: parts[parts.count - 2]) : nil
+    }
+
+    /// This process's scratch folder (temporary files of an inspection),
+    /// made on first use; a run folder like any other, so what a killed
+    /// process left there is reaped by the next start.
+    public func scratch() throws -> String {
+        try ScratchFolder.shared.path(in: self)
+    }
+}
+
+/// The one scratch folder per process and state folder.
+final class ScratchFolder: @unchecked Sendable {
+    static let shared = ScratchFolder()
+    private let lock = NSLock()
+    private var made: [String: String] = [:]
+
+    func path(in state: StateDirectory) throws -> String {
+        try lock.withLock {
+            if let known = made[state.path], FileManager.default.fileExists(atPath: known) { return known }
+            let dir = try state.makeRunDirectory(prefix: "scratch")
+            made[state.path] = dir
+            return dir
+        }
+    }
+
+    /// Removes every scratch folder this process made.
+    func removeAll() {
+        lock.withLock {
+            for dir in made.values { try? FileManager.default.removeItem(atPath: dir) }
+            made = [:]
+        }
     }
 }

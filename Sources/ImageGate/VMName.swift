@@ -5,15 +5,15 @@ import Foundation
 public enum VMName {
     public static let prefix = "imagegate-"
 
-    /// A unique name: `imagegate-<purpose>-<pid>-<random>`.
+    /// A unique name: `imagegate-<purpose>-<pid>.<start time>-<random>`.
     public static func make(_ purpose: String) -> String {
-        "\(prefix)\(purpose)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        "\(prefix)\(purpose)-\(ProcessIdentity.current)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// The process id encoded in a name, if it has one.
-    public static func ownerPID(of name: String) -> Int32? {
+    /// The owning process encoded in a name, if it has one.
+    public static func owner(of name: String) -> ProcessIdentity? {
         let parts = name.dropFirst(prefix.count).split(separator: "-")
         guard name.hasPrefix(prefix), parts.count >= 3 else { return nil }
-        return Int32(parts[parts.count - 2])
+        return ProcessIdentity(token: parts[parts.count - 2])
     }
 }

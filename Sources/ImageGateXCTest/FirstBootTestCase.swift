@@ -53,7 +53,7 @@ open class FirstBootTestCase: XCTestCase {
     public static func boot(_ path: String, instance: InstanceMetadata = .fresh(),
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         let env = ProcessInfo.processInfo.environment
-        let image = try ImageFile.validate(path)
+        let image = try await ImageFile.validate(path)
         let host = try await LibvirtHost.connect(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 })
         let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
         var boot = FirstBoot(host: host)

@@ -26,9 +26,9 @@ struct AcceleratorCommand: AsyncParsableCommand {
             return try await reprobe ? probe.choose() : probe.chooseOnce()
         }
         if quiet {
-            print(choice.accelerator.rawValue)
+            say(choice.accelerator.rawValue)
         } else {
-            print("\(choice.accelerator.rawValue) (timeouts x\(choice.accelerator.timeoutMultiplier)): \(choice.reason)")
+            say("\(choice.accelerator.rawValue) (timeouts x\(choice.accelerator.timeoutMultiplier)): \(choice.reason)")
         }
     }
 }

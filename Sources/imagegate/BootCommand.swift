@@ -80,9 +80,10 @@ struct BootCommand: AsyncParsableCommand {
             let configured = boot
             defer { LiveProgress.finish() }
             let path = self.image
-            let (result, digest) = try await CandidateDigest.verifying(path) {
+            let image = try await ImageFile.validate(path)
+            let (result, digest) = try await CandidateDigest.verifying(image) {
                 try await Interrupt.cancellingOnSIGINT {
-                    try await configured.run(try ImageFile.validate(path), instance: instance, accelerator: accelerator) { plan in
+                    try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
                         plan.memoryMiB = memory
                         plan.cpus = cpus
                         plan.dataDiskBytes = disk
@@ -97,16 +98,16 @@ struct BootCommand: AsyncParsableCommand {
         try reports.write(report) { try report.json() }
         if reports.jsonToStdout { return try ExitCode.exit(for: report.verdict) }
         let o = result.observation
-        print("\nInstance: \(o.instance.hostname) \(o.instance.mac) \(o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)")")
-        print("Watch ended at \(String(format: "%.1f", o.endedAt)) s: \(o.end); facts via \(o.facts?.channel ?? "no channel")")
+        say("\nInstance: \(o.instance.hostname) \(o.instance.mac) \(o.instance.dhcp ? "dhcp" : "\(o.instance.ip)/\(o.instance.prefix) via \(o.instance.gateway)")")
+        say("Watch ended at \(String(format: "%.1f", o.endedAt)) s: \(o.end); facts via \(o.facts?.channel ?? "no channel")")
         if case let .fatal(hit) = o.end {
-            print("Verdict \(String(format: "%.1f", o.endedAt - hit.mark.seconds)) s after the console line (at \(String(format: "%.1f", hit.mark.seconds)) s)")
+            say("Verdict \(String(format: "%.1f", o.endedAt - hit.mark.seconds)) s after the console line (at \(String(format: "%.1f", hit.mark.seconds)) s)")
         }
-        print()
-        print(InspectionReport.findingsText(report.findings, language: language))
-        if result.kept { print("Run folder kept: \(result.plan.directory)") }
-        reports.writtenLines.forEach { print($0) }
-        print(InspectionReport.verdictLine(report.findings, language: language))
+        say()
+        say(InspectionReport.findingsText(report.findings, language: language))
+        if result.kept { say("Run folder kept: \(result.plan.directory)") }
+        reports.writtenLines.forEach { say($0) }
+        say(InspectionReport.verdictLine(report.findings, language: language))
         try ExitCode.exit(for: report.verdict)
     }
 }

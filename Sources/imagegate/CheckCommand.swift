@@ -51,12 +51,12 @@ struct CheckCommand: AsyncParsableCommand {
         try reports.write(report) { try report.json() }
         if !reports.jsonToStdout {
             if let inspection = report.staticInspection {
-                print("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
+                say("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
             }
-            print("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
-            print(InspectionReport.findingsText(report.findings, language: language))
-            reports.writtenLines.forEach { print($0) }
-            print(InspectionReport.verdictLine(report.findings, language: language))
+            say("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
+            say(InspectionReport.findingsText(report.findings, language: language))
+            reports.writtenLines.forEach { say($0) }
+            say(InspectionReport.verdictLine(report.findings, language: language))
         }
         try ExitCode.exit(for: report.verdict)
     }

@@ -27,12 +27,12 @@ extension ExitCode {
         do {
             return try await body()
         } catch let error as InputError {
-            FileHandle.standardError.write(Data("imagegate: \(error.message)\n".utf8))
+            complain(error.message)
             throw ExitCode.badInput
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("imagegate: infrastructure error: \(error)\n".utf8))
+            complain("infrastructure error: \(error)")
             throw ExitCode.infrastructure
         }
     }

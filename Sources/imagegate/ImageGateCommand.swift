@@ -17,12 +17,16 @@ struct ImageGateCommand: AsyncParsableCommand {
         quietLibvirtLog()
         do {
             var command = try parseAsRoot()
+            // What a crashed or killed run left (its QEMU above all) goes first.
+            LeftoverReaper().reapProcessesAndFolders()
+            defer { LeftoverReaper.removeScratch() }
             if var command = command as? AsyncParsableCommand {
                 try await command.run()
             } else {
                 try command.run()
             }
         } catch {
+            LeftoverReaper.removeScratch()
             exit(withError: error)
         }
     }

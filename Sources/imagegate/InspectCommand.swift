@@ -28,8 +28,11 @@ struct InspectCommand: AsyncParsableCommand {
             let selected = try rules.map { try RuleCatalogue.select($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
                 ?? RuleCatalogue.all
             let accelerator = try await Appliance.localAccelerator()
-            var (result, digest) = try await CandidateDigest.verifying(self.image) {
-                try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(try ImageFile.validate(self.image))
+            let image = try await ImageFile.validate(self.image, limits: profile.limits)
+            var (result, digest) = try await CandidateDigest.verifying(image) {
+                try await Interrupt.cancellingOnSIGINT {
+                    try await StaticInspector(profile: profile, rules: selected, accelerator: accelerator).inspect(image)
+                }
             }
             result.digest = digest
             return result
@@ -37,8 +40,8 @@ struct InspectCommand: AsyncParsableCommand {
         let language = reports.language
         try reports.write(.inspection(result, language: language)) { try InspectionReport.json(result.localized(language)) }
         if !reports.jsonToStdout {
-            print(InspectionReport.text(result.localized(language), language: language), terminator: "")
-            reports.writtenLines.forEach { print($0) }
+            say(InspectionReport.text(result.localized(language), language: language), terminator: "")
+            reports.writtenLines.forEach { say($0) }
         }
         try ExitCode.exit(for: result.verdict)
     }

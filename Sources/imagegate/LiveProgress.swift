@@ -27,9 +27,9 @@ enum LiveProgress {
             if terminal {
                 let newLine = state.swap(label) != label
                 let deadline = state.deadline.map { " / \(Int($0)) s" } ?? ""
-                FileHandle.standardError.write(Data("\(newLine ? "\n" : "\r\u{1B}[K")[\(label)] \(text) — \(String(format: "%.0f", elapsed)) s\(deadline)".utf8))
+                FileHandle.standardError.write(Data("\(newLine ? "\n" : "\r\u{1B}[K")[\(TerminalText.sanitize(label))] \(TerminalText.sanitize(text)) — \(String(format: "%.0f", elapsed)) s\(deadline)".utf8))
             } else {
-                FileHandle.standardError.write(Data("[\(String(format: "%7.1f", elapsed)) s] [\(label)] \(text)\n".utf8))
+                FileHandle.standardError.write(Data("[\(String(format: "%7.1f", elapsed)) s] [\(TerminalText.sanitize(label))] \(TerminalText.sanitize(text))\n".utf8))
             }
         }
     }

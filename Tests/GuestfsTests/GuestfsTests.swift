@@ -59,12 +59,14 @@ final class GuestfsTests: XCTestCase {
         try await reader.mountReadOnly("/dev/sda1", at: "/")
         let hosts = try await reader.readLines("/etc/hosts")
         XCTAssertEqual(hosts, ["127.0.0.1 localhost", "::1 localhost"])
-        let mlx5 = try await reader.readFile("/etc/modprobe.d/mlx5.conf")
+        let mlx5 = try await reader.readFile("/etc/modprobe.d/mlx5.conf", limit: 64 << 20)
         XCTAssertEqual(String(decoding: mlx5, as: UTF8.self), "softdep mlx5_core pre: virtio_net\n")
-        let bigBack = try await reader.readFile("/big")
+        let bigBack = try await reader.readFile("/big", limit: 64 << 20)
         XCTAssertEqual(bigBack.count, big.count)
         XCTAssertTrue(bigBack == big, "a file read in several chunks comes back whole")
-        let empty = try await reader.readFile("/empty")
+        let capped = try await reader.readFile("/big", limit: (1 << 20) + 7)
+        XCTAssertEqual(capped, Array(big.prefix((1 << 20) + 7)), "a read stops at its limit")
+        let empty = try await reader.readFile("/empty", limit: 64 << 20)
         XCTAssertEqual(empty, [])
         let statuses = try await reader.stat(in: "/etc", names: ["hosts", "absent", "modprobe.d"])
         XCTAssertEqual(statuses.map { $0.map { $0.mode & 0o170000 } }, [0o100000, nil, 0o040000])
@@ -93,7 +95,7 @@ final class GuestfsTests: XCTestCase {
 
         // A missing file is a clear error with ENOENT.
         do {
-            _ = try await reader.readFile("/etc/nothing-here")
+            _ = try await reader.readFile("/etc/nothing-here", limit: 64 << 20)
             XCTFail("a missing file was read")
         } catch let error as GuestfsError {
             XCTAssertTrue(error.isNotFound, "errno \(error.errno): \(error)")

@@ -55,7 +55,7 @@ final class BootDefectTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try FixtureManifest.withCandidate("init-missing") { candidate in
-            try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
+            try Shell.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
                 "boot", candidate, "--lang", "en", "--json", dir + "/r.json", "--junit", dir + "/j.xml", "--html", dir + "/r.html",
             ])
         }
@@ -64,7 +64,7 @@ final class BootDefectTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as? [String: Any])
         XCTAssertEqual(json["verdict"] as? String, "fail")
         XCTAssertEqual((json["instances"] as? [Any])?.count, 1)
-        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
         XCTAssertEqual(lint.status, 0, lint.stderr)
         let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
         XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("class=\"hit\""), "the panic line is highlighted")
@@ -75,10 +75,10 @@ final class BootDefectTests: XCTestCase {
         let state = StateDirectory.default
         let host = try await LibvirtHost.connect()
         let pid = ProcessInfo.processInfo.processIdentifier
-        let mine = try await host.instances(prefix: VMName.prefix).filter { VMName.ownerPID(of: $0.name) == pid && $0.name.contains("-boot-") }
+        let mine = try await host.instances(prefix: VMName.prefix).filter { VMName.owner(of: $0.name)?.pid == pid && $0.name.contains("-boot-") }
         XCTAssertEqual(mine.map(\.name), [], "domains left running")
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
-        XCTAssertEqual(runs.filter { StateDirectory.ownerPID(ofRun: $0) == pid }, [], "run folders left behind")
+        XCTAssertEqual(runs.filter { StateDirectory.owner(ofRun: $0)?.pid == pid }, [], "run folders left behind")
         let ports = (try? FileManager.default.contentsOfDirectory(atPath: state.ports)) ?? []
         XCTAssertEqual(ports.filter { LoopbackPort.owner(ofLock: state.ports + "/" + $0) == pid }, [], "port locks left behind")
     }

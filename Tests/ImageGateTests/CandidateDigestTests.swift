@@ -9,13 +9,13 @@ final class CandidateDigestTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         // More than one read chunk, not a multiple of it.
         try Data((0..<(3 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: path))
-        let reference = try Subprocess.run("sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
-        let (_, digest) = try await CandidateDigest.verifying(path) { () }
+        let reference = try Shell.run("sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
+        let (_, digest) = try await CandidateDigest.verifying(ImageFile(path: path, format: "raw", virtualSize: 1)) { () }
         XCTAssertEqual(digest.before, reference)
         XCTAssertEqual(digest.after, digest.before)
 
         do {
-            _ = try await CandidateDigest.verifying(path) {
+            _ = try await CandidateDigest.verifying(ImageFile(path: path, format: "raw", virtualSize: 1)) {
                 let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
                 try handle.seek(toOffset: 1 << 20)
                 try handle.write(contentsOf: Data([0xFF]))

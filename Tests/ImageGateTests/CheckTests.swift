@@ -22,7 +22,7 @@ final class CheckTests: XCTestCase {
     func check(_ image: String, scenario: String, lang: String = "en", profile: String? = nil) throws -> (Int32, String) {
         let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
         let result = try FixtureManifest.withCandidate(image) { candidate in
-            try Subprocess.run(binary, [
+            try Shell.run(binary, [
                 "check", candidate, "--scenario", FixtureManifest.packageRoot + "/Scenarios/\(scenario).yaml",
                 "--junit", dir + "/junit.xml", "--json", dir + "/report.json", "--html", dir + "/report.html", "--lang", lang,
             ] + (profile.map { ["--profile", $0] } ?? []))
@@ -32,7 +32,7 @@ final class CheckTests: XCTestCase {
 
     func assertReportsName(_ rule: String, verdict: String, file: StaticString = #filePath, line: UInt = #line) throws {
         // JUnit: valid against the schema, and the rule is a failed test case.
-        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
         XCTAssertEqual(lint.status, 0, "JUnit does not validate: \(lint.stderr)", file: file, line: line)
         let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
         XCTAssertTrue(junit.contains("<testcase name=\"\(rule) "), file: file, line: line)
@@ -49,7 +49,7 @@ final class CheckTests: XCTestCase {
         let finding = findings.first { $0["rule"] as? String == rule }
         XCTAssertEqual(finding?["outcome"] as? String, verdict == "fail" ? "fail" : "pass", "\(rule) in JSON", file: file, line: line)
         // HTML: rendered by a real browser, the verdict and the rule are visible.
-        let browser = try Subprocess.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir + "/report.html"])
+        let browser = try Shell.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + dir + "/report.html"])
         XCTAssertEqual(browser.status, 0, browser.stderr, file: file, line: line)
         XCTAssertTrue(browser.stdout.contains("Verdict: \(verdict.uppercased())"), "verdict not in the rendered page", file: file, line: line)
         XCTAssertTrue(browser.stdout.contains(rule), "\(rule) not in the rendered page", file: file, line: line)
@@ -90,14 +90,14 @@ final class CheckTests: XCTestCase {
         XCTAssertTrue(html.contains("class=\"hit\""), "the panic line is highlighted in the console log")
         let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
         XCTAssertTrue(junit.contains("Kernel panic"), "the console log is in JUnit")
-        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
         XCTAssertEqual(lint.status, 0, lint.stderr)
     }
 
     func testTheJUnitSchemaRejectsABrokenReport() throws {
         try "<testsuites><testsuite name=\"x\" tests=\"1\"><testcase name=\"a\"/></testsuite></testsuites>"
             .write(toFile: dir + "/junit.xml", atomically: true, encoding: .utf8)
-        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
         XCTAssertNotEqual(lint.status, 0, "a testcase without classname must not validate")
     }
 }

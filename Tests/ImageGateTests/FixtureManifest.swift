@@ -92,13 +92,13 @@ struct FixtureManifest: Decodable {
     /// A standalone copy of the fixture, or nil if it is standalone already.
     private static func flatten(_ name: String, file: StaticString, line: UInt) throws -> String? {
         let path = try image(name, file: file, line: line)
-        let info = try Subprocess.run("qemu-img", ["info", "-U", "--output=json", path])
+        let info = try Shell.run("qemu-img", ["info", "-U", "--output=json", path])
         guard info.stdout.contains("\"backing-filename\"") else { return nil }
         reapCopies()
         let pid = ProcessInfo.processInfo.processIdentifier
         let base = (name as NSString).lastPathComponent.replacingOccurrences(of: ".qcow2", with: "")
         let copy = NSTemporaryDirectory() + "/\(copyPrefix)\(pid)-\(base)-\(UUID().uuidString.prefix(8)).qcow2"
-        let convert = try Subprocess.run("qemu-img", ["convert", "-U", "-O", "qcow2", path, copy])
+        let convert = try Shell.run("qemu-img", ["convert", "-U", "-O", "qcow2", path, copy])
         guard convert.status == 0 else {
             try? FileManager.default.removeItem(atPath: copy)
             XCTFail("could not flatten \(path): \(convert.stderr)", file: file, line: line)

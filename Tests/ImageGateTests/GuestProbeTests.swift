@@ -33,7 +33,7 @@ final class GuestProbeTests: XCTestCase {
             try "#!/bin/sh\n\(body)\n".write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
             chmod(bin + "/" + name, 0o755)
         }
-        let run = try Subprocess.run("sh", ["-s"], environment: ["PATH": bin + ":/usr/bin:/bin"], input: GuestProbe.script)
+        let run = try Shell.run("sh", ["-s"], environment: ["PATH": bin + ":/usr/bin:/bin"], input: GuestProbe.script)
         XCTAssertEqual(run.status, 0, run.stderr)
         let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")
         XCTAssertEqual(facts.cloudInitStatus, "done", run.stdout)
@@ -48,7 +48,7 @@ final class GuestProbeTests: XCTestCase {
     }
 
     func testAProbeWithoutCloudInitStillDecodes() throws {
-        let run = try Subprocess.run("sh", ["-s"], environment: ["PATH": "/nonexistent:/usr/bin:/bin"], input: GuestProbe.script)
+        let run = try Shell.run("sh", ["-s"], environment: ["PATH": "/nonexistent:/usr/bin:/bin"], input: GuestProbe.script)
         let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")
         XCTAssertNil(facts.cloudInitStatus, run.stdout)
     }

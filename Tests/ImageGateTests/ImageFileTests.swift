@@ -17,19 +17,23 @@ final class ImageFileTests: XCTestCase {
     }
 
     private func sh(_ program: String, _ arguments: String...) throws {
-        let result = try Subprocess.run(program, arguments)
+        let result = try Shell.run(program, arguments)
         XCTAssertEqual(result.status, 0, "\(program) \(arguments): \(result.stderr)")
     }
 
     /// Runs the built CLI; returns its exit status and stderr.
     private func imagegate(_ arguments: String...) throws -> (Int32, String) {
         let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
-        let result = try Subprocess.run(binary, arguments)
+        let result = try Shell.run(binary, arguments)
         return (result.status, result.stderr)
     }
 
-    private func assertRefused(_ path: String, _ reason: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        XCTAssertThrowsError(try ImageFile.validate(path), file: file, line: line) { error in
+    private func assertRefused(_ path: String, _ reason: String, limits: GateLimits = GateLimits(),
+                               file: StaticString = #filePath, line: UInt = #line) async throws {
+        do {
+            _ = try await ImageFile.validate(path, limits: limits)
+            XCTFail("\(path) was accepted", file: file, line: line)
+        } catch {
             XCTAssertTrue(error is InputError, "\(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(path), "the message names the input: \(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(reason), "expected '\(reason)' in: \(error)", file: file, line: line)
@@ -40,52 +44,52 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(stderr.split(separator: "\n").count, 1, "one line on stderr: \(stderr)", file: file, line: line)
     }
 
-    func testMissingFile() throws {
-        try assertRefused(dir + "/absent.qcow2", "no such file")
+    func testMissingFile() async throws {
+        try await assertRefused(dir + "/absent.qcow2", "no such file")
     }
 
-    func testDirectory() throws {
-        try assertRefused(dir, "not a regular file")
+    func testDirectory() async throws {
+        try await assertRefused(dir, "not a regular file")
     }
 
-    func testNonImageFile() throws {
+    func testNonImageFile() async throws {
         let path = dir + "/notes.txt"
         try "not a disk\n".write(toFile: path, atomically: true, encoding: .utf8)
-        try assertRefused(path, "not a disk image")
+        try await assertRefused(path, "not a disk image")
     }
 
-    func testTruncatedQcow2() throws {
+    func testTruncatedQcow2() async throws {
         let path = dir + "/truncated.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", path, "64M")
         try sh("qemu-io", "-c", "write -P 0xab 0 8M", path)
         try sh("truncate", "-s", "300K", path)
-        try assertRefused(path, "corrupt image")
+        try await assertRefused(path, "corrupt image")
     }
 
-    func testGarbledHeader() throws {
+    func testGarbledHeader() async throws {
         let path = dir + "/garbled.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", path, "64M")
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
         try handle.seek(toOffset: 100)
         handle.write(Data(repeating: 0xff, count: 300))
         try handle.close()
-        try assertRefused(path, path)
+        try await assertRefused(path, path)
     }
 
-    func testBackingFileIsRefused() throws {
+    func testBackingFileIsRefused() async throws {
         let base = dir + "/base.qcow2", overlay = dir + "/overlay.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", base, "64M")
         try sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay)
-        try assertRefused(overlay, "backing file")
+        try await assertRefused(overlay, "backing file")
     }
 
-    func testExternalDataFileIsRefused() throws {
+    func testExternalDataFileIsRefused() async throws {
         let path = dir + "/external.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=\(dir)/data.raw", path, "64M")
-        try assertRefused(path, "external data file")
+        try await assertRefused(path, "external data file")
     }
 
-    func testUnknownRuleIDExits2() throws {
+    func testUnknownRuleIDExits2() async throws {
         let path = dir + "/a.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", path, "64M")
         let (status, stderr) = try imagegate("inspect", path, "--rules", "LNX-NO-SWAP,LNX-BOGUS")
@@ -93,7 +97,7 @@ final class ImageFileTests: XCTestCase {
         XCTAssertTrue(stderr.contains("LNX-BOGUS"), stderr)
     }
 
-    func testBadProfileExits2WithTheFileName() throws {
+    func testBadProfileExits2WithTheFileName() async throws {
         let path = dir + "/a.qcow2", profile = dir + "/profile.yaml"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", path, "64M")
         try "cloud_init_tag: ucloud\nfast_tier: [oops\n".write(toFile: profile, atomically: true, encoding: .utf8)
@@ -102,10 +106,10 @@ final class ImageFileTests: XCTestCase {
         XCTAssertTrue(stderr.contains(profile), stderr)
     }
 
-    func testValidQcow2IsAccepted() throws {
+    func testValidQcow2IsAccepted() async throws {
         let path = dir + "/ok.qcow2"
         try sh("qemu-img", "create", "-q", "-f", "qcow2", path, "64M")
-        let image = try ImageFile.validate(path)
+        let image = try await ImageFile.validate(path)
         XCTAssertEqual(image.format, "qcow2")
         XCTAssertEqual(image.virtualSize, 64 << 20)
     }

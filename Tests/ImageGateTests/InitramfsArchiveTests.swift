@@ -27,7 +27,7 @@ final class InitramfsArchiveTests: XCTestCase {
         let file = NSTemporaryDirectory() + "/initramfs-test-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try Subprocess.runData(program, arguments + [file])
+        let result = try Shell.runData(program, arguments + [file])
         XCTAssertEqual(result.status, 0, result.stderr)
         return Array(result.stdout)
     }
@@ -35,22 +35,36 @@ final class InitramfsArchiveTests: XCTestCase {
     let early = [("kernel", ""), ("kernel/x86", ""), ("kernel/x86/microcode/GenuineIntel.bin", "microcode")]
     let main = [(".", ""), ("usr/lib/modules/6.1.0/kernel/drivers/block/virtio_blk.ko", "ELF"), ("init", "#!/bin/sh\n")]
 
-    func testEarlyArchiveThenEachCompression() throws {
+    func testEarlyArchiveThenEachCompression() async throws {
         let expected = early.map(\.0) + main.map(\.0)
         for (program, arguments) in [("gzip", ["-c"]), ("zstd", ["-qc"]), ("xz", ["-c", "--check=crc32"]), ("bzip2", ["-c"]),
                                      ("lz4", ["-lc"]), ("lzop", ["-c"]), ("cat", [])] {
             let image = cpio(early) + (try compressed(cpio(main), program, arguments))
-            XCTAssertEqual(try InitramfsArchive.list(image), expected, program)
+            let names = try await InitramfsArchive.list(image)
+            XCTAssertEqual(names, expected, program)
         }
     }
 
-    func testTwoPlainArchivesAndPadding() throws {
-        XCTAssertEqual(try InitramfsArchive.list(cpio(early) + [0, 0, 0, 0] + cpio(main)), early.map(\.0) + main.map(\.0))
+    func testTwoPlainArchivesAndPadding() async throws {
+        let names = try await InitramfsArchive.list(cpio(early) + [0, 0, 0, 0] + cpio(main))
+        XCTAssertEqual(names, early.map(\.0) + main.map(\.0))
     }
 
-    func testGarbageAndTruncationAreErrorsNotEmptyLists() throws {
-        XCTAssertThrowsError(try InitramfsArchive.list(Array("not an initramfs".utf8)))
-        XCTAssertThrowsError(try InitramfsArchive.list(Array(cpio(main).prefix(150))))
-        XCTAssertThrowsError(try InitramfsArchive.list([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02]), "a broken gzip stream")
+    func assertUnreadable(_ bytes: [UInt8], limits: InitramfsArchive.Limits = .init(), _ message: String = "",
+                          file: StaticString = #filePath, line: UInt = #line) async -> String {
+        do {
+            let names = try await InitramfsArchive.list(bytes, limits: limits)
+            XCTFail("listed \(names.count) names; expected an error. \(message)", file: file, line: line)
+            return ""
+        } catch {
+            XCTAssertTrue(error is InitramfsArchive.Unreadable, "\(error)", file: file, line: line)
+            return "\(error)"
+        }
+    }
+
+    func testGarbageAndTruncationAreErrorsNotEmptyLists() async throws {
+        _ = await assertUnreadable(Array("not an initramfs".utf8))
+        _ = await assertUnreadable(Array(cpio(main).prefix(150)))
+        _ = await assertUnreadable([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02], "a broken gzip stream")
     }
 }

@@ -79,12 +79,12 @@ final class InspectTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/tree/etc", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "a data disk\n".write(toFile: dir + "/tree/etc/motd", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try Subprocess.run("truncate", ["-s", "64M", dir + "/disk.raw"]).status, 0)
-        let mkfs = try Subprocess.run("mkfs.ext4", ["-q", "-F", "-d", dir + "/tree", dir + "/disk.raw"])
+        XCTAssertEqual(try Shell.run("truncate", ["-s", "64M", dir + "/disk.raw"]).status, 0)
+        let mkfs = try Shell.run("mkfs.ext4", ["-q", "-F", "-d", dir + "/tree", dir + "/disk.raw"])
         XCTAssertEqual(mkfs.status, 0, mkfs.stderr)
-        XCTAssertEqual(try Subprocess.run("qemu-img", ["convert", "-O", "qcow2", dir + "/disk.raw", dir + "/disk.qcow2"]).status, 0)
+        XCTAssertEqual(try Shell.run("qemu-img", ["convert", "-O", "qcow2", dir + "/disk.raw", dir + "/disk.qcow2"]).status, 0)
         // The same reports as every verdict command, in Chinese.
-        let run = try Subprocess.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
+        let run = try Shell.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
             "inspect", dir + "/disk.qcow2", "--lang", "zh", "--json", dir + "/r.json", "--junit", dir + "/j.xml", "--html", dir + "/r.html",
         ])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
@@ -97,7 +97,7 @@ final class InspectTests: XCTestCase {
         let digest = (json["result"] as? [String: Any])?["digest"] as? [String: String]
         XCTAssertEqual(digest?["before"], digest?["after"])
         XCTAssertEqual(digest?["before"]?.count, 64)
-        let lint = try Subprocess.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/j.xml"])
         XCTAssertEqual(lint.status, 0, lint.stderr)
         XCTAssertTrue(try String(contentsOfFile: dir + "/j.xml", encoding: .utf8).contains("<failure"), "IMG-OS fails in JUnit")
         XCTAssertTrue(try String(contentsOfFile: dir + "/r.html", encoding: .utf8).contains("审核结论: 不通过"))

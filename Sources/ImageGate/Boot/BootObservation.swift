@@ -11,6 +11,10 @@ public struct BootObservation: Sendable {
         case noFacts(seconds: Double)
         case vmStopped
         case overallTimeout(seconds: Double)
+        /// The console printed more than the limit: a flood, ended there.
+        case consoleFlood(bytes: Int, limit: Int)
+        /// The guest wrote more than the limit to its overlay.
+        case overlayLimit(bytes: Int64, limit: Int64)
 
         public var description: String {
             switch self {
@@ -21,6 +25,10 @@ public struct BootObservation: Sendable {
             case .vmStopped: return "the VM stopped by itself"
             case let .noFacts(seconds): return "no facts from the guest probe within \(Int(seconds)) s of cloud-init finishing"
             case let .overallTimeout(seconds): return "overall timeout of \(Int(seconds)) s"
+            case let .consoleFlood(bytes, limit):
+                return "ttyS0 flooded: \(GateLimits.describe(Int64(bytes))) printed, above the limit of \(GateLimits.describe(Int64(limit))); the boot was ended"
+            case let .overlayLimit(bytes, limit):
+                return "the guest wrote \(GateLimits.describe(bytes)) to its disk, above the limit of \(GateLimits.describe(limit)); the boot was ended"
             }
         }
     }

@@ -15,6 +15,8 @@ public struct BootPlan: Sendable {
     /// Guest ports forwarded to loopback (guest port → host port).
     public var servicePorts: [Int: Int] = [:]
     public var deadlines: BootDeadlines
+    /// Overlay growth and console ceilings.
+    public var limits = GateLimits()
     /// Which channels may deliver the guest's facts (the first to answer wins).
     public var factChannels: Set<FactChannel> = [.ssh, .serial]
     /// The run's folder: overlay, data disk, seed, console log, SSH key.

@@ -31,6 +31,10 @@ public enum BootRules {
         judge: .instance { o in
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
+            if case .consoleFlood = o.end {
+                let last = c.lines.suffix(2).enumerated().map { Evidence(path: console, line: c.lineCount - 1 + $0.offset, clip($0.element)) }
+                return .violated("\(o.end) (\(c.lineCount) lines)", last)
+            }
             let boot = c.stages[.kernel] ?? c.stages[.initSystem]
             if let login = c.stages[.loginPrompt] {
                 let kernel = boot.map { "boot messages at \(Int($0.seconds)) s, " } ?? "no kernel messages (a quiet command line), "

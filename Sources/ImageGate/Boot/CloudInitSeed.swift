@@ -102,18 +102,18 @@ public struct CloudInitSeed: Sendable {
     }
 
     /// Writes the three files and builds the ISO with xorriso.
-    public func write(to iso: String, workDirectory: String) throws {
+    public func write(to iso: String, workDirectory: String) async throws {
         let dir = workDirectory + "/seed"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try metaData.write(toFile: dir + "/meta-data", atomically: true, encoding: .utf8)
         try networkConfig.write(toFile: dir + "/network-config", atomically: true, encoding: .utf8)
         try userData.write(toFile: dir + "/user-data", atomically: true, encoding: .utf8)
-        let result = try Subprocess.run("xorriso", [
+        let result = try await BoundedProcess.run("xorriso", [
             "-as", "mkisofs", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
             dir + "/user-data", dir + "/meta-data", dir + "/network-config",
-        ])
+        ], timeout: .seconds(60))
         guard result.status == 0 else {
-            throw BootError.infrastructure("xorriso could not write the seed: \(result.stderr.split(separator: "\n").first ?? "")")
+            throw BootError.infrastructure("xorriso could not write the seed: \(result.firstLine)")
         }
     }
 }

@@ -32,7 +32,25 @@ public struct ConsoleLog: Sendable {
         }
     }
 
+    /// How much of a console is kept: a guest controls every byte of it.
+    public struct Limits: Sendable, Equatable {
+        /// Longer lines are cut here (the rest up to the newline dropped).
+        public var lineScalars = 4096
+        /// Lines kept in memory (and in the reports); later lines are still
+        /// scanned for stages and badness, then dropped.
+        public var keptLines = 20_000
+        /// More bytes than this is a flood: the boot is ended.
+        public var floodBytes = 32 << 20
+
+        public init() {}
+    }
+
+    public let limits: Limits
     public private(set) var lines: [String] = []
+    /// Lines scanned but not kept (past ``Limits/keptLines``).
+    public private(set) var droppedLines = 0
+    /// Lines cut at ``Limits/lineScalars``.
+    public private(set) var truncatedLines = 0
     public private(set) var partial = ""
     public private(set) var stages: [Stage: Mark] = [:]
     public private(set) var hits: [Hit] = []
@@ -41,37 +59,68 @@ public struct ConsoleLog: Sendable {
     /// The first line cloud-init printed, if any.
     public private(set) var cloudInitActivity: Mark?
     public private(set) var byteCount = 0
+    /// Scalars of the current line beyond the cap, being skipped to its newline.
+    private var skippingRestOfLine = false
+    /// Every line seen, kept or not.
+    public private(set) var lineCount = 0
 
-    public init() {}
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
 
     /// The first fatal hit: the boot cannot go on.
     public var fatal: Hit? { hits.first { $0.pattern.fatal } }
 
-    public var text: String { (lines + (partial.isEmpty ? [] : [partial])).joined(separator: "\n") }
+    /// More bytes arrived than ``Limits/floodBytes``.
+    public var flooded: Bool { byteCount > limits.floodBytes }
 
-    /// Feeds bytes that arrived `seconds` after the VM started.
+    /// The kept lines, then a note of what was not kept.
+    public var text: String {
+        var all = lines
+        if droppedLines > 0 { all.append("[imagegate: \(droppedLines) later lines not kept (limit \(limits.keptLines))]") }
+        if !partial.isEmpty { all.append(partial) }
+        return all.joined(separator: "\n")
+    }
+
+    /// Feeds bytes that arrived `seconds` after the VM started. Linear in
+    /// the chunk: each scalar is looked at once.
     public mutating func feed(_ chunk: String, at seconds: Double) {
         guard !chunk.isEmpty else { return }
         byteCount += chunk.utf8.count
-        if stages[.firstByte] == nil { stages[.firstByte] = Mark(seconds: seconds, line: lines.count + 1, text: "") }
-        // Serial consoles end lines with CR LF, which Swift treats as one
-        // Character: fold it to LF (on the joined text, in case a chunk
-        // boundary fell between the two).
-        var buffer = (partial + chunk).replacingOccurrences(of: "\r\n", with: "\n")
-        partial = ""
-        while let newline = buffer.firstIndex(of: "\n") {
-            let line = Self.clean(String(buffer[..<newline]))
-            buffer = String(buffer[buffer.index(after: newline)...])
-            lines.append(line)
-            scan(line, number: lines.count, at: seconds)
+        if stages[.firstByte] == nil { stages[.firstByte] = Mark(seconds: seconds, line: lineCount + 1, text: "") }
+        var current = String.UnicodeScalarView(partial.unicodeScalars)
+        var length = current.count
+        for scalar in chunk.unicodeScalars {
+            if scalar == "\n" {
+                // CR LF and lone CRs are dropped by clean(_:).
+                end(line: String(current), at: seconds)
+                current = String.UnicodeScalarView()
+                length = 0
+                skippingRestOfLine = false
+            } else if !skippingRestOfLine {
+                if length >= limits.lineScalars {
+                    skippingRestOfLine = true
+                    truncatedLines += 1
+                } else {
+                    current.append(scalar)
+                    length += 1
+                }
+            }
         }
-        partial = buffer
+        partial = String(current)
         // A login prompt waits for input: it has no newline yet.
         let pending = Self.clean(partial).trimmingCharacters(in: .whitespaces)
         if let host = Self.loginHost(in: pending) {
             loginHost = host
-            if stages[.loginPrompt] == nil { stages[.loginPrompt] = Mark(seconds: seconds, line: lines.count + 1, text: pending) }
+            if stages[.loginPrompt] == nil { stages[.loginPrompt] = Mark(seconds: seconds, line: lineCount + 1, text: pending) }
         }
+    }
+
+    private mutating func end(line raw: String, at seconds: Double) {
+        let line = Self.clean(raw)
+        lineCount += 1
+        if lines.count < limits.keptLines { lines.append(line) } else { droppedLines += 1 }
+        scan(line, number: lineCount, at: seconds)
     }
 
     private mutating func scan(_ line: String, number: Int, at seconds: Double) {
@@ -107,8 +156,10 @@ public struct ConsoleLog: Sendable {
         return String(host)
     }
 
-    /// Removes ANSI escape sequences, carriage returns and other control
-    /// characters (GRUB and systemd draw with them).
+    /// Removes ANSI escape sequences, carriage returns and every other
+    /// control a terminal would act on (C0, DEL, C1, bidirectional
+    /// overrides): GRUB and systemd draw with them, a hostile guest injects
+    /// with them.
     static func clean(_ line: String) -> String {
         var out = ""
         var iterator = line.unicodeScalars.makeIterator()
@@ -121,7 +172,7 @@ public struct ConsoleLog: Sendable {
                 }
                 continue
             }
-            if scalar.value < 0x20 && scalar != "\t" { continue }
+            if scalar == "\n" || !TerminalText.isPrintable(scalar) { continue }
             out.unicodeScalars.append(scalar)
         }
         return out

@@ -11,11 +11,17 @@ struct ConsoleWatcher: Sendable {
     let progress: @Sendable (FirstBoot.Event) -> Void
     var pollInterval: Duration = .milliseconds(100)
 
+    /// Read from the console file at most this much between two looks at
+    /// the deadlines.
+    static let readChunk = 1 << 20
+
     func watch() async throws -> BootObservation {
         let started = ContinuousClock.now
         let file = FileHandle(forReadingAtPath: plan.consoleLog)
         defer { try? file?.close() }
-        var log = ConsoleLog()
+        var consoleLimits = ConsoleLog.Limits()
+        consoleLimits.floodBytes = plan.limits.consoleBytes
+        var log = ConsoleLog(limits: consoleLimits)
         var reported = Set<ConsoleLog.Stage>()
         var pending = Data()
         var sshTask: Task<Void, Never>?
@@ -37,7 +43,9 @@ struct ConsoleWatcher: Sendable {
         while true {
             try Task.checkCancellation()
             let elapsed = (ContinuousClock.now - started).seconds
-            if let data = try file?.readToEnd(), !data.isEmpty {
+            var moreWaiting = false
+            if let data = try file?.read(upToCount: Self.readChunk), !data.isEmpty {
+                moreWaiting = data.count == Self.readChunk
                 pending.append(data)
                 // Keep an incomplete UTF-8 sequence for the next read.
                 var cut = pending.count
@@ -49,6 +57,7 @@ struct ConsoleWatcher: Sendable {
                     if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
                 }
                 if let hit = log.fatal { return await end(.fatal(hit)) }
+                if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes)) }
                 if plan.factChannels.contains(.serial),
                    log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
                    let facts = GuestProbe.facts(inConsole: log.text) {
@@ -90,9 +99,21 @@ struct ConsoleWatcher: Sendable {
             if elapsed - lastRunningCheck > 1 {
                 lastRunningCheck = elapsed
                 if try await !vm.isRunning() { return await end(.vmStopped) }
+                if let written = Self.allocatedBytes(plan.overlay), written > plan.limits.overlayBytes {
+                    return await end(.overlayLimit(bytes: written, limit: plan.limits.overlayBytes))
+                }
             }
-            try await Task.sleep(for: pollInterval)
+            if !moreWaiting { try await Task.sleep(for: pollInterval) }
         }
+    }
+}
+
+extension ConsoleWatcher {
+    /// Bytes a file takes on the host's disk (its allocated blocks).
+    static func allocatedBytes(_ path: String) -> Int64? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Int64(status.st_blocks) * 512
     }
 }
 

@@ -22,6 +22,8 @@ public struct FirstBoot: Sendable {
     public var artifacts: String?
     /// Guest ports to forward to loopback and probe once the guest is up.
     public var servicePorts: [Int] = []
+    /// Data disk, overlay growth and console ceilings (the profile's).
+    public var limits = GateLimits()
     public var progress: @Sendable (Event) -> Void = { _ in }
 
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
@@ -35,22 +37,27 @@ public struct FirstBoot: Sendable {
                     configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         try instance.validate()
         let booting = ContinuousClock.now
-        try await Reaper(host: host, state: state).reap()
-        let directory = try state.makeRunDirectory(prefix: "boot")
-        let port = try LoopbackPort.reserve(lockDirectory: state.ports)
-        var reserved = [port]
+        try await LeftoverReaper(state: state).reap(host: host)
+        // Ports first: a reservation that fails leaves no run folder behind.
+        var reserved: [LoopbackPort] = []
         defer { reserved.forEach { $0.release() } }
-        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: port.number, directory: directory)
+        reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports))
+        for _ in servicePorts { reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports)) }
+        try Task.checkCancellation()
+        let directory = try state.makeRunDirectory(prefix: "boot")
+        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved[0].number, directory: directory)
+        plan.limits = limits
         configure(&plan)
-        for guestPort in servicePorts {
-            let hostPort = try LoopbackPort.reserve(lockDirectory: state.ports)
-            reserved.append(hostPort)
-            plan.servicePorts[guestPort] = hostPort.number
+        for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
+        guard plan.dataDiskBytes <= limits.dataDiskBytes else {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw InputError("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
 
         var vm: (any VirtualMachineInstance)?
         do {
             try await prepare(plan)
+            try Task.checkCancellation()
             progress(.started(name: plan.name, accelerator: accelerator, deadline: plan.deadlines.overall))
             vm = try await host.start(xml: plan.domainXML, paused: true)
             let liveXML = (try? await vm!.xml()) ?? plan.domainXML
@@ -96,19 +103,19 @@ public struct FirstBoot: Sendable {
     /// Overlay on the candidate, blank data disk, per-run SSH key, seed.
     private func prepare(_ plan: BootPlan) async throws {
         progress(.preparing("overlay, data disk, seed"))
-        try await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-F", plan.image.format,
-                                    "-b", URL(fileURLWithPath: plan.image.path).standardizedFileURL.path, plan.overlay])
+        // The overlay's backing file is the candidate's validated open file.
+        try await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-F", plan.image.format, "-b", plan.image.accessPath, plan.overlay])
         try await tool("qemu-img", ["create", "-q", "-f", "qcow2", plan.dataDisk, String(plan.dataDiskBytes)])
         try await tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imagegate-\(plan.name)", "-f", plan.sshKey])
         let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        try CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey).write(to: plan.seed, workDirectory: plan.directory)
+        try await CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey).write(to: plan.seed, workDirectory: plan.directory)
         _ = FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
     }
 
     private func tool(_ program: String, _ arguments: [String]) async throws {
-        let result = try await Subprocess.runAsync(program, arguments)
+        let result = try await BoundedProcess.run(program, arguments, timeout: .seconds(60))
         guard result.status == 0 else {
-            throw BootError.infrastructure("\(program) failed: \(result.stderr.split(separator: "\n").first ?? "")")
+            throw BootError.infrastructure("\(program) failed: \(result.firstLine)")
         }
     }
 

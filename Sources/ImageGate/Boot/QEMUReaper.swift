@@ -98,6 +98,8 @@ struct ProcessStat {
     /// R, S, D, Z, ...
     var state: Character
     var parent: pid_t
+    /// Clock ticks after boot when it started (field 22).
+    var startTime: UInt64?
 
     init?(pid: pid_t) {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
@@ -112,5 +114,7 @@ struct ProcessStat {
         command = String(text[text.index(after: open)..<close])
         self.state = state
         self.parent = parent
+        // Fields after the command start at field 3; the start time is field 22.
+        startTime = fields.count > 19 ? UInt64(fields[19]) : nil
     }
 }

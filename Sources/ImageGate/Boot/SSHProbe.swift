@@ -1,13 +1,24 @@
 import Foundation
 
 /// Channel one: the guest probe over SSH, through the loopback port forward,
-/// as the per-run test user.
+/// as the per-run test user. The guest's sshd is a stranger's: nothing of
+/// the reviewer's SSH setup reaches it (no `~/.ssh/config`, no agent, no
+/// other key, no forwarding), its host key is remembered only in the run
+/// folder, what it sends back is capped, and each attempt is killed at its
+/// deadline.
 struct SSHProbe: Sendable {
     let plan: BootPlan
 
+    /// Most the probe's answer may be (its JSON is a few KiB).
+    static let outputLimit = 1 << 20
+
     var arguments: [String] {
-        ["-i", plan.sshKey, "-p", String(plan.sshPort),
-         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        ["-F", "/dev/null",
+         "-i", plan.sshKey, "-p", String(plan.sshPort),
+         "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ClearAllForwardings=yes",
+         "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "PermitLocalCommand=no",
+         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=\(plan.directory)/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
          "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
          "\(CloudInitSeed.testUser)@127.0.0.1", "sudo", "sh", "-s"]
     }
@@ -18,11 +29,17 @@ struct SSHProbe: Sendable {
         var lastError = "no attempt"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
-            let result = try await Subprocess.runAsync("ssh", arguments, input: GuestProbe.script)
-            if result.status == 0, let facts = try? GuestFacts.decode(Data(result.stdout.utf8), channel: "ssh") {
-                return facts
+            let left = deadline - ContinuousClock.now
+            do {
+                let result = try await BoundedProcess.run("ssh", arguments, input: Array(GuestProbe.script.utf8),
+                                                          timeout: min(left, .seconds(60)), outputLimit: Self.outputLimit)
+                if result.status == 0, let facts = try? GuestFacts.decode(Data(result.stdout), channel: "ssh") {
+                    return facts
+                }
+                lastError = result.stderr.split(separator: "\n").last.map { TerminalText.sanitize(String($0.prefix(300))) } ?? "ssh exited \(result.status)"
+            } catch let failure as BoundedProcess.Failure {
+                lastError = "\(failure)"
             }
-            lastError = result.stderr.split(separator: "\n").last.map(String.init) ?? "ssh exited \(result.status)"
             try await Task.sleep(for: .seconds(3))
         }
         throw BootError.infrastructure("ssh to 127.0.0.1:\(plan.sshPort) gave no facts: \(lastError)")

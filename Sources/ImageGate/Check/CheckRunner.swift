@@ -22,15 +22,18 @@ public struct CheckRunner: Sendable {
     /// The whole check between two digests of the candidate: a candidate
     /// that changed meanwhile ends the run (``CandidateDigest``).
     public func run(_ path: String) async throws -> CheckReport {
-        var (report, digest) = try await CandidateDigest.verifying(path) { try await runUnverified(path) }
+        for (index, gib) in scenario.dataDiskGiB.enumerated() where Int64(gib) << 30 > profile.limits.dataDiskBytes {
+            throw InputError("\(scenario.source): instance \(index + 1): data disk of \(gib) GiB is above the limit of \(GateLimits.describe(profile.limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
+        }
+        let image = try await ImageFile.validate(path, limits: profile.limits)
+        var (report, digest) = try await CandidateDigest.verifying(image) { try await runUnverified(image) }
         report.image.sha256 = digest.before
         report.image.sha256After = digest.after
         return report
     }
 
-    private func runUnverified(_ path: String) async throws -> CheckReport {
+    private func runUnverified(_ image: ImageFile) async throws -> CheckReport {
         let started = ContinuousClock.now
-        let image = try ImageFile.validate(path)
         let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
 
         // Waivers: the profile's, plus the scenario's that have not expired.
@@ -52,6 +55,7 @@ public struct CheckRunner: Sendable {
             boot.keep = keep
             boot.artifacts = artifacts
             boot.servicePorts = scenario.servicePorts
+            boot.limits = profile.limits
             let label = instance.hostname
             boot.progress = { progress(label, $0) }
             let hardware = scenario.hardware, disk = Int64(scenario.dataDiskGiB[index]) << 30, timeout = scenario.bootTimeout

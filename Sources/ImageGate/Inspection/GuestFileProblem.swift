@@ -8,6 +8,10 @@ public enum GuestFileProblem: Error, Sendable, Equatable, CustomStringConvertibl
     /// The path lies on a filesystem the guest's fstab mounts there, which
     /// ImageGate could not mount: what the guest sees there is unknown.
     case notMounted(path: String, mountpoint: String, reason: String)
+    /// Larger than the per-file limit: not read.
+    case tooLarge(path: String, size: Int64, limit: Int64)
+    /// The inspection already read as much as it may.
+    case readBudgetExhausted(path: String, limit: Int64)
 
     public var description: String {
         switch self {
@@ -16,6 +20,10 @@ public enum GuestFileProblem: Error, Sendable, Equatable, CustomStringConvertibl
         case let .notMounted(path, mountpoint, reason):
             return path == mountpoint ? "\(path): its filesystem could not be mounted (\(reason))"
                 : "\(path) is on \(mountpoint), whose filesystem could not be mounted (\(reason))"
+        case let .tooLarge(path, size, limit):
+            return "\(path) is larger than \(GateLimits.describe(limit)) (\(GateLimits.describe(size))): not read (profile limits: max_guest_file_mib)"
+        case let .readBudgetExhausted(path, limit):
+            return "\(path) not read: this inspection already read \(GateLimits.describe(limit)) from the guest (profile limits: max_guest_reads_mib)"
         }
     }
 }

@@ -1,26 +1,55 @@
+import Foundation
 import Guestfs
 
 /// ``GuestFilesystem`` over a libguestfs handle whose guest filesystems are
 /// mounted read-only at their guest mount points inside the appliance.
+///
+/// Reads are bounded: only a regular file is ever opened (a FIFO would
+/// block the appliance, a device read forever), no file larger than
+/// ``GateLimits/guestFileBytes`` is read, and all reads of one inspection
+/// together stop at ``GateLimits/guestReadBytes``. Either limit is a
+/// ``GuestFileProblem``, which the rules report as evidence.
 public struct GuestfsFilesystem: GuestFilesystem {
     let handle: Handle
+    let limits: GateLimits
+    let budget: ReadBudget
+    /// Where a compressed initramfs is decompressed from.
+    let scratch: String
 
-    public init(handle: Handle) {
+    public init(handle: Handle, limits: GateLimits = GateLimits(), scratch: String = NSTemporaryDirectory()) {
         self.handle = handle
+        self.limits = limits
+        self.budget = ReadBudget(total: limits.guestReadBytes)
+        self.scratch = scratch
     }
 
     /// Runs `body`; a missing path (ENOENT, ENOTDIR) becomes nil.
     private func orNil<T>(_ body: () async throws -> T) async throws -> T? {
         do {
             return try await body()
-        } catch let error as GuestfsError where error.errno == 2 || error.errno == 20 {
+        } catch let error as GuestfsError where error.errno == ENOENT || error.errno == ENOTDIR {
             return nil
         }
     }
 
     public func read(_ path: String) async throws -> String? {
-        guard let bytes = try await orNil({ try await handle.readFile(path) }) else { return nil }
+        guard let bytes = try await readBytes(path, limit: limits.guestFileBytes) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The bytes of the regular file at `path` (not following a final
+    /// symlink: callers resolve links inside the guest first); nil if absent.
+    func readBytes(_ path: String, limit: Int) async throws -> [UInt8]? {
+        guard let status = try await orNil({ try await handle.stat(path) }) else { return nil }
+        let kind = Self.kind(status)
+        guard kind == .file else { throw GuestFileProblem.notRegular(path: path, kind: kind) }
+        guard status.size <= Int64(limit) else { throw GuestFileProblem.tooLarge(path: path, size: status.size, limit: Int64(limit)) }
+        try budget.spend(Int(status.size), path: path)
+        guard let bytes = try await orNil({ try await handle.readFile(path, limit: limit + 1) }) else { return nil }
+        // A file that grew past its stat (it cannot, on a read-only mount)
+        // is still held to the limit.
+        guard bytes.count <= limit else { throw GuestFileProblem.tooLarge(path: path, size: Int64(bytes.count), limit: Int64(limit)) }
+        return bytes
     }
 
     public func list(_ directory: String) async throws -> [String]? {
@@ -48,7 +77,7 @@ public struct GuestfsFilesystem: GuestFilesystem {
     }
 
     private static func kind(_ status: FileStatus) -> FileKind {
-        switch status.mode & 0o170000 {
+        switch status.mode & UInt32(S_IFMT) {
         case 0o100000: return .file
         case 0o040000: return .directory
         case 0o120000: return .symlink
@@ -65,11 +94,32 @@ public struct GuestfsFilesystem: GuestFilesystem {
         try await orNil { try await handle.stat(path).size }
     }
 
-    /// Read out and listed on the host (``InitramfsArchive``); where the
-    /// host lacks the decompressor, listed by the appliance; nil when
-    /// neither can.
+    /// Read out and listed on the host (``InitramfsArchive``, under the
+    /// initramfs limits); where the host cannot, listed by the appliance;
+    /// nil when neither can.
     public func initramfsContents(_ path: String) async throws -> [String]? {
-        if let bytes = try? await handle.readFile(path), let names = try? InitramfsArchive.list(bytes) { return names }
+        let bytes = try await readBytes(path, limit: limits.guestFileBytes)
+        if let bytes, let names = try? await InitramfsArchive.list(bytes, limits: .init(limits, scratch: scratch)) { return names }
+        guard bytes != nil else { return nil }
         return try? await handle.initrdList(path)
+    }
+}
+
+/// What one inspection may still read from the guest, in bytes.
+final class ReadBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+    let total: Int
+
+    init(total: Int) {
+        self.total = total
+        self.left = total
+    }
+
+    func spend(_ bytes: Int, path: String) throws {
+        try lock.withLock {
+            guard bytes <= left else { throw GuestFileProblem.readBudgetExhausted(path: path, limit: Int64(total)) }
+            left -= bytes
+        }
     }
 }

@@ -14,6 +14,8 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public var fastTier: Bool
     /// Rules waived for this profile, with the reason.
     public var waivers: [Waiver]
+    /// Ceilings on what an image and its guest may make ImageGate do.
+    public var limits = GateLimits()
 
     public struct CloudInitBuild: Sendable, Codable, Equatable {
         /// libguestfs distro name (`ubuntu`, `rocky`, `rhel`, `centos`).
@@ -48,7 +50,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
-        case monitorAgent = "monitor_agent", fastTier = "fast_tier", waivers
+        case monitorAgent = "monitor_agent", fastTier = "fast_tier", waivers, limits
     }
 
     /// A field the file leaves out keeps the seller guide's value, so a
@@ -63,6 +65,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         monitorAgent = c.contains(.monitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .monitorAgent) : PlatformProfile.default.monitorAgent
         fastTier = try value(.fastTier, PlatformProfile.default.fastTier)
         waivers = try value(.waivers, PlatformProfile.default.waivers)
+        limits = try value(.limits, GateLimits())
     }
 
     /// The expected build for an OS, or nil when the table has none.

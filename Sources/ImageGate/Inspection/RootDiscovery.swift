@@ -18,6 +18,8 @@ struct RootDiscovery {
     }
 
     let handle: Handle
+    /// Bounded reads through the same handle.
+    let fs: GuestfsFilesystem
 
     static let rootTypes: Set<String> = ["ext2", "ext3", "ext4", "xfs"]
     /// Types that need more than a plain mount, or another OS family.
@@ -30,7 +32,6 @@ struct RootDiscovery {
             if Self.unsureTypes.contains(block.type) { return .unsure("\(device) holds \(block.type)") }
             devices.append(block)
         }
-        let fs = GuestfsFilesystem(handle: handle)
 
         // The root: the first ext/xfs filesystem with an os-release.
         var root: (device: BlockDevice, release: OSRelease)?
@@ -81,11 +82,11 @@ struct RootDiscovery {
         return nil
     }
 
-    /// The dpkg database (``Handle/readFile(_:)`` reads it whatever its size).
+    /// The dpkg database (up to the per-file limit, like any guest file).
     private func dpkgPackages(_ fs: GuestfsFilesystem) async throws -> [String: String]? {
         let path = try await fs.resolve("/var/lib/dpkg/status").last!
-        guard try await fs.kind(path) == .file else { return nil }
-        return DpkgStatus.installedPackages(String(decoding: try await handle.readFile(path), as: UTF8.self))
+        guard try await fs.kind(path) == .file, let bytes = try await fs.readBytes(path, limit: fs.limits.guestFileBytes) else { return nil }
+        return DpkgStatus.installedPackages(String(decoding: bytes, as: UTF8.self))
     }
 }
 

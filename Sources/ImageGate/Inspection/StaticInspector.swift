@@ -27,27 +27,43 @@ public struct StaticInspector: Sendable {
 
     /// Validates `path` (``ImageFile/validate(_:)``), then inspects it.
     public func inspect(_ path: String) async throws -> InspectionResult {
-        try await inspect(try ImageFile.validate(path))
+        try await inspect(try await ImageFile.validate(path, limits: profile.limits))
     }
 
-    /// Inspects an image already validated.
+    /// Where the appliance's temporary files and decompressed initramfs
+    /// parts go: this process's scratch folder, reaped if the process dies.
+    public var state: StateDirectory = .default
+
+    /// Inspects an image already validated: one appliance, closed when the
+    /// inspection ends however it ends.
     public func inspect(_ image: ImageFile) async throws -> InspectionResult {
+        LeftoverReaper(state: state).reapProcessesAndFolders()
+        let scratch = try state.scratch()
+        return try await Handle.withHandle({ try Appliance.handle(accelerator: accelerator) }) { handle in
+            try await handle.setTemporaryDirectory(scratch)
+            return try await inspect(image, handle: handle, scratch: scratch)
+        }
+    }
+
+    private func inspect(_ image: ImageFile, handle: Handle, scratch: String) async throws -> InspectionResult {
         let started = ContinuousClock.now
         let path = image.path
         let trace = ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil
         func mark(_ step: String) {
             if trace { FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8)) }
         }
-        let handle = try Appliance.handle(accelerator: accelerator)
-        try await handle.addDrive(image.path, format: image.format, readOnly: true)
+        // The validated open file, never the path again.
+        try await handle.addDrive(image.accessPath, format: image.format, readOnly: true)
+        try Task.checkCancellation()
         try await handle.launch()
         mark("launched")
+        let guestfs = GuestfsFilesystem(handle: handle, limits: profile.limits, scratch: scratch)
 
         let os: GuestOS
         let layout = try await DiskLayout.probe(handle)
         let discovery: RootDiscovery.Outcome
         do {
-            discovery = osDetection == .fast ? try await RootDiscovery(handle: handle).discover(layout) : .unsure("libguestfs asked for")
+            discovery = osDetection == .fast ? try await RootDiscovery(handle: handle, fs: guestfs).discover(layout) : .unsure("libguestfs asked for")
         } catch {
             discovery = .unsure("\(error)")  // e.g. a directory where os-release should be
         }
@@ -64,7 +80,7 @@ public struct StaticInspector: Sendable {
             os = try await inspectWithLibguestfs(handle: handle, path: path)
             mark("inspected")
         }
-        let cache = CachingFilesystem(GuestfsFilesystem(handle: handle))
+        let cache = CachingFilesystem(guestfs)
         let facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
         mark("facts")
         // Nothing under a filesystem the guest needs but that would not mount
@@ -72,6 +88,7 @@ public struct StaticInspector: Sendable {
         let context = RuleContext(fs: MountAwareFilesystem(cache, mounts: facts.mounts), facts: facts, profile: profile)
         var findings: [Finding] = []
         for rule in rules {
+            try Task.checkCancellation()
             findings.append(await rule.evaluate(context))
             mark(rule.id)
         }

@@ -8,15 +8,23 @@ enum FileDigest {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw InputError("\(path): cannot open to hash: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        return try sha256(fd: fd, name: path)
+    }
+
+    /// Of an open file, from its first byte (`pread`: the file offset is
+    /// not moved).
+    static func sha256(fd: Int32, name: String) throws -> String {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw InputError("\(path): reading to hash failed: \(String(cString: strerror(errno)))")
+                throw InputError("\(name): reading to hash failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
+            offset += off_t(count)
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
@@ -29,12 +37,17 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
     public var before: String
     public var after: String
 
-    /// Runs `body` between two digests of `path`; a difference is an
-    /// infrastructure error naming both.
-    public static func verifying<T>(_ path: String, _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
-        let before = try FileDigest.sha256(path)
+    /// Runs `body` between two digests of `image` (of the open file it was
+    /// validated through); a difference is an infrastructure error naming both.
+    public static func verifying<T>(_ image: ImageFile, _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
+        func digest() throws -> String {
+            if let descriptor = image.descriptor { return try FileDigest.sha256(fd: descriptor.fd, name: image.path) }
+            return try FileDigest.sha256(image.path)
+        }
+        let path = image.path
+        let before = try digest()
         let result = try await body()
-        let after = try FileDigest.sha256(path)
+        let after = try digest()
         guard before == after else {
             throw BootError.infrastructure("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
         }

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Cleans up after runs that crashed or were killed: QEMU processes of VMs
+/// named `imagegate-…` whose owning process is gone are killed, their libvirt
+/// domains destroyed, and run folders (and scratch folders) whose owner is
+/// gone removed. The owner is a ``ProcessIdentity``: a process ID and its
+/// start time, so a reused ID cannot hide an orphan. Runs of live processes
+/// (parallel runs) are left alone.
+public struct LeftoverReaper: Sendable {
+    public var state: StateDirectory
+
+    public init(state: StateDirectory = .default) {
+        self.state = state
+    }
+
+    /// What needs no hypervisor connection: QEMU processes and folders.
+    /// Every command runs this at its start. Returns what was reaped.
+    @discardableResult
+    public func reapProcessesAndFolders() -> [String] {
+        var reaped: [String] = []
+        for (pid, name) in Self.imageGateQEMUs() {
+            guard let owner = VMName.owner(of: name), !owner.isAlive, owner.pid != getpid() else { continue }
+            if kill(pid, SIGKILL) == 0 { reaped.append("QEMU \(pid) of \(name)") }
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: state.runs)
+        } catch {
+            return reaped  // no runs folder yet
+        }
+        for name in names {
+            guard let owner = StateDirectory.owner(ofRun: name), !owner.isAlive else { continue }
+            do {
+                try FileManager.default.removeItem(atPath: state.runs + "/" + name)
+                reaped.append("run folder \(name)")
+            } catch {
+                Log.warning("could not remove the leftover run folder \(name): \(error)")
+            }
+        }
+        return reaped
+    }
+
+    /// The above, then the domains of dead owners on `host` (the embedded
+    /// driver forgets a killed QEMU's domain only once asked).
+    @discardableResult
+    public func reap(host: any VirtualMachineHost) async throws -> [String] {
+        var reaped = reapProcessesAndFolders()
+        for vm in try await host.instances(prefix: VMName.prefix) {
+            guard let owner = VMName.owner(of: vm.name), !owner.isAlive else { continue }
+            do {
+                try await vm.destroy()
+                reaped.append("domain \(vm.name)")
+            } catch {
+                Log.warning("could not destroy the leftover domain \(vm.name): \(error)")
+            }
+        }
+        return reaped
+    }
+
+    /// This process's own run, at once (a second Ctrl-C): its child
+    /// processes are killed and its run and scratch folders removed. The
+    /// domains' libvirt state is left for the next start to reap.
+    public func reapOwnRun() {
+        let me = getpid()
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), ProcessStat(pid: pid)?.parent == me else { continue }
+            kill(pid, SIGKILL)
+        }
+        let mine = "-\(ProcessIdentity.current)-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? [] where name.contains(mine) {
+            try? FileManager.default.removeItem(atPath: state.runs + "/" + name)
+        }
+    }
+
+    /// Removes this process's scratch folders (at a normal exit).
+    public static func removeScratch() {
+        ScratchFolder.shared.removeAll()
+    }
+
+    /// Every QEMU process on this machine running a VM named by ImageGate:
+    /// (PID, VM name), read from `-name guest=NAME,…` on its command line.
+    static func imageGateQEMUs() -> [(pid_t, String)] {
+        var found: [(pid_t, String)] = []
+        let marker = "guest=" + VMName.prefix
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.command.hasPrefix("qemu-system"),
+                  let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            for argument in cmdline.split(separator: 0).map({ String(decoding: $0, as: UTF8.self) })
+            where argument.hasPrefix(marker) {
+                let name = argument.dropFirst("guest=".count).prefix { $0 != "," }
+                found.append((pid, String(name)))
+            }
+        }
+        return found
+    }
+}
