@@ -120,7 +120,8 @@ public struct ConsoleLog: Sendable {
         let line = Self.clean(raw)
         lineCount += 1
         if lines.count < limits.keptLines { lines.append(line) } else { droppedLines += 1 }
-        scan(line, number: lineCount, at: seconds)
+        // An empty line proves nothing (and a flood is mostly newlines).
+        if !line.isEmpty { scan(line, number: lineCount, at: seconds) }
     }
 
     private mutating func scan(_ line: String, number: Int, at seconds: Double) {
@@ -141,7 +142,8 @@ public struct ConsoleLog: Sendable {
         if cloudInitActivity == nil, line.contains("cloud-init") || line.contains("Cloud-init v.") || line.hasPrefix("ci-info:") {
             cloudInitActivity = mark
         }
-        for pattern in Badness.table where pattern.matches(line) {
+        let scalars = Array(line.unicodeScalars)
+        for pattern in Badness.table where pattern.matches(scalars: scalars) {
             hits.append(Hit(pattern: pattern, mark: mark))
             break
         }
@@ -199,7 +201,13 @@ public struct Badness: Sendable, Codable, Equatable {
     /// character before (or after) it must not be one, so `BUG: ` is not
     /// found in `DEBUG: ` nor `Oops: ` in `Whoops: `.
     public func matches(_ line: String) -> Bool {
-        let pattern = Array(text.unicodeScalars), scalars = Array(line.unicodeScalars)
+        matches(scalars: Array(line.unicodeScalars))
+    }
+
+    /// ``matches(_:)`` on a line already split into scalars (the console
+    /// splits each line once for the whole table).
+    func matches(scalars: [Unicode.Scalar]) -> Bool {
+        let pattern = Array(text.unicodeScalars)
         guard let first = pattern.first, let last = pattern.last, scalars.count >= pattern.count else { return false }
         func isWord(_ s: Unicode.Scalar) -> Bool { s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil }
         for start in 0...(scalars.count - pattern.count) where scalars[start] == first {

@@ -44,14 +44,16 @@ struct RootDiscovery {
             try await handle.unmountAll()
         }
         guard let root else { return .unsure("no ext or xfs filesystem with an os-release") }
-        let debianVersion = try await fs.read(fs.resolve("/etc/debian_version").last!)
-        guard let identity = root.release.identity(debianVersion: debianVersion) else {
+        // A file that cannot be read (a FIFO, a device, too large) is left
+        // to the rules, which report it; it does not hide the OS.
+        let debianVersion = try? await fs.read(fs.resolve("/etc/debian_version").last!)
+        guard let identity = root.release.identity(debianVersion: debianVersion ?? nil) else {
             return .unsure("os-release ID=\(root.release.values["ID"] ?? "?") VERSION_ID=\(root.release.values["VERSION_ID"] ?? "?")")
         }
         guard identity.packageFormat == "deb" else { return .unsure("\(identity.packageFormat) package database") }
 
         // What fstab mounts below the root, where it is on this disk.
-        let fstab = Fstab(parsing: try await fs.read(fs.resolve("/etc/fstab").last!) ?? "")
+        let fstab = Fstab(parsing: ((try? await fs.read(fs.resolve("/etc/fstab").last!)) ?? nil) ?? "")
         var mounts = [OSInspection.Mount(mountpoint: "/", device: root.device.device)]
         for entry in fstab.localMounts {
             guard let device = BlockDevice.resolve(entry.spec, in: devices), device.device != root.device.device else { continue }
