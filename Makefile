@@ -13,7 +13,7 @@ export LIBVIRT_LOG_OUTPUTS ?= 3:file:$(STATE)/libvirt.log
 # libguestfs without libvirtd; ImageGate adds force_tcg itself where KVM hangs.
 export LIBGUESTFS_BACKEND ?= direct
 
-.PHONY: setup build fixtures test run bench vagrant-validate clean-state
+.PHONY: setup build fixtures test run bench fuzz vagrant-validate clean-state
 
 setup:
 	@scripts/setup.sh
@@ -47,6 +47,25 @@ run: fixtures
 bench: fixtures
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	Benchmarks/run.sh
+
+# libFuzzer on every parser of guest bytes (README, Security): the seed
+# corpus comes from FuzzCorpusTests, each target runs FUZZ_SECONDS; a crash,
+# a hang (-timeout) or a memory blow-up (-rss_limit_mb) stops make with the
+# input in .build/fuzz-findings/TARGET/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := initramfs fstab os-release dpkg-status console scenario guest-facts
+fuzz: setup
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build --filter FuzzCorpusTests
+	cd Fuzz && $(SWIFT) build --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-work/$$target .build/fuzz-findings/$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  IMAGEGATE_FUZZ_TARGET=$$target .build-fuzz/debug/ImageGateFuzz .build/fuzz-work/$$target .build/fuzz-corpus/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz-findings/$$target/ 2>&1 | grep -E '^(#[0-9]+.*DONE|==|SUMMARY|stat::number_of_executed_units|INFO: seed)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz: $$target found a problem: .build/fuzz-findings/$$target/"; exit 1; }; \
+	done
 
 # The dev VM's Vagrantfile must stay valid for both providers.
 vagrant-validate: setup

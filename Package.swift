@@ -3,10 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "ImageGate",
-    platforms: [.macOS(.v13)],
+    // Linux only (/proc, prctl, mount namespaces, libvirt's embedded QEMU
+    // driver): no Apple platform is declared, and `Support/Platform.swift`
+    // stops a build elsewhere with one line saying what to do (the dev VM).
     products: [
         .library(name: "ImageGate", targets: ["ImageGate"]),
         .library(name: "ImageGateXCTest", targets: ["ImageGateXCTest"]),
+        .library(name: "ImageGateTesting", targets: ["ImageGateTesting"]),
         .library(name: "Libvirt", targets: ["Libvirt"]),
         .library(name: "Guestfs", targets: ["Guestfs"]),
         .executable(name: "imagegate", targets: ["imagegate"]),
@@ -55,7 +58,9 @@ let package = Package(
             ]
         ),
 
-        // What a vendor's own test target imports.
+        // What a vendor's own test target imports: Swift Testing (three
+        // lines, one test case per BOOT rule) or an XCTest base class.
+        .target(name: "ImageGateTesting", dependencies: ["ImageGate"]),
         .target(name: "ImageGateXCTest", dependencies: ["ImageGate"]),
 
         // The command line: a thin @main.
@@ -70,7 +75,7 @@ let package = Package(
 
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
-        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest"]),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest", "ImageGateTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

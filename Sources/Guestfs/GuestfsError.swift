@@ -1,4 +1,5 @@
 import CGuestfs
+import Glibc
 
 /// A failed libguestfs call, with libguestfs's own message and errno.
 public struct GuestfsError: Error, CustomStringConvertible, Sendable {
@@ -18,5 +19,5 @@ public struct GuestfsError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(operation): \(message)" }
 
     /// True when the failure was a missing file or directory (ENOENT).
-    public var isNotFound: Bool { errno == 2 }
+    public var isNotFound: Bool { errno == ENOENT }
 }

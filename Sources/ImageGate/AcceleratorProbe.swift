@@ -80,7 +80,7 @@ public struct AcceleratorProbe: Sendable {
             return AcceleratorChoice(accelerator: .tcg, reason: "no readable kernel in /boot to probe KVM with")
         }
         let dir = try state.makeRunDirectory(prefix: "probe")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { Teardown.remove(dir) }
         let console = dir + "/console.log", output = dir + "/qemu.log"
         let qemu = try SpawnedProcess.start("qemu-system-x86_64", [
             "-machine", "pc,accel=kvm", "-cpu", "host", "-m", "256", "-smp", "1",
@@ -115,7 +115,7 @@ public struct AcceleratorProbe: Sendable {
             return AcceleratorChoice(accelerator: .tcg, reason: "no readable kernel in /boot to probe KVM with")
         }
         let dir = try state.makeRunDirectory(prefix: "probe")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { Teardown.remove(dir) }
         let boot = KernelBoot(name: VMName.make("probe"), accelerator: .kvm, kernel: kernel,
                               consoleLog: dir + "/console.log")
         let vm = try await host.start(xml: boot.domainXML, paused: false)
@@ -126,7 +126,7 @@ public struct AcceleratorProbe: Sendable {
             if Self.bootedThrough.contains(where: log.contains) { booted = true; break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        try? await vm.destroy()
+        await Teardown.attempt("destroying the probe VM") { try await vm.destroy() }
         let elapsed = ContinuousClock.now - started
         if booted {
             return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \(elapsed.seconds) s")

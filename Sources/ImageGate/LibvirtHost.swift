@@ -26,7 +26,8 @@ public struct LibvirtHost: VirtualMachineHost {
         _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
         let root = try EmbeddedRoot.claim(in: state.libvirtRoot)
         try EmbeddedRoot.shareCapabilitiesCache(root: root, shared: state.libvirtRoot + "/capabilities")
-        return LibvirtHost(connection: try await Connection.open(try Connection.embeddedURI(root: root)))
+        try EmbeddedRoot.writeQEMUConfiguration(root: root)
+        return LibvirtHost(connection: try await Connection.open(Connection.embeddedURI(root: root)))
     }
 
     /// Whether `uri` addresses libvirt's embedded driver, whose guests run
@@ -77,16 +78,39 @@ enum EmbeddedRoot {
         if let claimed { return claimed }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for slot in 0..<slots {
-            let fd = open("\(directory)/\(slot).lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { continue }
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                // Held (never closed) until the process exits.
-                claimed = "\(directory)/\(slot)"
-                return claimed!
-            }
-            close(fd)
+            // Held (never closed) until the process exits.
+            guard try FileLock.tryExclusive("\(directory)/\(slot).lock") != nil else { continue }
+            claimed = "\(directory)/\(slot)"
+            return claimed!
         }
         throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
+    }
+
+    /// Writes `root/etc/qemu.conf`: QEMU's output goes to plain files (no
+    /// virtlogd), QEMU runs as this process's user, libvirt never relabels
+    /// or chowns the disks it is given, and QEMU gets no private /dev.
+    static func writeQEMUConfiguration(root: String) throws {
+        let etc = root + "/etc"
+        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
+        let conf = """
+            # Written by ImageGate: the embedded driver runs without virtlogd,
+            # QEMU runs as the user running ImageGate, and libvirt must never
+            # change ownership or labels of candidate images.
+            stdio_handler = "file"
+            user = "+\(getuid())"
+            group = "+\(getgid())"
+            security_driver = "none"
+            dynamic_ownership = 0
+            remember_owner = 0
+            # No private /dev per QEMU: libvirt would try to move every mount
+            # under /dev into it, and fails on a masked /dev/kvm (EINVAL).
+            namespaces = []
+
+            """
+        let path = etc + "/qemu.conf"
+        if (try? String(contentsOfFile: path, encoding: .utf8)) != conf {
+            try conf.write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 
     /// Makes `root/cache/qemu/capabilities`, where libvirt keeps what it

@@ -71,7 +71,7 @@ final class ScratchFolder: @unchecked Sendable {
     /// Removes every scratch folder this process made.
     func removeAll() {
         lock.withLock {
-            for dir in made.values { try? FileManager.default.removeItem(atPath: dir) }
+            for dir in made.values { Teardown.remove(dir) }
             made = [:]
         }
     }

@@ -2,8 +2,9 @@ import Foundation
 import ImageGate
 import XCTest
 
-/// Subclass this in your own test target to prove an image's first boot,
-/// then run `IMAGEGATE_IMAGE=vendor.qcow2 swift test`:
+/// For a vendor who uses XCTest (with Swift Testing, `ImageGateTesting`
+/// does the same in three lines). Subclass this in your own test target to
+/// prove an image's first boot, then run `IMAGEGATE_IMAGE=vendor.qcow2 swift test`:
 ///
 ///     import ImageGateXCTest
 ///     final class MyImageFirstBootTests: FirstBootTestCase {
@@ -27,13 +28,9 @@ import XCTest
 /// `IMAGEGATE_CONNECT` (libvirt URI; default the embedded driver),
 /// `IMAGEGATE_ARTIFACTS` (where console logs go).
 open class FirstBootTestCase: XCTestCase {
-    /// The image to boot. Override to pin one.
-    open class var imagePath: String {
-        let env = ProcessInfo.processInfo.environment
-        if let image = env["IMAGEGATE_IMAGE"], !image.isEmpty { return image }
-        let fixtures = env["IMAGEGATE_FIXTURES"] ?? FileManager.default.currentDirectoryPath + "/Fixtures/cache"
-        return fixtures + "/debian12-conformant.qcow2"
-    }
+    /// The image to boot (`IMAGEGATE_IMAGE`, default the conformant
+    /// fixture). Override to pin one.
+    open class var imagePath: String { TestSuiteBoot.imagePath }
 
     /// The metadata the new instance gets. Override to set your own.
     open class var instance: InstanceMetadata { .fresh() }
@@ -48,17 +45,10 @@ open class FirstBootTestCase: XCTestCase {
         }
     }
 
-    /// Boots `path` once with ImageGate's defaults and the environment's
-    /// libvirt URI and artifacts folder.
+    /// Boots `path` once (``TestSuiteBoot/boot(_:instance:configure:)``).
     public static func boot(_ path: String, instance: InstanceMetadata = .fresh(),
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
-        let env = ProcessInfo.processInfo.environment
-        let image = try await ImageFile.validate(path)
-        let host = try await LibvirtHost.connect(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 })
-        let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-        var boot = FirstBoot(host: host)
-        boot.artifacts = env["IMAGEGATE_ARTIFACTS"]
-        return try await boot.run(image, instance: instance, accelerator: accelerator, configure: configure)
+        try await TestSuiteBoot.boot(path, instance: instance, configure: configure)
     }
 
     /// Fails the test unless `rule` passed on this class's boot; the failure
@@ -80,11 +70,7 @@ open class FirstBootTestCase: XCTestCase {
     }
 
     static func message(_ finding: Finding, result: BootResult) -> String {
-        var text = "\(finding.rule) \(finding.title)\n  required: \(finding.required)\n  found:    \(finding.found)\n"
-        text += finding.evidence.prefix(10).map { "    at \($0)\n" }.joined()
-        if let fix = finding.fix { text += "  fix:      \(fix)\n" }
-        text += "  (boot of \(result.plan.image.path) as \(result.plan.instance.hostname); watch ended: \(result.observation.end))"
-        return text
+        TestSuiteBoot.failureMessage(finding, result: result)
     }
 
     // One test per BOOT rule.

@@ -36,33 +36,10 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// The URI of libvirt's embedded QEMU driver rooted at `root`, which
-    /// needs no daemon: the driver runs inside this process. Prepares
-    /// `root/etc/qemu.conf` so QEMU's output goes to plain files (no
-    /// virtlogd), QEMU runs as this process's user, and libvirt never
-    /// relabels or chowns the disks it is given.
-    public static func embeddedURI(root: String) throws -> String {
-        let etc = root + "/etc"
-        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
-        let conf = """
-            # Written by ImageGate: the embedded driver runs without virtlogd,
-            # QEMU runs as the user running ImageGate, and libvirt must never
-            # change ownership or labels of candidate images.
-            stdio_handler = "file"
-            user = "+\(getuid())"
-            group = "+\(getgid())"
-            security_driver = "none"
-            dynamic_ownership = 0
-            remember_owner = 0
-            # No private /dev per QEMU: libvirt would try to move every mount
-            # under /dev into it, and fails on a masked /dev/kvm (EINVAL).
-            namespaces = []
-
-            """
-        let path = etc + "/qemu.conf"
-        if (try? String(contentsOfFile: path, encoding: .utf8)) != conf {
-            try conf.write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        return "qemu:///embed?root=" + root
+    /// needs no daemon: the driver runs inside this process and reads its
+    /// settings from `root/etc/qemu.conf`, which the caller writes.
+    public static func embeddedURI(root: String) -> String {
+        "qemu:///embed?root=" + root
     }
 
     /// Starts a transient domain from its XML. With `paused`, its vCPUs do

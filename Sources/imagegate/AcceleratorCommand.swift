@@ -8,8 +8,8 @@ struct AcceleratorCommand: AsyncParsableCommand {
         abstract: "Probe whether guests run under KVM or TCG (by booting a kernel, not by looking at /dev/kvm)."
     )
 
-    @Option(name: .long, help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
-    var connect: String?
+    @OptionGroup(title: "Hypervisor")
+    var hypervisor: HostOptions
 
     @Flag(name: .long, help: "Print only kvm or tcg.")
     var quiet = false
@@ -22,7 +22,7 @@ struct AcceleratorCommand: AsyncParsableCommand {
             // This machine needs no libvirt connection (whose opening would
             // mask /dev/kvm where TCG was chosen before a --reprobe).
             var probe = AcceleratorProbe.thisMachine()
-            if let connect { probe = AcceleratorProbe(host: try await LibvirtHost.connect(connect)) }
+            if hypervisor.connect != nil { probe = AcceleratorProbe(host: try await hypervisor.host()) }
             return try await reprobe ? probe.choose() : probe.chooseOnce()
         }
         if quiet {

@@ -33,16 +33,21 @@ struct BootCommand: AsyncParsableCommand {
     var memory: Int = 1024
     @Option(help: "vCPUs.")
     var cpus: Int = 2
-    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
-    var connect: String?
     @Option(help: "Overall timeout in seconds (default: 200 s, times the TCG multiplier under TCG).")
     var timeout: Double?
-    @Flag(help: "Keep the run folder (overlay, seed, console log) for an evidence bundle.")
-    var keep = false
-    @Option(help: "Copy the console log into this folder (default: $IMAGEGATE_ARTIFACTS).")
-    var artifacts: String?
+    @OptionGroup(title: "Hypervisor")
+    var hypervisor: HostOptions
+    @OptionGroup(title: "Run folder")
+    var runFolder: RunFolderOptions
     @OptionGroup(title: "Reports (JSON: schema imagegate-check v1)")
     var reports: ReportOptions
+
+    func validate() throws {
+        guard memory >= 256, cpus >= 1, dataDiskSize >= 1 else {
+            throw ExitCode.refusing("boot options: --memory must be >= 256, --cpus >= 1, --data-disk-size >= 1")
+        }
+        if let timeout, !(timeout > 0) { throw ExitCode.refusing("boot options: --timeout must be a positive number of seconds") }
+    }
 
     func instance() throws -> InstanceMetadata {
         var instance = InstanceMetadata.fresh()
@@ -65,15 +70,12 @@ struct BootCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
-            guard memory >= 256, cpus >= 1, dataDiskSize >= 1 else {
-                throw InputError("boot options: --memory must be >= 256, --cpus >= 1, --data-disk-size >= 1")
-            }
             let instance = try instance()
-            let host = try await LibvirtHost.connect(connect)
+            let host = try await hypervisor.host()
             let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
             var boot = FirstBoot(host: host)
-            boot.keep = keep
-            boot.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
+            boot.keep = runFolder.keep
+            boot.artifacts = runFolder.artifactsFolder
             let progress = LiveProgress.make(), label = instance.hostname
             boot.progress = { progress(label, $0) }
             let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout

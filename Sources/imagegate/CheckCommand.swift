@@ -15,16 +15,14 @@ struct CheckCommand: AsyncParsableCommand {
     var image: String?
     @Option(help: "Scenario YAML (default: the built-in one-instance scenario, as Scenarios/default-linux.yaml).")
     var scenario: String?
-    @Option(help: "Platform profile YAML (default: the scenario's, else the seller guide's).")
-    var profile: String?
+    @OptionGroup(title: "Profile (default: the scenario's, else the seller guide's)")
+    var profile: ProfileOptions
     @OptionGroup(title: "Reports (JSON: schema imagegate-check v1)")
     var reports: ReportOptions
-    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
-    var connect: String?
-    @Flag(help: "Keep each boot's run folder.")
-    var keep = false
-    @Option(help: "Copy console logs into this folder (default: $IMAGEGATE_ARTIFACTS).")
-    var artifacts: String?
+    @OptionGroup(title: "Hypervisor")
+    var hypervisor: HostOptions
+    @OptionGroup(title: "Run folder")
+    var runFolder: RunFolderOptions
 
     func run() async throws {
         let report: CheckReport = try await ExitCode.guarding {
@@ -35,13 +33,12 @@ struct CheckCommand: AsyncParsableCommand {
             guard let imagePath = image ?? scenario.image.map(relative) else {
                 throw InputError("no image: give IMAGE or set image: in the scenario")
             }
-            let profilePath = self.profile ?? scenario.profile.map(relative)
-            let profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
-            let host = try await LibvirtHost.connect(connect)
+            let profile = try self.profile.load(orPath: scenario.profile.map(relative))
+            let host = try await hypervisor.host()
             var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
             runner.language = language
-            runner.keep = keep
-            runner.artifacts = artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"]
+            runner.keep = runFolder.keep
+            runner.artifacts = runFolder.artifactsFolder
             runner.progress = LiveProgress.make()
             let configured = runner
             defer { LiveProgress.finish() }

@@ -37,3 +37,13 @@ extension ExitCode {
         }
     }
 }
+
+extension ExitCode {
+    /// For `validate()`: one line on stderr, then exit 2 like every other
+    /// bad input (swift-argument-parser's own `ValidationError` would exit
+    /// 64 with the usage text).
+    static func refusing(_ message: String) -> ExitCode {
+        complain(message)
+        return .badInput
+    }
+}

@@ -13,8 +13,8 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "The image (qcow2 or raw). Never written.")
     var image: String
 
-    @Option(help: "Platform profile YAML (default: the seller guide's settings).")
-    var profile: String?
+    @OptionGroup(title: "Profile")
+    var profile: ProfileOptions
 
     @Option(help: "Only these rule IDs, comma-separated (e.g. LNX-NO-SWAP,SEC-MACHINE-ID).")
     var rules: String?
@@ -22,11 +22,22 @@ struct InspectCommand: AsyncParsableCommand {
     @OptionGroup(title: "Reports (JSON: schema imagegate-inspection v1)")
     var reports: ReportOptions
 
+    /// The rule IDs given, each one of the catalogue's.
+    var selectedRules: [String]? { rules.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
+
+    func validate() throws {
+        guard let selectedRules else { return }
+        do {
+            _ = try RuleCatalogue.select(selectedRules)
+        } catch let error as InputError {
+            throw ExitCode.refusing(error.message)
+        }
+    }
+
     func run() async throws {
         let result = try await ExitCode.guarding {
-            let profile = try self.profile.map(PlatformProfile.load(path:)) ?? .default
-            let selected = try rules.map { try RuleCatalogue.select($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-                ?? RuleCatalogue.all
+            let profile = try self.profile.load()
+            let selected = try selectedRules.map(RuleCatalogue.select) ?? RuleCatalogue.all
             let accelerator = try await Appliance.localAccelerator()
             let image = try await ImageFile.validate(self.image, limits: profile.limits)
             var (result, digest) = try await CandidateDigest.verifying(image) {

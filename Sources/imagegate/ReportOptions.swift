@@ -23,7 +23,7 @@ struct ReportOptions: ParsableArguments {
 
     func validate() throws {
         for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
-            throw ValidationError("\(name) needs a file; only --json writes to standard output ('-')")
+            throw ExitCode.refusing("\(name) needs a file; only --json writes to standard output ('-')")
         }
     }
 

@@ -431,6 +431,76 @@ final class HostileInputTests: XCTestCase {
     }
 }
 
+extension HostileInputTests {
+    /// Starts the CLI with `arguments`; returns the process, already running.
+    private func startImagegate(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `seconds` for `process` to exit; its status, and how long.
+    private func waitForExit(_ process: Process, within seconds: Double) async throws -> (Int32?, Double) {
+        let started = ContinuousClock.now
+        while process.isRunning, (ContinuousClock.now - started).seconds < seconds {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return (process.isRunning ? nil : process.terminationStatus, (ContinuousClock.now - started).seconds)
+    }
+
+    /// SIGTERM while `check` is still in its static phase: exit 130, and no
+    /// VM is ever started. Bound: 60 s (the appliance launch in flight
+    /// finishes first).
+    func testSIGTERMDuringTheStaticPhaseStartsNoVM() async throws {
+        let check = try startImagegate(["check", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2"])
+        let owner = check.processIdentifier
+        try await Task.sleep(for: .seconds(3))
+        kill(owner, SIGTERM)
+        var sawBoot = false
+        let started = ContinuousClock.now
+        while check.isRunning, (ContinuousClock.now - started).seconds < 60 {
+            sawBoot = sawBoot || LeftoverReaper.imageGateQEMUs().contains { VMName.owner(of: $0.1)?.pid == owner }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        XCTAssertFalse(check.isRunning, "check ended after SIGTERM")
+        if check.isRunning { kill(owner, SIGKILL) }
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 130)
+        XCTAssertFalse(sawBoot, "a VM was started after SIGTERM")
+    }
+
+    /// A second Ctrl-C exits at once, with the appliance killed and the
+    /// run's scratch folder removed. Bound: 5 s after the second signal.
+    func testASecondSIGINTExitsAtOnceAndLeavesNothing() async throws {
+        let inspect = try startImagegate(["inspect", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2"])
+        let owner = inspect.processIdentifier
+        // Once the appliance runs (a child QEMU), interrupt twice.
+        var appliance: pid_t?
+        for _ in 0..<200 where appliance == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            appliance = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(pid_t.init).first {
+                ProcessStat(pid: $0).map { $0.parent == owner && $0.command.hasPrefix("qemu-system") } ?? false
+            }
+        }
+        let qemu = try XCTUnwrap(appliance, "the appliance started")
+        kill(owner, SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        kill(owner, SIGINT)
+        let (status, seconds) = try await waitForExit(inspect, within: 5)
+        XCTAssertEqual(status, 130)
+        XCTAssertLessThan(seconds, 5)
+        if status == nil { kill(owner, SIGKILL) }
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertFalse(ProcessStat(pid: qemu).map { $0.state != "Z" } ?? false, "the appliance was killed")
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []
+        XCTAssertEqual(runs.filter { StateDirectory.owner(ofRun: $0)?.pid == owner }, [], "the run's folders were removed")
+    }
+}
+
 /// `makedev`, which Glibc's module map does not carry (a macro).
 private func deviceNumber(_ major: UInt64, _ minor: UInt64) -> dev_t {
     dev_t((major & 0xfff) << 8 | (minor & 0xff) | (minor & ~0xff) << 12 | (major & ~0xfff) << 32)

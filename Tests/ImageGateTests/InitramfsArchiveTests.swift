@@ -7,7 +7,7 @@ import XCTest
 /// host.
 final class InitramfsArchiveTests: XCTestCase {
     /// A `newc` cpio archive of `files` (name → content), with its trailer.
-    func cpio(_ files: [(String, String)]) -> [UInt8] {
+    static func cpio(_ files: [(String, String)]) -> [UInt8] {
         var bytes: [UInt8] = []
         func pad() { while bytes.count % 4 != 0 { bytes.append(0) } }
         for (index, (name, content)) in (files + [("TRAILER!!!", "")]).enumerated() {
@@ -39,14 +39,14 @@ final class InitramfsArchiveTests: XCTestCase {
         let expected = early.map(\.0) + main.map(\.0)
         for (program, arguments) in [("gzip", ["-c"]), ("zstd", ["-qc"]), ("xz", ["-c", "--check=crc32"]), ("bzip2", ["-c"]),
                                      ("lz4", ["-lc"]), ("lzop", ["-c"]), ("cat", [])] {
-            let image = cpio(early) + (try compressed(cpio(main), program, arguments))
+            let image = Self.cpio(early) + (try compressed(Self.cpio(main), program, arguments))
             let names = try await InitramfsArchive.list(image)
             XCTAssertEqual(names, expected, program)
         }
     }
 
     func testTwoPlainArchivesAndPadding() async throws {
-        let names = try await InitramfsArchive.list(cpio(early) + [0, 0, 0, 0] + cpio(main))
+        let names = try await InitramfsArchive.list(Self.cpio(early) + [0, 0, 0, 0] + Self.cpio(main))
         XCTAssertEqual(names, early.map(\.0) + main.map(\.0))
     }
 
@@ -64,7 +64,7 @@ final class InitramfsArchiveTests: XCTestCase {
 
     func testGarbageAndTruncationAreErrorsNotEmptyLists() async throws {
         _ = await assertUnreadable(Array("not an initramfs".utf8))
-        _ = await assertUnreadable(Array(cpio(main).prefix(150)))
+        _ = await assertUnreadable(Array(Self.cpio(main).prefix(150)))
         _ = await assertUnreadable([0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02], "a broken gzip stream")
     }
 }

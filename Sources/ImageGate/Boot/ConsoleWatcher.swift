@@ -18,7 +18,7 @@ struct ConsoleWatcher: Sendable {
     func watch() async throws -> BootObservation {
         let started = ContinuousClock.now
         let file = FileHandle(forReadingAtPath: plan.consoleLog)
-        defer { try? file?.close() }
+        defer { if let file { Teardown.attempt("closing the console log") { try file.close() } } }
         var consoleLimits = ConsoleLog.Limits()
         consoleLimits.floodBytes = plan.limits.consoleBytes
         var log = ConsoleLog(limits: consoleLimits)

@@ -50,7 +50,7 @@ public struct FirstBoot: Sendable {
         configure(&plan)
         for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
         guard plan.dataDiskBytes <= limits.dataDiskBytes else {
-            try? FileManager.default.removeItem(atPath: directory)
+            Teardown.remove(directory)
             throw InputError("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
 
@@ -72,14 +72,14 @@ public struct FirstBoot: Sendable {
                 ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
             }
             let findings = BootRules.evaluate(observation)
-            try? await vm?.destroy()
+            if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
             vm = nil
             let result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep, servicePorts: ports)
             try finish(plan, result: result)
             return result
         } catch {
-            try? await vm?.destroy()
-            if !keep { try? FileManager.default.removeItem(atPath: directory) }
+            if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
+            if !keep { Teardown.remove(directory) }
             throw error
         }
     }
@@ -124,10 +124,10 @@ public struct FirstBoot: Sendable {
         if let artifacts {
             try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
             let target = artifacts + "/\(plan.name)-console.log"
-            try? FileManager.default.removeItem(atPath: target)
+            Teardown.remove(target)
             try result.observation.console.text.write(toFile: target, atomically: true, encoding: .utf8)
         }
-        if !keep { try? FileManager.default.removeItem(atPath: plan.directory) }
+        if !keep { Teardown.remove(plan.directory) }
     }
 }
 

@@ -68,7 +68,7 @@ public struct LeftoverReaper: Sendable {
         }
         let mine = "-\(ProcessIdentity.current)-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? [] where name.contains(mine) {
-            try? FileManager.default.removeItem(atPath: state.runs + "/" + name)
+            Teardown.remove(state.runs + "/" + name)
         }
     }
 

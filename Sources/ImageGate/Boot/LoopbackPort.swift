@@ -26,16 +26,16 @@ public final class LoopbackPort: @unchecked Sendable {
         for _ in 0..<64 {
             guard let port = kernelChosenPort() else { continue }
             let path = "\(lockDirectory)/\(port).lock"
-            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { continue }
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                // The owner's process ID, for people and tests looking at the folder.
-                let pid = "\(getpid())\n"
-                _ = ftruncate(fd, 0)
-                _ = pid.withCString { write(fd, $0, strlen($0)) }
-                return LoopbackPort(number: port, lockPath: path, lockFD: fd)
+            guard let fd = try FileLock.tryExclusive(path) else { continue }
+            // The owner's process ID, for people and tests looking at the folder.
+            let pid = "\(getpid())\n"
+            guard ftruncate(fd, 0) == 0, pid.withCString({ write(fd, $0, strlen($0)) }) == pid.utf8.count else {
+                let reason = String(cString: strerror(errno))
+                unlink(path)
+                close(fd)
+                throw BootError.infrastructure("cannot write the port lock \(path): \(reason)")
             }
-            close(fd)
+            return LoopbackPort(number: port, lockPath: path, lockFD: fd)
         }
         throw BootError.infrastructure("no free loopback port could be reserved")
     }
@@ -57,19 +57,7 @@ public final class LoopbackPort: @unchecked Sendable {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { return nil }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { return nil }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard LoopbackAddress.with(port: 0, { bind(fd, $0, $1) }) == 0 else { return nil }
+        return LoopbackAddress.port(of: fd)
     }
 }

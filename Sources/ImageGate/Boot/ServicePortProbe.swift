@@ -21,16 +21,13 @@ public enum ServicePortProbe {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return (false, "no socket") }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(hostPort).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard LoopbackAddress.with(port: hostPort, { connect(fd, $0, $1) }) == 0 else {
+            return (false, "connection to 127.0.0.1:\(hostPort) refused")
         }
-        guard connected == 0 else { return (false, "connection to 127.0.0.1:\(hostPort) refused") }
         var timeout = timeval(tv_sec: Int(holdSeconds), tv_usec: Int((holdSeconds - Double(Int(holdSeconds))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            return (false, "cannot set a receive timeout: \(String(cString: strerror(errno)))")
+        }
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = recv(fd, &buffer, buffer.count, 0)
         if count > 0 {

@@ -89,7 +89,7 @@ public enum InitramfsArchive {
         guard FileManager.default.createFile(atPath: file, contents: Data(bytes[offset...]), attributes: [.posixPermissions: 0o600]) else {
             throw Unreadable(description: "could not write \(file)")
         }
-        defer { try? FileManager.default.removeItem(atPath: file) }
+        defer { Teardown.remove(file) }
         let output: BoundedProcess.Output
         do {
             output = try await BoundedProcess.run(program, arguments + [file], timeout: limits.timeout, outputLimit: max(budget, 1))

@@ -113,11 +113,5 @@ enum BootLoaderRules {
     }
 }
 
-extension Array {
-    func asyncFirst(_ predicate: (Element) async throws -> Bool) async rethrows -> Element? {
-        for element in self where try await predicate(element) { return element }
-        return nil
-    }
-}
 
 import Foundation

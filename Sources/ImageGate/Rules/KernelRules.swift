@@ -141,10 +141,3 @@ enum KernelRules {
         text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 }
-
-extension Optional {
-    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

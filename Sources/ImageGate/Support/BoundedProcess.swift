@@ -72,7 +72,7 @@ public enum BoundedProcess {
                     case .exited(let code): status = code
                     case .signaled(let signal): status = 128 + signal
                     }
-                    return Output(status: status, stdout: result.standardOutput, stderr: result.standardError ?? "")
+                    return Output(status: status, stdout: result.standardOutput, stderr: result.standardError)
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)

@@ -1,0 +1,55 @@
+import Foundation
+import ImageGate
+
+/// One entry point for libFuzzer; `IMAGEGATE_FUZZ_TARGET` picks the parser.
+/// Each target feeds the bytes to a parser of guest (or operator) input and
+/// asks nothing of the result: a crash, a hang (libFuzzer's `-timeout`),
+/// or unbounded memory (`-rss_limit_mb`) is the finding.
+enum FuzzTarget: String, CaseIterable {
+    case initramfs, fstab, osRelease = "os-release", dpkgStatus = "dpkg-status", console, scenario, guestFacts = "guest-facts"
+
+    static let selected: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("set IMAGEGATE_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: " "))\n".utf8))
+            exit(2)
+        }
+        return target
+    }()
+
+    func run(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        switch self {
+        case .initramfs:
+            _ = try? InitramfsArchive.listPlain(bytes)
+        case .fstab:
+            let fstab = Fstab(parsing: text)
+            _ = fstab.localMounts
+        case .osRelease:
+            _ = OSRelease(parsing: text).identity(debianVersion: "12.5")
+        case .dpkgStatus:
+            _ = DpkgStatus.installedPackages(text)
+        case .console:
+            var limits = ConsoleLog.Limits()
+            limits.keptLines = 64
+            limits.lineScalars = 256
+            var log = ConsoleLog(limits: limits)
+            // In two chunks, split where the input says, as reads split it.
+            let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+            log.feed(String(decoding: bytes[..<cut], as: UTF8.self), at: 1)
+            log.feed(String(decoding: bytes[cut...], as: UTF8.self), at: 2)
+            _ = GuestProbe.facts(inConsole: log.text)
+        case .scenario:
+            _ = try? Scenario.parse(text, source: "fuzz.yaml")
+        case .guestFacts:
+            _ = try? GuestFacts.decode(Data(bytes), channel: "fuzz")
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    FuzzTarget.selected.run(bytes)
+    return 0
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// Which hypervisor a command talks to.
+struct HostOptions: ParsableArguments {
+    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+
+    func validate() throws {
+        if let connect, connect.isEmpty || !connect.contains(":") {
+            throw ExitCode.refusing("--connect \(connect): not a libvirt URI (e.g. qemu:///system)")
+        }
+    }
+
+    func host() async throws -> LibvirtHost { try await LibvirtHost.connect(connect) }
+}
+
+/// What a boot leaves behind: its run folder, its console logs.
+struct RunFolderOptions: ParsableArguments {
+    @Flag(help: "Keep each boot's run folder (overlay, seed, console log) for an evidence bundle.")
+    var keep = false
+    @Option(help: ArgumentHelp("Copy console logs into this folder (default: $IMAGEGATE_ARTIFACTS).", valueName: "folder"))
+    var artifacts: String?
+
+    var artifactsFolder: String? { artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"] }
+}
+
+/// The platform profile the rules are judged by.
+struct ProfileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Platform profile YAML (default: the seller guide's settings).", valueName: "file"))
+    var profile: String?
+
+    /// The profile (an ``InputError`` naming the file if it is bad), or
+    /// `fallback` when none was given.
+    func load(orPath fallback: String? = nil) throws -> PlatformProfile {
+        try (profile ?? fallback).map(PlatformProfile.load(path:)) ?? .default
+    }
+}
