@@ -53,11 +53,18 @@ bench: fixtures
 # a hang (-timeout) or a memory blow-up (-rss_limit_mb) stops make with the
 # input in .build/fuzz-findings/TARGET/.
 FUZZ_SECONDS ?= 60
+# AddressSanitizer plus libFuzzer's coverage, and libFuzzer's runtime
+# without its main (SwiftPM names the executable's own entry point main,
+# which hands the command line to LLVMFuzzerRunDriver).
+FUZZ_RUNTIME := $(shell dirname $$(dirname $$(readlink -f $$(command -v swiftc))))/lib/clang
+FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+  -Xlinker $$(ls $(FUZZ_RUNTIME)/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1) -Xlinker -lstdc++
 FUZZ_TARGETS := initramfs fstab os-release dpkg-status console scenario guest-facts
 fuzz: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build --filter FuzzCorpusTests
-	cd Fuzz && $(SWIFT) build --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address
+	mkdir -p .build/fuzz-link && ln -sfn "$(CURDIR)" .build/fuzz-link/ImageGate
+	cd Fuzz && $(SWIFT) build --scratch-path ../.build-fuzz $(FUZZ_FLAGS)
 	@for target in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz-work/$$target .build/fuzz-findings/$$target; \
 	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \

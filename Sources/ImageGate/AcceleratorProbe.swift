@@ -88,7 +88,7 @@ public struct AcceleratorProbe: Sendable {
             "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=7",
             "-serial", "file:" + console,
         ], output: output)
-        QEMUReaper.startSweeping()
+        ChildReaper.startSweeping()
         let started = ContinuousClock.now
         defer { qemu.kill() }
         while ContinuousClock.now - started < deadline {

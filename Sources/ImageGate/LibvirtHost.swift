@@ -21,7 +21,7 @@ public struct LibvirtHost: VirtualMachineHost {
     /// shares one QEMU capabilities cache, so a new root (a parallel run)
     /// does not probe QEMU again.
     public static func connect(_ uri: String? = nil, state: StateDirectory = .default) async throws -> LibvirtHost {
-        QEMUReaper.adopt
+        ChildReaper.adopt
         if let uri { return LibvirtHost(connection: try await Connection.open(uri)) }
         _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
         let root = try EmbeddedRoot.claim(in: state.libvirtRoot)
@@ -42,7 +42,7 @@ public struct LibvirtHost: VirtualMachineHost {
 
     public func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance {
         let domain = try await connection.createTransient(xml: xml, paused: paused)
-        QEMUReaper.reap(guest: domain.name)
+        ChildReaper.reap(guest: domain.name)
         return domain
     }
 

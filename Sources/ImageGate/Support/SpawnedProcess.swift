@@ -4,7 +4,7 @@ import Foundation
 /// `/dev/null` and its output appended to one file, that nobody waits for
 /// unless asked: for a process that may hang where even SIGKILL cannot end
 /// it at once (a QEMU stuck in KVM). A child left unreaped is collected by
-/// ``QEMUReaper``'s sweep if it is a QEMU.
+/// ``ChildReaper``'s sweep if it is a QEMU.
 struct SpawnedProcess: Sendable {
     let pid: pid_t
 

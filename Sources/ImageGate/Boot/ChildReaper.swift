@@ -18,7 +18,7 @@ import Foundation
 /// helpers a headless browser leaves behind, say), since a child this
 /// process started itself is reaped by its own waiter within milliseconds
 /// and must get its exit status there.
-enum QEMUReaper {
+enum ChildReaper {
     /// Makes this process the subreaper of its descendants and starts the
     /// sweep, once.
     static let adopt: Void = {
@@ -88,33 +88,5 @@ enum QEMUReaper {
             }
         }
         return nil
-    }
-}
-
-/// The fields of `/proc/PID/stat` ImageGate reads.
-struct ProcessStat {
-    /// The command name (at most 15 bytes), between the parentheses.
-    var command: String
-    /// R, S, D, Z, ...
-    var state: Character
-    var parent: pid_t
-    /// Clock ticks after boot when it started (field 22).
-    var startTime: UInt64?
-
-    init?(pid: pid_t) {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
-        self.init(text)
-    }
-
-    init?(_ text: String) {
-        // The command may itself hold spaces and parentheses: it ends at the last ')'.
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 1, let state = fields[0].first, let parent = pid_t(fields[1]) else { return nil }
-        command = String(text[text.index(after: open)..<close])
-        self.state = state
-        self.parent = parent
-        // Fields after the command start at field 3; the start time is field 22.
-        startTime = fields.count > 19 ? UInt64(fields[19]) : nil
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 @testable import ImageGate
 import XCTest
 
-final class QEMUReaperTests: XCTestCase {
+final class ChildReaperTests: XCTestCase {
     func testProcessStatReadsACommandWithSpacesAndParentheses() throws {
         let stat = try XCTUnwrap(ProcessStat("4242 (qemu-system (x) 1) Z 17 4242 4242 0 -1"))
         XCTAssertEqual(stat.command, "qemu-system (x) 1")
@@ -15,7 +15,7 @@ final class QEMUReaperTests: XCTestCase {
     /// daemonizing parent does) is reaped by the sweep; a zombie child that
     /// is not a QEMU is left to its own waiter.
     func testSweepReapsAnOrphanedQEMUAtOnceAndLeavesAChildToItsWaiter() throws {
-        QEMUReaper.adopt
+        ChildReaper.adopt
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reaper-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -26,7 +26,7 @@ final class QEMUReaperTests: XCTestCase {
         var reaped: [pid_t] = []
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, !reaped.contains(orphan), kill(orphan, 0) == 0 {
-            reaped += QEMUReaper.sweep()
+            reaped += ChildReaper.sweep()
             Thread.sleep(forTimeInterval: 0.05)
         }
         XCTAssertEqual(kill(orphan, 0), -1, "the orphaned QEMU \(orphan) is still there (a zombie) after 10 s")
@@ -39,7 +39,7 @@ final class QEMUReaperTests: XCTestCase {
         defer { argv.forEach { free($0) } }
         XCTAssertEqual(posix_spawn(&pid, "/bin/true", nil, nil, argv, environ), 0)
         Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertFalse(QEMUReaper.sweep().contains(pid))
+        XCTAssertFalse(ChildReaper.sweep().contains(pid))
         var status: Int32 = 0
         XCTAssertEqual(waitpid(pid, &status, 0), pid, "the sweep took a child from its own waiter")
     }
@@ -47,7 +47,7 @@ final class QEMUReaperTests: XCTestCase {
     /// Any other orphan (a browser's helpers, say) is reaped too, once it
     /// has stayed a zombie for a few sweeps.
     func testSweepReapsEveryOrphanInTheEnd() throws {
-        QEMUReaper.adopt
+        ChildReaper.adopt
         let orphan = try Self.orphan("sleep 0.1")
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline, kill(orphan, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
