@@ -19,6 +19,8 @@ packages=(
   mmdebstrap xorriso bc
   # Probing guests over the loopback port forward.
   openssh-client
+  # The review queue's history (GRDB links the system SQLite).
+  libsqlite3-dev
   # Reports: JUnit schema validation, HTML rendering in a headless browser
   # (with CJK fonts: the reports are in Chinese too).
   libxml2-utils chromium fonts-noto-cjk

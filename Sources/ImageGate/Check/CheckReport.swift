@@ -29,6 +29,9 @@ public struct CheckReport: Sendable, Codable {
         /// Seconds from VM start at which each stage was first seen.
         public var timeline: [String: Double]
         public var end: String
+        /// The watch ended on a deadline (a stage not reached in time):
+        /// the queue retries such a boot once.
+        public var endedOnDeadline: Bool
         public var endedAt: Double
         public var factsChannel: String?
         public var servicePorts: [ServicePortProbe.Result]
@@ -44,6 +47,10 @@ public struct CheckReport: Sendable, Codable {
             findings = language.localize(boot.findings)
             timeline = Dictionary(uniqueKeysWithValues: o.console.stages.map { ($0.key.rawValue, $0.value.seconds) })
             end = "\(o.end)"
+            switch o.end {
+            case .deadline, .overallTimeout, .noFacts, .cloudInitSilent: endedOnDeadline = true
+            default: endedOnDeadline = false
+            }
             endedAt = o.endedAt
             factsChannel = o.facts?.channel
             servicePorts = boot.servicePorts

@@ -9,6 +9,8 @@ public struct CheckRunner: Sendable {
     public var profile: PlatformProfile
     public var language: Language = .english
     public var keep = false
+    /// false: static inspection only; every BOOT rule is "could not check".
+    public var boot = true
     public var artifacts: String?
     public var progress: @Sendable (String, FirstBoot.Event) -> Void = { _, _ in }
     public var today = Date()
@@ -47,7 +49,8 @@ public struct CheckRunner: Sendable {
         inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
         // Only an image that holds one OS ImageGate has boot rules for is booted.
         let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
-        let notBooted = os.map { $0.outcome == .pass ? nil : "not booted: \($0.rule) \($0.outcome.rawValue): \($0.found)" } ?? nil
+        let notBooted = !boot ? "not booted: static inspection only was asked for"
+            : os.map { $0.outcome == .pass ? nil : "not booted: \($0.rule) \($0.outcome.rawValue): \($0.found)" } ?? nil
 
         var boots: [BootResult] = []
         for (index, instance) in scenario.instances.enumerated() where notBooted == nil {

@@ -31,6 +31,12 @@ public enum RuleCatalogue {
 
     public static let all: [Rule] = image + linux + security
 
+    /// SHA-256 of every rule's ID, severity and requirement, static and
+    /// boot: when it changes, the rules a verdict was judged by changed.
+    public static let digest: String = Digest.sha256(
+        (all.map { "\($0.id) \($0.severity.rawValue) \($0.required)" } + BootRules.all.map { "\($0.id) \($0.severity.rawValue) \($0.required)" })
+            .joined(separator: "\n"))
+
     /// The rules with these IDs; an unknown ID is an ``InputError``.
     public static func select(_ ids: [String]) throws -> [Rule] {
         try ids.map { id in

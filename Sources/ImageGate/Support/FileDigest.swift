@@ -54,3 +54,12 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
         return (result, CandidateDigest(before: before, after: after))
     }
 }
+
+/// SHA-256 of bytes in memory, as lowercase hex.
+enum Digest {
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
+}

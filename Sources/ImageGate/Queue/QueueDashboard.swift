@@ -1,0 +1,83 @@
+import Foundation
+
+/// The night's HTML dashboard, one self-contained page: tonight's
+/// regressions first (with why), then failures by vendor, then the rest;
+/// per image a strip of its last verdicts and a link to tonight's full
+/// check report. Every text from an image is escaped (``XML/escape(_:)``).
+public enum QueueDashboard {
+    /// How many past verdicts each image's strip shows.
+    static let strip = 10
+
+    /// The page for `run`; links to reports under `folder` (where the page
+    /// is written) are relative, so the folder can be moved or served.
+    public static func render(_ history: QueueHistory, run: Int64, diff: QueueDiff, language: Language,
+                              linksFrom folder: String) throws -> String {
+        let h = XML.escape
+        let zh = language == .chinese
+        func t(_ english: String, _ chinese: String) -> String { zh ? chinese : english }
+        guard let record = try history.run(run) else { throw InputError("run \(run): no such run") }
+        let entries = try history.entries(run: run)
+        let changes = Dictionary(diff.entries.map { ($0.key, $0) }) { first, _ in first }
+        let reportFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
+
+        func row(_ entry: QueueHistory.Entry) throws -> String {
+            let past = try history.history(image: entry.imagePath).filter { $0.1.key == entry.key }.prefix(strip).reversed()
+            let strip = past.map { "<span class=\"v \(h($0.1.verdict))\" title=\"\(t("run", "运行")) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict))\"></span>" }.joined()
+            let link = entry.reportPath.map { path -> String in
+                let relative = path.hasPrefix(reportFolder + "/") ? String(path.dropFirst(reportFolder.count + 1)) : path
+                return "<a href=\"\(h(relative.hasPrefix("/") ? "file://" + relative : relative))\">\(t("report", "报告"))</a>"
+            } ?? ""
+            var why = ""
+            if let change = changes[entry.key], change.change == .regressed || change.change == .fixed {
+                let rules = change.rules.filter { $0.change == .regressed || $0.change == .fixed }
+                    .map { "\(h($0.rule)): \(h($0.before ?? "—")) → \(h($0.after ?? "—"))" }
+                why = "<div class=\"why\">" + (rules + change.reasons.map { t("why: ", "原因: ") + h($0) }).joined(separator: "<br>") + "</div>"
+            }
+            let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t("flaky", "不稳定")): \(h($0)) → \(h(entry.verdict))</span>" } ?? ""
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(why)</td>"
+                + "<td class=\"\(h(entry.verdict))\">\(h(entry.verdict.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
+        }
+        func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
+            guard !rows.isEmpty else { return "" }
+            var out = "<h2>\(title) (\(rows.count))</h2>\n<table><tr><th>\(t("Vendor", "厂商"))</th><th>\(t("Product", "产品"))</th>"
+                + "<th>\(t("Image", "镜像"))</th><th>\(t("Verdict", "结论"))</th><th>\(t("History", "历史"))</th><th></th></tr>\n"
+            for entry in rows { out += try row(entry) }
+            return out + "</table>\n"
+        }
+        let regressed = Set(diff.entries(.regressed).map(\.key))
+        let tonight = entries.filter { regressed.contains($0.key) }
+        let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != "pass" }
+            .sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
+        let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == "pass" }
+        let removed = diff.entries(.removed)
+
+        var body = "<h1>ImageGate — \(t("review queue", "审核队列")) \(h(record.manifest))</h1>\n"
+        body += "<p>\(t("Run", "运行")) \(run), \(h(record.startedAt)) – \(h(record.endedAt ?? "…")) (\(h(record.status))); "
+            + "\(t("compared with", "对比")) \(diff.before.map { t("run ", "运行 ") + String($0) } ?? t("nothing (the first run)", "无（首次运行）")); "
+            + "imagegate \(h(record.imagegateVersion))</p>\n"
+        body += "<p class=\"summary\">\(t("Regressed", "退化")): \(tonight.count) · \(t("Not passing", "未通过")): \(failing.count) · "
+            + "\(t("Passing", "通过")): \(passing.count) · \(t("New", "新增")): \(diff.entries(.new).count) · \(t("Removed", "移除")): \(removed.count)</p>\n"
+        body += try table(t("Regressed tonight", "今晚退化"), tonight)
+        body += try table(t("Not passing, by vendor", "未通过（按厂商）"), failing)
+        body += try table(t("Passing", "通过"), passing)
+        if !removed.isEmpty {
+            body += "<h2>\(t("Removed from the queue", "已从队列移除")) (\(removed.count))</h2>\n<ul>"
+                + removed.map { "<li>\(h($0.key)) (\(h($0.verdictBefore ?? "")))</li>" }.joined() + "</ul>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="\(zh ? "zh" : "en")"><head><meta charset="utf-8"><title>ImageGate \(t("queue", "队列")) \(run)</title>
+            <style>
+            body { font-family: sans-serif; margin: 1.5em; } table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
+            td, th { border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }
+            .path { font-family: monospace; font-size: 90%; } .why { color: #7a1f1a; font-family: sans-serif; margin-top: .3em; }
+            td.fail, td.error { color: #b00; font-weight: bold; } td.incomplete { color: #a60; font-weight: bold; } td.pass { color: #070; font-weight: bold; }
+            .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
+            .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
+            .flaky { color: #a60; font-weight: normal; }
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import GRDB
+
+/// Every queue run, entry and finding, in SQLite through GRDB: what the
+/// nightly comparison reads. The schema grows by migrations only (GRDB's
+/// `DatabaseMigrator`), from the first version on. An entry is written, in
+/// one transaction with its findings, the moment it is done: a run killed
+/// mid-way loses at most the entries in flight.
+public final class QueueHistory: Sendable {
+    private let database: DatabaseQueue
+    public let path: String
+
+    /// The default database: `queue.sqlite` in the state folder.
+    public static func defaultPath(state: StateDirectory = .default) -> String { state.path + "/queue.sqlite" }
+
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw InputError("\(path): not a queue history database (\(error.message ?? "\(error.resultCode)"))")
+        }
+        self.path = path
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("manifest", .text).notNull()
+                t.column("manifestDigest", .text).notNull()
+                t.column("imagegateVersion", .text).notNull()
+                t.column("catalogueDigest", .text).notNull()
+                t.column("startedAt", .text).notNull()
+                t.column("endedAt", .text)
+                // running, finished, interrupted
+                t.column("status", .text).notNull()
+            }
+            try db.create(table: "entry") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runID", .integer).notNull().indexed().references("run", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("vendor", .text).notNull().indexed()
+                t.column("product", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("imagePath", .text).notNull()
+                t.column("imageSize", .integer).notNull()
+                t.column("imageSHA256", .text).notNull().indexed()
+                t.column("profileDigest", .text).notNull()
+                t.column("scenarioDigest", .text).notNull()
+                // pass, fail, incomplete, error
+                t.column("verdict", .text).notNull()
+                t.column("exitCode", .integer).notNull()
+                t.column("seconds", .double).notNull()
+                // The first attempt's verdict when a retry gave another.
+                t.column("flakyFirstVerdict", .text)
+                t.column("problem", .text)
+                t.column("reportPath", .text)
+                // JSON: hostname → {stage: seconds}, and the console logs.
+                t.column("timelines", .text).notNull()
+                t.column("consoleLogs", .text).notNull()
+                t.uniqueKey(["runID", "key"])
+            }
+            try db.create(table: "finding") { t in
+                t.column("entryID", .integer).notNull().indexed().references("entry", onDelete: .cascade)
+                t.column("rule", .text).notNull()
+                t.column("severity", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("found", .text).notNull()
+                // JSON array of evidence lines.
+                t.column("evidence", .text).notNull()
+                t.column("waived", .text)
+            }
+        }
+        return migrator
+    }
+
+    // MARK: - Records
+
+    public struct Run: Sendable, Equatable, Codable, FetchableRecord {
+        public var id: Int64
+        public var manifest: String
+        public var manifestDigest: String
+        public var imagegateVersion: String
+        public var catalogueDigest: String
+        public var startedAt: String
+        public var endedAt: String?
+        public var status: String
+    }
+
+    public struct Entry: Sendable, Equatable, Codable, FetchableRecord {
+        public var id: Int64
+        public var runID: Int64
+        public var key: String
+        public var vendor: String
+        public var product: String
+        public var version: String
+        public var imagePath: String
+        public var imageSize: Int64
+        public var imageSHA256: String
+        public var profileDigest: String
+        public var scenarioDigest: String
+        public var verdict: String
+        public var exitCode: Int
+        public var seconds: Double
+        public var flakyFirstVerdict: String?
+        public var problem: String?
+        public var reportPath: String?
+        public var timelines: String
+        public var consoleLogs: String
+    }
+
+    public struct StoredFinding: Sendable, Equatable, Codable, FetchableRecord {
+        public var entryID: Int64
+        public var rule: String
+        public var severity: String
+        public var outcome: String
+        public var found: String
+        public var evidence: String
+        public var waived: String?
+    }
+
+    /// What one entry's check produced, to be recorded.
+    public struct Outcome: Sendable {
+        public var entry: QueueManifest.Entry
+        public var imageSize: Int64
+        public var imageSHA256: String
+        public var profileDigest: String
+        public var scenarioDigest: String
+        public var verdict: String
+        public var exitCode: Int
+        public var seconds: Double
+        public var flakyFirstVerdict: String?
+        public var problem: String?
+        public var reportPath: String?
+        public var timelines: [String: [String: Double]]
+        public var consoleLogs: [String]
+        public var findings: [Finding]
+    }
+
+    // MARK: - Writing
+
+    /// Starts a run of `manifest`; returns its ID.
+    public func startRun(_ manifest: QueueManifest) throws -> Int64 {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (manifest, manifestDigest, imagegateVersion, catalogueDigest, startedAt, status)
+                VALUES (?, ?, ?, ?, ?, 'running')
+                """, arguments: [manifest.source, manifest.digest, ImageGateVersion.current, RuleCatalogue.digest, Self.now()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func endRun(_ id: Int64, status: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE run SET endedAt = ?, status = ? WHERE id = ?", arguments: [Self.now(), status, id])
+        }
+    }
+
+    /// Records one entry and its findings in one transaction.
+    public func record(_ outcome: Outcome, run: Int64) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let timelines = String(decoding: try encoder.encode(outcome.timelines), as: UTF8.self)
+        let logs = String(decoding: try encoder.encode(outcome.consoleLogs), as: UTF8.self)
+        let evidence = try outcome.findings.map { String(decoding: try encoder.encode($0.evidence.map(\.description)), as: UTF8.self) }
+        try database.write { db in
+            let e = outcome.entry
+            try db.execute(sql: """
+                INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
+                                   scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
+                                 outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
+                                 outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs])
+            let entryID = db.lastInsertedRowID
+            for (finding, evidence) in zip(outcome.findings, evidence) {
+                try db.execute(sql: """
+                    INSERT INTO finding (entryID, rule, severity, outcome, found, evidence, waived) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [entryID, finding.rule, finding.severity.rawValue, finding.outcome.rawValue, finding.found,
+                                     evidence, finding.waived])
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    public func run(_ id: Int64) throws -> Run? {
+        try database.read { db in try Run.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) }
+    }
+
+    /// The latest run of `manifest` (by path) that did not finish.
+    public func unfinishedRun(of manifest: String) throws -> Run? {
+        try database.read { db in
+            try Run.fetchOne(db, sql: "SELECT * FROM run WHERE manifest = ? AND status != 'finished' ORDER BY id DESC LIMIT 1",
+                             arguments: [manifest])
+        }
+    }
+
+    /// Runs of `manifest`, newest first (all runs without one).
+    public func runs(of manifest: String? = nil) throws -> [Run] {
+        try database.read { db in
+            if let manifest {
+                return try Run.fetchAll(db, sql: "SELECT * FROM run WHERE manifest = ? ORDER BY id DESC", arguments: [manifest])
+            }
+            return try Run.fetchAll(db, sql: "SELECT * FROM run ORDER BY id DESC")
+        }
+    }
+
+    public func entries(run: Int64) throws -> [Entry] {
+        try database.read { db in try Entry.fetchAll(db, sql: "SELECT * FROM entry WHERE runID = ? ORDER BY key", arguments: [run]) }
+    }
+
+    public func findings(entry: Int64) throws -> [StoredFinding] {
+        try database.read { db in
+            try StoredFinding.fetchAll(db, sql: "SELECT * FROM finding WHERE entryID = ? ORDER BY rowid", arguments: [entry])
+        }
+    }
+
+    /// Every recorded check of an image (by path or SHA-256), or of a
+    /// vendor's images, newest first, with the run each belongs to.
+    public func history(image: String? = nil, vendor: String? = nil) throws -> [(Run, Entry)] {
+        try database.read { db in
+            let entries: [Entry]
+            if let vendor {
+                entries = try Entry.fetchAll(db, sql: "SELECT * FROM entry WHERE vendor = ? ORDER BY runID DESC, key", arguments: [vendor])
+            } else {
+                entries = try Entry.fetchAll(db, sql: "SELECT * FROM entry WHERE imagePath = ? OR imageSHA256 = ? ORDER BY runID DESC",
+                                             arguments: [image ?? "", image ?? ""])
+            }
+            return try entries.compactMap { entry in
+                try Run.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [entry.runID]).map { ($0, entry) }
+            }
+        }
+    }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Yams
+
+/// The review queue: which images are checked, under which scenario and
+/// profile, and whose they are. Strict YAML like a scenario: an unknown key
+/// or a bad value is an ``InputError`` naming file, line and field.
+///
+///     defaults:
+///       scenario: Scenarios/default-linux.yaml
+///       profile: profiles/marketplace.yaml
+///     entries:
+///       - image: images/acme/web-1.4.qcow2
+///         vendor: acme
+///         product: web
+///         version: "1.4"
+///       - image: images/globex/       # a folder: every .qcow2 and .raw in it
+///         vendor: globex
+///         product: db
+///         boot: false                 # static inspection only
+///
+/// Paths are relative to the manifest's folder.
+public struct QueueManifest: Sendable {
+    /// One image to check, after folders and globs are expanded.
+    public struct Entry: Sendable, Equatable {
+        public var image: String
+        public var vendor: String
+        public var product: String
+        public var version: String
+        public var scenario: String?
+        public var profile: String?
+        public var servicePorts: [Int]
+        public var tier: String?
+        /// false: static inspection only (boot rules are "could not check").
+        public var boot: Bool
+
+        /// What identifies the entry from one run to the next: the vendor,
+        /// the product and the image's path (its digest may change: that is
+        /// a re-upload, reported as such).
+        public var key: String { "\(vendor)/\(product)/\(image)" }
+    }
+
+    public var source: String
+    public var entries: [Entry]
+    /// SHA-256 of the manifest's text.
+    public var digest: String
+
+    public static func load(path: String) throws -> QueueManifest {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw InputError("\(path): cannot read the queue manifest")
+        }
+        let base = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(text, source: path, base: base)
+    }
+
+    static let entryKeys: Set<String> = ["image", "vendor", "product", "version", "scenario", "profile", "service_ports", "tier", "boot"]
+
+    public static func parse(_ text: String, source: String, base: String) throws -> QueueManifest {
+        let r = YAMLReader(source: source)
+        let top = try r.mapping(try r.root(text), "", known: ["defaults", "entries"])
+        let defaults = try top["defaults"].map { try r.mapping($0, "defaults", known: entryKeys.subtracting(["image"])) } ?? [:]
+        guard let entriesNode = top["entries"] else { throw InputError("\(source): entries: missing (at least one)") }
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
+
+        var entries: [Entry] = []
+        for (index, node) in try r.sequence(entriesNode, "entries").enumerated() {
+            let field = "entries[\(index)]"
+            let own = try r.mapping(node, field, known: entryKeys)
+            func value(_ key: String) -> (Node, String)? {
+                if let node = own[key] { return (node, "\(field).\(key)") }
+                return defaults[key].map { ($0, "defaults.\(key)") }
+            }
+            func string(_ key: String) throws -> String? { try value(key).map { try r.string($0.0, $0.1) } }
+            guard let imageNode = own["image"] else { throw r.fail(node, field, "image: missing") }
+            guard let vendor = try string("vendor"), !vendor.isEmpty else { throw r.fail(node, field, "vendor: missing") }
+            guard let product = try string("product"), !product.isEmpty else { throw r.fail(node, field, "product: missing") }
+            let tier = try string("tier")
+            if let tier, !["standard", "fast"].contains(tier) { throw r.fail(value("tier")?.0, value("tier")!.1, "expected standard or fast") }
+            let ports = try value("service_ports").map { node, name in
+                try r.sequence(node, name).enumerated().map { try r.int($0.element, "\(name)[\($0.offset)]", 1...65535) }
+            } ?? []
+            let images = try expand(resolve(try r.string(imageNode, "\(field).image")), node: imageNode, field: "\(field).image", reader: r)
+            for image in images {
+                entries.append(Entry(image: image, vendor: vendor, product: product, version: try string("version") ?? "",
+                                     scenario: try string("scenario").map(resolve), profile: try string("profile").map(resolve),
+                                     servicePorts: ports, tier: tier, boot: try value("boot").map { try r.bool($0.0, $0.1) } ?? true))
+            }
+        }
+        guard !entries.isEmpty else { throw r.fail(entriesNode, "entries", "no image (at least one entry)") }
+        let keys = entries.map(\.key)
+        if let twice = Dictionary(grouping: keys, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw r.fail(entriesNode, "entries", "\(twice) is listed twice")
+        }
+        return QueueManifest(source: source, entries: entries, digest: Digest.sha256(Array(text.utf8)))
+    }
+
+    /// A file, a folder (its `.qcow2`, `.img` and `.raw` files) or a glob
+    /// in the last path component (`*` and `?`), sorted.
+    static func expand(_ path: String, node: Node, field: String, reader r: YAMLReader) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { return [path] }
+            let names = try manager.contentsOfDirectory(atPath: path).filter { [".qcow2", ".img", ".raw"].contains(where: $0.hasSuffix) }
+            guard !names.isEmpty else { throw r.fail(node, field, "\(path): a folder with no .qcow2, .img or .raw file") }
+            return names.sorted().map { path + "/" + $0 }
+        }
+        let folder = (path as NSString).deletingLastPathComponent, pattern = (path as NSString).lastPathComponent
+        guard pattern.contains("*") || pattern.contains("?") else { throw r.fail(node, field, "\(path): no such file") }
+        let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).filter { fnmatch(pattern, $0, 0) == 0 }
+        guard !names.isEmpty else { throw r.fail(node, field, "\(path): matches no file") }
+        return names.sorted().map { folder + "/" + $0 }
+    }
+}

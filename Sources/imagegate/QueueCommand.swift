@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate queue`: the nightly review queue, its history and what
+/// changed since the last run.
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "Check every image of a review queue, keep the history, and name what changed since the last run.",
+        subcommands: [Run.self, Diff.self, History.self]
+    )
+
+    /// Where the history is.
+    struct DatabaseOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("The history database (default: queue.sqlite in the state folder).", valueName: "file"))
+        var db: String?
+
+        func open() throws -> QueueHistory { try QueueHistory(path: db ?? QueueHistory.defaultPath()) }
+    }
+
+    /// Jobs: a number, or `auto` (what the host's CPUs and free memory allow).
+    enum Jobs: ExpressibleByArgument {
+        case automatic, count(Int)
+
+        init?(argument: String) {
+            if argument == "auto" { self = .automatic; return }
+            guard let count = Int(argument), count >= 1, count <= 64 else { return nil }
+            self = .count(count)
+        }
+
+        var value: Int {
+            switch self {
+            case .automatic: return QueueAdmission.automaticJobs()
+            case let .count(count): return count
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every entry of MANIFEST and record each verdict.",
+            discussion: "Exit status: 0 nothing regressed and no new image fails, 1 a regression or a new failure, 2 bad input, 3 the run could not complete, 130 interrupted (resume with --resume)."
+        )
+
+        @Argument(help: "The queue manifest (YAML: defaults, entries).")
+        var manifest: String
+        @Option(help: "Entries checked at once: a number or auto (default 1).")
+        var jobs: Jobs = .count(1)
+        @Flag(help: "Continue the manifest's last unfinished run, skipping what it recorded.")
+        var resume = false
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Write each entry's check report (JSON, HTML) and console logs under this folder.", valueName: "folder"))
+        var reports: String?
+        @Option(help: ArgumentHelp("Write the run's JSON (entries and comparison) here ('-' for standard output).", valueName: "file"))
+        var json: String?
+        @Option(help: ArgumentHelp("Write JUnit XML here: a suite per image.", valueName: "file"))
+        var junit: String?
+        @Option(help: ArgumentHelp("Write the night's HTML dashboard here (links to each entry's report are relative to its folder).", valueName: "file"))
+        var html: String?
+        @Option(help: "Report language: zh or en.")
+        var lang: Language?
+        @OptionGroup(title: "Hypervisor")
+        var hypervisor: HostOptions
+
+        func validate() throws {
+            for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
+                throw ExitCode.refusing("queue run: \(name) needs a file; only --json writes to standard output ('-')")
+            }
+        }
+
+        func run() async throws {
+            let (diff, history, runID): (QueueDiff, QueueHistory, Int64) = try await ExitCode.guarding {
+                let manifest = try QueueManifest.load(path: self.manifest)
+                let history = try database.open()
+                var runner = QueueRunner(manifest: manifest, history: history, host: try await hypervisor.host())
+                runner.jobs = jobs.value
+                runner.reports = reports
+                runner.language = lang ?? .fromEnvironment
+                runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }
+                let configured = runner, resume = self.resume
+                let summary = try await Interrupt.cancellingOnSIGINT { try await configured.run(resume: resume) }
+                return (try QueueDiff.compare(history, after: summary.runID), history, summary.runID)
+            }
+            if let junit { try QueueReport.junit(history, run: runID).write(toFile: junit, atomically: true, encoding: .utf8) }
+            if let html {
+                let folder = URL(fileURLWithPath: html).standardizedFileURL.deletingLastPathComponent().path
+                try QueueDashboard.render(history, run: runID, diff: diff, language: lang ?? .fromEnvironment, linksFrom: folder)
+                    .write(toFile: html, atomically: true, encoding: .utf8)
+            }
+            if let json {
+                let text = try QueueReport.json(history, run: runID, diff: diff)
+                if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
+            }
+            if json != "-" { say(QueueReport.text(diff), terminator: "") }
+            if diff.hasRegressions { throw ExitCode.imageFailed }
+        }
+    }
+
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare two runs (default: the last run with the one before it of the same manifest).")
+
+        @Argument(help: "The earlier run's ID.")
+        var before: Int64?
+        @Argument(help: "The later run's ID.")
+        var after: Int64?
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "JSON instead of text.")
+        var json = false
+
+        func validate() throws {
+            if before != nil, after == nil { throw ExitCode.refusing("queue diff: give both runs, or none") }
+        }
+
+        func run() async throws {
+            let diff: QueueDiff = try await ExitCode.guarding {
+                let history = try database.open()
+                guard let latest = try after ?? history.runs().first?.id else { throw InputError("\(history.path): no run recorded yet") }
+                return try QueueDiff.compare(history, before: before, after: latest)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(diff), as: UTF8.self))
+            } else {
+                say(QueueReport.text(diff), terminator: "")
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every recorded verdict of an image (path or SHA-256), or of a vendor's images.")
+
+        @Argument(help: "The image's path or SHA-256.")
+        var image: String?
+        @Option(help: "Every image of this vendor.")
+        var vendor: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if (image == nil) == (vendor == nil) { throw ExitCode.refusing("queue history: give an IMAGE or --vendor, not both") }
+        }
+
+        func run() async throws {
+            let rows = try await ExitCode.guarding {
+                let history = try database.open()
+                let path = image.map { $0.count == 64 ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path }
+                return try history.history(image: path, vendor: vendor)
+            }
+            for (run, entry) in rows {
+                let flaky = entry.flakyFirstVerdict.map { " (flaky: first \($0))" } ?? ""
+                say("run \(run.id) \(run.startedAt)  \(entry.key)  \(entry.verdict.uppercased())\(flaky)  sha256 \(entry.imageSHA256.prefix(12))…  \(String(format: "%.0f", entry.seconds)) s")
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+@testable import ImageGate
+import XCTest
+
+/// The review queue on fixture images, static inspection only (`boot:
+/// false`: the history, comparison, retry and resume are what is tested
+/// here, and each is the same whether an entry boots or not).
+final class QueueTests: XCTestCase {
+    private var dir = ""
+
+    override func setUp() async throws {
+        dir = NSTemporaryDirectory() + "queue-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// A standalone copy of a fixture at `images/NAME`.
+    private func place(_ fixture: String, as name: String) throws {
+        let target = dir + "/images/" + name
+        try? FileManager.default.removeItem(atPath: target)
+        let convert = try Shell.run("qemu-img", ["convert", "-U", "-O", "qcow2", try FixtureManifest.image(fixture), target])
+        XCTAssertEqual(convert.status, 0, convert.stderr)
+    }
+
+    private func writeManifest(_ text: String) throws -> String {
+        let path = dir + "/queue.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Two runs of one manifest: between them an image is re-uploaded with
+    /// a defect, another's profile gains a waiver, one is removed and one
+    /// added. The history holds both runs; the comparison names each change
+    /// and why. In the first run, an injected infrastructure fault makes one
+    /// entry's first attempt fail: it is retried and recorded as flaky, with
+    /// both verdicts.
+    func testTwoRunsAreComparedWithReasonsAndAFaultIsRetriedAsFlaky() async throws {
+        try place("debian12-conformant", as: "web.qcow2")
+        try place("swap-in-fstab", as: "db.qcow2")
+        try place("debian12-conformant", as: "app.qcow2")
+        try "waivers:\n  - {rule: LNX-NO-SWAP, reason: the platform accepts swap for this product}\n"
+            .write(toFile: dir + "/waive-swap.yaml", atomically: true, encoding: .utf8)
+        let manifest = try writeManifest("""
+            defaults:
+              boot: false
+            entries:
+              - {image: images/web.qcow2, vendor: acme, product: web, version: "1.0"}
+              - {image: images/db.qcow2, vendor: globex, product: db}
+              - {image: images/app.qcow2, vendor: acme, product: app}
+            """)
+        let history = try QueueHistory(path: dir + "/history.sqlite")
+        let host = try await LibvirtHost.connect()
+
+        var first = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
+        let app = first.manifest.entries[2].key
+        first.beforeAttempt = { key, attempt in
+            if key == app, attempt == 1 { throw BootError.infrastructure("injected: the host dropped the appliance") }
+        }
+        let run1 = try await first.run(resume: false)
+        let entries1 = try history.entries(run: run1.runID)
+        XCTAssertEqual(entries1.map(\.verdict), ["incomplete", "incomplete", "fail"], entries1.map(\.key).description)
+        let flaky = try XCTUnwrap(entries1.first { $0.key == app })
+        XCTAssertEqual(flaky.flakyFirstVerdict, "error", "the first attempt's verdict is kept")
+        XCTAssertTrue(flaky.problem?.contains("injected: the host dropped the appliance") ?? false, "\(String(describing: flaky.problem))")
+        XCTAssertEqual(try history.run(run1.runID)?.status, "finished")
+        let dbFindings = try history.findings(entry: try XCTUnwrap(entries1.first { $0.vendor == "globex" }).id)
+        XCTAssertEqual(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.outcome, "fail")
+        XCTAssertTrue(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.evidence.contains("/etc/fstab") ?? false)
+
+        // Tonight: web re-uploaded with swap in its fstab, db judged under a
+        // profile that waives swap, app gone, a new image from initech.
+        try place("swap-in-fstab", as: "web.qcow2")
+        try place("debian12-conformant", as: "new.qcow2")
+        _ = try writeManifest("""
+            defaults:
+              boot: false
+            entries:
+              - {image: images/web.qcow2, vendor: acme, product: web, version: "1.1"}
+              - {image: images/db.qcow2, vendor: globex, product: db, profile: waive-swap.yaml}
+              - {image: images/new.qcow2, vendor: initech, product: crm}
+            """)
+        var second = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
+        second.jobs = 2
+        second.reports = dir + "/site/entries"
+        let run2 = try await second.run(resume: false)
+        let diff = try QueueDiff.compare(history, after: run2.runID)
+        XCTAssertEqual(diff.before, run1.runID)
+
+        let web = try XCTUnwrap(diff.entries.first { $0.key.hasPrefix("acme/web/") })
+        XCTAssertEqual(web.change, .regressed)
+        XCTAssertEqual(web.rules.first { $0.rule == "LNX-NO-SWAP" }?.change, .regressed)
+        XCTAssertTrue(web.reasons.contains { $0.hasPrefix("the image changed (a re-upload)") }, "\(web.reasons)")
+        let db = try XCTUnwrap(diff.entries.first { $0.key.hasPrefix("globex/db/") })
+        XCTAssertEqual(db.change, .fixed)
+        XCTAssertEqual(db.reasons, ["the platform profile changed"])
+        XCTAssertEqual(diff.entries(.removed).map(\.vendor), ["acme"])
+        XCTAssertEqual(diff.entries(.new).map(\.vendor), ["initech"])
+        XCTAssertTrue(diff.hasRegressions)
+        let text = QueueReport.text(diff)
+        XCTAssertTrue(text.contains("REGRESSED (1)") && text.contains("why: the platform profile changed"), text)
+
+        // The history of an image, and of a vendor.
+        XCTAssertEqual(try history.history(image: dir + "/images/web.qcow2").map(\.1.verdict), ["fail", "incomplete"])
+        XCTAssertEqual(try history.history(vendor: "acme").count, 3)
+
+        // JUnit: a suite per image, valid against the schema.
+        let junit = dir + "/queue.xml"
+        try QueueReport.junit(history, run: run2.runID).write(toFile: junit, atomically: true, encoding: .utf8)
+        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", junit])
+        XCTAssertEqual(lint.status, 0, lint.stderr)
+        XCTAssertEqual(try String(contentsOfFile: junit, encoding: .utf8).components(separatedBy: "<testsuite ").count - 1, 3)
+
+        // The dashboard, in a real browser, in both languages: regressions
+        // first with why, each image's history strip, links that resolve.
+        for language in [Language.english, .chinese] {
+            let page = dir + "/site/index-\(language.rawValue).html"
+            try QueueDashboard.render(history, run: run2.runID, diff: diff, language: language, linksFrom: dir + "/site")
+                .write(toFile: page, atomically: true, encoding: .utf8)
+            let browser = try Shell.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page])
+            XCTAssertEqual(browser.status, 0, browser.stderr)
+            let dom = browser.stdout
+            let heading = language == .english ? "Regressed tonight (1)" : "今晚退化 (1)"
+            XCTAssertTrue(dom.contains(heading), "\(language): \(dom.prefix(2000))")
+            XCTAssertLessThan(try XCTUnwrap(dom.range(of: heading)).lowerBound, try XCTUnwrap(dom.range(of: "globex")).lowerBound,
+                              "regressions come first")
+            XCTAssertTrue(dom.contains("LNX-NO-SWAP"), "the regressed rule is named")
+            XCTAssertEqual(dom.components(separatedBy: "class=\"v ").count - 1, 5, "history strips: web 2, db 2, new 1")
+            let links = dom.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            XCTAssertEqual(links.count, 3, "a report link per entry")
+            for link in links {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/site/" + link), "link \(link) resolves")
+            }
+        }
+    }
+
+    /// `imagegate queue run` killed with SIGKILL after its first entry is
+    /// recorded; `--resume` finishes the same run without checking that
+    /// entry again.
+    func testAKilledRunResumesWhereItStopped() async throws {
+        try place("debian12-conformant", as: "a.qcow2")
+        try place("swap-in-fstab", as: "b.qcow2")
+        try place("debian12-conformant", as: "c.qcow2")
+        let manifest = try writeManifest("""
+            defaults: {boot: false, vendor: acme}
+            entries:
+              - {image: images/, product: all}
+            """)
+        let database = dir + "/history.sqlite"
+        let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
+        let queue = Process()
+        queue.executableURL = URL(fileURLWithPath: binary)
+        queue.arguments = ["queue", "run", manifest, "--db", database]
+        queue.standardOutput = FileHandle.nullDevice
+        queue.standardError = FileHandle.nullDevice
+        try queue.run()
+        var recorded: [QueueHistory.Entry] = []
+        for _ in 0..<600 where recorded.isEmpty {
+            try await Task.sleep(for: .milliseconds(200))
+            if FileManager.default.fileExists(atPath: database) {
+                recorded = (try? QueueHistory(path: database).entries(run: 1)) ?? []
+            }
+        }
+        kill(queue.processIdentifier, SIGKILL)
+        queue.waitUntilExit()
+        let first = try XCTUnwrap(recorded.first, "an entry was recorded before the kill")
+        let history = try QueueHistory(path: database)
+        XCTAssertEqual(try history.run(1)?.status, "running", "killed: never marked finished")
+        XCTAssertLessThan(try history.entries(run: 1).count, 3)
+
+        let resumed = try Shell.run(binary, ["queue", "run", manifest, "--db", database, "--resume", "--json", dir + "/run.json"])
+        XCTAssertEqual(resumed.status, 1, "every image is new, and b fails: \(resumed.stderr)")
+        XCTAssertTrue(resumed.stderr.contains("resuming run 1"), resumed.stderr)
+        XCTAssertEqual(try history.runs().count, 1, "the same run, continued")
+        XCTAssertEqual(try history.run(1)?.status, "finished")
+        let entries = try history.entries(run: 1)
+        XCTAssertEqual(entries.count, 3)
+        XCTAssertEqual(entries.first { $0.key == first.key }?.id, first.id, "the recorded entry was not checked again")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json"))) as? [String: Any])
+        XCTAssertEqual(json["schema"] as? String, "imagegate-queue")
+        XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
+    }
+
+    /// The manifest is strict: unknown keys, a missing vendor, a glob that
+    /// matches nothing, an entry listed twice: each one line naming the
+    /// file, line and field.
+    func testTheManifestIsStrict() throws {
+        try Data().write(to: URL(fileURLWithPath: dir + "/images/a.qcow2"))
+        func refused(_ text: String, _ expected: String, line: UInt = #line) {
+            XCTAssertThrowsError(try QueueManifest.parse(text, source: "q.yaml", base: dir), line: line) { error in
+                XCTAssertTrue("\(error)".hasPrefix("q.yaml:") && "\(error)".contains(expected), "\(error)", line: line)
+            }
+        }
+        refused("entries:\n  - {image: images/a.qcow2, vendor: v, product: p, colour: red}\n", "entries[0].colour: unknown key")
+        refused("entries:\n  - {image: images/a.qcow2, product: p}\n", "vendor: missing")
+        refused("entries:\n  - {image: images/*.raw, vendor: v, product: p}\n", "matches no file")
+        refused("entries:\n  - {image: images/a.qcow2, vendor: v, product: p}\n  - {image: images/a.qcow2, vendor: v, product: p}\n", "listed twice")
+        refused("defaults: {boot: maybe}\nentries:\n  - {image: images/a.qcow2, vendor: v, product: p}\n", "defaults.boot: expected true or false")
+        let ok = try QueueManifest.parse("defaults: {vendor: v}\nentries:\n  - {image: 'images/*.qcow2', product: p, service_ports: [80]}\n",
+                                         source: "q.yaml", base: dir)
+        XCTAssertEqual(ok.entries.map(\.image), [dir + "/images/a.qcow2"])
+        XCTAssertEqual(ok.entries.first?.servicePorts, [80])
+    }
+}
