@@ -30,6 +30,21 @@ public struct LibvirtHost: VirtualMachineHost {
         return LibvirtHost(connection: try await Connection.open(Connection.embeddedURI(root: root)))
     }
 
+    /// Runs `body` with a host from ``connect(_:state:)``, whose connection
+    /// is closed after however `body` ends.
+    public static func with<T>(_ uri: String? = nil, state: StateDirectory = .default,
+                               _ body: (LibvirtHost) async throws -> T) async throws -> T {
+        let host = try await connect(uri, state: state)
+        do {
+            let value = try await body(host)
+            await host.connection.close()
+            return value
+        } catch {
+            await host.connection.close()
+            throw error
+        }
+    }
+
     /// Whether `uri` addresses libvirt's embedded driver, whose guests run
     /// on this machine as children of this process.
     public static func isEmbedded(_ uri: String) -> Bool {

@@ -2,8 +2,10 @@ import CLibvirt
 import Foundation
 import SerialQueue
 
-/// An open libvirt connection. The only owner of its `virConnectPtr`; closed
-/// when the last reference (including every `Domain` from it) goes away.
+/// An open libvirt connection. The only owner of its `virConnectPtr`. Its
+/// owner closes it at a visible point (``close()``, or
+/// ``withConnection(_:_:)``'s scope); one nobody closed is closed when the
+/// last reference (including every `Domain` from it) goes away.
 ///
 /// Every call runs on the connection's own serial thread.
 public final class Connection: @unchecked Sendable {
@@ -11,6 +13,8 @@ public final class Connection: @unchecked Sendable {
     let queue: SerialQueue
     /// The URI this connection was opened with.
     public let uri: String
+    /// Set by ``close()``; touched only on the queue.
+    private var closed = false
 
     private init(pointer: OpaquePointer, queue: SerialQueue, uri: String) {
         self.pointer = pointer
@@ -21,7 +25,36 @@ public final class Connection: @unchecked Sendable {
     deinit {
         // Asynchronous: the last reference may go away on the queue itself.
         let pointer = Handle(value: self.pointer)
-        queue.async { _ = virConnectClose(pointer.value) }
+        if !closed { queue.async { _ = virConnectClose(pointer.value) } }
+    }
+
+    /// Closes the connection (this reference to it: domains still holding
+    /// one keep libvirt's side open until they go). Safe to call twice;
+    /// later calls on it fail.
+    public func close() async {
+        _ = try? await queue.run { [self] in
+            guard !closed else { return }
+            closed = true
+            _ = virConnectClose(pointer)
+        }
+    }
+
+    /// Throws when ``close()`` ran: the pointer is no longer this connection's.
+    private func ensureOpen() throws {
+        if closed { throw LibvirtError(code: -1, domain: -1, message: "the connection to \(uri) is closed", operation: "use after close") }
+    }
+
+    /// Runs `body` with a connection to `uri`, closed after however `body` ends.
+    public static func withConnection<T>(_ uri: String, _ body: (Connection) async throws -> T) async throws -> T {
+        let connection = try await open(uri)
+        do {
+            let value = try await body(connection)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     /// Opens `uri`, e.g. `qemu:///system`, `qemu+ssh://host/system` or an
@@ -47,7 +80,8 @@ public final class Connection: @unchecked Sendable {
     public func createTransient(xml: String, paused: Bool = false) async throws -> Domain {
         let flags = paused ? VIR_DOMAIN_START_PAUSED.rawValue : 0
         let domain = try await queue.run { [self] in
-            try check("virDomainCreateXML") { virDomainCreateXML(pointer, xml, flags) }.sendable
+            try ensureOpen()
+            return try check("virDomainCreateXML") { virDomainCreateXML(pointer, xml, flags) }.sendable
         }
         return Domain(pointer: domain.value, connection: self)
     }
@@ -55,6 +89,7 @@ public final class Connection: @unchecked Sendable {
     /// The domain called `name`, or nil when there is none.
     public func lookup(name: String) async throws -> Domain? {
         let found = try await queue.run { [self] () -> Handle? in
+            try ensureOpen()
             virResetLastError()
             if let domain = virDomainLookupByName(pointer, name) { return domain.sendable }
             let error = LibvirtError.last("virDomainLookupByName(\(name))")
@@ -67,6 +102,7 @@ public final class Connection: @unchecked Sendable {
     /// Every domain (running or defined) whose name starts with `prefix`.
     public func domains(prefix: String = "") async throws -> [Domain] {
         let handles = try await queue.run { [self] () -> [Handle] in
+            try ensureOpen()
             var list: UnsafeMutablePointer<OpaquePointer?>?
             let count = try check("virConnectListAllDomains") {
                 virConnectListAllDomains(pointer, &list, 0)
@@ -86,6 +122,7 @@ public final class Connection: @unchecked Sendable {
     /// The hypervisor's capabilities XML (`virConnectGetCapabilities`).
     public func capabilities() async throws -> String {
         try await queue.run { [self] in
+            try ensureOpen()
             let xml = try check("virConnectGetCapabilities") { virConnectGetCapabilities(pointer) }
             defer { free(xml) }
             return String(cString: xml)

@@ -21,9 +21,14 @@ struct AcceleratorCommand: AsyncParsableCommand {
         let choice = try await ExitCode.guarding {
             // This machine needs no libvirt connection (whose opening would
             // mask /dev/kvm where TCG was chosen before a --reprobe).
-            var probe = AcceleratorProbe.thisMachine()
-            if hypervisor.connect != nil { probe = AcceleratorProbe(host: try await hypervisor.host()) }
-            return try await reprobe ? probe.choose() : probe.chooseOnce()
+            guard hypervisor.connect != nil else {
+                let probe = AcceleratorProbe.thisMachine()
+                return try await reprobe ? probe.choose() : probe.chooseOnce()
+            }
+            return try await hypervisor.withHost { host in
+                let probe = AcceleratorProbe(host: host)
+                return try await reprobe ? probe.choose() : probe.chooseOnce()
+            }
         }
         if quiet {
             say(choice.accelerator.rawValue)

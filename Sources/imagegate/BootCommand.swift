@@ -71,29 +71,30 @@ struct BootCommand: AsyncParsableCommand {
     func run() async throws {
         let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
             let instance = try instance()
-            let host = try await hypervisor.host()
-            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-            var boot = FirstBoot(host: host)
-            boot.keep = runFolder.keep
-            boot.artifacts = runFolder.artifactsFolder
-            let progress = LiveProgress.make(), label = instance.hostname
-            boot.progress = { progress(label, $0) }
-            let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
-            let configured = boot
-            defer { LiveProgress.finish() }
-            let path = self.image
-            let image = try await ImageFile.validate(path)
-            let (result, digest) = try await CandidateDigest.verifying(image) {
-                try await Interrupt.cancellingOnSIGINT {
-                    try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
-                        plan.memoryMiB = memory
-                        plan.cpus = cpus
-                        plan.dataDiskBytes = disk
-                        if let timeout { plan.deadlines.cap(timeout) }
+            return try await hypervisor.withHost { host in
+                let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+                var boot = FirstBoot(host: host)
+                boot.keep = runFolder.keep
+                boot.artifacts = runFolder.artifactsFolder
+                let progress = LiveProgress.make(), label = instance.hostname
+                boot.progress = { progress(label, $0) }
+                let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
+                let configured = boot
+                defer { LiveProgress.finish() }
+                let path = self.image
+                let image = try await ImageFile.validate(path)
+                let (result, digest) = try await CandidateDigest.verifying(image) {
+                    try await Interrupt.cancellingOnSIGINT {
+                        try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
+                            plan.memoryMiB = memory
+                            plan.cpus = cpus
+                            plan.dataDiskBytes = disk
+                            if let timeout { plan.deadlines.cap(timeout) }
+                        }
                     }
                 }
+                return (result, digest, accelerator)
             }
-            return (result, digest, accelerator)
         }
         let language = reports.language
         let report = CheckReport.boot(result, digest: digest, accelerator: accelerator, language: language)

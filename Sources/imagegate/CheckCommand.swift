@@ -34,15 +34,16 @@ struct CheckCommand: AsyncParsableCommand {
                 throw InputError("no image: give IMAGE or set image: in the scenario")
             }
             let profile = try self.profile.load(orPath: scenario.profile.map(relative))
-            let host = try await hypervisor.host()
-            var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
-            runner.language = language
-            runner.keep = runFolder.keep
-            runner.artifacts = runFolder.artifactsFolder
-            runner.progress = LiveProgress.make()
-            let configured = runner
-            defer { LiveProgress.finish() }
-            return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
+            return try await hypervisor.withHost { host in
+                var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
+                runner.language = language
+                runner.keep = runFolder.keep
+                runner.artifacts = runFolder.artifactsFolder
+                runner.progress = LiveProgress.make()
+                let configured = runner
+                defer { LiveProgress.finish() }
+                return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
+            }
         }
         let language = Language(rawValue: report.language) ?? .english
         try reports.write(report) { try report.json() }

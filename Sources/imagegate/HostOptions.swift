@@ -13,7 +13,10 @@ struct HostOptions: ParsableArguments {
         }
     }
 
-    func host() async throws -> LibvirtHost { try await LibvirtHost.connect(connect) }
+    /// Runs `body` with the hypervisor, its connection closed after.
+    func withHost<T>(_ body: (LibvirtHost) async throws -> T) async throws -> T {
+        try await LibvirtHost.with(connect, body)
+    }
 }
 
 /// What a boot leaves behind: its run folder, its console logs.

@@ -73,13 +73,15 @@ struct QueueCommand: AsyncParsableCommand {
             let (diff, history, runID): (QueueDiff, QueueHistory, Int64) = try await ExitCode.guarding {
                 let manifest = try QueueManifest.load(path: self.manifest)
                 let history = try database.open()
-                var runner = QueueRunner(manifest: manifest, history: history, host: try await hypervisor.host())
-                runner.jobs = jobs.value
-                runner.reports = reports
-                runner.language = lang ?? .fromEnvironment
-                runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }
-                let configured = runner, resume = self.resume
-                let summary = try await Interrupt.cancellingOnSIGINT { try await configured.run(resume: resume) }
+                let summary = try await hypervisor.withHost { host in
+                    var runner = QueueRunner(manifest: manifest, history: history, host: host)
+                    runner.jobs = jobs.value
+                    runner.reports = reports
+                    runner.language = lang ?? .fromEnvironment
+                    runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }
+                    let configured = runner, resume = self.resume
+                    return try await Interrupt.cancellingOnSIGINT { try await configured.run(resume: resume) }
+                }
                 return (try QueueDiff.compare(history, after: summary.runID), history, summary.runID)
             }
             if let junit { try QueueReport.junit(history, run: runID).write(toFile: junit, atomically: true, encoding: .utf8) }

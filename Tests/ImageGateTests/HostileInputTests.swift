@@ -158,7 +158,7 @@ final class HostileInputTests: XCTestCase {
     /// inspection ends with a verdict naming each problem, prints nothing a
     /// terminal acts on, writes reports that parse, and leaves nothing
     /// behind. Bound: 180 s.
-    func testAHostileGuestFilesystemGetsAVerdictAndLeavesNothing() throws {
+    func testAHostileGuestFilesystemGetsAVerdictAndLeavesNothing() async throws {
         let tree = dir + "/tree"
         for folder in ["etc/ssh", "var/lib/dpkg", "lib/modules", "boot"] {
             try FileManager.default.createDirectory(atPath: tree + "/" + folder, withIntermediateDirectories: true)
@@ -189,6 +189,7 @@ final class HostileInputTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir + "/disk.raw")
 
         let temporary = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("libguestfs") }
+        let qemus = Set(processes(containing: "qemu-system"))
         let run = try imagegate(["inspect", "hostile.qcow2", "--json", "r.json", "--junit", "j.xml", "--html", "r.html"])
         XCTAssertTrue([1, 4].contains(run.status), "a verdict: \(run.status) \(run.stderr)")
         XCTAssertLessThan(run.seconds, 180)
@@ -209,6 +210,8 @@ final class HostileInputTests: XCTestCase {
         // Nothing left: no libguestfs folder, no run or scratch folder, no QEMU.
         let after = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("libguestfs") }
         XCTAssertEqual(Set(after).subtracting(temporary), [], "libguestfs temporary folders left behind")
+        try await Task.sleep(for: .milliseconds(500))
+        XCTAssertEqual(Set(processes(containing: "qemu-system")).subtracting(qemus), [], "an appliance QEMU left running")
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []
         XCTAssertEqual(runs.filter { name in StateDirectory.owner(ofRun: name).map { !$0.isAlive } ?? false }, [], "folders of finished runs")
     }

@@ -4,6 +4,25 @@ import Libvirt
 import XCTest
 
 final class LibvirtTests: XCTestCase {
+    /// A connection closed at a visible point is closed: later calls on it
+    /// fail with a clear error, a second close is harmless, and the
+    /// embedded driver (started once per process) serves a new connection.
+    func testAClosedConnectionIsClosedAndTheDriverOpensAgain() async throws {
+        let first = try await LibvirtHost.connect()
+        await first.connection.close()
+        await first.connection.close()
+        do {
+            _ = try await first.connection.domains(prefix: VMName.prefix)
+            XCTFail("a closed connection answered")
+        } catch let error as LibvirtError {
+            XCTAssertTrue(error.message.contains("is closed"), error.message)
+        }
+        let second = try await LibvirtHost.connect()
+        let domains = try await second.connection.domains(prefix: "imagegate-nothing-")
+        XCTAssertEqual(domains.count, 0)
+        await second.connection.close()
+    }
+
     func testEmbeddedConnectionBootsHostKernelAndDestroysIt() async throws {
         let kernel = try XCTUnwrap(KernelBoot.hostKernel(), "no readable kernel in /boot (make setup installs one)")
         let state = StateDirectory.default

@@ -19,11 +19,12 @@ public enum TestSuiteBoot {
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         let env = ProcessInfo.processInfo.environment
         let image = try await ImageFile.validate(path)
-        let host = try await LibvirtHost.connect(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 })
-        let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-        var boot = FirstBoot(host: host)
-        boot.artifacts = env["IMAGEGATE_ARTIFACTS"]
-        return try await boot.run(image, instance: instance, accelerator: accelerator, configure: configure)
+        return try await LibvirtHost.with(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 }) { host in
+            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+            var boot = FirstBoot(host: host)
+            boot.artifacts = env["IMAGEGATE_ARTIFACTS"]
+            return try await boot.run(image, instance: instance, accelerator: accelerator, configure: configure)
+        }
     }
 
     /// What a failed rule says in a test's failure: required, found,
