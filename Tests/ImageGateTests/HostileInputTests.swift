@@ -431,6 +431,8 @@ final class HostileInputTests: XCTestCase {
             if alive { try await Task.sleep(for: .milliseconds(100)) }
         }
         XCTAssertFalse(alive, "the next start ended the killed run's QEMU")
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []
+        XCTAssertEqual(runs.filter { StateDirectory.owner(ofRun: $0)?.pid == owner }, [], "the killed run's folders were removed")
     }
 }
 
