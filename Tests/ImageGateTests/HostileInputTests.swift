@@ -448,6 +448,20 @@ extension HostileInputTests {
         return process
     }
 
+    /// The libguestfs appliance (a QEMU child of `owner`), once it started
+    /// (20 s at most).
+    private func appliance(of owner: pid_t) async throws -> pid_t {
+        for _ in 0..<200 {
+            let found = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(pid_t.init).first {
+                ProcessStat(pid: $0).map { $0.parent == owner && $0.command.hasPrefix("qemu-system") } ?? false
+            }
+            if let found { return found }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        XCTFail("the appliance of \(owner) did not start")
+        throw XCTSkip("no appliance")
+    }
+
     /// Waits up to `seconds` for `process` to exit; its status, and how long.
     private func waitForExit(_ process: Process, within seconds: Double) async throws -> (Int32?, Double) {
         let started = ContinuousClock.now
@@ -463,7 +477,8 @@ extension HostileInputTests {
     func testSIGTERMDuringTheStaticPhaseStartsNoVM() async throws {
         let check = try startImagegate(["check", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2"])
         let owner = check.processIdentifier
-        try await Task.sleep(for: .seconds(3))
+        // Once the static phase runs (its appliance, a child QEMU, started).
+        _ = try await appliance(of: owner)
         kill(owner, SIGTERM)
         var sawBoot = false
         let started = ContinuousClock.now
@@ -484,14 +499,7 @@ extension HostileInputTests {
         let inspect = try startImagegate(["inspect", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2"])
         let owner = inspect.processIdentifier
         // Once the appliance runs (a child QEMU), interrupt twice.
-        var appliance: pid_t?
-        for _ in 0..<200 where appliance == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            appliance = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(pid_t.init).first {
-                ProcessStat(pid: $0).map { $0.parent == owner && $0.command.hasPrefix("qemu-system") } ?? false
-            }
-        }
-        let qemu = try XCTUnwrap(appliance, "the appliance started")
+        let qemu = try await appliance(of: owner)
         kill(owner, SIGINT)
         try await Task.sleep(for: .milliseconds(200))
         kill(owner, SIGINT)
