@@ -148,6 +148,17 @@ public final class Handle: @unchecked Sendable {
         try await run { h in try h.call("launch") { guestfs_launch($0) } }
     }
 
+    /// True while the appliance's daemon answers; false once the appliance
+    /// died (or was never launched).
+    public func isApplianceAlive() async -> Bool {
+        (try? await run { h in try h.call("ping_daemon") { guestfs_ping_daemon($0) } }) != nil
+    }
+
+    /// The appliance's process ID (the `direct` backend's QEMU).
+    public func appliancePID() async throws -> Int32 {
+        try await run { h in try h.call("get_pid") { guestfs_get_pid($0) } }
+    }
+
     /// Unmounts everything and stops the appliance, flushing writes.
     public func shutdown() async throws {
         try await run { h in try h.call("shutdown") { guestfs_shutdown($0) } }

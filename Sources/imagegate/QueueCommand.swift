@@ -47,6 +47,8 @@ struct QueueCommand: AsyncParsableCommand {
         var manifest: String
         @Option(help: "Entries checked at once: a number or auto (default 1).")
         var jobs: Jobs = .count(1)
+        @Option(help: "Images whose static inspections share one libguestfs appliance (default 8; 1: an appliance per image, and a kill loses at most the entry in flight).")
+        var batch = 8
         @Flag(help: "Continue the manifest's last unfinished run, skipping what it recorded.")
         var resume = false
         @OptionGroup var database: DatabaseOptions
@@ -64,6 +66,7 @@ struct QueueCommand: AsyncParsableCommand {
         var hypervisor: HostOptions
 
         func validate() throws {
+            guard (1...64).contains(batch) else { throw ExitCode.refusing("queue run: --batch \(batch): expected 1 to 64 images per appliance") }
             for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
                 throw ExitCode.refusing("queue run: \(name) needs a file; only --json writes to standard output ('-')")
             }
@@ -76,6 +79,7 @@ struct QueueCommand: AsyncParsableCommand {
                 let summary = try await hypervisor.withHost { host in
                     var runner = QueueRunner(manifest: manifest, history: history, host: host)
                     runner.jobs = jobs.value
+                    runner.batchSize = batch
                     runner.reports = reports
                     runner.language = lang ?? .fromEnvironment
                     runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }

@@ -66,6 +66,12 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(flaky.flakyFirstVerdict, "error", "the first attempt's verdict is kept")
         XCTAssertTrue(flaky.problem?.contains("injected: the host dropped the appliance") ?? false, "\(String(describing: flaky.problem))")
         XCTAssertEqual(try history.run(run1.runID)?.status, "finished")
+        // The three static phases shared one appliance; each report reads as
+        // if its image had been the only disk.
+        for entry in entries1 {
+            let os = try history.findings(entry: entry.id).first { $0.rule == "IMG-OS" }
+            XCTAssertTrue(os?.evidence.contains("on /dev/sda1") ?? false, "\(entry.key): \(String(describing: os?.evidence))")
+        }
         let dbFindings = try history.findings(entry: try XCTUnwrap(entries1.first { $0.vendor == "globex" }).id)
         XCTAssertEqual(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.outcome, "fail")
         XCTAssertTrue(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.evidence.contains("/etc/fstab") ?? false)
@@ -152,7 +158,8 @@ final class QueueTests: XCTestCase {
         let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
         let queue = Process()
         queue.executableURL = URL(fileURLWithPath: binary)
-        queue.arguments = ["queue", "run", manifest, "--db", database]
+        // One appliance per image: the kill then loses at most the entry in flight.
+        queue.arguments = ["queue", "run", manifest, "--db", database, "--batch", "1"]
         queue.standardOutput = FileHandle.nullDevice
         queue.standardError = FileHandle.nullDevice
         try queue.run()
@@ -181,6 +188,44 @@ final class QueueTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json"))) as? [String: Any])
         XCTAssertEqual(json["schema"] as? String, "imagegate-queue")
         XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
+    }
+
+    /// Two boot-defect fixtures checked at once (`--jobs 2` on this
+    /// machine's cores): each boot runs slower than alone, and the deadlines
+    /// stretch with the load the queue itself creates, so both verdicts are
+    /// complete: every BOOT rule judged, the planted defect failing.
+    func testTwoBootDefectFixturesBootAtOnceAndBothVerdictsAreComplete() async throws {
+        try place("auditd-fails-to-start", as: "audit.qcow2")
+        try place("firewalld-enabled", as: "firewall.qcow2")
+        let manifest = try writeManifest("""
+            defaults: {vendor: acme}
+            entries:
+              - {image: images/audit.qcow2, product: audit}
+              - {image: images/firewall.qcow2, product: firewall}
+            """)
+        let history = try QueueHistory(path: dir + "/history.sqlite")
+        let host = try await LibvirtHost.connect()
+        var runner = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
+        runner.jobs = 2
+        let events = LockedLines()
+        runner.progress = { events.add($0) }
+        let run = try await runner.run(resume: false)
+        let lines = events.lines
+        let checking = lines.indices.filter { lines[$0].hasSuffix(": checking") }
+        let verdicts = lines.indices.filter { lines[$0].hasSuffix("FAIL") || lines[$0].hasSuffix("PASS") || lines[$0].hasSuffix("INCOMPLETE") }
+        XCTAssertEqual(checking.count, 2, "\(lines)")
+        XCTAssertLessThan(checking.max() ?? .max, verdicts.min() ?? .min, "both boots ran at once: \(lines)")
+
+        let entries = try history.entries(run: run.runID)
+        for (product, rule) in [("audit", "BOOT-AUDITD"), ("firewall", "BOOT-FIREWALLD")] {
+            let entry = try XCTUnwrap(entries.first { $0.product == product })
+            XCTAssertEqual(entry.verdict, "fail", "\(product): \(entry.problem ?? "")")
+            let findings = try history.findings(entry: entry.id)
+            XCTAssertEqual(findings.first { $0.rule == rule }?.outcome, "fail", product)
+            let unjudged = findings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == "could-not-check" }
+            XCTAssertEqual(unjudged.map(\.rule), [], "\(product): \(unjudged.map(\.found))")
+            XCTAssertNil(entry.flakyFirstVerdict, "\(product) needed no second attempt")
+        }
     }
 
     /// The manifest is strict: unknown keys, a missing vendor, a glob that

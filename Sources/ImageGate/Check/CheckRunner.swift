@@ -12,6 +12,10 @@ public struct CheckRunner: Sendable {
     /// false: static inspection only; every BOOT rule is "could not check".
     public var boot = true
     public var artifacts: String?
+    /// How much slower than alone each boot may run because of the load
+    /// the caller itself puts on the host (``QueueAdmission/loadFactor(jobs:cpusPerBoot:cores:)``):
+    /// every boot deadline is stretched by it.
+    public var load = 1.0
     public var progress: @Sendable (String, FirstBoot.Event) -> Void = { _, _ in }
     public var today = Date()
 
@@ -27,25 +31,41 @@ public struct CheckRunner: Sendable {
         for (index, gib) in scenario.dataDiskGiB.enumerated() where Int64(gib) << 30 > profile.limits.dataDiskBytes {
             throw InputError("\(scenario.source): instance \(index + 1): data disk of \(gib) GiB is above the limit of \(GateLimits.describe(profile.limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
-        let image = try await ImageFile.validate(path, limits: profile.limits)
-        var (report, digest) = try await CandidateDigest.verifying(image) { try await runUnverified(image) }
+        return try await run(try await ImageFile.validate(path, limits: profile.limits))
+    }
+
+    /// The check of an image already validated. `inspected` is its static
+    /// phase where it was done already (``StaticBatch``, with this runner's
+    /// profile), `digestBefore` the candidate's digest taken before it.
+    public func run(_ image: ImageFile, inspected: InspectionResult? = nil, digestBefore: String? = nil) async throws -> CheckReport {
+        var (report, digest) = try await CandidateDigest.verifying(image, before: digestBefore) { try await runUnverified(image, inspected: inspected) }
         report.image.sha256 = digest.before
         report.image.sha256After = digest.after
         return report
     }
 
-    private func runUnverified(_ image: ImageFile) async throws -> CheckReport {
-        let started = ContinuousClock.now
-        let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-
-        // Waivers: the profile's, plus the scenario's that have not expired.
+    /// The profile with the scenario's tier and its active waivers.
+    public var effectiveProfile: PlatformProfile {
         var profile = self.profile
         profile.fastTier = profile.fastTier || scenario.tier == "fast"
         let active = scenario.waivers.filter { $0.isActive(on: today) }
         profile.waivers += active.map { PlatformProfile.Waiver(rule: $0.rule, reason: $0.reason + ($0.expires.map { " (until \(Scenario.dateFormat.string(from: $0)))" } ?? "")) }
+        return profile
+    }
 
-        progress("static", .note("inspecting \(image.path) read-only"))
-        var inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
+    private func runUnverified(_ image: ImageFile, inspected: InspectionResult?) async throws -> CheckReport {
+        let started = ContinuousClock.now
+        let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+
+        // Waivers: the profile's, plus the scenario's that have not expired.
+        let profile = effectiveProfile
+        var inspection: InspectionResult
+        if let inspected {
+            inspection = inspected
+        } else {
+            progress("static", .note("inspecting \(image.path) read-only"))
+            inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
+        }
         inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
         // Only an image that holds one OS ImageGate has boot rules for is booted.
         let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
@@ -62,11 +82,13 @@ public struct CheckRunner: Sendable {
             let label = instance.hostname
             boot.progress = { progress(label, $0) }
             let hardware = scenario.hardware, disk = Int64(scenario.dataDiskGiB[index]) << 30, timeout = scenario.bootTimeout
+            let multiplier = accelerator.timeoutMultiplier * max(1, load)
             boots.append(try await boot.run(image, instance: instance, accelerator: accelerator) { plan in
                 plan.cpus = hardware.cpus
                 plan.memoryMiB = hardware.memoryMiB
                 plan.dataDiskBytes = disk
-                if let timeout { plan.deadlines.cap(timeout * accelerator.timeoutMultiplier) }
+                plan.deadlines = BootDeadlines(multiplier: multiplier)
+                if let timeout { plan.deadlines.cap(timeout * multiplier) }
             })
         }
 

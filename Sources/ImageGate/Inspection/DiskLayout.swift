@@ -15,18 +15,33 @@ struct DiskLayout {
     /// Every device that may hold a filesystem, partitions first.
     var devices: [String] { partitions + logicalVolumes + wholeDisks }
 
-    static func probe(_ handle: Handle) async throws -> DiskLayout {
-        var layout = DiskLayout(partitions: try await handle.partitions(), logicalVolumes: [], wholeDisks: [], blkid: [:])
-        if layout.partitions.isEmpty { layout.wholeDisks = try await handle.devices() }
+    /// LVM physical volumes among the partitions and disks.
+    var physicalVolumes: [String] { (partitions + wholeDisks).filter { blkid[$0]?["TYPE"] == "LVM2_member" } }
+
+    /// Probes every disk of the appliance, or only `drive` (e.g. `/dev/sdb`)
+    /// where it holds several images. Logical volumes belong to no one drive
+    /// (two images may even name their volume groups alike), so with a
+    /// `drive` they are not listed: ``physicalVolumes`` says they are there.
+    static func probe(_ handle: Handle, drive: String? = nil) async throws -> DiskLayout {
+        let partitions = try await handle.partitions().filter { drive == nil || Self.partition($0, isOn: drive!) }
+        var layout = DiskLayout(partitions: partitions, logicalVolumes: [], wholeDisks: [], blkid: [:])
+        if layout.partitions.isEmpty { layout.wholeDisks = try await handle.devices().filter { drive == nil || $0 == drive } }
         for device in layout.partitions + layout.wholeDisks {
             layout.blkid[device] = try? await handle.blockID(device)
         }
         // LVM only where a physical volume is.
-        if layout.blkid.values.contains(where: { $0["TYPE"] == "LVM2_member" }) {
+        if drive == nil, !layout.physicalVolumes.isEmpty {
             layout.logicalVolumes = (try? await handle.logicalVolumes()) ?? []
             for device in layout.logicalVolumes { layout.blkid[device] = try? await handle.blockID(device) }
         }
         return layout
+    }
+
+    /// `/dev/sda1` is on `/dev/sda`; `/dev/sdaa1` is not.
+    static func partition(_ partition: String, isOn drive: String) -> Bool {
+        guard partition.hasPrefix(drive) else { return false }
+        let number = partition.dropFirst(drive.count)
+        return !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber)
     }
 
     /// The partitions, LVs and unpartitioned disks with their filesystem

@@ -41,32 +41,54 @@ public struct StaticInspector: Sendable {
         let scratch = try state.scratch()
         return try await Handle.withHandle({ try Appliance.handle(accelerator: accelerator) }) { handle in
             try await handle.setTemporaryDirectory(scratch)
-            return try await inspect(image, handle: handle, scratch: scratch)
+            let started = ContinuousClock.now
+            // The validated open file, never the path again.
+            try await handle.addDrive(image.accessPath, format: image.format, readOnly: true)
+            try Task.checkCancellation()
+            try await handle.launch()
+            Self.trace(started, "launched")
+            return try await inspect(image, drive: nil, handle: handle, scratch: scratch, started: started)
         }
     }
 
-    private func inspect(_ image: ImageFile, handle: Handle, scratch: String) async throws -> InspectionResult {
-        let started = ContinuousClock.now
-        let path = image.path
-        let trace = ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil
-        func mark(_ step: String) {
-            if trace { FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8)) }
+    /// Inspects `image`, the appliance's disk `drive`, in an appliance that
+    /// holds several images (``StaticBatch``): only that disk's partitions
+    /// are looked at. An image the fast discovery does not vouch for, or
+    /// one with LVM, is not judged here: ``NeedsOwnAppliance`` says why.
+    func inspect(_ image: ImageFile, drive: String, in handle: Handle, scratch: String) async throws -> InspectionResult {
+        try await handle.unmountAll()
+        return try await inspect(image, drive: drive, handle: handle, scratch: scratch, started: .now)
+    }
+
+    /// Why an image of a batch is inspected in an appliance of its own.
+    struct NeedsOwnAppliance: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func trace(_ started: ContinuousClock.Instant, _ step: String) {
+        if ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil {
+            FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8))
         }
-        // The validated open file, never the path again.
-        try await handle.addDrive(image.accessPath, format: image.format, readOnly: true)
-        try Task.checkCancellation()
-        try await handle.launch()
-        mark("launched")
+    }
+
+    private func inspect(_ image: ImageFile, drive: String?, handle: Handle, scratch: String,
+                         started: ContinuousClock.Instant) async throws -> InspectionResult {
+        let path = image.path
+        func mark(_ step: String) { Self.trace(started, step) }
         let guestfs = GuestfsFilesystem(handle: handle, limits: profile.limits, scratch: scratch)
 
         let os: GuestOS
-        let layout = try await DiskLayout.probe(handle)
+        let layout = try await DiskLayout.probe(handle, drive: drive)
+        if let drive, !layout.physicalVolumes.isEmpty {
+            throw NeedsOwnAppliance(description: "LVM on \(layout.physicalVolumes.joined(separator: ", ")) (of \(drive))")
+        }
         let discovery: RootDiscovery.Outcome
         do {
             discovery = osDetection == .fast ? try await RootDiscovery(handle: handle, fs: guestfs).discover(layout) : .unsure("libguestfs asked for")
         } catch {
             discovery = .unsure("\(error)")  // e.g. a directory where os-release should be
         }
+        if drive != nil, case let .unsure(reason) = discovery { throw NeedsOwnAppliance(description: reason) }
         switch discovery {
         case .found(let found):
             let id = found.identity
@@ -81,7 +103,8 @@ public struct StaticInspector: Sendable {
             mark("inspected")
         }
         let cache = CachingFilesystem(guestfs)
-        let facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
+        var facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
+        if let drive { facts = facts.naming(drive, as: "/dev/sda") }
         mark("facts")
         // Nothing under a filesystem the guest needs but that would not mount
         // is judged as if it had been read.
@@ -190,5 +213,22 @@ public struct InspectionResult: Sendable, Codable {
         var result = self
         result.findings = language.localize(findings)
         return result
+    }
+}
+
+extension OSFacts {
+    /// The facts of an image that was the appliance's disk `drive` in a
+    /// batch, with its devices named as they are when it is the only disk:
+    /// the report of an image does not depend on its neighbours.
+    func naming(_ drive: String, as alone: String) -> OSFacts {
+        func rename(_ device: String) -> String {
+            device == drive || DiskLayout.partition(device, isOn: drive) ? alone + device.dropFirst(drive.count) : device
+        }
+        func renameIn(_ text: String) -> String { text.replacingOccurrences(of: drive, with: alone) }
+        var facts = self
+        facts.volumes = volumes.map { var volume = $0; volume.device = rename(volume.device); return volume }
+        facts.operatingSystems = operatingSystems.map(renameIn)
+        facts.mounts = mounts.map { var mount = $0; mount.spec = rename(mount.spec); mount.problem = mount.problem.map(renameIn); return mount }
+        return facts
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Guestfs
 
 /// `imagegate queue run`: every entry of a manifest checked (static
 /// inspection, then the scenario's boots unless `boot: false`), each
@@ -21,6 +22,10 @@ public struct QueueRunner: Sendable {
     /// entry's key and the attempt number (1 or 2); a thrown error is that
     /// attempt's outcome.
     public var beforeAttempt: @Sendable (String, Int) throws -> Void = { _, _ in }
+    /// Images whose static phases share one appliance (``StaticBatch``).
+    public var batchSize = 8
+    /// Fault injection for tests: ``StaticBatch``'s hook.
+    var beforeBatchItem: @Sendable (Int, Handle) async -> Void = { _, _ in }
 
     public init(manifest: QueueManifest, history: QueueHistory, host: any VirtualMachineHost) {
         self.manifest = manifest
@@ -52,17 +57,40 @@ public struct QueueRunner: Sendable {
         let id = runID, runner = self
         var checked = 0
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = pending.makeIterator()
-                func admit() -> Bool {
-                    guard !Task.isCancelled, let entry = next.next() else { return false }
-                    group.addTask { try await runner.checkAndRecord(entry, run: id) }
-                    return true
+            // Work is admitted as slots free up: an entry whose static
+            // phase is done first (its boots, one slot), else a batch of
+            // static phases (one appliance, one slot).
+            try await withThrowingTaskGroup(of: Work.self) { group in
+                var unbatched = pending[...]
+                var ready: [PreparedEntry] = []
+                var running = 0
+                func admit() {
+                    while running < max(1, jobs), !Task.isCancelled {
+                        if !ready.isEmpty {
+                            let next = ready.removeFirst()
+                            group.addTask { try await runner.checkAndRecord(next, run: id); return .checked }
+                        } else if !unbatched.isEmpty {
+                            // Shared fairly among the free slots, up to the batch size.
+                            let fair = (unbatched.count + max(1, jobs) - running - 1) / max(1, jobs - running)
+                            let batch = Array(unbatched.prefix(max(1, min(batchSize, fair))))
+                            unbatched = unbatched.dropFirst(batch.count)
+                            group.addTask { .prepared(await runner.staticPhase(batch)) }
+                        } else {
+                            return
+                        }
+                        running += 1
+                    }
                 }
-                for _ in 0..<max(1, jobs) where !admit() { break }
-                while try await group.next() != nil {
-                    checked += 1
-                    _ = admit()
+                admit()
+                while let work = try await group.next() {
+                    running -= 1
+                    switch work {
+                    case .prepared(let prepared):
+                        ready += prepared
+                    case .checked:
+                        checked += 1
+                    }
+                    admit()
                 }
             }
             try Task.checkCancellation()
@@ -74,11 +102,55 @@ public struct QueueRunner: Sendable {
         return Summary(runID: runID, checked: checked, skipped: done.count, status: "finished")
     }
 
+    /// What a slot of the run finished.
+    private enum Work: Sendable {
+        case prepared([PreparedEntry])
+        case checked
+    }
+
+    /// An entry whose image was validated and whose static phase ran in a
+    /// shared appliance. Where either failed, `inspection` is nil and the
+    /// entry's check does it all again on its own, which reports the error.
+    struct PreparedEntry: Sendable {
+        var entry: QueueManifest.Entry
+        var image: ImageFile?
+        var digestBefore: String?
+        var inspection: InspectionResult?
+    }
+
+    /// The static phases of `entries` in one appliance (``StaticBatch``).
+    func staticPhase(_ entries: [QueueManifest.Entry]) async -> [PreparedEntry] {
+        var prepared = entries.map { PreparedEntry(entry: $0) }
+        guard let accelerator = try? await AcceleratorProbe(host: host).chooseOnce().accelerator else { return prepared }
+        var items: [StaticBatch.Item] = [], itemOwners: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            guard let runner = try? checkRunner(for: entry).runner,
+                  let image = try? await ImageFile.validate(entry.image, limits: runner.profile.limits),
+                  let before = try? CandidateDigest.digest(of: image) else { continue }
+            prepared[index].image = image
+            prepared[index].digestBefore = before
+            items.append(.init(image: image, inspector: StaticInspector(profile: runner.effectiveProfile, accelerator: accelerator)))
+            itemOwners.append(index)
+        }
+        guard !items.isEmpty else { return prepared }
+        progress("static inspection of \(items.count) image\(items.count == 1 ? "" : "s") in one appliance")
+        var batch = StaticBatch(accelerator: accelerator)
+        let keys = itemOwners.map { entries[$0].key }
+        let progress = self.progress
+        batch.progress = { item, note in progress("\(keys[item]): \(note)") }
+        batch.beforeItem = beforeBatchItem
+        for (item, result) in await batch.inspect(items).enumerated() {
+            if case .success(let inspection) = result { prepared[itemOwners[item]].inspection = inspection }
+        }
+        return prepared
+    }
+
     /// One entry: checked (twice where the first attempt may have been the
     /// host's fault), then recorded.
-    func checkAndRecord(_ entry: QueueManifest.Entry, run: Int64) async throws {
+    func checkAndRecord(_ prepared: PreparedEntry, run: Int64) async throws {
+        let entry = prepared.entry
         progress("\(entry.key): checking")
-        var outcome = await attempt(entry, number: 1)
+        var outcome = await attempt(entry, number: 1, prepared: prepared)
         try Task.checkCancellation()
         if outcome.retry {
             progress("\(entry.key): \(outcome.recorded.problem ?? "a boot deadline"); checking again on a fresh instance")
@@ -98,28 +170,42 @@ public struct QueueRunner: Sendable {
         progress("\(entry.key): \(outcome.recorded.verdict.uppercased())\(outcome.recorded.flakyFirstVerdict != nil ? " (flaky)" : "")")
     }
 
+    /// The check an entry asks for (its scenario, service ports, tier and
+    /// profile), and the digests of that scenario and profile.
+    func checkRunner(for entry: QueueManifest.Entry) throws -> (runner: CheckRunner, profileDigest: String, scenarioDigest: String) {
+        var scenario = try entry.scenario.map(Scenario.load(path:)) ?? .builtIn
+        let profilePath = entry.profile ?? scenario.profile.map { Self.relative($0, to: scenario.source) }
+        if !entry.servicePorts.isEmpty { scenario.servicePorts = entry.servicePorts }
+        if let tier = entry.tier { scenario.tier = tier }
+        var profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
+        profile.fastTier = profile.fastTier || entry.tier == "fast"
+        var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
+        runner.language = language
+        runner.boot = entry.boot
+        runner.load = QueueAdmission.loadFactor(jobs: jobs, cpusPerBoot: scenario.hardware.cpus)
+        let scenarioDigest = entry.scenario.map { (try? FileDigest.sha256($0)) ?? "unreadable" } ?? "built-in"
+        return (runner, try Self.digest(of: profile), scenarioDigest)
+    }
+
     /// One check of an entry, never throwing: bad input is verdict `error`
     /// (exit 2); an infrastructure failure is `error` (exit 3), to retry.
-    func attempt(_ entry: QueueManifest.Entry, number: Int) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
+    /// With a `prepared` static phase, only the boots are left to run.
+    func attempt(_ entry: QueueManifest.Entry, number: Int, prepared: PreparedEntry? = nil) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
         let started = ContinuousClock.now
         var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), imageSHA256: "", profileDigest: "",
                                            scenarioDigest: "", verdict: "error", exitCode: 3, seconds: 0, timelines: [:],
                                            consoleLogs: [], findings: [])
         do {
             try beforeAttempt(entry.key, number)
-            let scenario = try entry.scenario.map(Scenario.load(path:)) ?? .builtIn
-            var scenarioWithPorts = scenario
-            if !entry.servicePorts.isEmpty { scenarioWithPorts.servicePorts = entry.servicePorts }
-            if let tier = entry.tier { scenarioWithPorts.tier = tier }
-            let profilePath = entry.profile ?? scenario.profile.map { Self.relative($0, to: scenario.source) }
-            var profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
-            profile.fastTier = profile.fastTier || entry.tier == "fast"
-            outcome.profileDigest = try Self.digest(of: profile)
-            outcome.scenarioDigest = entry.scenario.map { (try? FileDigest.sha256($0)) ?? "unreadable" } ?? "built-in"
-            var runner = CheckRunner(host: host, scenario: scenarioWithPorts, profile: profile)
-            runner.language = language
-            runner.boot = entry.boot
-            let report = try await runner.run(entry.image)
+            let (runner, profileDigest, scenarioDigest) = try checkRunner(for: entry)
+            outcome.profileDigest = profileDigest
+            outcome.scenarioDigest = scenarioDigest
+            let report: CheckReport
+            if let prepared, let image = prepared.image, let inspection = prepared.inspection {
+                report = try await runner.run(image, inspected: inspection, digestBefore: prepared.digestBefore)
+            } else {
+                report = try await runner.run(entry.image)
+            }
             outcome.imageSHA256 = report.image.sha256
             outcome.verdict = report.verdict.rawValue
             outcome.exitCode = report.verdict == .pass ? 0 : report.verdict == .fail ? 1 : 4
@@ -192,6 +278,14 @@ public struct QueueRunner: Sendable {
 /// memory allow (read from `/proc/meminfo`, not assumed), each boot
 /// reserving its vCPUs' worth of a core and its memory plus QEMU's overhead.
 public enum QueueAdmission {
+    /// How much slower than alone a boot may run when `jobs` boots of
+    /// `cpusPerBoot` vCPUs share `cores` (each emulated vCPU wants a core
+    /// of its own): at least 1, at most `jobs`.
+    public static func loadFactor(jobs: Int, cpusPerBoot: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Double {
+        guard jobs > 1 else { return 1 }
+        return min(Double(jobs), max(1, Double(jobs * max(1, cpusPerBoot)) / Double(max(1, cores))))
+    }
+
     public static func automaticJobs(memoryMiBPerBoot: Int = 1024, cpusPerBoot: Int = 1) -> Int {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let free = availableMemoryMiB() ?? memoryMiBPerBoot

@@ -39,19 +39,23 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
 
     /// Runs `body` between two digests of `image` (of the open file it was
     /// validated through); a difference is an infrastructure error naming both.
-    public static func verifying<T>(_ image: ImageFile, _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
-        func digest() throws -> String {
-            if let descriptor = image.descriptor { return try FileDigest.sha256(fd: descriptor.fd, name: image.path) }
-            return try FileDigest.sha256(image.path)
-        }
+    /// `before` is the first digest where the caller took it already (before
+    /// an earlier phase of the same check).
+    public static func verifying<T>(_ image: ImageFile, before: String? = nil, _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
         let path = image.path
-        let before = try digest()
+        let before = try before ?? digest(of: image)
         let result = try await body()
-        let after = try digest()
+        let after = try digest(of: image)
         guard before == after else {
             throw BootError.infrastructure("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
         }
         return (result, CandidateDigest(before: before, after: after))
+    }
+
+    /// SHA-256 of the open file `image` was validated through.
+    public static func digest(of image: ImageFile) throws -> String {
+        if let descriptor = image.descriptor { return try FileDigest.sha256(fd: descriptor.fd, name: image.path) }
+        return try FileDigest.sha256(image.path)
     }
 }
 

@@ -1,0 +1,50 @@
+import Foundation
+@testable import ImageGate
+import XCTest
+
+/// Several images' static phases in one libguestfs appliance.
+final class StaticBatchTests: XCTestCase {
+    func testAPartitionBelongsToItsOwnDriveOnly() {
+        XCTAssertTrue(DiskLayout.partition("/dev/sda1", isOn: "/dev/sda"))
+        XCTAssertTrue(DiskLayout.partition("/dev/sdb15", isOn: "/dev/sdb"))
+        XCTAssertFalse(DiskLayout.partition("/dev/sdaa1", isOn: "/dev/sda"), "another drive")
+        XCTAssertFalse(DiskLayout.partition("/dev/sda", isOn: "/dev/sda"), "the drive itself")
+        XCTAssertFalse(DiskLayout.partition("/dev/sdb1", isOn: "/dev/sda"))
+    }
+
+    /// Three images in one appliance; the appliance is killed (SIGKILL to
+    /// its QEMU) as the second image's inspection begins. The second is
+    /// inspected again alone, the third in a new appliance, and each result
+    /// is the one its image earns: the batch is not sunk by one image.
+    func testAnImageThatKillsTheSharedApplianceIsInspectedAloneAndTheBatchGoesOn() async throws {
+        let conformant = try FixtureManifest.image("debian12-conformant")
+        try await FixtureManifest.withCandidate("swap-in-fstab") { swap in
+            let accelerator = try await Appliance.localAccelerator()
+            let inspector = StaticInspector(accelerator: accelerator)
+            var items: [StaticBatch.Item] = []
+            for path in [conformant, swap, conformant] {
+                items.append(.init(image: try await ImageFile.validate(path), inspector: inspector))
+            }
+            var batch = StaticBatch(accelerator: accelerator)
+            let notes = LockedLines()
+            batch.progress = { notes.add("\($0): \($1)") }
+            let killed = LockedLines()
+            batch.beforeItem = { index, handle in
+                guard index == 1, killed.lines.isEmpty, let pid = try? await handle.appliancePID() else { return }
+                killed.add("\(pid)")
+                kill(pid, SIGKILL)
+            }
+            let results = await batch.inspect(items)
+            XCTAssertEqual(killed.lines.count, 1, "the appliance was killed once")
+            XCTAssertTrue(notes.lines.contains { $0.hasPrefix("1: the shared appliance died") }, "\(notes.lines)")
+            let inspections = try results.map { try $0.get() }
+            XCTAssertEqual(inspections.map { $0.findings.first { $0.rule == "LNX-NO-SWAP" }?.outcome }, [.pass, .fail, .pass])
+            XCTAssertEqual(inspections.map(\.image.path), [conformant, swap, conformant].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
+            for inspection in inspections {
+                XCTAssertEqual(inspection.facts.distro, "debian")
+                XCTAssertEqual(inspection.facts.volumes.map(\.device).filter { !$0.hasPrefix("/dev/sda") }, [],
+                               "each image's volumes were read off its own drive and named as if alone")
+            }
+        }
+    }
+}
