@@ -5,6 +5,7 @@
 # $BENCH_RUNS runs (default 3).
 #
 #   Benchmarks/run.sh            (make bench builds the release binary first)
+#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic or queue
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 imagegate="${IMAGEGATE_BIN:-$root/.build/release/imagegate}"
@@ -32,6 +33,9 @@ median() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+# true when section $1 runs (every section unless BENCH_ONLY names one)
+section() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
+
 ratio() { echo "scale=3; $1 / $2" | bc; }
 report() {  # name measured baseline target-description verdict-expression
   local r; r=$(ratio "$2" "$3")
@@ -41,19 +45,23 @@ report() {  # name measured baseline target-description verdict-expression
 
 echo "bench: image $(basename "$image"), $runs run(s) each, accelerator $("$imagegate" accelerator --quiet)"
 
+work=$(mktemp -d)
+trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work"' EXIT  # pkill finds nothing: not a failure
+
 # Static inspection (issue 4): the whole catalogue against one bare appliance launch,
 # and against virt-inspector, which checks nothing.
+if section static; then
 inspect=$(median "$imagegate" inspect "$image" --json -)
 launch=$(median guestfish --ro --format=qcow2 -a "$image" -i exit)
 inspector=$(median virt-inspector --format=qcow2 -a "$image")
 report "inspect (full catalogue) / guestfish --ro -a IMG -i exit" "$inspect" "$launch" "<= 1.3" "<= 1.3"
 report "inspect (full catalogue) / virt-inspector -a IMG" "$inspect" "$inspector" "< 1.0" "< 1.0"
+fi
 
 # First boot (issue 5): time to a verdict with `imagegate boot` against plain
 # qemu-system-x86_64 with the same devices and seed, timed to cloud-init's
 # "finished" line.
-work=$(mktemp -d)
-trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work"' EXIT  # pkill finds nothing: not a failure
+if section boot; then
 boot_runs=()
 for _ in $(seq "$runs"); do
   start=$(date +%s.%N)
@@ -93,6 +101,7 @@ for _ in $(seq "$runs"); do qemu_runs+=("$(qemu_once)"); done
 plain=$(printf '%s\n' "${qemu_runs[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 rm -rf "$kept"
 report "boot (verdict) / plain qemu to cloud-init finished" "$boot" "$plain" "<= 1.10" "<= 1.10"
+fi
 
 # Start latency (issue 15): from the boot command's start to the domain's
 # first console byte, the accelerator already known. Where KVM is offered but
@@ -105,6 +114,7 @@ latency_line() {  # name seconds
   printf '%-58s %6.1f s                      target %-7s %s\n' "$1" "$2" "<= 3 s" \
     "$([ "$(echo "$2 <= 3" | bc)" = 1 ] && echo ok || echo MISSED)"
 }
+if section start; then
 IMAGEGATE_TRACE=1 "$imagegate" boot "$image" > /dev/null 2> "$work/start.err" || true
 one=$(start_latency "$work/start.err")
 [ -n "$one" ] || { cat "$work/start.err" >&2; echo "bench: no first-byte trace" >&2; exit 3; }
@@ -119,15 +129,61 @@ for side in a b; do
   [ -n "$t" ] || { cat "$work/start-$side.err" >&2; echo "bench: no first-byte trace (parallel $side)" >&2; exit 3; }
   latency_line "  two boots at once ($side): start -> first console byte" "$t"
 done
+fi
 
 # A fixture that panics: the verdict comes within 5 s of the panic line.
 # (The cached variant is an overlay, which ImageGate refuses: flatten it.)
 panic_image="$work/init-missing.qcow2"
-if [ -f "$(dirname "$image")/init-missing.qcow2" ]; then
+if section panic && [ -f "$(dirname "$image")/init-missing.qcow2" ]; then
   qemu-img convert -U -O qcow2 "$(dirname "$image")/init-missing.qcow2" "$panic_image"
   "$imagegate" boot "$panic_image" > "$work/panic.out" 2>&1 || true
   latency=$(sed -n 's/^Verdict \([0-9.]*\) s after the console line.*/\1/p' "$work/panic.out")
   [ -n "$latency" ] || { cat "$work/panic.out" >&2; echo "bench: no panic verdict" >&2; exit 3; }
   printf '%-58s %6.1f s                      target %-7s %s\n' "panic fixture: verdict after the panic line" "$latency" "<= 5 s" \
     "$([ "$(echo "$latency <= 5" | bc)" = 1 ] && echo ok || echo MISSED)"
+fi
+
+# The review queue (issue 10), on hard links of the image (distinct entries,
+# one file's bytes): static phases batched in one appliance against one
+# appliance per image; two boots at once (--jobs auto) against one at a
+# time; and a run killed half-way, resumed, against the whole run.
+if section queue; then
+  queue="$root/.build/bench-queue"
+  rm -rf "$queue"; mkdir -p "$queue/static" "$queue/boots" "$queue/resume"
+  trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work" "$queue"' EXIT
+  manifest() {  # FOLDER COUNT BOOT: COUNT links of the image, a manifest naming the folder
+    for i in $(seq -w 1 "$2"); do ln "$image" "$1/img-$i.qcow2"; done
+    printf 'defaults: {vendor: bench, boot: %s}\nentries:\n  - {image: ./, product: p}\n' "$3" > "$1/queue.yaml"
+  }
+  timed() {  # seconds of "$@" (exit 0 or 1 accepted: a verdict)
+    local start end status=0
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>"$queue/last.err" || status=$?
+    end=$(date +%s.%N)
+    case $status in 0|1) ;; *) cat "$queue/last.err" >&2; echo "bench: '$*' failed (exit $status)" >&2; exit 3 ;; esac
+    echo "$end - $start" | bc
+  }
+  n="${BENCH_QUEUE_IMAGES:-16}"
+  manifest "$queue/static" "$n" false
+  alone=$(timed "$imagegate" queue run "$queue/static/queue.yaml" --db "$queue/alone.sqlite" --batch 1)
+  batched=$(timed "$imagegate" queue run "$queue/static/queue.yaml" --db "$queue/batched.sqlite" --batch "$n")
+  report "queue: $n static phases, an appliance each / one appliance" "$alone" "$batched" ">= 5" ">= 5"
+
+  boots="${BENCH_QUEUE_BOOTS:-4}"
+  manifest "$queue/boots" "$boots" true
+  one=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/one.sqlite" --jobs 1)
+  auto=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/auto.sqlite" --jobs auto)
+  report "queue: $boots checks with boots, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
+
+  manifest "$queue/resume" 4 false
+  whole=$(timed "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/whole.sqlite" --batch 1)
+  "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/killed.sqlite" --batch 1 >/dev/null 2>&1 &
+  victim=$!
+  until [ "$(sqlite3 "$queue/killed.sqlite" 'select count(*) from entry' 2>/dev/null || echo 0)" -ge 2 ]; do
+    kill -0 $victim 2>/dev/null || { echo "bench: the queue run ended before it could be killed" >&2; exit 3; }
+    sleep 0.2
+  done
+  kill -9 $victim; wait $victim 2>/dev/null || true
+  resumed=$(timed "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/killed.sqlite" --batch 1 --resume)
+  report "queue: resumed after 2 of 4 recorded / the whole run" "$resumed" "$whole" "<= 0.6" "<= 0.6"
 fi

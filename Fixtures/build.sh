@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds the fixture images offline from Debian's mirror: the conformant
 # Debian 12 marketplace image, then each defective variant listed in
-# defects.yaml (recipes in defects.sh). Images go to Fixtures/cache/, keyed
+# defects.yaml (recipes in defects.sh), then the Windows fixtures
+# (windows/build.sh, made from scratch). Images go to Fixtures/cache/, keyed
 # by a hash of their recipe: an unchanged recipe is reused in a second, a
 # changed variant recipe rebuilds only that variant.
 #
@@ -96,5 +97,10 @@ if [ ${#stale[@]} -gt 0 ]; then
   done
   done_step
 fi
+
+# 3. The Windows fixtures (windows/build.sh): made from scratch, keyed by
+#    their own recipe.
+. "$here/windows/build.sh"
+build_windows_fixtures "$cache"
 
 printf 'fixtures: ready in %s (%.1f s)\n' "$cache" "$(echo "$(date +%s.%N) - $total_start" | bc)"

@@ -17,6 +17,9 @@ packages=(
   gzip zstd xz-utils bzip2 lz4 lzop
   # Fixtures and seeds: Debian trees from the mirror, ISO9660 cloud-init seeds.
   mmdebstrap xorriso bc
+  # The Windows fixtures: registry hives filled by hivexregedit, NTFS and FAT
+  # made in the libguestfs appliance (built from the host's packages).
+  libwin-hivex-perl ntfs-3g dosfstools python3
   # Probing guests over the loopback port forward.
   openssh-client
   # The review queue's history (GRDB links the system SQLite).

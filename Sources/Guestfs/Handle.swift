@@ -87,7 +87,7 @@ public final class Handle: @unchecked Sendable {
     /// (printing to stderr) is switched off on the calling thread each time,
     /// and the error is read on that same thread right after the call.
     @discardableResult
-    private func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+    func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
         guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
         let started = traceCalls ? ContinuousClock.now : nil
@@ -97,7 +97,7 @@ public final class Handle: @unchecked Sendable {
         return status
     }
 
-    private func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
+    func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
         guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
         let started = traceCalls ? ContinuousClock.now : nil
@@ -120,7 +120,7 @@ public final class Handle: @unchecked Sendable {
 
     /// Every public method hops onto the handle's thread through here.
     @discardableResult
-    private func run<T: Sendable>(_ body: @escaping @Sendable (Handle) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (Handle) throws -> T) async throws -> T {
         try await queue.run { [self] in try body(self) }
     }
 

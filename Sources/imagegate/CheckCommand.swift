@@ -51,7 +51,9 @@ struct CheckCommand: AsyncParsableCommand {
             if let inspection = report.staticInspection {
                 say("\(language.label(.image)): \(report.image.path) — \(inspection.facts.osName)")
             }
-            say("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))\n")
+            say("\(language.label(.scenario)): \(report.scenario.name) (\(report.instances.map(\.hostname).joined(separator: ", ")))")
+            if let notRun = report.bootPhase { say("\(language.label(.bootPhase)): \(notRun)") }
+            say("")
             say(InspectionReport.findingsText(report.findings, language: language))
             reports.writtenLines.forEach { say($0) }
             say(InspectionReport.verdictLine(report.findings, language: language))

@@ -33,13 +33,30 @@ struct FixtureManifest: Decodable {
         var link: String?
     }
 
+    /// A Windows variant: judged statically only.
+    struct WindowsVariant: Decodable {
+        var name: String
+        var changed: String
+        var fails: [String]
+        var warns: [String]?
+        /// Text the failing or warning rule's evidence holds.
+        var evidence: String
+    }
+
     var conformant: String
     var conformantUnchecked: [String]
     var variants: [Variant]
+    var windowsConformant: String
+    var windowsConformantUnchecked: [String]
+    /// The platform profile the Windows fixtures are judged with (YAML).
+    var windowsProfile: String
+    var windowsVariants: [WindowsVariant]
 
     enum CodingKeys: String, CodingKey {
         case conformant, variants
         case conformantUnchecked = "conformant_unchecked"
+        case windowsConformant = "windows_conformant", windowsConformantUnchecked = "windows_conformant_unchecked"
+        case windowsProfile = "windows_profile", windowsVariants = "windows_variants"
     }
 
     static var packageRoot: String {
@@ -85,6 +102,12 @@ struct FixtureManifest: Decodable {
         let copy = try flatten(name, file: file, line: line)
         defer { if let copy { try? FileManager.default.removeItem(atPath: copy) } }
         return try body(copy ?? image(name, file: file, line: line))
+    }
+
+    /// A standalone copy of a variant (the caller removes it), or nil for
+    /// a fixture that is standalone already.
+    static func flattenedCopy(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> String? {
+        try flatten(name, file: file, line: line)
     }
 
     private static let copyPrefix = "imagegate-fixture-"

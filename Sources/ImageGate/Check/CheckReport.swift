@@ -72,6 +72,8 @@ public struct CheckReport: Sendable, Codable {
     public var verdict: GateVerdict
     public var staticInspection: InspectionResult?
     public var instances: [Instance]
+    /// Why the boot phase did not run; nil when it ran.
+    public var bootPhase: String?
     /// Every rule's combined result: static rules, then boot rules merged
     /// across instances, BOOT-SERVICE-PORTS and BOOT-REINSTANCE.
     public var findings: [Finding]

@@ -69,8 +69,18 @@ public struct CheckRunner: Sendable {
         inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
         // Only an image that holds one OS ImageGate has boot rules for is booted.
         let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
-        let notBooted = !boot ? "not booted: static inspection only was asked for"
-            : os.map { $0.outcome == .pass ? nil : "not booted: \($0.rule) \($0.outcome.rawValue): \($0.found)" } ?? nil
+        let windows = inspection.facts.family == "windows"
+        let notBooted: String?
+        if !boot {
+            notBooted = "not booted: static inspection only was asked for"
+        } else if let os, os.outcome != .pass {
+            notBooted = "not booted: \(os.rule) \(os.outcome.rawValue): \(os.found)"
+        } else if windows {
+            notBooted = language == .chinese ? "未启动：ImageGate 目前只启动 Linux 镜像；需要启动才能判断的 Windows 规则（WIN-NO-DYNAMIC-ID）无法检查"
+                : "not booted: ImageGate boots Linux images only; the Windows rules a boot judges (WIN-NO-DYNAMIC-ID) could not be checked"
+        } else {
+            notBooted = nil
+        }
 
         var boots: [BootResult] = []
         for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
@@ -93,22 +103,28 @@ public struct CheckRunner: Sendable {
         }
 
         var findings = inspection.findings
-        let merged = BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
-        let halves = Set(BootRules.staticRuleHalves.map(\.id))
-        findings = BootRules.foldingBootHalves(findings, booted: merged)
-        findings += merged.filter { !halves.contains($0.rule) }
-        findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
+        // The BOOT rules judge a Linux guest's first boot: a Windows image
+        // gets none of them (its boot-only rule is WIN-NO-DYNAMIC-ID).
+        if !windows {
+            let merged = BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
+            let halves = Set(BootRules.staticRuleHalves.map(\.id))
+            findings = BootRules.foldingBootHalves(findings, booted: merged)
+            findings += merged.filter { !halves.contains($0.rule) }
+            findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
+        }
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings)
         let localizedInspection = inspection.localized(language)
 
         let instances = boots.map { CheckReport.Instance(boot: $0, language: language) }
-        return CheckReport(
+        var report = CheckReport(
             generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
             image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize, sha256: "", sha256After: ""),
             scenario: .init(name: scenario.name, description: scenario.description, source: scenario.source),
             accelerator: accelerator, verdict: GateVerdict(findings), staticInspection: localizedInspection,
             instances: instances, findings: findings, seconds: (ContinuousClock.now - started).seconds)
+        report.bootPhase = notBooted
+        return report
     }
 
     /// IMG-OS also fails when the scenario declares another OS family than

@@ -46,6 +46,9 @@ public enum HTMLReport {
             body += "<h2>\(h(l.label(.notApplicable))) (\(notApplicable.count))</h2>\n<p class=\"ids\">"
             body += notApplicable.map { "<span title=\"\(h($0.found))\">\(h($0.rule))</span>" }.joined(separator: " ") + "</p>\n"
         }
+        if let notRun = report.bootPhase {
+            body += "<h2>\(h(l.label(.bootPhase)))</h2>\n<p class=\"boot-phase\">\(h(notRun))</p>\n"
+        }
         for (index, instance) in report.instances.enumerated() {
             body += "<h2>\(h(l.label(.instance))) \(h(instance.hostname)) — \(h(instance.mac)), \(h(instance.address))</h2>\n"
             body += "<p>\(h(instance.end)) · \(String(format: "%.1f", instance.endedAt)) s</p>\n"

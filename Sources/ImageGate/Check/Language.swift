@@ -42,7 +42,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
 
     public enum Label: CaseIterable {
         case verdict, pass, fail, incomplete, failures, warnings, info, couldNotCheck, uncheckedErrors, passed, notApplicable, required, found, evidence, fix
-        case image, scenario, accelerator, timeline, console, instance, staticInspection, waived, duration, stage, seconds
+        case image, scenario, accelerator, timeline, console, instance, staticInspection, waived, duration, stage, seconds, bootPhase
 
         var english: String {
             switch self {
@@ -63,6 +63,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .fix: return "Fix"
             case .image: return "Image"
             case .scenario: return "Scenario"
+            case .bootPhase: return "Boot phase"
             case .accelerator: return "Accelerator"
             case .timeline: return "Boot timeline"
             case .console: return "Console log (ttyS0)"
@@ -94,6 +95,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .fix: return "修复方法"
             case .image: return "镜像"
             case .scenario: return "场景"
+            case .bootPhase: return "启动阶段"
             case .accelerator: return "加速方式"
             case .timeline: return "启动时间线"
             case .console: return "串口日志 (ttyS0)"
@@ -118,7 +120,21 @@ enum ChineseRuleText {
     }
 
     static let table: [String: Text] = [
-        "IMG-OS": Text(title: "只含一个 ImageGate 可审核的操作系统", required: "镜像中恰好有一个 ImageGate 能识别并有规则的操作系统（没有系统、有两个系统或系统未知均不通过，并列出所发现的内容）", fix: "每个镜像只放一个可启动的 Linux 系统（Windows 镜像待 ImageGate 的 Windows 规则完成后审核）；删除磁盘上的其他系统和残留的根文件系统。"),
+        "IMG-OS": Text(title: "只含一个 ImageGate 可审核的操作系统", required: "镜像中恰好有一个 ImageGate 能识别并有规则的操作系统（Linux、Windows；没有系统、有两个系统或系统未知均不通过，并列出所发现的内容）", fix: "每个镜像只放一个可启动的 Linux 或 Windows 系统；删除磁盘上的其他系统和残留的根文件系统。"),
+        "WIN-DISK-MIN": Text(title: "系统盘不小于 40 GiB", required: "Windows 系统盘虚拟大小 >= 40 GiB", fix: "扩容镜像：qemu-img resize IMAGE 40G，再把 C: 扩展到磁盘末尾（磁盘管理，或 diskpart：select volume C、extend）。"),
+        "WIN-BIOS-BOOT": Text(title: "BIOS（MBR）启动", required: "镜像从 MBR 磁盘的活动分区以 BIOS 方式启动；UEFI 镜像需要平台人工处理", fix: "按 BIOS 启动制作镜像：MBR 分区表，启动分区设为活动分区（或告知平台该镜像需要 UEFI）。"),
+        "WIN-PARTITIONS": Text(title: "启动分区在前，C: 在最后并到磁盘末尾", required: "如有启动分区，它是第一个分区；系统分区（C:）是最后一个分区并延伸到磁盘末尾，其后没有其他分区", fix: "按平台要求布置磁盘：启动分区（系统保留或 EFI）在前，C: 在最后并扩展到磁盘末尾；移动或删除位于 C: 之后的恢复分区（diskpart），再扩展 C:。"),
+        "WIN-VIRTIO": Text(title: "virtio 存储和网络驱动", required: "已安装 virtio 存储和网络驱动（viostor、netkvm）；Windows Server 2012 及以下建议 0.1.164 版本，以上建议 0.1.229 版本，无明确问题不要修改驱动版本", fix: "安装 virtio-win 驱动（https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/archive-virtio/）：Windows Server 2012 及以下用 0.1.164，以上用 0.1.229；viostor 和 netkvm 都要安装。"),
+        "WIN-CLOUDBASE-INIT": Text(title: "已安装 cloudbase-init（Windows Server 2016 及以上）", required: "Windows Server 2016 及以上：已安装 cloudbase-init，不删除其软件包和服务，不改动 C:\\Program Files\\Cloudbase Solutions", fix: "安装平台提供的 cloudbase-init（卖家指南中的 cloud-init 下载链接），保留其服务和 C:\\Program Files\\Cloudbase Solutions 目录。"),
+        "WIN-BOOTSCRIPT": Text(title: "启动脚本 C:\\bootstrap.bat（无 cloudbase-init 时）", required: "没有 cloudbase-init 的系统：C:\\bootstrap.bat 已注册为计算机启动脚本（组策略）", fix: "运行 gpedit.msc → 计算机配置 → Windows 设置 → 脚本 → 启动 → 添加：C:\\bootstrap.bat（平台的脚本）；或安装 cloudbase-init。"),
+        "WIN-CLOUDBASE-CLEAN": Text(title: "已清理 cloudbase-init 状态", required: "注册表项 HKLM\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init 已删除，...\\Cloudbase-Init\\log\\cloudbase-init.log 为空", fix: "在 PowerShell 中执行：Remove-Item -Path \"HKLM:\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init\" -Recurse -Force；Set-Content -Path \"C:\\Program Files\\Cloudbase Solutions\\Cloudbase-Init\\log\\cloudbase-init.log\" -Value \"\""),
+        "WIN-RDP": Text(title: "已开启远程桌面", required: "已开启远程桌面：fDenyTSConnections = 0，且 TermService 服务未被禁用", fix: "系统属性 → 远程 → 允许远程连接到此计算机（将 fDenyTSConnections 设为 0），并把远程桌面服务（TermService）设为手动或自动。"),
+        "WIN-FIREWALL": Text(title: "关闭所有防火墙配置文件", required: "Windows 防火墙的所有配置文件（域、专用、公用）均已关闭", fix: "netsh advfirewall set allprofiles state off"),
+        "WIN-LOCKOUT": Text(title: "不锁定账户", required: "账户锁定阈值为 0（账户永不锁定）", fix: "secpol.msc → 账户策略 → 账户锁定策略 → 账户锁定阈值：0（或 net accounts /lockoutthreshold:0）。"),
+        "WIN-MONITOR-AGENT": Text(title: "已安装平台监控代理", required: "已安装平台的监控代理（路径和服务见平台配置）", fix: "按文档安装平台的 Windows 监控代理（https://docs.ucloud.cn/umon/agent），并把其服务设为自动启动。"),
+        "WIN-NO-DYNAMIC-ID": Text(title: "不依赖 IP、主机名或 MAC", required: "镜像不依赖制作时的 IP、主机名或 MAC 地址", fix: "让服务在启动时读取实例自己的地址和名称，而不是制作机器的。"),
+        "WIN-CLEANUP": Text(title: "已清理制作残留", required: "已清理浏览器记录、Windows 更新日志和缓存、事件日志和临时文件", fix: "制作镜像前：清空事件日志（wevtutil el | ForEach-Object { wevtutil cl $_ }），清空 C:\\Windows\\Temp、各用户的 %TEMP% 和 C:\\Windows\\SoftwareDistribution\\Download，删除 C:\\Windows\\Logs\\WindowsUpdate\\*，并清除浏览器记录。"),
+        "WIN-PATCHES": Text(title: "已安装的更新", required: "已安装最新的安全更新（列出供审核员查看）", fix: "制作镜像前通过 Windows 更新安装最新的累积更新。"),
         "LNX-DISK-MIN": Text(title: "系统盘不小于 20 GiB", required: "系统盘虚拟大小 >= 20 GiB", fix: "扩容镜像：qemu-img resize IMAGE 20G，再扩展最后一个分区及其文件系统（growpart、resize2fs / xfs_growfs）。"),
         "LNX-FORMAT": Text(title: "磁盘格式为 qcow2", required: "镜像为 qcow2 格式（virtio 总线）", fix: "转换格式：qemu-img convert -O qcow2 IMAGE IMAGE.qcow2。"),
         "LNX-NO-SWAP": Text(title: "不使用 SWAP 分区", required: "磁盘上没有 swap 分区，/etc/fstab 中没有 swap 条目", fix: "删除 swap 分区（并把空间给根文件系统），删除 /etc/fstab 中所有 swap 行及 swap 文件。"),

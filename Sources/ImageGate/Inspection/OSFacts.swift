@@ -25,6 +25,8 @@ public struct OSFacts: Sendable, Codable, Equatable {
     public var operatingSystems: [String] = []
     /// The guest's local filesystems, and whether inspection mounted each.
     public var mounts: [GuestMount] = []
+    /// What only a Windows image has; nil for any other.
+    public var windows: WindowsFacts?
 
     public struct Volume: Sendable, Codable, Equatable {
         public var device: String

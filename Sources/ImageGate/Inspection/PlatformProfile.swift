@@ -10,6 +10,9 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public var cloudInitTag: String
     /// The platform's monitoring agent; nil when the profile names none.
     public var monitorAgent: MonitorAgent?
+    /// The monitoring agent on Windows images: paths (`C:\…`) and its
+    /// Windows service; nil when the profile names none.
+    public var windowsMonitorAgent: MonitorAgent?
     /// Whether the image claims the fast ("快杰") network tier.
     public var fastTier: Bool
     /// Rules waived for this profile, with the reason.
@@ -29,7 +32,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public struct MonitorAgent: Sendable, Codable, Equatable {
         /// Paths that exist when the agent is installed.
         public var paths: [String]
-        /// Its systemd service, which must be enabled.
+        /// Its service (systemd unit on Linux, Windows service name on Windows), which must be enabled.
         public var service: String?
 
         public init(paths: [String], service: String?) {
@@ -50,7 +53,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
-        case monitorAgent = "monitor_agent", fastTier = "fast_tier", waivers, limits
+        case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
     }
 
     /// A field the file leaves out keeps the seller guide's value, so a
@@ -63,6 +66,8 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         cloudInitBuilds = try value(.cloudInitBuilds, PlatformProfile.default.cloudInitBuilds)
         cloudInitTag = try value(.cloudInitTag, PlatformProfile.default.cloudInitTag)
         monitorAgent = c.contains(.monitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .monitorAgent) : PlatformProfile.default.monitorAgent
+        windowsMonitorAgent = c.contains(.windowsMonitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .windowsMonitorAgent)
+            : PlatformProfile.default.windowsMonitorAgent
         fastTier = try value(.fastTier, PlatformProfile.default.fastTier)
         waivers = try value(.waivers, PlatformProfile.default.waivers)
         limits = try value(.limits, GateLimits())
@@ -107,6 +112,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         cloud_init_tag: ucloud
         fast_tier: false
         monitor_agent: null
+        windows_monitor_agent: null
         waivers: []
         cloud_init_builds:
           - {distro: rocky, version: "9", package: cloud-init-23.4-7.el9.5.0.1.ucloud.noarch.rpm}

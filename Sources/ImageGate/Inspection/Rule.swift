@@ -79,11 +79,14 @@ public struct RuleContext: Sendable {
     public let fs: any GuestFilesystem
     public let facts: OSFacts
     public let profile: PlatformProfile
+    /// A Windows image's registry; nil for any other.
+    public let registry: (any WindowsRegistry)?
 
-    public init(fs: any GuestFilesystem, facts: OSFacts, profile: PlatformProfile = .default) {
+    public init(fs: any GuestFilesystem, facts: OSFacts, profile: PlatformProfile = .default, registry: (any WindowsRegistry)? = nil) {
         self.fs = fs
         self.facts = facts
         self.profile = profile
+        self.registry = registry
     }
 }
 

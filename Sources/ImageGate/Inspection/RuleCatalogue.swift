@@ -1,6 +1,6 @@
 /// Every static rule ImageGate enforces, in the catalogue's order
-/// (../shared/REQUIREMENTS.md): the image rules, the Linux rules, then the
-/// security rules.
+/// (../shared/REQUIREMENTS.md): the image rules, the Linux rules, the
+/// security rules, then the Windows rules.
 public enum RuleCatalogue {
     public static let linux: [Rule] = [
         DiskRules.minimumSize, DiskRules.format, DiskRules.noSwap,
@@ -26,10 +26,28 @@ public enum RuleCatalogue {
         SecurityRules.machineID, SecurityRules.sshdRootPassword, SecurityRules.history,
     ]
 
+    /// The Windows rules (WIN-*), each read from the registry (through
+    /// libguestfs's hivex calls) or from C:.
+    public static let windows: [Rule] = [
+        WindowsDiskRules.minimumSize, WindowsDiskRules.biosBoot, WindowsDiskRules.partitions,
+        WindowsDriverRules.virtio,
+        WindowsInitRules.cloudbaseInit, WindowsInitRules.bootScript, WindowsInitRules.cloudbaseClean,
+        WindowsAccessRules.rdp, WindowsAccessRules.firewall, WindowsAccessRules.lockout, WindowsAccessRules.monitorAgent,
+        WindowsInitRules.noDynamicIdentity,
+        WindowsCleanupRules.cleanup, WindowsCleanupRules.patches,
+    ]
+
     /// Rules about the image as a whole.
     public static let image: [Rule] = [ImageRules.operatingSystem]
 
-    public static let all: [Rule] = image + linux + security
+    public static let all: [Rule] = image + linux + security + windows
+
+    /// The rules that judge an image of `family`: a Linux image is never
+    /// judged by a WIN rule, a Windows image never by an LNX or SEC one;
+    /// an image with no OS ImageGate knows only by the image rules.
+    public static func rules(_ rules: [Rule], for family: String) -> [Rule] {
+        rules.filter { $0.families.isEmpty || $0.families.contains(family) }
+    }
 
     /// SHA-256 of every rule's ID, severity and requirement, static and
     /// boot: when it changes, the rules a verdict was judged by changed.

@@ -9,7 +9,8 @@ import Guestfs
 /// One image cannot sink its batch: an image whose inspection kills the
 /// appliance is inspected again alone, and the images after it get a new
 /// appliance. An image the batch cannot judge on its own disk (LVM, or an
-/// OS only libguestfs's full inspection finds) is inspected alone too.
+/// OS libguestfs's inspection does not place on that disk) is inspected
+/// alone too.
 public struct StaticBatch: Sendable {
     /// One image and the inspector (profile, rules) it is judged with.
     public struct Item: Sendable {
@@ -96,13 +97,14 @@ public struct StaticBatch: Sendable {
             guard drives.count == batch.count else {
                 throw GuestfsError(message: "\(batch.count) drives added, the appliance lists \(drives.count)", operation: "list_devices")
             }
+            let roots = StaticInspector.InspectedRoots(handle: handle)
             var done: [Int: Result<InspectionResult, any Error>] = [:]
             var ownAppliance: [Int] = []
             for (drive, index) in zip(drives, batch) {
                 try Task.checkCancellation()
                 await beforeItem(index, handle)
                 do {
-                    done[index] = .success(try await items[index].inspector.inspect(items[index].image, drive: drive, in: handle, scratch: scratch))
+                    done[index] = .success(try await items[index].inspector.inspect(items[index].image, drive: drive, in: handle, scratch: scratch, roots: roots))
                 } catch let reason as StaticInspector.NeedsOwnAppliance {
                     progress(index, "inspected alone: \(reason)")
                     ownAppliance.append(index)

@@ -55,9 +55,24 @@ public struct StaticInspector: Sendable {
     /// holds several images (``StaticBatch``): only that disk's partitions
     /// are looked at. An image the fast discovery does not vouch for, or
     /// one with LVM, is not judged here: ``NeedsOwnAppliance`` says why.
-    func inspect(_ image: ImageFile, drive: String, in handle: Handle, scratch: String) async throws -> InspectionResult {
+    func inspect(_ image: ImageFile, drive: String, in handle: Handle, scratch: String, roots: InspectedRoots) async throws -> InspectionResult {
         try await handle.unmountAll()
-        return try await inspect(image, drive: drive, handle: handle, scratch: scratch, started: .now)
+        return try await inspect(image, drive: drive, handle: handle, scratch: scratch, started: .now, roots: roots)
+    }
+
+    /// libguestfs's `inspect_os` over every disk of a shared appliance,
+    /// run once (it looks at every filesystem of every disk) and shared by
+    /// the images of the batch, each taking the roots on its own disk.
+    actor InspectedRoots {
+        private let handle: Handle
+        private var roots: [String]?
+
+        init(handle: Handle) { self.handle = handle }
+
+        func on(_ drive: String) async throws -> [String] {
+            if roots == nil { roots = try await handle.inspectOS() }
+            return roots!.filter { DiskLayout.partition($0, isOn: drive) || $0 == drive }
+        }
     }
 
     /// Why an image of a batch is inspected in an appliance of its own.
@@ -72,7 +87,7 @@ public struct StaticInspector: Sendable {
     }
 
     private func inspect(_ image: ImageFile, drive: String?, handle: Handle, scratch: String,
-                         started: ContinuousClock.Instant) async throws -> InspectionResult {
+                         started: ContinuousClock.Instant, roots: InspectedRoots? = nil) async throws -> InspectionResult {
         let path = image.path
         func mark(_ step: String) { Self.trace(started, step) }
         let guestfs = GuestfsFilesystem(handle: handle, limits: profile.limits, scratch: scratch)
@@ -88,7 +103,13 @@ public struct StaticInspector: Sendable {
         } catch {
             discovery = .unsure("\(error)")  // e.g. a directory where os-release should be
         }
-        if drive != nil, case let .unsure(reason) = discovery { throw NeedsOwnAppliance(description: reason) }
+        // In a batch, an image only libguestfs's inspection can read is read
+        // so when that inspection vouches for roots on this disk alone.
+        var batchRoots: [String]?
+        if let drive, case let .unsure(reason) = discovery {
+            guard let onDrive = try await roots?.on(drive), !onDrive.isEmpty else { throw NeedsOwnAppliance(description: reason) }
+            batchRoots = onDrive
+        }
         switch discovery {
         case .found(let found):
             let id = found.identity
@@ -99,22 +120,33 @@ public struct StaticInspector: Sendable {
         case .unsure(let reason):
             mark("libguestfs inspection (\(reason))")
             try await handle.unmountAll()
-            os = try await inspectWithLibguestfs(handle: handle, path: path)
+            os = try await inspectWithLibguestfs(handle: handle, path: path, roots: batchRoots)
             mark("inspected")
         }
         let cache = CachingFilesystem(guestfs)
         var facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
-        if let drive { facts = facts.naming(drive, as: "/dev/sda") }
         mark("facts")
         // Nothing under a filesystem the guest needs but that would not mount
         // is judged as if it had been read.
-        let context = RuleContext(fs: MountAwareFilesystem(cache, mounts: facts.mounts), facts: facts, profile: profile)
+        let fs = MountAwareFilesystem(cache, mounts: facts.mounts)
+        var registry: GuestfsRegistry?
+        if facts.family == "windows" {
+            let windows = try await WindowsFacts.read(handle, root: os.root, drive: drive, layout: layout, volumes: facts.volumes)
+            facts.windows = windows
+            // Hives are larger than other guest files: four times the per-file limit.
+            registry = await GuestfsRegistry.open(handle: handle, fs: fs, systemRoot: windows.systemRoot,
+                                                  currentControlSet: windows.currentControlSet, limit: Int64(profile.limits.guestFileBytes) * 4)
+            mark("windows facts")
+        }
+        if let drive { facts = facts.naming(drive, as: "/dev/sda") }
+        let context = RuleContext(fs: fs, facts: facts, profile: profile, registry: registry)
         var findings: [Finding] = []
-        for rule in rules {
+        for rule in RuleCatalogue.rules(rules, for: facts.family) {
             try Task.checkCancellation()
             findings.append(await rule.evaluate(context))
             mark(rule.id)
         }
+        await registry?.close()
         return InspectionResult(image: image, facts: facts, findings: findings,
                                 accelerator: accelerator, seconds: (ContinuousClock.now - started).seconds)
     }
@@ -123,9 +155,10 @@ public struct StaticInspector: Sendable {
     /// its packages.
     /// With no OS on the disk, the family is `none` (IMG-OS fails); with
     /// several, the first is inspected and every one is listed.
-    private func inspectWithLibguestfs(handle: Handle, path: String) async throws -> GuestOS {
+    private func inspectWithLibguestfs(handle: Handle, path: String, roots: [String]? = nil) async throws -> GuestOS {
         var inspected: [OSInspection] = []
-        for root in try await handle.inspectOS() { inspected.append(try await handle.inspect(root: root)) }
+        let all = if let roots { roots } else { try await handle.inspectOS() }
+        for root in all { inspected.append(try await handle.inspect(root: root)) }
         let found = inspected.map { os in
             GuestOS.describe(family: os.type, OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
                                                          productName: os.productName, packageFormat: os.packageFormat), root: os.root)
@@ -229,6 +262,11 @@ extension OSFacts {
         facts.volumes = volumes.map { var volume = $0; volume.device = rename(volume.device); return volume }
         facts.operatingSystems = operatingSystems.map(renameIn)
         facts.mounts = mounts.map { var mount = $0; mount.spec = rename(mount.spec); mount.problem = mount.problem.map(renameIn); return mount }
+        if var windows = facts.windows {
+            windows.systemDevice = rename(windows.systemDevice)
+            windows.partitions = windows.partitions.map { var partition = $0; partition.device = rename(partition.device); return partition }
+            facts.windows = windows
+        }
         return facts
     }
 }

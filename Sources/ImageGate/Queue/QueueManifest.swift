@@ -59,7 +59,11 @@ public struct QueueManifest: Sendable {
         let top = try r.mapping(try r.root(text), "", known: ["defaults", "entries"])
         let defaults = try top["defaults"].map { try r.mapping($0, "defaults", known: entryKeys.subtracting(["image"])) } ?? [:]
         guard let entriesNode = top["entries"] else { throw InputError("\(source): entries: missing (at least one)") }
-        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
+        // `images/./a.qcow2` and `images//a.qcow2` are `images/a.qcow2`: one image, one key.
+        func resolve(_ path: String) -> String {
+            let standard = URL(fileURLWithPath: path.hasPrefix("/") ? path : base + "/" + path).standardized.path
+            return path.hasSuffix("/") && !standard.hasSuffix("/") ? standard + "/" : standard
+        }
 
         var entries: [Entry] = []
         for (index, node) in try r.sequence(entriesNode, "entries").enumerated() {
@@ -102,12 +106,12 @@ public struct QueueManifest: Sendable {
             guard isDirectory.boolValue else { return [path] }
             let names = try manager.contentsOfDirectory(atPath: path).filter { [".qcow2", ".img", ".raw"].contains(where: $0.hasSuffix) }
             guard !names.isEmpty else { throw r.fail(node, field, "\(path): a folder with no .qcow2, .img or .raw file") }
-            return names.sorted().map { path + "/" + $0 }
+            return names.sorted().map { (path as NSString).appendingPathComponent($0) }
         }
         let folder = (path as NSString).deletingLastPathComponent, pattern = (path as NSString).lastPathComponent
         guard pattern.contains("*") || pattern.contains("?") else { throw r.fail(node, field, "\(path): no such file") }
         let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).filter { fnmatch(pattern, $0, 0) == 0 }
         guard !names.isEmpty else { throw r.fail(node, field, "\(path): matches no file") }
-        return names.sorted().map { folder + "/" + $0 }
+        return names.sorted().map { (folder as NSString).appendingPathComponent($0) }
     }
 }

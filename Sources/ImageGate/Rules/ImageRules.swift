@@ -2,8 +2,8 @@
 enum ImageRules {
     static let operatingSystem = Rule(
         "IMG-OS", .error, title: "One operating system ImageGate knows",
-        required: "the image holds exactly one operating system that ImageGate recognises and has rules for",
-        fix: "Ship one bootable Linux system per image (Windows images are reviewed once ImageGate's Windows rules exist); remove other systems and leftover root filesystems from the disk.",
+        required: "the image holds exactly one operating system that ImageGate recognises and has rules for (Linux, Windows)",
+        fix: "Ship one bootable Linux or Windows system per image; remove other systems and leftover root filesystems from the disk.",
         families: []
     ) { context in
         let facts = context.facts
@@ -15,8 +15,7 @@ enum ImageRules {
         case "linux":
             return .pass("\(facts.osName) (\(facts.productName))", facts.operatingSystems.map { Evidence($0) })
         case "windows":
-            return .couldNotCheck("Windows (\(facts.productName)) found: the Windows rules (WIN-*) are not implemented yet, so nothing of it was judged",
-                                  facts.operatingSystems.map { Evidence($0) })
+            return .pass("\(facts.productName) (Windows \(facts.majorVersion).\(facts.minorVersion))", facts.operatingSystems.map { Evidence($0) })
         case "none":
             return .violated("no operating system found on the disk", volumes.isEmpty ? [Evidence("no partitions or filesystems")] : volumes)
         default:
