@@ -5,7 +5,7 @@
 # $BENCH_RUNS runs (default 3).
 #
 #   Benchmarks/run.sh            (make bench builds the release binary first)
-#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic or queue
+#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic, queue or windows
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 imagegate="${IMAGEGATE_BIN:-$root/.build/release/imagegate}"
@@ -151,9 +151,9 @@ if section queue; then
   queue="$root/.build/bench-queue"
   rm -rf "$queue"; mkdir -p "$queue/static" "$queue/boots" "$queue/resume"
   trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work" "$queue"' EXIT
-  manifest() {  # FOLDER COUNT BOOT: COUNT links of the image, a manifest naming the folder
+  manifest() {  # FOLDER COUNT BOOT [SCENARIO]: COUNT links of the image, a manifest naming the folder
     for i in $(seq -w 1 "$2"); do ln "$image" "$1/img-$i.qcow2"; done
-    printf 'defaults: {vendor: bench, boot: %s}\nentries:\n  - {image: ./, product: p}\n' "$3" > "$1/queue.yaml"
+    printf 'defaults: {vendor: bench, boot: %s%s}\nentries:\n  - {image: ./, product: p}\n' "$3" "${4:+, scenario: $4}" > "$1/queue.yaml"
   }
   timed() {  # seconds of "$@" (exit 0 or 1 accepted: a verdict)
     local start end status=0
@@ -169,11 +169,13 @@ if section queue; then
   batched=$(timed "$imagegate" queue run "$queue/static/queue.yaml" --db "$queue/batched.sqlite" --batch "$n")
   report "queue: $n static phases, an appliance each / one appliance" "$alone" "$batched" ">= 5" ">= 5"
 
+  # One-vCPU instances: --jobs auto reserves each boot's vCPUs, so on a
+  # two-core host it runs two of these at once (and one two-vCPU boot).
   boots="${BENCH_QUEUE_BOOTS:-4}"
-  manifest "$queue/boots" "$boots" true
+  manifest "$queue/boots" "$boots" true "$root/Scenarios/one-vcpu.yaml"
   one=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/one.sqlite" --jobs 1)
   auto=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/auto.sqlite" --jobs auto)
-  report "queue: $boots checks with boots, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
+  report "queue: $boots checks, 1-vCPU boots, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
 
   manifest "$queue/resume" 4 false
   whole=$(timed "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/whole.sqlite" --batch 1)
@@ -186,4 +188,14 @@ if section queue; then
   kill -9 $victim; wait $victim 2>/dev/null || true
   resumed=$(timed "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/killed.sqlite" --batch 1 --resume)
   report "queue: resumed after 2 of 4 recorded / the whole run" "$resumed" "$whole" "<= 0.6" "<= 0.6"
+fi
+
+# Windows (issue 13): the static WIN rules on the Windows fixture (libguestfs's
+# Windows inspection, the registry through hivex) against guestfish's own
+# launch and inspection of the same image.
+windows_image="$(dirname "$image")/windows2019-conformant.qcow2"
+if section windows && [ -f "$windows_image" ]; then
+  windows=$(median "$imagegate" inspect "$windows_image" --json -)
+  windows_launch=$(median guestfish --ro --format=qcow2 -a "$windows_image" -i exit)
+  report "inspect Windows fixture / guestfish --ro -a IMG -i exit" "$windows" "$windows_launch" "<= 1.3" "<= 1.3"
 fi

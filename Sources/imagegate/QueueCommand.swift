@@ -29,9 +29,9 @@ struct QueueCommand: AsyncParsableCommand {
             self = .count(count)
         }
 
-        var value: Int {
+        func value(for manifest: QueueManifest) -> Int {
             switch self {
-            case .automatic: return QueueAdmission.automaticJobs()
+            case .automatic: return QueueAdmission.automaticJobs(for: manifest)
             case let .count(count): return count
             }
         }
@@ -78,7 +78,7 @@ struct QueueCommand: AsyncParsableCommand {
                 let history = try database.open()
                 let summary = try await hypervisor.withHost { host in
                     var runner = QueueRunner(manifest: manifest, history: history, host: host)
-                    runner.jobs = jobs.value
+                    runner.jobs = jobs.value(for: manifest)
                     runner.batchSize = batch
                     runner.reports = reports
                     runner.language = lang ?? .fromEnvironment

@@ -22,8 +22,10 @@ struct DiskLayout {
     /// where it holds several images. Logical volumes belong to no one drive
     /// (two images may even name their volume groups alike), so with a
     /// `drive` they are not listed: ``physicalVolumes`` says they are there.
-    static func probe(_ handle: Handle, drive: String? = nil) async throws -> DiskLayout {
-        let partitions = try await handle.partitions().filter { drive == nil || Self.partition($0, isOn: drive!) }
+    /// `partitions`: the appliance's, where the caller knows them already.
+    static func probe(_ handle: Handle, drive: String? = nil, partitions known: [String]? = nil) async throws -> DiskLayout {
+        let all = if let known { known } else { try await handle.partitions() }
+        let partitions = all.filter { drive == nil || Self.partition($0, isOn: drive!) }
         var layout = DiskLayout(partitions: partitions, logicalVolumes: [], wholeDisks: [], blkid: [:])
         if layout.partitions.isEmpty { layout.wholeDisks = try await handle.devices().filter { drive == nil || $0 == drive } }
         for device in layout.partitions + layout.wholeDisks {

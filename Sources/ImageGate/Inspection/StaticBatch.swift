@@ -97,14 +97,14 @@ public struct StaticBatch: Sendable {
             guard drives.count == batch.count else {
                 throw GuestfsError(message: "\(batch.count) drives added, the appliance lists \(drives.count)", operation: "list_devices")
             }
-            let roots = StaticInspector.InspectedRoots(handle: handle)
+            let shared = SharedAppliance(handle: handle)
             var done: [Int: Result<InspectionResult, any Error>] = [:]
             var ownAppliance: [Int] = []
             for (drive, index) in zip(drives, batch) {
                 try Task.checkCancellation()
                 await beforeItem(index, handle)
                 do {
-                    done[index] = .success(try await items[index].inspector.inspect(items[index].image, drive: drive, in: handle, scratch: scratch, roots: roots))
+                    done[index] = .success(try await items[index].inspector.inspect(items[index].image, drive: drive, in: handle, scratch: scratch, shared: shared))
                 } catch let reason as StaticInspector.NeedsOwnAppliance {
                     progress(index, "inspected alone: \(reason)")
                     ownAppliance.append(index)

@@ -55,24 +55,9 @@ public struct StaticInspector: Sendable {
     /// holds several images (``StaticBatch``): only that disk's partitions
     /// are looked at. An image the fast discovery does not vouch for, or
     /// one with LVM, is not judged here: ``NeedsOwnAppliance`` says why.
-    func inspect(_ image: ImageFile, drive: String, in handle: Handle, scratch: String, roots: InspectedRoots) async throws -> InspectionResult {
+    func inspect(_ image: ImageFile, drive: String, in handle: Handle, scratch: String, shared: SharedAppliance) async throws -> InspectionResult {
         try await handle.unmountAll()
-        return try await inspect(image, drive: drive, handle: handle, scratch: scratch, started: .now, roots: roots)
-    }
-
-    /// libguestfs's `inspect_os` over every disk of a shared appliance,
-    /// run once (it looks at every filesystem of every disk) and shared by
-    /// the images of the batch, each taking the roots on its own disk.
-    actor InspectedRoots {
-        private let handle: Handle
-        private var roots: [String]?
-
-        init(handle: Handle) { self.handle = handle }
-
-        func on(_ drive: String) async throws -> [String] {
-            if roots == nil { roots = try await handle.inspectOS() }
-            return roots!.filter { DiskLayout.partition($0, isOn: drive) || $0 == drive }
-        }
+        return try await inspect(image, drive: drive, handle: handle, scratch: scratch, started: .now, shared: shared)
     }
 
     /// Why an image of a batch is inspected in an appliance of its own.
@@ -87,13 +72,13 @@ public struct StaticInspector: Sendable {
     }
 
     private func inspect(_ image: ImageFile, drive: String?, handle: Handle, scratch: String,
-                         started: ContinuousClock.Instant, roots: InspectedRoots? = nil) async throws -> InspectionResult {
+                         started: ContinuousClock.Instant, shared: SharedAppliance? = nil) async throws -> InspectionResult {
         let path = image.path
         func mark(_ step: String) { Self.trace(started, step) }
         let guestfs = GuestfsFilesystem(handle: handle, limits: profile.limits, scratch: scratch)
 
         let os: GuestOS
-        let layout = try await DiskLayout.probe(handle, drive: drive)
+        let layout = try await DiskLayout.probe(handle, drive: drive, partitions: drive == nil ? nil : try await shared?.allPartitions())
         if let drive, !layout.physicalVolumes.isEmpty {
             throw NeedsOwnAppliance(description: "LVM on \(layout.physicalVolumes.joined(separator: ", ")) (of \(drive))")
         }
@@ -107,7 +92,7 @@ public struct StaticInspector: Sendable {
         // so when that inspection vouches for roots on this disk alone.
         var batchRoots: [String]?
         if let drive, case let .unsure(reason) = discovery {
-            guard let onDrive = try await roots?.on(drive), !onDrive.isEmpty else { throw NeedsOwnAppliance(description: reason) }
+            guard let onDrive = try await shared?.roots(on: drive), !onDrive.isEmpty else { throw NeedsOwnAppliance(description: reason) }
             batchRoots = onDrive
         }
         switch discovery {

@@ -286,6 +286,19 @@ public enum QueueAdmission {
         return min(Double(jobs), max(1, Double(jobs * max(1, cpusPerBoot)) / Double(max(1, cores))))
     }
 
+    /// The jobs for a manifest: each boot reserves what its scenario's
+    /// hardware asks (the largest among the entries); an entry checked
+    /// statically only, one appliance (one vCPU, about 1 GiB).
+    public static func automaticJobs(for manifest: QueueManifest) -> Int {
+        var cpus = 1, memory = 1024
+        for path in Set(manifest.entries.filter(\.boot).map(\.scenario)) {
+            let hardware = (path.flatMap { try? Scenario.load(path: $0) } ?? .builtIn).hardware
+            cpus = max(cpus, hardware.cpus)
+            memory = max(memory, hardware.memoryMiB)
+        }
+        return automaticJobs(memoryMiBPerBoot: memory, cpusPerBoot: cpus)
+    }
+
     public static func automaticJobs(memoryMiBPerBoot: Int = 1024, cpusPerBoot: Int = 1) -> Int {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let free = availableMemoryMiB() ?? memoryMiBPerBoot
