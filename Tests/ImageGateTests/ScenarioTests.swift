@@ -5,7 +5,7 @@ final class ScenarioTests: XCTestCase {
     func testEveryShippedScenarioLoads() throws {
         let dir = FixtureManifest.packageRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "reinstance.yaml", "service-ports.yaml"])
+        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "one-vcpu.yaml", "reinstance.yaml", "service-ports.yaml", "windows.yaml"])
         for file in files {
             let scenario = try Scenario.load(path: dir + "/" + file)
             XCTAssertEqual(scenario.name + ".yaml", file)
@@ -16,6 +16,8 @@ final class ScenarioTests: XCTestCase {
         XCTAssertNotEqual(reinstance.instances[0].ip, reinstance.instances[1].ip)
         XCTAssertTrue(try Scenario.load(path: dir + "/dhcp.yaml").instances[0].dhcp)
         XCTAssertEqual(try Scenario.load(path: dir + "/service-ports.yaml").servicePorts, [22])
+        XCTAssertEqual(try Scenario.load(path: dir + "/one-vcpu.yaml").hardware.cpus, 1)
+        XCTAssertEqual(try Scenario.load(path: dir + "/windows.yaml").osFamily, "windows")
     }
 
     func assertRejected(_ yaml: String, _ expected: String, line: Int, file: StaticString = #filePath, testLine: UInt = #line) {

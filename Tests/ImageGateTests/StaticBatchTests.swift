@@ -12,6 +12,27 @@ final class StaticBatchTests: XCTestCase {
         XCTAssertFalse(DiskLayout.partition("/dev/sdb1", isOn: "/dev/sda"))
     }
 
+    /// The same images inspected in one shared appliance and each in its
+    /// own: identical findings, rule by rule (outcome, what was found, the
+    /// evidence), and identical facts.
+    func testABatchFindsWhatEachImageAloneFinds() async throws {
+        let names = ["debian12-conformant", "swap-in-fstab", "home-unmountable", "windows2019-conformant"]
+        let copies = try names.map { try FixtureManifest.flattenedCopy($0) }
+        defer { for copy in copies { if let copy { try? FileManager.default.removeItem(atPath: copy) } } }
+        let accelerator = try await Appliance.localAccelerator()
+        let inspector = StaticInspector(accelerator: accelerator)
+        var items: [StaticBatch.Item] = []
+        for (name, copy) in zip(names, copies) {
+            items.append(.init(image: try await ImageFile.validate(try copy ?? FixtureManifest.image(name)), inspector: inspector))
+        }
+        let batched = try await StaticBatch(accelerator: accelerator).inspect(items).map { try $0.get() }
+        for (item, shared) in zip(items, batched) {
+            let alone = try await inspector.inspect(item.image)
+            XCTAssertEqual(shared.findings, alone.findings, item.image.path)
+            XCTAssertEqual(shared.facts, alone.facts, item.image.path)
+        }
+    }
+
     /// Three images in one appliance; the appliance is killed (SIGKILL to
     /// its QEMU) as the second image's inspection begins. The second is
     /// inspected again alone, the third in a new appliance, and each result

@@ -213,10 +213,14 @@ final class ReadIntegrityTests: XCTestCase {
         windows.family = "windows"; windows.distro = "windows"; windows.productName = "Windows Server 2019 Datacenter"
         windows.operatingSystems = ["windows windows 10.0 (Windows Server 2019 Datacenter) on /dev/sda2"]
         let onWindows = await evaluate(ImageRules.operatingSystem, InMemoryFilesystem(), facts: windows)
-        XCTAssertEqual(onWindows.outcome, .couldNotCheck)
-        XCTAssertTrue(onWindows.found.contains("Windows rules"), onWindows.found)
-        let linuxRule = await evaluate(SecurityRules.authorizedKeys, InMemoryFilesystem(), facts: windows)
-        XCTAssertEqual(GateVerdict([onWindows, linuxRule]), .incomplete, "a Windows image is never a PASS")
+        XCTAssertEqual(onWindows.outcome, .pass, "ImageGate has rules for Windows")
+        // ... but one of them needs a boot ImageGate does not do for Windows.
+        let noDynamicID = await evaluate(WindowsInitRules.noDynamicIdentity, InMemoryFilesystem(), facts: windows)
+        XCTAssertEqual(noDynamicID.outcome, .couldNotCheck)
+        XCTAssertEqual(GateVerdict([onWindows, noDynamicID]), .incomplete, "a Windows image is never a PASS while a boot rule is unjudged")
+        // A WIN rule without the registry it reads could not check, never passes.
+        let rdp = await evaluate(WindowsAccessRules.rdp, InMemoryFilesystem(), facts: windows)
+        XCTAssertEqual(rdp.outcome, .couldNotCheck, rdp.found)
 
         var two = RuleTests.facts
         two.operatingSystems = ["linux debian 12.5 (12.5) on /dev/sda1", "linux ubuntu 22.4 (22.04) on /dev/sda2"]
