@@ -182,13 +182,19 @@ if section queue; then
   report "queue: $n static phases, imagegate inspect each / one appliance" "$alone" "$batched" ">= 5" ">= 5"
   rm -f "$queue"/static/*.qcow2
 
-  # One-vCPU instances: --jobs auto reserves each boot's vCPUs, so on a
-  # two-core host it runs two of these at once (and one two-vCPU boot).
-  boots="${BENCH_QUEUE_BOOTS:-4}"
-  manifest "$queue/boots" "$boots" true "$root/Scenarios/one-vcpu.yaml"
+  # Four boot-defect fixtures booted as one-vCPU instances: --jobs auto
+  # reserves each boot's vCPUs, so on a two-core host it runs two of these
+  # at once (and one two-vCPU boot). Both runs must reach the same verdicts.
+  for name in auditd-fails-to-start firewalld-enabled no-serial-getty cloud-init-bootcmd-fails; do
+    qemu-img convert -U -O qcow2 "$(dirname "$image")/$name.qcow2" "$queue/boots/$name.qcow2"
+  done
+  printf 'defaults: {vendor: bench, scenario: %s}\nentries:\n  - {image: ./, product: p}\n' "$root/Scenarios/one-vcpu.yaml" > "$queue/boots/queue.yaml"
   one=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/one.sqlite" --jobs 1)
   auto=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/auto.sqlite" --jobs auto)
-  report "queue: $boots checks, 1-vCPU boots, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
+  report "queue: 4 boot fixtures, 1-vCPU, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
+  verdicts() { sqlite3 "$1" 'select key, verdict from entry order by key'; }
+  [ "$(verdicts "$queue/one.sqlite")" = "$(verdicts "$queue/auto.sqlite")" ] || { echo "bench: --jobs auto reached other verdicts than --jobs 1" >&2; exit 3; }
+  rm -f "$queue"/boots/*.qcow2
 
   manifest "$queue/resume" 4 false
   whole=$(timed "$imagegate" queue run "$queue/resume/queue.yaml" --db "$queue/whole.sqlite" --batch 1)

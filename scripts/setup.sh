@@ -22,8 +22,9 @@ packages=(
   libwin-hivex-perl ntfs-3g dosfstools python3
   # Probing guests over the loopback port forward.
   openssh-client
-  # The review queue's history (GRDB links the system SQLite).
-  libsqlite3-dev
+  # The review queue's history (GRDB links the system SQLite; make bench
+  # reads it with the sqlite3 shell).
+  libsqlite3-dev sqlite3
   # Reports: JUnit schema validation, HTML rendering in a headless browser
   # (with CJK fonts: the reports are in Chinese too).
   libxml2-utils chromium fonts-noto-cjk
