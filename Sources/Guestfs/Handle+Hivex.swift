@@ -46,24 +46,12 @@ extension Handle {
         try await run { h in CStrings.take(try h.call("hivex_node_name") { guestfs_hivex_node_name($0, node.handle) }) }
     }
 
-    public func hivexValues(_ node: HiveNode) async throws -> [HiveValueHandle] {
-        try await run { h in
-            let list = try h.call("hivex_node_values") { guestfs_hivex_node_values($0, node.handle) }
-            defer { guestfs_free_hivex_value_list(list) }
-            return (0..<Int(list.pointee.len)).map { HiveValueHandle(handle: list.pointee.val[$0].hivex_value_h) }
-        }
-    }
-
     /// The value called `name` of `node` (case-insensitive), or nil.
     public func hivexValue(_ node: HiveNode, named name: String) async throws -> HiveValueHandle? {
         try await run { h in
             let value = try h.call("hivex_node_get_value \(name)") { g -> Int64? in Self.valid(guestfs_hivex_node_get_value(g, node.handle, name)) }
             return value == 0 ? nil : HiveValueHandle(handle: value)
         }
-    }
-
-    public func hivexKey(_ value: HiveValueHandle) async throws -> String {
-        try await run { h in CStrings.take(try h.call("hivex_value_key") { guestfs_hivex_value_key($0, value.handle) }) }
     }
 
     /// The value's data, decoded by its type.

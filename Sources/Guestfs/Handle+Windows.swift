@@ -14,14 +14,6 @@ public struct WindowsInspection: Sendable, Equatable {
     public let architecture: String
 }
 
-/// One partition's extent on its disk.
-public struct PartitionExtent: Sendable, Equatable {
-    public let number: Int
-    public let startByte: Int64
-    /// The last byte of the partition (inclusive).
-    public let endByte: Int64
-}
-
 extension Handle {
     public func inspectWindows(root: String) async throws -> WindowsInspection {
         try await run { h in
@@ -35,25 +27,6 @@ extension Handle {
                 currentControlSet: (try? string("windows_current_control_set", guestfs_inspect_get_windows_current_control_set)) ?? "",
                 driveMappings: Dictionary(mappings) { first, _ in first },
                 architecture: try string("arch", guestfs_inspect_get_arch))
-        }
-    }
-
-    /// The partitions of a disk with where each starts and ends.
-    public func partitionExtents(_ device: String) async throws -> [PartitionExtent] {
-        try await run { h in
-            let list = try h.call("part_list \(device)") { guestfs_part_list($0, device) }
-            defer { guestfs_free_partition_list(list) }
-            return (0..<Int(list.pointee.len)).map {
-                let p = list.pointee.val[$0]
-                return PartitionExtent(number: Int(p.part_num), startByte: Int64(p.part_start), endByte: Int64(p.part_end))
-            }
-        }
-    }
-
-    /// Whether an MBR partition has its active (bootable) flag.
-    public func isBootable(_ device: String, partition number: Int) async throws -> Bool {
-        try await run { h in
-            try h.call("part_get_bootable \(device) \(number)") { guestfs_part_get_bootable($0, device, Int32(number)) } == 1
         }
     }
 }

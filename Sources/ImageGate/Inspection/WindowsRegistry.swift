@@ -118,10 +118,19 @@ actor GuestfsRegistry: WindowsRegistry {
         return try await handle.hivexData(value)
     }
 
+    /// Keys listed one name per appliance call: a key with more subkeys
+    /// than this (a hostile hive) is not listed, and the rule reading it
+    /// could not check. A real servicing store holds a few thousand.
+    static let maxSubkeys = 16384
+
     func subkeys(_ key: RegistryKey) async throws -> [String]? {
         guard let node = try await node(key) else { return nil }
+        let children = try await handle.hivexChildren(node)
+        guard children.count <= Self.maxSubkeys else {
+            throw HiveUnreadable(description: "\(describe(key)) has \(children.count) subkeys, more than the \(Self.maxSubkeys) ImageGate lists")
+        }
         var names: [String] = []
-        for child in try await handle.hivexChildren(node) { names.append(try await handle.hivexName(child)) }
+        for child in children { names.append(try await handle.hivexName(child)) }
         return names
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Guestfs
 
 /// `imagegate queue run`: every entry of a manifest checked (static
 /// inspection, then the scenario's boots unless `boot: false`), each
@@ -24,8 +23,6 @@ public struct QueueRunner: Sendable {
     public var beforeAttempt: @Sendable (String, Int) throws -> Void = { _, _ in }
     /// Images whose static phases share one appliance (``StaticBatch``).
     public var batchSize = 8
-    /// Fault injection for tests: ``StaticBatch``'s hook.
-    var beforeBatchItem: @Sendable (Int, Handle) async -> Void = { _, _ in }
 
     public init(manifest: QueueManifest, history: QueueHistory, host: any VirtualMachineHost) {
         self.manifest = manifest
@@ -138,7 +135,6 @@ public struct QueueRunner: Sendable {
         let keys = itemOwners.map { entries[$0].key }
         let progress = self.progress
         batch.progress = { item, note in progress("\(keys[item]): \(note)") }
-        batch.beforeItem = beforeBatchItem
         for (item, result) in await batch.inspect(items).enumerated() {
             if case .success(let inspection) = result { prepared[itemOwners[item]].inspection = inspection }
         }

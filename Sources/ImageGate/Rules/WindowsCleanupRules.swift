@@ -19,6 +19,10 @@ enum WindowsCleanupRules {
         "AppData/Local/Microsoft/Edge/User Data/Default/History",
     ]
 
+    /// User profiles read for temporary files and browser history (each
+    /// costs several directory listings).
+    static let maxProfiles = 64
+
     static let cleanup = Rule(
         "WIN-CLEANUP", .warning, title: "Build leftovers cleaned",
         required: "browser history, Windows Update logs and caches, event logs and temporary files cleaned",
@@ -30,7 +34,12 @@ enum WindowsCleanupRules {
         var folders = emptyFolders(root)
         let users = try await WindowsReads.find("/Users", context)
         var profiles: [String] = []
-        if let users { profiles = try await context.fs.list(users) ?? [] }
+        if let users { profiles = (try await context.fs.list(users) ?? []).sorted() }
+        var unread: Evidence?
+        if profiles.count > maxProfiles {
+            unread = Evidence(path: users, "\(profiles.count) user profiles: only the first \(maxProfiles) were read")
+            profiles = Array(profiles.prefix(maxProfiles))
+        }
         for user in profiles.sorted() { folders.append("/Users/\(user)/AppData/Local/Temp") }
         for folder in folders {
             guard let found = try await WindowsReads.find(folder, context), let names = try await context.fs.list(found), !names.isEmpty else { continue }
@@ -50,8 +59,9 @@ enum WindowsCleanupRules {
                 }
             }
         }
+        if left.isEmpty, let unread { return .couldNotCheck("too many user profiles to read them all", [unread]) }
         return left.isEmpty ? .pass("no temporary files, update caches, grown event logs or browser history", [])
-            : .violated("\(left.count) leftover\(left.count == 1 ? "" : "s") of the build", left)
+            : .violated("\(left.count) leftover\(left.count == 1 ? "" : "s") of the build", left + (unread.map { [$0] } ?? []))
     }
 
     static let packages = RegistryKey.software("Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages")
