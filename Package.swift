@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "ImageGate",
             dependencies: [
-                "Libvirt", "Guestfs", "CHostProcess",
+                "Libvirt", "Guestfs", "CHostProcess", "SerialQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -94,6 +94,16 @@ final class QueueTests: XCTestCase {
         let run2 = try await second.run(resume: false)
         let diff = try QueueDiff.compare(history, after: run2.runID)
         XCTAssertEqual(diff.before, run1.runID)
+        // Each candidate's digests, before its static phase and after it
+        // (taken while the shared appliance went on), are its file's.
+        for entry in try history.entries(run: run2.runID) {
+            let report = try XCTUnwrap(entry.reportPath).replacingOccurrences(of: "report.html", with: "report.json")
+            let image = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])["image"] as? [String: Any]
+            let file = try FileDigest.sha256(entry.imagePath)
+            XCTAssertEqual(entry.imageSHA256, file, entry.key)
+            XCTAssertEqual(image?["sha256"] as? String, file, entry.key)
+            XCTAssertEqual(image?["sha256After"] as? String, file, entry.key)
+        }
 
         let web = try XCTUnwrap(diff.entries.first { $0.key.hasPrefix("acme/web/") })
         XCTAssertEqual(web.change, .regressed)

@@ -36,9 +36,14 @@ public struct CheckRunner: Sendable {
 
     /// The check of an image already validated. `inspected` is its static
     /// phase where it was done already (``StaticBatch``, with this runner's
-    /// profile), `digestBefore` the candidate's digest taken before it.
-    public func run(_ image: ImageFile, inspected: InspectionResult? = nil, digestBefore: String? = nil) async throws -> CheckReport {
-        var (report, digest) = try await CandidateDigest.verifying(image, before: digestBefore) { try await runUnverified(image, inspected: inspected) }
+    /// profile), `digestBefore` the candidate's digest taken before it and
+    /// `digestAfterInspection` after it: the closing digest where nothing
+    /// was booted (nothing read the candidate since).
+    public func run(_ image: ImageFile, inspected: InspectionResult? = nil, digestBefore: String? = nil,
+                    digestAfterInspection: String? = nil) async throws -> CheckReport {
+        var (report, digest) = try await CandidateDigest.verifying(image, before: digestBefore, after: { $0.instances.isEmpty ? digestAfterInspection : nil }) {
+            try await runUnverified(image, inspected: inspected)
+        }
         report.image.sha256 = digest.before
         report.image.sha256After = digest.after
         return report

@@ -29,6 +29,9 @@ public struct StaticBatch: Sendable {
     public var maxDrives = 8
     /// What happened to each image, for the log: `inspected alone: why`.
     public var progress: @Sendable (Int, String) -> Void = { _, _ in }
+    /// Called with an item's index once its inspection is over (whatever
+    /// its result): nothing reads that image again.
+    public var itemDone: @Sendable (Int) async -> Void = { _ in }
     /// Fault injection for tests: called as the inspection of the item at
     /// that index begins, with the appliance it runs in.
     var beforeItem: @Sendable (Int, Handle) async -> Void = { _, _ in }
@@ -76,6 +79,7 @@ public struct StaticBatch: Sendable {
             } catch {
                 results[index] = .failure(error)
             }
+            await itemDone(index)
         }
         return results.map { $0 ?? .failure(CancellationError()) }
     }
@@ -105,6 +109,7 @@ public struct StaticBatch: Sendable {
                 await beforeItem(index, handle)
                 do {
                     done[index] = .success(try await items[index].inspector.inspect(items[index].image, drive: drive, in: handle, scratch: scratch, shared: shared))
+                    await itemDone(index)
                 } catch let reason as StaticInspector.NeedsOwnAppliance {
                     progress(index, "inspected alone: \(reason)")
                     ownAppliance.append(index)
@@ -113,6 +118,7 @@ public struct StaticBatch: Sendable {
                 } catch {
                     guard await handle.isApplianceAlive() else { break }
                     done[index] = .failure(error)
+                    await itemDone(index)
                 }
             }
             return (done, ownAppliance)

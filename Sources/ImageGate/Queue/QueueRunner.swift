@@ -112,33 +112,49 @@ public struct QueueRunner: Sendable {
         var entry: QueueManifest.Entry
         var image: ImageFile?
         var digestBefore: String?
+        var digestAfterInspection: String?
         var inspection: InspectionResult?
     }
 
     /// The static phases of `entries` in one appliance (``StaticBatch``).
+    /// The images are hashed while the appliance launches, and an entry
+    /// checked statically only is hashed again the moment its inspection is
+    /// over, while the appliance goes on with the next (read-only drives:
+    /// the digests are what they would be before and after). An image
+    /// whose digest fails is left to its entry's own check.
     func staticPhase(_ entries: [QueueManifest.Entry]) async -> [PreparedEntry] {
         var prepared = entries.map { PreparedEntry(entry: $0) }
         guard let accelerator = try? await AcceleratorProbe(host: host).chooseOnce().accelerator else { return prepared }
         var items: [StaticBatch.Item] = [], itemOwners: [Int] = []
         for (index, entry) in entries.enumerated() {
             guard let runner = try? checkRunner(for: entry).runner,
-                  let image = try? await ImageFile.validate(entry.image, limits: runner.profile.limits),
-                  let before = try? CandidateDigest.digest(of: image) else { continue }
-            prepared[index].image = image
-            prepared[index].digestBefore = before
+                  let image = try? await ImageFile.validate(entry.image, limits: runner.profile.limits) else { continue }
             items.append(.init(image: image, inspector: StaticInspector(profile: runner.effectiveProfile, accelerator: accelerator)))
             itemOwners.append(index)
         }
         guard !items.isEmpty else { return prepared }
         progress("static inspection of \(items.count) image\(items.count == 1 ? "" : "s") in one appliance")
+        let images = items.map(\.image), staticOnly = itemOwners.map { !entries[$0].boot }
+        let digests = BackgroundDigests<DigestKey>()
+        for (item, image) in images.enumerated() { await digests.start(.before(item), of: image) }
         var batch = StaticBatch(accelerator: accelerator)
+        batch.maxDrives = max(1, items.count)
         let keys = itemOwners.map { entries[$0].key }
         let progress = self.progress
         batch.progress = { item, note in progress("\(keys[item]): \(note)") }
+        batch.itemDone = { item in if staticOnly[item] { await digests.start(.after(item), of: images[item]) } }
         for (item, result) in await batch.inspect(items).enumerated() {
-            if case .success(let inspection) = result { prepared[itemOwners[item]].inspection = inspection }
+            guard let before = await digests.digest(.before(item)), case .success(let inspection) = result else { continue }
+            prepared[itemOwners[item]].image = images[item]
+            prepared[itemOwners[item]].digestBefore = before
+            prepared[itemOwners[item]].digestAfterInspection = await digests.digest(.after(item))
+            prepared[itemOwners[item]].inspection = inspection
         }
         return prepared
+    }
+
+    private enum DigestKey: Hashable, Sendable {
+        case before(Int), after(Int)
     }
 
     /// One entry: checked (twice where the first attempt may have been the
@@ -198,7 +214,8 @@ public struct QueueRunner: Sendable {
             outcome.scenarioDigest = scenarioDigest
             let report: CheckReport
             if let prepared, let image = prepared.image, let inspection = prepared.inspection {
-                report = try await runner.run(image, inspected: inspection, digestBefore: prepared.digestBefore)
+                report = try await runner.run(image, inspected: inspection, digestBefore: prepared.digestBefore,
+                                              digestAfterInspection: prepared.digestAfterInspection)
             } else {
                 report = try await runner.run(entry.image)
             }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SerialQueue
 
 /// SHA-256 of a file, streamed a MiB at a time in this process (never the
 /// whole file in memory, no helper program).
@@ -41,11 +42,14 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
     /// validated through); a difference is an infrastructure error naming both.
     /// `before` is the first digest where the caller took it already (before
     /// an earlier phase of the same check).
-    public static func verifying<T>(_ image: ImageFile, before: String? = nil, _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
+    /// `after` gives the digest taken already once everything that read
+    /// the candidate for this result was done, if any.
+    public static func verifying<T>(_ image: ImageFile, before: String? = nil, after: (T) -> String? = { _ in nil },
+                                    _ body: () async throws -> T) async throws -> (T, CandidateDigest) {
         let path = image.path
         let before = try before ?? digest(of: image)
         let result = try await body()
-        let after = try digest(of: image)
+        let after = try after(result) ?? digest(of: image)
         guard before == after else {
             throw BootError.infrastructure("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
         }
@@ -56,6 +60,26 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
     public static func digest(of image: ImageFile) throws -> String {
         if let descriptor = image.descriptor { return try FileDigest.sha256(fd: descriptor.fd, name: image.path) }
         return try FileDigest.sha256(image.path)
+    }
+}
+
+/// Candidate digests taken in the background, one after the other on a
+/// thread of their own (hashing blocks; the cooperative pool stays free
+/// for the work they overlap, such as an appliance launch), each found
+/// again by its key; nil where one failed.
+public actor BackgroundDigests<Key: Hashable & Sendable> {
+    private let queue = SerialQueue(label: "candidate-digests")
+    private var digests: [Key: Task<String?, Never>] = [:]
+
+    public init() {}
+
+    public func start(_ key: Key, of image: ImageFile) {
+        let queue = queue
+        digests[key] = Task { try? await queue.run { try CandidateDigest.digest(of: image) } }
+    }
+
+    public func digest(_ key: Key) async -> String? {
+        await digests[key]?.value
     }
 }
 
