@@ -242,15 +242,17 @@ public final class Handle: @unchecked Sendable {
     /// through a file transfer and costs a hundred milliseconds or more per
     /// file under TCG; `pread` is one round trip.) The caller makes sure the
     /// path is a regular file: `pread` on a FIFO blocks the appliance.
-    public func readFile(_ path: String, limit: Int) async throws -> [UInt8] {
+    /// From `offset` on, where given (a log's tail).
+    public func readFile(_ path: String, from offset: Int64 = 0, limit: Int) async throws -> [UInt8] {
         try await run { h in
             let chunk = 1 << 20
             var bytes: [UInt8] = []
             while bytes.count < limit {
                 var size = 0
                 let want = min(chunk, limit - bytes.count)
-                let buffer = try h.call("pread \(path) at \(bytes.count)") {
-                    guestfs_pread($0, path, Int32(want), Int64(bytes.count), &size)
+                let at = offset + Int64(bytes.count)
+                let buffer = try h.call("pread \(path) at \(at)") {
+                    guestfs_pread($0, path, Int32(want), at, &size)
                 }
                 defer { free(buffer) }
                 bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: min(size, want)))
@@ -258,6 +260,11 @@ public final class Handle: @unchecked Sendable {
             }
             return bytes
         }
+    }
+
+    /// How many newlines the file holds (`wc -l`, counted in the appliance).
+    public func lineCount(_ path: String) async throws -> Int {
+        try await run { h in Int(try h.call("wc_l \(path)") { guestfs_wc_l($0, path) }) }
     }
 
     /// The file's lines, without line endings.

@@ -20,4 +20,6 @@ public protocol VirtualMachineInstance: Sendable {
     func isRunning() async throws -> Bool
     /// The live domain XML (for evidence bundles).
     func xml() async throws -> String
+    /// Presses `keys` together on the guest's keyboard (Linux key codes).
+    func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws
 }

@@ -46,6 +46,18 @@ public final class Domain: @unchecked Sendable {
         }
     }
 
+    /// Presses `keys` together on the guest's keyboard (Linux input key
+    /// codes, `linux/input-event-codes.h`) and releases them after
+    /// `holdMilliseconds`.
+    public func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32 = 100) async throws {
+        try await connection.queue.run { [self] in
+            var codes = keys.map { UInt32($0) }
+            try check("virDomainSendKey") {
+                virDomainSendKey(pointer, UInt32(VIR_KEYCODE_SET_LINUX.rawValue), holdMilliseconds, &codes, Int32(codes.count), 0)
+            }
+        }
+    }
+
     /// The domain's current state.
     public func state() async throws -> State {
         try await connection.queue.run { [self] in

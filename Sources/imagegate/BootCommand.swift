@@ -75,6 +75,7 @@ struct BootCommand: AsyncParsableCommand {
                 let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
                 var boot = FirstBoot(host: host)
                 boot.keep = runFolder.keep
+                boot.postMortem = runFolder.postMortem
                 boot.artifacts = runFolder.artifactsFolder
                 let progress = LiveProgress.make(), label = instance.hostname
                 boot.progress = { progress(label, $0) }
@@ -108,6 +109,8 @@ struct BootCommand: AsyncParsableCommand {
         }
         say()
         say(InspectionReport.findingsText(report.findings, language: language))
+        let diagnosis = Diagnosis.text(report.instances, language: language)
+        if !diagnosis.isEmpty { say(diagnosis) }
         if result.kept { say("Run folder kept: \(result.plan.directory)") }
         reports.writtenLines.forEach { say($0) }
         say(InspectionReport.verdictLine(report.findings, language: language))

@@ -23,6 +23,9 @@ struct CheckCommand: AsyncParsableCommand {
     var hypervisor: HostOptions
     @OptionGroup(title: "Run folder")
     var runFolder: RunFolderOptions
+    @Option(help: ArgumentHelp("Write a reproduction bundle (scenario and profile as used, seeds, domain XML, consoles, facts, post-mortem, reports; not the image) for `imagegate replay`.",
+                               valueName: "file.tar.gz"))
+    var bundle: String?
 
     func run() async throws {
         let report: CheckReport = try await ExitCode.guarding {
@@ -33,16 +36,19 @@ struct CheckCommand: AsyncParsableCommand {
             guard let imagePath = image ?? scenario.image.map(relative) else {
                 throw InputError("no image: give IMAGE or set image: in the scenario")
             }
-            let profile = try self.profile.load(orPath: scenario.profile.map(relative))
+            let profilePath = self.profile.profile ?? scenario.profile.map(relative)
+            let profile = try self.profile.load(orPath: profilePath)
+            let bundle = self.bundle
             return try await hypervisor.withHost { host in
                 var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
-                runner.language = language
-                runner.keep = runFolder.keep
-                runner.artifacts = runFolder.artifactsFolder
-                runner.progress = LiveProgress.make()
+                runFolder.configure(&runner, language: language)
                 let configured = runner
                 defer { LiveProgress.finish() }
-                return try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
+                let report = try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }
+                if let bundle {
+                    try await ReproductionBundle.write(report, scenario: scenario, profilePath: profilePath, command: CommandLine.arguments, to: bundle)
+                }
+                return report
             }
         }
         let language = Language(rawValue: report.language) ?? .english
@@ -55,7 +61,10 @@ struct CheckCommand: AsyncParsableCommand {
             if let notRun = report.bootPhase { say("\(language.label(.bootPhase)): \(notRun)") }
             say("")
             say(InspectionReport.findingsText(report.findings, language: language))
+            let diagnosis = Diagnosis.text(report.instances, language: language)
+            if !diagnosis.isEmpty { say(diagnosis) }
             reports.writtenLines.forEach { say($0) }
+            if let bundle { say("Bundle: \(bundle) (imagegate replay \(bundle) --image IMAGE)") }
             say(InspectionReport.verdictLine(report.findings, language: language))
         }
         try ExitCode.exit(for: report.verdict)

@@ -25,8 +25,20 @@ struct RunFolderOptions: ParsableArguments {
     var keep = false
     @Option(help: ArgumentHelp("Copy console logs into this folder (default: $IMAGEGATE_ARTIFACTS).", valueName: "folder"))
     var artifacts: String?
+    @Option(name: .customLong("post-mortem"),
+            help: "When to read the stopped instance's disk for the guest's logs and a Diagnosis: never, on-failure (a failed or unjudged boot) or always.")
+    var postMortem: FirstBoot.PostMortemWhen = .onFailure
 
     var artifactsFolder: String? { artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"] }
+
+    /// A check's runner as these options and the terminal want it.
+    func configure(_ runner: inout CheckRunner, language: Language) {
+        runner.language = language
+        runner.keep = keep
+        runner.postMortem = postMortem
+        runner.artifacts = artifactsFolder
+        runner.progress = LiveProgress.make()
+    }
 }
 
 /// The platform profile the rules are judged by.
@@ -40,3 +52,5 @@ struct ProfileOptions: ParsableArguments {
         try (profile ?? fallback).map(PlatformProfile.load(path:)) ?? .default
     }
 }
+
+extension FirstBoot.PostMortemWhen: ExpressibleByArgument {}

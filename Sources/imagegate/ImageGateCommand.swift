@@ -10,7 +10,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         commandName: "imagegate",
         abstract: "Check a marketplace VM image against the platform's rules.",
         version: ImageGateVersion.current,
-        subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, AcceleratorCommand.self]
+        subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, ReplayCommand.self, AcceleratorCommand.self]
     )
 
     static func main() async {

@@ -25,12 +25,35 @@ final class BootDefectTests: XCTestCase {
         XCTAssertEqual(result.finding("BOOT-HOSTNAME")?.outcome, .pass, "only the network is pinned")
         // With the network broken, the facts came over channel two.
         XCTAssertEqual(result.observation.facts?.channel, "serial console (ttyS0)")
+        // The Diagnosis, read from the stopped disk: the network
+        // configuration the guest really has, matched to another MAC.
+        let diagnosis = try diagnosis("BOOT-NETWORK", of: result)
+        XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "/etc/systemd/network/10-build-eth0.network" && $0.text == "MACAddress=52:54:00:8a:3c:11" },
+                      "\(diagnosis.excerpts)")
+        XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "/var/log/cloud-init.log" && $0.text.contains("network config is disabled") },
+                      "\(diagnosis.excerpts)")
+    }
+
+    /// The Diagnosis of `rule`, from the boot's post-mortem.
+    func diagnosis(_ rule: String, of result: BootResult) throws -> Diagnosis {
+        let postMortem = try XCTUnwrap(result.postMortem, "a failed boot is read post-mortem")
+        XCTAssertEqual(postMortem.problems, [])
+        return try XCTUnwrap(Diagnosis.diagnose(result.findings, from: postMortem).first { $0.rule == rule }, "no Diagnosis of \(rule)")
     }
 
     func testFstabWithoutNofailDropsToEmergencyMode() async throws {
         let result = try await boot("fstab-data-disk-no-nofail")
         assertFails(result, "BOOT-NO-PANIC", evidence: "emergency mode")
         guard case .fatal = result.observation.end else { return XCTFail("the boot should end at the emergency line: \(result.observation.end)") }
+        // The guest's journal, flushed by SysRq before the VM was
+        // destroyed, names the mount unit that failed and why; what
+        // ImageGate's SysRq itself logged is not part of it.
+        let diagnosis = try diagnosis("BOOT-NO-PANIC", of: result)
+        XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "journal" && $0.text.contains("Dependency failed for data.mount") }, "\(diagnosis.excerpts)")
+        XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "journal" && $0.text.contains("Timed out waiting for device") && $0.text.contains("vdb1") },
+                      "\(diagnosis.excerpts)")
+        XCTAssertFalse(diagnosis.excerpts.contains { $0.text.contains("sysrq") }, "\(diagnosis.excerpts)")
+        XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "/etc/fstab" && $0.text.contains("/data") }, "\(diagnosis.excerpts)")
     }
 
     func testCloudInitDisabledFailsHostnameAndCloudInit() async throws {
@@ -68,6 +91,58 @@ final class BootDefectTests: XCTestCase {
         XCTAssertEqual(lint.status, 0, lint.stderr)
         let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
         XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("class=\"hit\""), "the panic line is highlighted")
+    }
+
+    /// `imagegate check --bundle` on a failing image: the bundle holds the
+    /// plan, the seed, the domain XML, the console, what the guest wrote
+    /// and the reports, not the image; `imagegate replay` refuses another
+    /// image, and on a fresh state folder boots the same instance (same
+    /// MAC, instance-id) to the same outcome for every rule.
+    func testABundleReplaysToTheSameOutcomesAndRefusesAnotherImage() throws {
+        let dir = NSTemporaryDirectory() + "bundle-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let imagegate = FixtureManifest.packageRoot + "/.build/debug/imagegate", bundle = dir + "/support case.tar.gz"
+        try FixtureManifest.withCandidate("init-missing") { candidate in
+            let check = try Shell.run(imagegate, ["check", candidate, "--lang", "en", "--json", dir + "/recorded.json", "--bundle", bundle])
+            XCTAssertEqual(check.status, 1, check.stdout + check.stderr)
+            let recorded = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/recorded.json")))
+            let instance = try XCTUnwrap(recorded.instances.first)
+            let members = try Shell.run("tar", ["-tzf", bundle]).stdout.split(separator: "\n").map(String.init)
+            let folder = "imagegate-bundle/instances/\(instance.hostname)/"
+            for member in ["bundle.json", "scenario.yaml", "report.json", "report.html"].map({ "imagegate-bundle/" + $0 })
+                + ["console.log", "domain.xml", "seed/user-data", "seed/meta-data", "seed/network-config", "post-mortem/problems.txt"].map({ folder + $0 }) {
+                XCTAssertTrue(members.contains(member), "\(member) in \(members)")
+            }
+            XCTAssertFalse(members.contains { $0.hasSuffix(".qcow2") }, "the image is not in the bundle")
+            let manifest = try JSONDecoder().decode(ReproductionBundle.Manifest.self,
+                                                    from: Data(try Shell.run("tar", ["-xzOf", bundle, "imagegate-bundle/bundle.json"]).stdout.utf8))
+            XCTAssertEqual(manifest.imageSHA256, String(try Shell.run("sha256sum", [candidate]).stdout.prefix(64)))
+            XCTAssertEqual(Array(manifest.command.dropFirst()), ["check", candidate, "--lang", "en", "--json", dir + "/recorded.json", "--bundle", bundle])
+            let scenario = try Shell.run("tar", ["-xzOf", bundle, "imagegate-bundle/scenario.yaml"]).stdout
+            XCTAssertTrue(scenario.contains("instance_id: \"\(try XCTUnwrap(instance.instanceID))\""), scenario)
+
+            // Another image: refused, one line naming it and both digests.
+            try FixtureManifest.withCandidate("machine-id-set") { other in
+                let refused = try Shell.run(imagegate, ["replay", bundle, "--image", other])
+                XCTAssertEqual(refused.status, 2, refused.stdout + refused.stderr)
+                XCTAssertTrue(refused.stderr.contains("\(other): sha256 ") && refused.stderr.contains("is not the bundle's image"), refused.stderr)
+                XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+            }
+            // The same image on a fresh state folder: the same instance, the same outcomes.
+            // Short: QEMU's monitor socket path in it must fit a sockaddr_un.
+            let state = NSTemporaryDirectory() + "igs-" + UUID().uuidString.prefix(6)
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            let replay = try Shell.run(imagegate, ["replay", bundle, "--image", candidate, "--lang", "en", "--json", dir + "/replayed.json"],
+                                       environment: ["IMAGEGATE_STATE_DIR": state, "IMAGEGATE_ACCEL": recorded.accelerator.rawValue])
+            XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
+            XCTAssertTrue(replay.stdout.contains("Every rule has the outcome it had when recorded."), replay.stdout)
+            let replayed = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/replayed.json")))
+            XCTAssertEqual(replayed.findings.map(\.outcome), recorded.findings.map(\.outcome))
+            XCTAssertEqual(replayed.instances.map(\.mac), recorded.instances.map(\.mac))
+            XCTAssertEqual(replayed.instances.map(\.instanceID), recorded.instances.map(\.instanceID))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: state + "/runs"), "the replay ran in the fresh state folder")
+        }
     }
 
     /// Runs last (alphabetically): nothing of this process's boots is left.

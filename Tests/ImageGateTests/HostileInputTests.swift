@@ -526,6 +526,7 @@ private struct RunningVM: VirtualMachineInstance {
     func destroy() async throws {}
     func isRunning() async throws -> Bool { true }
     func xml() async throws -> String { "" }
+    func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
 }
 
 /// A host nothing may be started on: the check must refuse before.

@@ -206,17 +206,18 @@ final class QueueTests: XCTestCase {
     /// complete: every BOOT rule judged, the planted defect failing.
     func testTwoBootDefectFixturesBootAtOnceAndBothVerdictsAreComplete() async throws {
         try place("auditd-fails-to-start", as: "audit.qcow2")
-        try place("firewalld-enabled", as: "firewall.qcow2")
+        try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
         let manifest = try writeManifest("""
             defaults: {vendor: acme}
             entries:
               - {image: images/audit.qcow2, product: audit}
-              - {image: images/firewall.qcow2, product: firewall}
+              - {image: images/bootcmd.qcow2, product: bootcmd}
             """)
         let history = try QueueHistory(path: dir + "/history.sqlite")
         let host = try await LibvirtHost.connect()
         var runner = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
         runner.jobs = 2
+        runner.reports = dir + "/reports"
         let events = LockedLines()
         runner.progress = { events.add($0) }
         let run = try await runner.run(resume: false)
@@ -227,7 +228,7 @@ final class QueueTests: XCTestCase {
         XCTAssertLessThan(checking.max() ?? .max, verdicts.min() ?? .min, "both boots ran at once: \(lines)")
 
         let entries = try history.entries(run: run.runID)
-        for (product, rule) in [("audit", "BOOT-AUDITD"), ("firewall", "BOOT-FIREWALLD")] {
+        for (product, rule) in [("audit", "BOOT-AUDITD"), ("bootcmd", "BOOT-CLOUD-INIT")] {
             let entry = try XCTUnwrap(entries.first { $0.product == product })
             XCTAssertEqual(entry.verdict, "fail", "\(product): \(entry.problem ?? "")")
             let findings = try history.findings(entry: entry.id)
@@ -236,6 +237,22 @@ final class QueueTests: XCTestCase {
             XCTAssertEqual(unjudged.map(\.rule), [], "\(product): \(unjudged.map(\.found))")
             XCTAssertNil(entry.flakyFirstVerdict, "\(product) needed no second attempt")
         }
+
+        // The failed boot's Diagnosis, from the guest's own cloud-init.log:
+        // the failing module named, the traceback quoted with its lines.
+        let bootcmd = try XCTUnwrap(entries.first { $0.product == "bootcmd" })
+        let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(bootcmd.reportPath)
+            .replacingOccurrences(of: "report.html", with: "report.json"))))
+        let diagnosis = try XCTUnwrap(report.instances.first?.diagnosis?.first { $0.rule == "BOOT-CLOUD-INIT" }, "\(String(describing: report.instances.first?.postMortem?.problems))")
+        let log = diagnosis.excerpts.filter { $0.source == "/var/log/cloud-init.log" }
+        XCTAssertTrue(log.contains { $0.text.contains("[WARNING]") && $0.text.contains("bootcmd") }, "\(log)")
+        let traceback = try XCTUnwrap(log.firstIndex { $0.text.contains("Traceback (most recent call last)") }, "\(log)")
+        XCTAssertTrue(log[traceback...].contains { $0.text.contains("ProcessExecutionError") }, "the exception is quoted: \(log)")
+        XCTAssertEqual(log[traceback + 1].line, log[traceback].line + 1, "a traceback is quoted line by line")
+        let html = try String(contentsOfFile: try XCTUnwrap(bootcmd.reportPath), encoding: .utf8)
+        XCTAssertTrue(html.contains("<h3>Diagnosis</h3>") && html.contains("<i>/var/log/cloud-init.log:\(log[traceback].line)</i>"), "the HTML report's Diagnosis")
+        let text = Diagnosis.text(report.instances, language: .chinese)
+        XCTAssertTrue(text.hasPrefix("诊断") && text.contains("/var/log/cloud-init.log:\(log[traceback].line): "), text)
     }
 
     /// The manifest is strict: unknown keys, a missing vendor, a glob that

@@ -5,7 +5,8 @@ final class ScenarioTests: XCTestCase {
     func testEveryShippedScenarioLoads() throws {
         let dir = FixtureManifest.packageRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "one-vcpu.yaml", "reinstance.yaml", "service-ports.yaml", "windows.yaml"])
+        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "no-data-disk.yaml", "one-vcpu.yaml", "other-mac-prefix.yaml", "reinstance.yaml",
+                               "service-ports.yaml", "small-memory.yaml", "windows.yaml"])
         for file in files {
             let scenario = try Scenario.load(path: dir + "/" + file)
             XCTAssertEqual(scenario.name + ".yaml", file)
@@ -18,6 +19,42 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try Scenario.load(path: dir + "/service-ports.yaml").servicePorts, [22])
         XCTAssertEqual(try Scenario.load(path: dir + "/one-vcpu.yaml").hardware.cpus, 1)
         XCTAssertEqual(try Scenario.load(path: dir + "/windows.yaml").osFamily, "windows")
+        XCTAssertEqual(try Scenario.load(path: dir + "/no-data-disk.yaml").dataDiskGiB, [0])
+        XCTAssertEqual(try Scenario.load(path: dir + "/small-memory.yaml").hardware.memoryMiB, 512)
+        XCTAssertEqual(try Scenario.load(path: dir + "/other-mac-prefix.yaml").instances[0].mac.prefix(8), "fa:16:3e")
+    }
+
+    /// What each vendor-failure scenario asks of a boot reaches the VM and
+    /// its seed: no data disk (no vdb, no disk_setup, BOOT-DATA-DISK does
+    /// not apply), 512 MiB, another vendor's MAC.
+    func testTheVendorFailureScenariosReachTheBootPlan() throws {
+        let dir = FixtureManifest.packageRoot + "/Scenarios"
+        func plan(_ file: String) throws -> BootPlan {
+            let scenario = try Scenario.load(path: dir + "/" + file)
+            var plan = BootPlan(image: ImageFile(path: "/nonexistent.qcow2", format: "qcow2", virtualSize: 1 << 30), instance: scenario.instances[0],
+                                accelerator: .tcg, sshPort: 2222, directory: NSTemporaryDirectory() + "plan")
+            plan.memoryMiB = scenario.hardware.memoryMiB
+            plan.cpus = scenario.hardware.cpus
+            plan.dataDiskBytes = Int64(scenario.dataDiskGiB[0]) << 30
+            return plan
+        }
+        let noDisk = try plan("no-data-disk.yaml")
+        XCTAssertFalse(noDisk.domainXML.contains("data.qcow2") || noDisk.domainXML.contains("dev='vdb'"), noDisk.domainXML)
+        var seed = CloudInitSeed(instance: noDisk.instance, sshPublicKey: "ssh-ed25519 AAAA test")
+        seed.dataDevice = nil
+        XCTAssertFalse(seed.userData.contains("disk_setup") || seed.userData.contains("fs_setup") || seed.userData.contains("\nmounts:"), seed.userData)
+        seed.dataDevice = "/dev/vdb"
+        XCTAssertTrue(seed.userData.contains("disk_setup:\n  /dev/vdb:") && seed.userData.contains("\nmounts:"), seed.userData)
+        XCTAssertTrue(try plan("default-linux.yaml").domainXML.contains("dev='vdb'"))
+        var observation = BootObservation(instance: noDisk.instance, console: ConsoleLog(), facts: nil, end: .factsReceived)
+        observation.hadDataDisk = false
+        XCTAssertEqual(BootRules.evaluate(observation).first { $0.rule == "BOOT-DATA-DISK" }?.outcome, .notApplicable)
+
+        let small = try plan("small-memory.yaml")
+        XCTAssertTrue(small.domainXML.contains("<memory unit='MiB'>512</memory>"), small.domainXML)
+        let other = try plan("other-mac-prefix.yaml")
+        XCTAssertTrue(other.domainXML.contains("fa:16:3e:5c:80:01"))
+        XCTAssertTrue(CloudInitSeed(instance: other.instance, sshPublicKey: "k").networkConfig.contains("fa:16:3e:5c:80:01"))
     }
 
     func assertRejected(_ yaml: String, _ expected: String, line: Int, file: StaticString = #filePath, testLine: UInt = #line) {

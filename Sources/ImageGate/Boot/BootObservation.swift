@@ -41,6 +41,8 @@ public struct BootObservation: Sendable {
     public var sshProblem: String?
     /// Seconds from the VM's start to the end of the watch.
     public var endedAt: Double
+    /// The instance had a data disk attached (the scenario may give none).
+    public var hadDataDisk = true
 
     public init(instance: InstanceMetadata, console: ConsoleLog, facts: GuestFacts?, end: End,
                 sshProblem: String? = nil, endedAt: Double = 0) {

@@ -9,6 +9,7 @@ public struct BootPlan: Sendable {
     public var accelerator: Accelerator
     public var memoryMiB: Int = 1024
     public var cpus: Int = 2
+    /// 0: no data disk.
     public var dataDiskBytes: Int64 = 1 << 30
     /// The loopback port forwarded to the guest's port 22.
     public var sshPort: Int
@@ -91,12 +92,14 @@ public struct BootPlan: Sendable {
               <source file='\(x(overlay))'/>
               <target dev='vda' bus='virtio'/>
             </disk>
+            \(dataDiskBytes > 0 ? """
             <disk type='file' device='disk'>
               <driver name='qemu' type='qcow2'/>
               <source file='\(x(dataDisk))'/>
               <target dev='vdb' bus='virtio'/>
             </disk>
-            <disk type='file' device='cdrom'>
+
+            """ : "")            <disk type='file' device='cdrom'>
               <driver name='qemu' type='raw'/>
               <source file='\(x(seed))'/>
               <target dev='hdc' bus='ide'/>

@@ -141,6 +141,7 @@ public enum BootRules {
         required: "the attached data disk is mounted at /data",
         fix: "Keep /data empty or absent, keep cloud-init's disk_setup/fs_setup/mounts modules, and do not pin a build-time disk in /etc/fstab.",
         judge: .instance { o in
+            guard o.hadDataDisk else { return .notApplicable("the scenario attaches no data disk") }
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
             guard let mount = facts.dataMount else {
                 return .violated("nothing is mounted at /data", [Evidence(path: "findmnt -J /data (\(facts.channel))", "(no filesystem)")])

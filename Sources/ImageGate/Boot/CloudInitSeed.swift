@@ -9,8 +9,8 @@ public struct CloudInitSeed: Sendable {
     public var instance: InstanceMetadata
     /// The per-run SSH public key of the test user.
     public var sshPublicKey: String
-    /// Guest device of the blank data disk.
-    public var dataDevice = "/dev/vdb"
+    /// Guest device of the blank data disk; nil: the instance has none.
+    public var dataDevice: String? = "/dev/vdb"
 
     public init(instance: InstanceMetadata, sshPublicKey: String) {
         self.instance = instance
@@ -18,6 +18,28 @@ public struct CloudInitSeed: Sendable {
     }
 
     public static let testUser = "imagegate"
+
+    /// The platform's data disk: one partition, ext4, mounted at /data;
+    /// nothing when the instance has no data disk.
+    var dataDiskConfig: String {
+        guard let dataDevice else { return "" }
+        return """
+            # The platform's data disk: one partition, ext4, mounted at /data.
+            disk_setup:
+              \(dataDevice):
+                table_type: mbr
+                layout: [100]
+                overwrite: false
+            fs_setup:
+              - label: data
+                filesystem: ext4
+                device: \(dataDevice)
+                partition: auto
+            mounts:
+              - [\(dataDevice)1, /data, ext4, "defaults,nofail", "0", "2"]
+
+            """
+    }
 
     public var metaData: String {
         """
@@ -70,20 +92,7 @@ public struct CloudInitSeed: Sendable {
                 lock_passwd: true
                 ssh_authorized_keys:
                   - \(sshPublicKey)
-            # The platform's data disk: one partition, ext4, mounted at /data.
-            disk_setup:
-              \(dataDevice):
-                table_type: mbr
-                layout: [100]
-                overwrite: false
-            fs_setup:
-              - label: data
-                filesystem: ext4
-                device: \(dataDevice)
-                partition: auto
-            mounts:
-              - [\(dataDevice)1, /data, ext4, "defaults,nofail", "0", "2"]
-            write_files:
+            \(dataDiskConfig)write_files:
               - path: \(GuestProbe.path)
                 permissions: "0755"
                 content: |
@@ -99,6 +108,11 @@ public struct CloudInitSeed: Sendable {
               - [systemctl, start, --no-block, imagegate-probe.service]
 
             """
+    }
+
+    /// The three files, by name, as the seed holds them.
+    public var files: [String: String] {
+        ["meta-data": metaData, "network-config": networkConfig, "user-data": userData]
     }
 
     /// Writes the three files and builds the ISO with xorriso.

@@ -35,9 +35,11 @@ struct ConsoleWatcher: Sendable {
             if sshTask != nil, sshProblem == nil, facts?.channel != "ssh" {
                 sshProblem = "no answer before the watch ended"
             }
-            return BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
-                                   sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
-                                   endedAt: (ContinuousClock.now - started).seconds)
+            var observation = BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
+                                              sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
+                                              endedAt: (ContinuousClock.now - started).seconds)
+            observation.hadDataDisk = plan.dataDiskBytes > 0
+            return observation
         }
 
         while true {

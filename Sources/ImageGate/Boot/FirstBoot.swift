@@ -24,6 +24,14 @@ public struct FirstBoot: Sendable {
     public var servicePorts: [Int] = []
     /// Data disk, overlay growth and console ceilings (the profile's).
     public var limits = GateLimits()
+    /// When the stopped instance's disk is read for what the guest wrote
+    /// (``PostMortem``): by default after a boot that failed or left an
+    /// error rule unjudged.
+    public var postMortem: PostMortemWhen = .onFailure
+
+    public enum PostMortemWhen: String, Sendable, CaseIterable {
+        case never, onFailure = "on-failure", always
+    }
     public var progress: @Sendable (Event) -> Void = { _ in }
 
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
@@ -56,9 +64,10 @@ public struct FirstBoot: Sendable {
 
         var vm: (any VirtualMachineInstance)?
         do {
-            try await prepare(plan)
+            let seedFiles = try await prepare(plan)
             try Task.checkCancellation()
             progress(.started(name: plan.name, accelerator: accelerator, deadline: plan.deadlines.overall))
+            let started = Date()
             vm = try await host.start(xml: plan.domainXML, paused: true)
             let liveXML = (try? await vm!.xml()) ?? plan.domainXML
             // The console file exists from the start; reading it from byte 0
@@ -72,9 +81,22 @@ public struct FirstBoot: Sendable {
                 ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
             }
             let findings = BootRules.evaluate(observation)
+            let readDisk = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
+            if readDisk, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
             if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
             vm = nil
-            let result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep, servicePorts: ports)
+            var result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep, servicePorts: ports)
+            result.seedFiles = seedFiles
+            if readDisk {
+                progress(.note("reading what the guest wrote from its disk"))
+                do {
+                    result.postMortem = try await PostMortem.collect(overlay: plan.overlay, since: started, accelerator: accelerator, state: state)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    result.postMortem = PostMortem(problems: ["the stopped instance's disk could not be read: \(error)"])
+                }
+            }
             try finish(plan, result: result)
             return result
         } catch {
@@ -100,16 +122,36 @@ public struct FirstBoot: Sendable {
         }
     }
 
-    /// Overlay on the candidate, blank data disk, per-run SSH key, seed.
-    private func prepare(_ plan: BootPlan) async throws {
+    /// Asks the guest's kernel, through the magic SysRq keys on its
+    /// keyboard, to write its dirty pages out (`s`) and remount its
+    /// filesystems read-only (`u`) before the VM is destroyed: what the
+    /// guest logged in its last seconds is then on its disk. A guest that
+    /// ignores the keys (SysRq off, no keyboard) loses only those seconds.
+    /// What the guest's kernel logs on the sync key.
+    static let sysRqSyncMessage = "sysrq: Emergency Sync"
+
+    static func flushGuestDisks(_ vm: any VirtualMachineInstance, accelerator: Accelerator) async {
+        let alt: UInt32 = 56, sysRq: UInt32 = 99, s: UInt32 = 31, u: UInt32 = 22
+        for key in [s, u] {
+            guard (try? await vm.sendKeys([alt, sysRq, key], holdMilliseconds: 100)) != nil else { return }
+            try? await Task.sleep(for: .seconds(accelerator.timeoutMultiplier > 1 ? 2 : 0.5))
+        }
+    }
+
+    /// Overlay on the candidate, blank data disk, per-run SSH key, seed;
+    /// the seed's files are returned.
+    private func prepare(_ plan: BootPlan) async throws -> [String: String] {
         progress(.preparing("overlay, data disk, seed"))
         // The overlay's backing file is the candidate's validated open file.
         try await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-F", plan.image.format, "-b", plan.image.accessPath, plan.overlay])
-        try await tool("qemu-img", ["create", "-q", "-f", "qcow2", plan.dataDisk, String(plan.dataDiskBytes)])
+        if plan.dataDiskBytes > 0 { try await tool("qemu-img", ["create", "-q", "-f", "qcow2", plan.dataDisk, String(plan.dataDiskBytes)]) }
         try await tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imagegate-\(plan.name)", "-f", plan.sshKey])
         let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        try await CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey).write(to: plan.seed, workDirectory: plan.directory)
+        var seed = CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey)
+        if plan.dataDiskBytes == 0 { seed.dataDevice = nil }
+        try await seed.write(to: plan.seed, workDirectory: plan.directory)
         _ = FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
+        return seed.files
     }
 
     private func tool(_ program: String, _ arguments: [String]) async throws {
@@ -142,6 +184,10 @@ public struct BootResult: Sendable {
     public var kept: Bool
     /// The declared service ports, as probed after boot.
     public var servicePorts: [ServicePortProbe.Result] = []
+    /// What the guest wrote, read from its disk after it stopped.
+    public var postMortem: PostMortem?
+    /// The NoCloud seed's files (meta-data, network-config, user-data).
+    public var seedFiles: [String: String] = [:]
 
     public var failed: Bool { findings.contains { $0.isFailure } }
 

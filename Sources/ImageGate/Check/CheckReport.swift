@@ -38,6 +38,17 @@ public struct CheckReport: Sendable, Codable {
         public var consoleLog: String
         /// Console lines (1-based) that evidence cites.
         public var highlightedLines: [Int]
+        /// What the guest wrote, read from its disk after it stopped.
+        public var postMortem: PostMortem?
+        /// Per BOOT rule that did not pass, the guest's lines that explain it.
+        public var diagnosis: [Diagnosis]?
+        /// What the probe reported, over whichever channel.
+        public var facts: GuestFacts?
+        /// The live domain XML libvirt ran, and the seed's files: the plan
+        /// as it was, for a bundle.
+        public var domainXML: String?
+        public var seedFiles: [String: String]?
+        public var instanceID: String?
 
         public init(boot: BootResult, language: Language) {
             let o = boot.observation
@@ -56,6 +67,12 @@ public struct CheckReport: Sendable, Codable {
             servicePorts = boot.servicePorts
             consoleLog = o.console.text
             // The offending lines: those cited by failures and warnings.
+            postMortem = boot.postMortem
+            facts = o.facts
+            domainXML = boot.domainXML
+            seedFiles = boot.seedFiles
+            instanceID = o.instance.instanceID
+            diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
             highlightedLines = Set(boot.findings.filter { $0.outcome == .fail || $0.outcome == .warning }
                 .flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line)).sorted()
         }
@@ -107,8 +124,6 @@ public struct CheckReport: Sendable, Codable {
     }
 
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return String(decoding: try JSONEncoder.report.encode(self), as: UTF8.self)
     }
 }

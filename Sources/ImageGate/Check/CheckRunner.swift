@@ -9,6 +9,8 @@ public struct CheckRunner: Sendable {
     public var profile: PlatformProfile
     public var language: Language = .english
     public var keep = false
+    /// When each boot's stopped disk is read for a Diagnosis.
+    public var postMortem: FirstBoot.PostMortemWhen = .onFailure
     /// false: static inspection only; every BOOT rule is "could not check".
     public var boot = true
     public var artifacts: String?
@@ -91,6 +93,7 @@ public struct CheckRunner: Sendable {
         for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
             var boot = FirstBoot(host: host)
             boot.keep = keep
+            boot.postMortem = postMortem
             boot.artifacts = artifacts
             boot.servicePorts = scenario.servicePorts
             boot.limits = profile.limits

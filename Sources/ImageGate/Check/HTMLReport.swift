@@ -65,6 +65,16 @@ public enum HTMLReport {
                 body += "<span id=\"i\(index)-L\(number)\"\(css)><i>\(number)</i>\(h(String(line)))</span>\n"
             }
             body += "</pre>\n"
+            if let postMortem = instance.postMortem {
+                body += "<h3>\(h(l.label(.diagnosis)))</h3>\n<p>\(h(l.label(.diagnosisIntro)))</p>\n"
+                for diagnosis in instance.diagnosis ?? [] {
+                    body += "<h4>\(h(diagnosis.rule))</h4>\n<pre class=\"diagnosis\">"
+                    body += diagnosis.excerpts.map { "<i>\(h($0.location))</i> \(h($0.text))" }.joined(separator: "\n") + "</pre>\n"
+                }
+                if !postMortem.problems.isEmpty {
+                    body += "<p>\(h(l.label(.postMortemProblems))):</p>\n<ul>" + postMortem.problems.map { "<li>\(h($0))</li>" }.joined() + "</ul>\n"
+                }
+            }
         }
         return """
             <!DOCTYPE html>

@@ -43,6 +43,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
     public enum Label: CaseIterable {
         case verdict, pass, fail, incomplete, failures, warnings, info, couldNotCheck, uncheckedErrors, passed, notApplicable, required, found, evidence, fix
         case image, scenario, accelerator, timeline, console, instance, staticInspection, waived, duration, stage, seconds, bootPhase
+        case diagnosis, diagnosisIntro, postMortemProblems
 
         var english: String {
             switch self {
@@ -73,6 +74,9 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .duration: return "Duration"
             case .stage: return "Stage"
             case .seconds: return "Seconds after start"
+            case .diagnosis: return "Diagnosis"
+            case .diagnosisIntro: return "What the guest itself logged, read from its disk after the instance stopped; each line with its file and line number (journal: entry number of this boot)."
+            case .postMortemProblems: return "Not read from the guest's disk"
             }
         }
 
@@ -105,6 +109,9 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .duration: return "耗时"
             case .stage: return "阶段"
             case .seconds: return "启动后秒数"
+            case .diagnosis: return "诊断"
+            case .diagnosisIntro: return "实例停止后从其磁盘读取的客户机自身日志；每行注明文件和行号（journal：本次启动的条目序号）。"
+            case .postMortemProblems: return "未能从客户机磁盘读取"
             }
         }
     }

@@ -31,7 +31,7 @@ public struct Scenario: Sendable, Equatable {
     public var tier = "standard"
     public var hardware = Hardware()
     public var instances: [InstanceMetadata]
-    /// Data disk size per instance, in GiB.
+    /// Data disk size per instance, in GiB; 0: none.
     public var dataDiskGiB: [Int]
     public var servicePorts: [Int] = []
     public var waivers: [Waiver] = []
@@ -80,7 +80,7 @@ public struct Scenario: Sendable, Equatable {
         var disks: [Int] = []
         for (index, node) in try r.sequence(instancesNode, "instances").enumerated() {
             let field = "instances[\(index)]"
-            let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib"])
+            let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib", "instance_id"])
             var instance = InstanceMetadata.fresh()
             if let v = m["hostname"] { instance.hostname = try r.string(v, "\(field).hostname") }
             if let v = m["mac"] { instance.mac = try r.string(v, "\(field).mac").lowercased() }
@@ -89,7 +89,15 @@ public struct Scenario: Sendable, Equatable {
             if let v = m["gateway"] { instance.gateway = try r.string(v, "\(field).gateway") }
             if let v = m["dns"] { instance.dns = try r.strings(v, "\(field).dns") }
             if let v = m["dhcp"] { instance.dhcp = try r.bool(v, "\(field).dhcp") }
-            disks.append(try m["data_disk_gib"].map { try r.int($0, "\(field).data_disk_gib", 1...2048) } ?? 1)
+            // Pinned by a reproduction bundle; else a new one per check.
+            if let v = m["instance_id"] {
+                instance.instanceID = try r.string(v, "\(field).instance_id")
+                guard instance.instanceID.range(of: #"^[A-Za-z0-9._-]{1,128}$"#, options: .regularExpression) != nil else {
+                    throw r.fail(v, "\(field).instance_id", "expected letters, digits, '.', '_' or '-' (at most 128)")
+                }
+            }
+            // 0: the instance gets no data disk.
+            disks.append(try m["data_disk_gib"].map { try r.int($0, "\(field).data_disk_gib", 0...2048) } ?? 1)
             do {
                 try instance.validate(source: field)
             } catch let error as InputError {

@@ -76,7 +76,7 @@ public struct GuestfsFilesystem: GuestFilesystem {
         return entries
     }
 
-    private static func kind(_ status: FileStatus) -> FileKind {
+    static func kind(_ status: FileStatus) -> FileKind {
         switch status.mode & UInt32(S_IFMT) {
         case 0o100000: return .file
         case 0o040000: return .directory

@@ -20,9 +20,7 @@ public enum InspectionReport {
         let document = Document(schema: "imagegate-inspection", schemaVersion: schemaVersion,
                                 tool: "imagegate \(ImageGateVersion.current)", verdict: result.verdict.rawValue,
                                 summary: summary, result: result)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
+        return String(decoding: try JSONEncoder.report.encode(document), as: UTF8.self)
     }
 
     /// Findings for a terminal: failures (errors), warnings, each with what

@@ -68,9 +68,7 @@ public enum QueueReport {
         }
         guard let record = try history.run(run) else { throw InputError("run \(run): no such run") }
         let entries = try history.entries(run: run).map { Entry(entry: $0, findings: try history.findings(entry: $0.id)) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(run: record, entries: entries, diff: diff)), as: UTF8.self)
+        return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff)), as: UTF8.self)
     }
 
     /// The comparison as text for a terminal.

@@ -247,7 +247,7 @@ public struct QueueRunner: Sendable {
     /// The entry's check report as JSON and HTML in the reports folder.
     private func write(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> String? {
         guard let reports else { return nil }
-        let folder = reports + "/" + Self.fileName(entry.key)
+        let folder = reports + "/" + FileName.safe(entry.key)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try report.json().write(toFile: folder + "/report.json", atomically: true, encoding: .utf8)
         try HTMLReport.render(report).write(toFile: folder + "/report.html", atomically: true, encoding: .utf8)
@@ -256,19 +256,12 @@ public struct QueueRunner: Sendable {
 
     private func writeConsoles(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> [String] {
         guard let reports else { return [] }
-        let folder = reports + "/" + Self.fileName(entry.key)
+        let folder = reports + "/" + FileName.safe(entry.key)
         return try report.instances.map { instance in
-            let path = folder + "/\(Self.fileName(instance.hostname))-console.log"
+            let path = folder + "/\(FileName.safe(instance.hostname))-console.log"
             try instance.consoleLog.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-    }
-
-    /// A key as a file name: letters, digits, `-`, `_` and `.`; the rest `_`.
-    static func fileName(_ key: String) -> String {
-        String(String.UnicodeScalarView(key.unicodeScalars.map {
-            ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) ? $0 : "_"
-        }))
     }
 
     static func size(of path: String) -> Int64 {
