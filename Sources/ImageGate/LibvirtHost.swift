@@ -87,7 +87,16 @@ enum EmbeddedRoot {
     /// How many ImageGate processes may run at once on one host.
     static let slots = 32
 
+    /// QEMU's monitor socket is `ROOT/lib/qemu/domain-ID-NAME/monitor.sock`
+    /// (NAME: the domain's first 20 characters), and a UNIX socket's path
+    /// holds at most 107 bytes: a root's path may be this long at most.
+    static let longestRoot = 107 - "/lib/qemu/domain-999999-".utf8.count - 20 - "/monitor.sock".utf8.count
+
     static func claim(in directory: String) throws -> String {
+        let longest = "\(directory)/\(slots - 1)".utf8.count
+        guard longest <= longestRoot else {
+            throw InputError("\(directory): the state folder's path is \(longest - longestRoot) characters too long for QEMU's monitor socket (a UNIX socket path holds 107 bytes); set IMAGEGATE_STATE_DIR to a shorter folder")
+        }
         lock.lock()
         defer { lock.unlock() }
         if let claimed { return claimed }

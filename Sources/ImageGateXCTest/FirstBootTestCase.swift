@@ -45,10 +45,10 @@ open class FirstBootTestCase: XCTestCase {
         }
     }
 
-    /// Boots `path` once (``TestSuiteBoot/boot(_:instance:configure:)``).
-    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(),
+    /// Boots `path` once (``TestSuiteBoot/boot(_:instance:postMortem:configure:)``).
+    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: FirstBoot.PostMortemWhen = .onFailure,
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
-        try await TestSuiteBoot.boot(path, instance: instance, configure: configure)
+        try await TestSuiteBoot.boot(path, instance: instance, postMortem: postMortem, configure: configure)
     }
 
     /// Fails the test unless `rule` passed on this class's boot; the failure

@@ -36,6 +36,28 @@ final class BootRulesTests: XCTestCase {
         for finding in findings { XCTAssertEqual(finding.outcome, .pass, "\(finding.rule): \(finding.found)") }
     }
 
+    /// A second NIC is judged like the first: its MAC named eth1, with its
+    /// address, up; missing, misnamed or unaddressed, BOOT-NETWORK fails.
+    func testASecondNICMustComeUpAsEth1WithItsAddress() {
+        var instance = Self.instance
+        instance.extraNICs = [.init(mac: "52:54:00:aa:bb:dd", ip: "10.78.0.20", prefix: 24)]
+        func network(_ interfaces: [GuestFacts.Interface]) -> Finding {
+            let facts = Self.facts { $0.interfaces += interfaces }
+            var log = ConsoleLog()
+            for (i, chunk) in ConsoleLogTests.healthy.enumerated() { log.feed(chunk, at: Double(i)) }
+            return outcome("BOOT-NETWORK", BootObservation(instance: instance, console: log, facts: facts, end: .factsReceived))
+        }
+        let good = network([.init(name: "eth1", mac: "52:54:00:aa:bb:dd", up: true, ipv4: ["10.78.0.20/24"])])
+        XCTAssertEqual(good.outcome, .pass, good.found)
+        XCTAssertTrue(good.found.contains("eth1 52:54:00:aa:bb:dd has 10.78.0.20/24"), good.found)
+        let missing = network([])
+        XCTAssertEqual(missing.outcome, .fail)
+        XCTAssertTrue(missing.found.contains("no interface has MAC 52:54:00:aa:bb:dd (eth1)"), missing.found)
+        let unaddressed = network([.init(name: "ens4", mac: "52:54:00:aa:bb:dd", up: false, ipv4: [])])
+        XCTAssertTrue(unaddressed.found.contains("is ens4, not eth1") && unaddressed.found.contains("ens4 has no IPv4 address")
+                      && unaddressed.found.contains("ens4 is down"), unaddressed.found)
+    }
+
     func testEachRuleFailsOnItsBadFact() {
         let cases: [(String, GuestFacts, String)] = [
             ("BOOT-NETWORK", Self.facts { $0.interfaces[1].mac = "52:54:00:11:22:33" }, "not 52:54:00:aa:bb:cc"),

@@ -519,6 +519,19 @@ private func deviceNumber(_ major: UInt64, _ minor: UInt64) -> dev_t {
     dev_t((major & 0xfff) << 8 | (minor & 0xff) | (minor & ~0xff) << 12 | (major & ~0xfff) << 32)
 }
 
+/// A state folder whose path would make QEMU's monitor socket path too long
+/// for a UNIX socket is refused with one line, before libvirt fails.
+final class StateFolderLengthTests: XCTestCase {
+    func testAStateFolderTooLongForQEMUsMonitorSocketIsRefused() throws {
+        let long = "/tmp/" + String(repeating: "s", count: 60) + "/libvirt"
+        XCTAssertThrowsError(try EmbeddedRoot.claim(in: long)) { error in
+            XCTAssertTrue(error is InputError, "\(error)")
+            XCTAssertTrue("\(error)".contains("too long for QEMU's monitor socket"), "\(error)")
+        }
+        XCTAssertGreaterThanOrEqual(EmbeddedRoot.longestRoot, (StateDirectory.default.libvirtRoot + "/31").utf8.count, "the default state folder fits")
+    }
+}
+
 /// A VM that keeps running, for the watch alone.
 private struct RunningVM: VirtualMachineInstance {
     var name: String { "imagegate-test" }

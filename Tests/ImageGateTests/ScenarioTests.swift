@@ -6,7 +6,7 @@ final class ScenarioTests: XCTestCase {
         let dir = FixtureManifest.packageRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "no-data-disk.yaml", "one-vcpu.yaml", "other-mac-prefix.yaml", "reinstance.yaml",
-                               "service-ports.yaml", "small-memory.yaml", "windows.yaml"])
+                               "service-ports.yaml", "small-memory.yaml", "two-nics.yaml", "windows.yaml"])
         for file in files {
             let scenario = try Scenario.load(path: dir + "/" + file)
             XCTAssertEqual(scenario.name + ".yaml", file)
@@ -52,6 +52,19 @@ final class ScenarioTests: XCTestCase {
 
         let small = try plan("small-memory.yaml")
         XCTAssertTrue(small.domainXML.contains("<memory unit='MiB'>512</memory>"), small.domainXML)
+        // Two NICs: a second user-mode network of its own, a second virtio
+        // NIC, and the seed configuring it by MAC without a gateway.
+        let two = try plan("two-nics.yaml")
+        XCTAssertTrue(two.domainXML.contains("id=ignet1,restrict=on,net=10.78.0.0/24,host=10.78.0.1,dhcpstart=10.78.0.90"), two.domainXML)
+        XCTAssertTrue(two.domainXML.contains("virtio-net-pci,netdev=ignet1,mac=52:54:00:3a:90:02,bus=pci.0,addr=0x11"), two.domainXML)
+        XCTAssertTrue(two.domainXML.contains("virtio-net-pci,netdev=ignet0,mac=52:54:00:3a:90:01,bus=pci.0,addr=0x10"), two.domainXML)
+        let twoSeed = CloudInitSeed(instance: two.instance, sshPublicKey: "k").networkConfig
+        XCTAssertTrue(twoSeed.contains("  eth1:\n    match:\n      macaddress: \"52:54:00:3a:90:02\"\n    set-name: eth1\n    dhcp4: false\n    addresses: [10.78.0.90/24]\n"), twoSeed)
+        XCTAssertEqual(twoSeed.components(separatedBy: "gateway4").count, 2, "one gateway, eth0's")
+        // Written back for a bundle, it reads the same.
+        let reread = try Scenario.parse(try Scenario.load(path: dir + "/two-nics.yaml").yaml(profile: nil), source: "bundle")
+        XCTAssertEqual(reread.instances[0].extraNICs, two.instance.extraNICs)
+
         let other = try plan("other-mac-prefix.yaml")
         XCTAssertTrue(other.domainXML.contains("fa:16:3e:5c:80:01"))
         XCTAssertTrue(CloudInitSeed(instance: other.instance, sshPublicKey: "k").networkConfig.contains("fa:16:3e:5c:80:01"))
@@ -72,6 +85,14 @@ final class ScenarioTests: XCTestCase {
     func testUnknownKeyIsAnError() {
         assertRejected("name: x\ninstances:\n  - hostname: a\n    colour: blue\n", "instances[0].colour: unknown key", line: 4)
         assertRejected("name: x\nimage_path: a.qcow2\ninstances:\n  - hostname: a\n", "image_path: unknown key", line: 2)
+    }
+
+    func testExtraNICsAreValidated() {
+        let base = "name: s\ninstances:\n  - hostname: h\n    mac: \"52:54:00:00:00:01\"\n    ip: 10.77.0.20\n    gateway: 10.77.0.1\n    extra_nics:\n"
+        assertRejected(base + "      - {mac: \"52:54:00:00:00:01\", ip: 10.78.0.2}\n", "another NIC's", line: 3)
+        assertRejected(base + "      - {mac: \"52:54:00:00:00:02\", ip: 10.77.0.30}\n", "overlaps another NIC's network", line: 3)
+        assertRejected(base + "      - {mac: \"52:54:00:00:00:02\", ip: 10.78.0.2, gateway: 10.78.0.1}\n", "unknown", line: 8)
+        assertRejected(base + "      - {ip: 10.78.0.2}\n", "needs mac and ip", line: 8)
     }
 
     func testBadMAC() {

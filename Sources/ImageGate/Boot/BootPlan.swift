@@ -63,6 +63,29 @@ public struct BootPlan: Sendable {
         return options.joined(separator: ",")
     }
 
+    /// Each further NIC's user-mode network: its own subnet, restricted,
+    /// the host side at the subnet's first address (or the next one, when
+    /// that is the guest's), no forwards.
+    var extraNetdevs: [String] {
+        instance.extraNICs.enumerated().map { index, nic in
+            let address = IPv4(nic.ip)!
+            let first = address.inNetwork(nic.prefix, offset: 1)
+            let host = first == address ? address.inNetwork(nic.prefix, offset: 2) : first
+            return ["user", "id=ignet\(index + 1)", "restrict=on", "net=\(address.inNetwork(nic.prefix, offset: 0))/\(nic.prefix)",
+                    "host=\(host)", "dhcpstart=\(nic.ip)"].joined(separator: ",")
+        }
+    }
+
+    /// The QEMU arguments of every NIC: its netdev and its virtio device,
+    /// the first at PCI slot 0x10, the next after it.
+    var nicArguments: [String] {
+        var arguments = ["-netdev", netdev, "-device", "virtio-net-pci,netdev=ignet0,mac=\(instance.mac),bus=pci.0,addr=0x10"]
+        for (index, (nic, netdev)) in zip(instance.extraNICs, extraNetdevs).enumerated() {
+            arguments += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=ignet\(index + 1),mac=\(nic.mac),bus=pci.0,addr=0x\(String(0x11 + index, radix: 16))"]
+        }
+        return arguments
+    }
+
     /// The libvirt domain: virtio disk (overlay) and data disk, the seed as
     /// an IDE CD-ROM (machine `pc`: Debian's cloud kernel has no AHCI), one
     /// virtio NIC with the metadata's MAC on a user-mode network that lives
@@ -115,10 +138,7 @@ public struct BootPlan: Sendable {
           </devices>
           <seclabel type='none' model='dac'/>
           <qemu:commandline>
-            <qemu:arg value='-netdev'/>
-            <qemu:arg value='\(x(netdev))'/>
-            <qemu:arg value='-device'/>
-            <qemu:arg value='virtio-net-pci,netdev=ignet0,mac=\(x(instance.mac)),bus=pci.0,addr=0x10'/>
+        \(nicArguments.map { "    <qemu:arg value='\(x($0))'/>" }.joined(separator: "\n"))
           </qemu:commandline>
         </domain>
         """

@@ -106,6 +106,19 @@ public enum BootRules {
                 problems.append("eth0 has \(eth0.ipv4.isEmpty ? "no IPv4 address" : eth0.ipv4.joined(separator: ", ")), not \(address)")
             }
             if let eth0, !eth0.up { problems.append("eth0 is down") }
+            // Further NICs: eth1, eth2, … with their MAC and address.
+            for (index, nic) in want.extraNICs.enumerated() {
+                let name = "eth\(index + 1)", address = "\(nic.ip)/\(nic.prefix)"
+                guard let interface = facts.interfaces.first(where: { $0.mac == nic.mac }) else {
+                    problems.append("no interface has MAC \(nic.mac) (\(name))")
+                    continue
+                }
+                if interface.name != name { problems.append("the NIC \(nic.mac) is \(interface.name), not \(name)") }
+                if !interface.ipv4.contains(address) {
+                    problems.append("\(interface.name) has \(interface.ipv4.isEmpty ? "no IPv4 address" : interface.ipv4.joined(separator: ", ")), not \(address)")
+                }
+                if !interface.up { problems.append("\(interface.name) is down") }
+            }
             let defaultRoute = facts.routes.first { $0.destination == "default" }
             if defaultRoute?.gateway != want.gateway {
                 problems.append(defaultRoute.map { "default route via \($0.gateway ?? "(none)") on \($0.device ?? "?"), not \(want.gateway)" }
@@ -113,7 +126,8 @@ public enum BootRules {
             }
             let evidence = facts.interfaces.map { Evidence(path: "ip -j addr (\(facts.channel))", "\($0.name) \($0.mac) \($0.up ? "UP" : "DOWN") \($0.ipv4.joined(separator: " "))") }
                 + facts.routes.filter { $0.destination == "default" }.map { Evidence(path: "ip -j route", "default via \($0.gateway ?? "-") dev \($0.device ?? "-")") }
-            return problems.isEmpty ? .pass("eth0 \(want.mac) has \(address), default via \(want.gateway)", evidence)
+            let extra = want.extraNICs.enumerated().map { "; eth\($0.offset + 1) \($0.element.mac) has \($0.element.ip)/\($0.element.prefix)" }.joined()
+            return problems.isEmpty ? .pass("eth0 \(want.mac) has \(address), default via \(want.gateway)\(extra)", evidence)
                 : .violated(problems.joined(separator: "; "), evidence)
         })
 

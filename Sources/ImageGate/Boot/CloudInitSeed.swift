@@ -74,6 +74,17 @@ public struct CloudInitSeed: Sendable {
                 lines += ["    nameservers:", "      addresses: [\(instance.dns.joined(separator: ", "))]"]
             }
         }
+        // Further NICs: matched by MAC, a static address, no gateway.
+        for (index, nic) in instance.extraNICs.enumerated() {
+            lines += [
+                "  eth\(index + 1):",
+                "    match:",
+                "      macaddress: \"\(nic.mac)\"",
+                "    set-name: eth\(index + 1)",
+                "    dhcp4: false",
+                "    addresses: [\(nic.ip)/\(nic.prefix)]",
+            ]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

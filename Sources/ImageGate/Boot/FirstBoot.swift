@@ -122,14 +122,14 @@ public struct FirstBoot: Sendable {
         }
     }
 
+    /// What the guest's kernel logs on the sync key.
+    static let sysRqSyncMessage = "sysrq: Emergency Sync"
+
     /// Asks the guest's kernel, through the magic SysRq keys on its
     /// keyboard, to write its dirty pages out (`s`) and remount its
     /// filesystems read-only (`u`) before the VM is destroyed: what the
     /// guest logged in its last seconds is then on its disk. A guest that
     /// ignores the keys (SysRq off, no keyboard) loses only those seconds.
-    /// What the guest's kernel logs on the sync key.
-    static let sysRqSyncMessage = "sysrq: Emergency Sync"
-
     static func flushGuestDisks(_ vm: any VirtualMachineInstance, accelerator: Accelerator) async {
         let alt: UInt32 = 56, sysRq: UInt32 = 99, s: UInt32 = 31, u: UInt32 = 22
         for key in [s, u] {

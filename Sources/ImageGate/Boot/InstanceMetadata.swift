@@ -13,6 +13,22 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
     public var dhcp: Bool
     /// A fresh instance ID, so cloud-init treats the boot as a new instance.
     public var instanceID: String
+    /// The NICs after the first (`eth1`, `eth2`, …), each on a network of
+    /// its own with a static address and no gateway.
+    public var extraNICs: [NIC] = []
+
+    /// A further NIC: its MAC and its static address.
+    public struct NIC: Sendable, Codable, Equatable {
+        public var mac: String
+        public var ip: String
+        public var prefix: Int
+
+        public init(mac: String, ip: String, prefix: Int = 24) {
+            self.mac = mac.lowercased()
+            self.ip = ip
+            self.prefix = prefix
+        }
+    }
 
     public init(hostname: String, mac: String, ip: String, prefix: Int = 24, gateway: String,
                 dns: [String] = [], dhcp: Bool = false, instanceID: String = "iid-imagegate-" + UUID().uuidString.lowercased()) {
@@ -57,6 +73,24 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
             throw InputError("\(source): gateway \(gateway) is not in \(ip)/\(prefix)")
         }
         guard address != router else { throw InputError("\(source): ip and gateway are both \(ip)") }
+        var networks = [(address, prefix)], macs = [mac]
+        for (index, nic) in extraNICs.enumerated() {
+            let field = "\(source): extra_nics[\(index)]"
+            guard nic.mac.range(of: #"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, options: .regularExpression) != nil,
+                  let first = UInt8(nic.mac.prefix(2), radix: 16), first & 1 == 0 else {
+                throw InputError("\(field): mac '\(nic.mac)' is not a unicast MAC address like 52:54:00:12:34:56")
+            }
+            guard !macs.contains(nic.mac) else { throw InputError("\(field): mac \(nic.mac) is another NIC's") }
+            guard (1...30).contains(nic.prefix) else { throw InputError("\(field): prefix \(nic.prefix) must be 1 to 30") }
+            guard let nicAddress = IPv4(nic.ip) else { throw InputError("\(field): ip '\(nic.ip)' is not an IPv4 address") }
+            // Each NIC is a network of its own: an overlap would make the
+            // guest's routing, not its NICs, decide where traffic goes.
+            guard !networks.contains(where: { $0.0.network(min($0.1, nic.prefix)) == nicAddress.network(min($0.1, nic.prefix)) }) else {
+                throw InputError("\(field): \(nic.ip)/\(nic.prefix) overlaps another NIC's network")
+            }
+            networks.append((nicAddress, nic.prefix))
+            macs.append(nic.mac)
+        }
     }
 }
 

@@ -15,7 +15,8 @@ public enum TestSuiteBoot {
 
     /// Boots `path` once with ImageGate's defaults and the environment's
     /// libvirt URI and artifacts folder.
-    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(),
+    /// `postMortem`: when the stopped disk is read for a Diagnosis.
+    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: FirstBoot.PostMortemWhen = .onFailure,
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         let env = ProcessInfo.processInfo.environment
         let image = try await ImageFile.validate(path)
@@ -23,6 +24,7 @@ public enum TestSuiteBoot {
             let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
             var boot = FirstBoot(host: host)
             boot.artifacts = env["IMAGEGATE_ARTIFACTS"]
+            boot.postMortem = postMortem
             return try await boot.run(image, instance: instance, accelerator: accelerator, configure: configure)
         }
     }

@@ -66,13 +66,13 @@ public struct CheckReport: Sendable, Codable {
             factsChannel = o.facts?.channel
             servicePorts = boot.servicePorts
             consoleLog = o.console.text
-            // The offending lines: those cited by failures and warnings.
             postMortem = boot.postMortem
+            diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
             facts = o.facts
             domainXML = boot.domainXML
             seedFiles = boot.seedFiles
             instanceID = o.instance.instanceID
-            diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
+            // The offending lines: those cited by failures and warnings.
             highlightedLines = Set(boot.findings.filter { $0.outcome == .fail || $0.outcome == .warning }
                 .flatMap(\.evidence).filter { $0.path == BootRules.console }.compactMap(\.line)).sorted()
         }
@@ -124,6 +124,6 @@ public struct CheckReport: Sendable, Codable {
     }
 
     public func json() throws -> String {
-        return String(decoding: try JSONEncoder.report.encode(self), as: UTF8.self)
+        String(decoding: try JSONEncoder.report.encode(self), as: UTF8.self)
     }
 }

@@ -20,6 +20,9 @@ extension Scenario {
             out += "    prefix: \(instance.prefix)\n    gateway: \(q(instance.gateway))\n"
             out += "    dns: [\(instance.dns.map(q).joined(separator: ", "))]\n    dhcp: \(instance.dhcp)\n"
             out += "    data_disk_gib: \(disk)\n    instance_id: \(q(instance.instanceID))\n"
+            if !instance.extraNICs.isEmpty {
+                out += "    extra_nics:\n" + instance.extraNICs.map { "      - {mac: \(q($0.mac)), ip: \(q($0.ip)), prefix: \($0.prefix)}\n" }.joined()
+            }
         }
         if !servicePorts.isEmpty { out += "service_ports: [\(servicePorts.map(String.init).joined(separator: ", "))]\n" }
         if !waivers.isEmpty {

@@ -80,7 +80,7 @@ public struct Scenario: Sendable, Equatable {
         var disks: [Int] = []
         for (index, node) in try r.sequence(instancesNode, "instances").enumerated() {
             let field = "instances[\(index)]"
-            let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib", "instance_id"])
+            let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib", "instance_id", "extra_nics"])
             var instance = InstanceMetadata.fresh()
             if let v = m["hostname"] { instance.hostname = try r.string(v, "\(field).hostname") }
             if let v = m["mac"] { instance.mac = try r.string(v, "\(field).mac").lowercased() }
@@ -89,6 +89,17 @@ public struct Scenario: Sendable, Equatable {
             if let v = m["gateway"] { instance.gateway = try r.string(v, "\(field).gateway") }
             if let v = m["dns"] { instance.dns = try r.strings(v, "\(field).dns") }
             if let v = m["dhcp"] { instance.dhcp = try r.bool(v, "\(field).dhcp") }
+            if let v = m["extra_nics"] {
+                let nics = try r.sequence(v, "\(field).extra_nics")
+                guard nics.count <= 3 else { throw r.fail(v, "\(field).extra_nics", "at most 3 further NICs") }
+                instance.extraNICs = try nics.enumerated().map { nicIndex, node in
+                    let nicField = "\(field).extra_nics[\(nicIndex)]"
+                    let n = try r.mapping(node, nicField, known: ["mac", "ip", "prefix"])
+                    guard let mac = n["mac"], let ip = n["ip"] else { throw r.fail(node, nicField, "needs mac and ip") }
+                    return InstanceMetadata.NIC(mac: try r.string(mac, "\(nicField).mac"), ip: try r.string(ip, "\(nicField).ip"),
+                                                prefix: try n["prefix"].map { try r.int($0, "\(nicField).prefix", 1...30) } ?? 24)
+                }
+            }
             // Pinned by a reproduction bundle; else a new one per check.
             if let v = m["instance_id"] {
                 instance.instanceID = try r.string(v, "\(field).instance_id")
@@ -107,7 +118,7 @@ public struct Scenario: Sendable, Equatable {
             instances.append(instance)
         }
         guard !instances.isEmpty else { throw r.fail(instancesNode, "instances", "at least one instance") }
-        let hostnames = instances.map(\.hostname), macs = instances.map(\.mac)
+        let hostnames = instances.map(\.hostname), macs = instances.flatMap { [$0.mac] + $0.extraNICs.map(\.mac) }
         if Set(hostnames).count != hostnames.count || Set(macs).count != macs.count {
             throw r.fail(instancesNode, "instances", "each instance needs its own hostname and MAC")
         }

@@ -112,7 +112,8 @@ struct DiagnosisPick: Sendable {
     }
 
     /// A file's lines that `pick` asks for; a Python traceback whole (its
-    /// body: the indented lines and the exception line after it).
+    /// indented frames, the exception and the lines it goes on with, up to
+    /// the log's next dated record, at most 12).
     static func lines(of file: PostMortem.GuestFile, _ pick: FilePick) -> [Diagnosis.Excerpt] {
         let lines = file.lines
         let number = { (index: Int) in file.firstLine + index }

@@ -78,9 +78,9 @@ public struct PostMortem: Sendable, Codable, Equatable {
             try await handle.setTemporaryDirectory(scratch)
             try await handle.addDrive(overlay, format: "qcow2", readOnly: true)
             try await handle.launch()
-            var limits = GateLimits()
-            limits.guestFileBytes = bounds.fileBytes
-            let fs = GuestfsFilesystem(handle: handle, limits: limits, scratch: scratch)
+            // Finding the root reads os-release, fstab and the dpkg database
+            // under the usual limits; the logs are read by ``tail(of:handle:bytes:)``.
+            let fs = GuestfsFilesystem(handle: handle, scratch: scratch)
             var result = PostMortem()
             let layout = try await DiskLayout.probe(handle)
             switch try await RootDiscovery(handle: handle, fs: fs).discover(layout) {
@@ -103,7 +103,12 @@ public struct PostMortem: Sendable, Codable, Equatable {
             }
             for path in paths.prefix(bounds.files) {
                 do {
-                    if let file = try await tail(of: path, handle: handle, bytes: bounds.fileBytes) { result.files.append(file) }
+                    // A symlink is followed inside the guest, never by the appliance.
+                    let target = try await fs.resolve(path).last ?? path
+                    if var file = try await tail(of: target, handle: handle, bytes: bounds.fileBytes) {
+                        file.path = path
+                        result.files.append(file)
+                    }
                 } catch {
                     result.problems.append("\(path): \(error)")
                 }
@@ -119,7 +124,8 @@ public struct PostMortem: Sendable, Codable, Equatable {
         }
     }
 
-    /// The file's last `bytes` (a regular file only: a FIFO would block the appliance).
+    /// The file's last `bytes` (a regular file only: a FIFO would block the
+    /// appliance); `path` has no symlink left to follow.
     static func tail(of path: String, handle: Handle, bytes: Int) async throws -> GuestFile? {
         let status: FileStatus
         do {

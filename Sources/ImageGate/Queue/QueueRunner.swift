@@ -143,7 +143,9 @@ public struct QueueRunner: Sendable {
         let progress = self.progress
         batch.progress = { item, note in progress("\(keys[item]): \(note)") }
         batch.itemDone = { item in if staticOnly[item] { await digests.start(.after(item), of: images[item]) } }
-        for (item, result) in await batch.inspect(items).enumerated() {
+        let results = await batch.inspect(items)
+        guard !Task.isCancelled else { return prepared }
+        for (item, result) in results.enumerated() {
             guard let before = await digests.digest(.before(item)), case .success(let inspection) = result else { continue }
             prepared[itemOwners[item]].image = images[item]
             prepared[itemOwners[item]].digestBefore = before

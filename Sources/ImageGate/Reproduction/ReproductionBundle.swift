@@ -67,7 +67,9 @@ public enum ReproductionBundle {
                                 imageSHA256: report.image.sha256, verdict: report.verdict.rawValue, createdAt: report.generatedAt, profile: profile)
         try put(manifestMember, String(decoding: try JSONEncoder.report.encode(manifest), as: UTF8.self))
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
-        let result = try await BoundedProcess.run("tar", ["-czf", target, "-C", folder, "--owner=0", "--group=0", "imagegate-bundle"], timeout: .seconds(120))
+        // --force-local: a name with a colon is a file, not a remote host.
+        let result = try await BoundedProcess.run("tar", ["--force-local", "-czf", target, "-C", folder, "--owner=0", "--group=0", "imagegate-bundle"],
+                                                  timeout: .seconds(120))
         guard result.status == 0 else { throw BootError.infrastructure("tar could not write the bundle \(path): \(result.firstLine)") }
     }
 
@@ -86,10 +88,13 @@ public enum ReproductionBundle {
 
     public static func read(_ path: String) async throws -> Contents {
         guard FileManager.default.isReadableFile(atPath: path) else { throw InputError("\(path): cannot read the bundle") }
+        // Absolute: a name starting with `-` is not an option to tar.
+        let archive = URL(fileURLWithPath: path).standardizedFileURL.path
         func member(_ name: String) async throws -> String? {
             let result: BoundedProcess.Output
             do {
-                result = try await BoundedProcess.run("tar", ["-xzOf", path, "imagegate-bundle/" + name], timeout: .seconds(60), outputLimit: memberLimit)
+                result = try await BoundedProcess.run("tar", ["--force-local", "-xzOf", archive, "imagegate-bundle/" + name], timeout: .seconds(60),
+                                                      outputLimit: memberLimit)
             } catch let failure as BoundedProcess.Failure {
                 throw InputError("\(path): \(name): \(failure)")
             }
