@@ -48,6 +48,15 @@ final class DiagnosisTests: XCTestCase {
         XCTAssertFalse(diagnosis.excerpts.contains { $0.source == "journal" }, "no cloud-init unit in this journal")
     }
 
+    /// A log too large to count its lines: the tail's lines, numbered from
+    /// 1, and the source says it is the end of the file only.
+    func testATailWhoseLinesWereNotCountedSaysSo() throws {
+        let diagnosis = try XCTUnwrap(Diagnosis.diagnose([finding("BOOT-CLOUD-INIT")], from: postMortem(firstLine: 0)).first)
+        let lines = diagnosis.excerpts.filter { $0.source.hasPrefix("/var/log/cloud-init.log") }
+        XCTAssertEqual(lines.map(\.line), Array(5...12), "\(lines)")
+        XCTAssertEqual(Set(lines.map(\.source)), ["/var/log/cloud-init.log (its last \(log.utf8.count) bytes)"])
+    }
+
     func testNetworkQuotesTheRenderedConfigurationAndTheNetworkJournal() throws {
         let diagnosis = try XCTUnwrap(Diagnosis.diagnose([finding("BOOT-NETWORK")], from: postMortem()).first)
         XCTAssertTrue(diagnosis.excerpts.contains { $0.location == "/etc/netplan/50-cloud-init.yaml:4" && $0.text.contains("52:54:00:8a:3c:11") })

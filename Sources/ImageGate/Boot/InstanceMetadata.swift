@@ -59,12 +59,7 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
         guard hostname.range(of: hostnamePattern, options: .regularExpression) != nil else {
             throw InputError("\(source): hostname '\(hostname)' is not a valid host name")
         }
-        guard mac.range(of: #"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, options: .regularExpression) != nil else {
-            throw InputError("\(source): mac '\(mac)' is not a MAC address like 52:54:00:12:34:56")
-        }
-        guard let first = UInt8(mac.prefix(2), radix: 16), first & 1 == 0 else {
-            throw InputError("\(source): mac '\(mac)' is a multicast address")
-        }
+        try Self.checkMAC(mac, source)
         guard (1...30).contains(prefix) else { throw InputError("\(source): prefix \(prefix) must be 1 to 30") }
         for (field, value) in [("ip", ip), ("gateway", gateway)] + dns.map({ ("dns", $0) }) {
             guard IPv4(value) != nil else { throw InputError("\(source): \(field) '\(value)' is not an IPv4 address") }
@@ -76,10 +71,7 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
         var networks = [(address, prefix)], macs = [mac]
         for (index, nic) in extraNICs.enumerated() {
             let field = "\(source): extra_nics[\(index)]"
-            guard nic.mac.range(of: #"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, options: .regularExpression) != nil,
-                  let first = UInt8(nic.mac.prefix(2), radix: 16), first & 1 == 0 else {
-                throw InputError("\(field): mac '\(nic.mac)' is not a unicast MAC address like 52:54:00:12:34:56")
-            }
+            try Self.checkMAC(nic.mac, field)
             guard !macs.contains(nic.mac) else { throw InputError("\(field): mac \(nic.mac) is another NIC's") }
             guard (1...30).contains(nic.prefix) else { throw InputError("\(field): prefix \(nic.prefix) must be 1 to 30") }
             guard let nicAddress = IPv4(nic.ip) else { throw InputError("\(field): ip '\(nic.ip)' is not an IPv4 address") }
@@ -90,6 +82,16 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
             }
             networks.append((nicAddress, nic.prefix))
             macs.append(nic.mac)
+        }
+    }
+
+    /// A unicast MAC address like 52:54:00:12:34:56, else an ``InputError``.
+    static func checkMAC(_ mac: String, _ source: String) throws {
+        guard mac.range(of: #"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, options: .regularExpression) != nil else {
+            throw InputError("\(source): mac '\(mac)' is not a MAC address like 52:54:00:12:34:56")
+        }
+        guard let first = UInt8(mac.prefix(2), radix: 16), first & 1 == 0 else {
+            throw InputError("\(source): mac '\(mac)' is a multicast address")
         }
     }
 }

@@ -116,10 +116,12 @@ struct DiagnosisPick: Sendable {
     /// the log's next dated record, at most 12).
     static func lines(of file: PostMortem.GuestFile, _ pick: FilePick) -> [Diagnosis.Excerpt] {
         let lines = file.lines
-        let number = { (index: Int) in file.firstLine + index }
+        // A file too large to count: its tail's lines, numbered from 1.
+        let number = { (index: Int) in file.firstLine == 0 ? index + 1 : file.firstLine + index }
+        let source = file.firstLine == 0 ? "\(file.path) (its last \(file.text.utf8.count) bytes)" : file.path
         guard !pick.containing.isEmpty else {
             return lines.indices.suffix(pick.wholeTail).filter { !lines[$0].isEmpty }
-                .map { .init(source: file.path, line: number($0), text: cut(lines[$0])) }
+                .map { .init(source: source, line: number($0), text: cut(lines[$0])) }
         }
         var excerpts: [Diagnosis.Excerpt] = []
         // This boot's part: from the last line that starts one.
@@ -136,12 +138,12 @@ struct DiagnosisPick: Sendable {
                     end += 1
                     message += 1
                 }
-                excerpts += (index..<end).map { .init(source: file.path, line: number($0), text: cut(lines[$0])) }
+                excerpts += (index..<end).map { .init(source: source, line: number($0), text: cut(lines[$0])) }
                 index = end
                 continue
             }
             if pick.containing.contains(where: { line.range(of: $0, options: .caseInsensitive) != nil }) {
-                excerpts.append(.init(source: file.path, line: number(index), text: cut(line)))
+                excerpts.append(.init(source: source, line: number(index), text: cut(line)))
             }
             index += 1
         }

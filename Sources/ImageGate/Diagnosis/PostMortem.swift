@@ -13,7 +13,8 @@ public struct PostMortem: Sendable, Codable, Equatable {
         public var text: String
         /// Only the file's end was kept.
         public var truncated: Bool
-        /// The number in the whole file of the first line kept.
+        /// The number in the whole file of the first line kept; 0 when the
+        /// file is too large to count its lines (``Bounds/countedBytes``).
         public var firstLine: Int
 
         public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
@@ -37,6 +38,9 @@ public struct PostMortem: Sendable, Codable, Equatable {
         public var journalEntries = 3000
         public var journalFieldBytes: Int64 = 2048
         public var files = 64
+        /// Lines are counted (in the appliance, to number the tail's) only
+        /// in files up to this size: counting reads the whole file.
+        public var countedBytes: Int64 = 64 << 20
         public init() {}
     }
 
@@ -53,8 +57,6 @@ public struct PostMortem: Sendable, Codable, Equatable {
         self.journalTruncated = journalTruncated
         self.problems = problems
     }
-
-    public func file(_ path: String) -> GuestFile? { files.first { $0.path == path } }
 
     /// The files read: logs, cloud-init's state, the network configuration
     /// it rendered (netplan, ifupdown, RHEL network-scripts,
@@ -79,7 +81,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
             try await handle.addDrive(overlay, format: "qcow2", readOnly: true)
             try await handle.launch()
             // Finding the root reads os-release, fstab and the dpkg database
-            // under the usual limits; the logs are read by ``tail(of:handle:bytes:)``.
+            // under the usual limits; the logs are read by ``tail(of:handle:bounds:)``.
             let fs = GuestfsFilesystem(handle: handle, scratch: scratch)
             var result = PostMortem()
             let layout = try await DiskLayout.probe(handle)
@@ -105,7 +107,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
                 do {
                     // A symlink is followed inside the guest, never by the appliance.
                     let target = try await fs.resolve(path).last ?? path
-                    if var file = try await tail(of: target, handle: handle, bytes: bounds.fileBytes) {
+                    if var file = try await tail(of: target, handle: handle, bounds: bounds) {
                         file.path = path
                         result.files.append(file)
                     }
@@ -126,7 +128,8 @@ public struct PostMortem: Sendable, Codable, Equatable {
 
     /// The file's last `bytes` (a regular file only: a FIFO would block the
     /// appliance); `path` has no symlink left to follow.
-    static func tail(of path: String, handle: Handle, bytes: Int) async throws -> GuestFile? {
+    static func tail(of path: String, handle: Handle, bounds: Bounds) async throws -> GuestFile? {
+        let bytes = bounds.fileBytes
         let status: FileStatus
         do {
             status = try await handle.stat(path)
@@ -141,7 +144,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
             if let newline = data.firstIndex(of: 10) { data.removeSubrange(...newline) }  // from a whole line on
             // The lines before the tail: all the file's, less the tail's.
             let kept = data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } + (data.last == 10 || data.isEmpty ? 0 : 1)
-            firstLine = try await handle.lineCount(path) + (data.last == 10 ? 0 : 1) - kept + 1
+            firstLine = status.size > bounds.countedBytes ? 0 : try await handle.lineCount(path) + (data.last == 10 ? 0 : 1) - kept + 1
         }
         return GuestFile(path: path, text: TerminalText.sanitize(String(decoding: data, as: UTF8.self)), truncated: start > 0, firstLine: firstLine)
     }
