@@ -10,7 +10,7 @@ DEFECTS=(
   ssh-host-keys machine-id-set sshd-root-password shell-history
   cloud-init-disabled auditd-disabled nic-pinned-mac firewalld-enabled
   auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
-  authorized-keys2-dir home-unmountable
+  authorized-keys2-dir home-unmountable data-lost-on-reboot
 )
 
 # --- static defects -------------------------------------------------------
@@ -127,6 +127,15 @@ defect_no-serial-getty() {
 }
 defect_cloud-init-bootcmd-fails() {
   echo 'write /etc/cloud/cloud.cfg.d/60-vendor.cfg "bootcmd:\n  - [sh, -c, \"test -e /opt/vendor/license.key\"]\n"'
+}
+defect_data-lost-on-reboot() {
+  # A vendor "seal" unit that puts the fstab the image shipped with back at
+  # every shutdown (so a re-captured image is clean): the data disk's line
+  # cloud-init wrote on first boot is gone after a reboot, and cloud-init
+  # writes mounts once per instance. The first boot is fine.
+  echo 'cp /etc/fstab /etc/fstab.vendor'
+  echo 'write /etc/systemd/system/vendor-seal.service "[Unit]\nDescription=Vendor image seal (restores the shipped fstab at shutdown)\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStop=/bin/cp /etc/fstab.vendor /etc/fstab\n\n[Install]\nWantedBy=multi-user.target\n"'
+  echo 'ln-sf /etc/systemd/system/vendor-seal.service /etc/systemd/system/multi-user.target.wants/vendor-seal.service'
 }
 defect_init-missing() {
   # The kernel is told to run an init the image does not have: it panics.

@@ -22,9 +22,17 @@ public struct LibvirtHost: VirtualMachineHost {
     /// does not probe QEMU again.
     public static func connect(_ uri: String? = nil, state: StateDirectory = .default) async throws -> LibvirtHost {
         ChildReaper.adopt
-        if let uri { return LibvirtHost(connection: try await Connection.open(uri)) }
-        _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
-        let root = try EmbeddedRoot.claim(in: state.libvirtRoot)
+        let root: String
+        if let uri {
+            guard isEmbedded(uri), let kept = KeptRun.embeddedRoot(of: uri) else { return LibvirtHost(connection: try await Connection.open(uri)) }
+            // A kept run's root: this one, and no other process in it.
+            _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
+            root = try await EmbeddedRoot.claim(exactly: kept)
+        } else {
+            _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
+            // Roots holding kept runs stay free for `imagegate console|stop`.
+            root = try EmbeddedRoot.claim(in: state.libvirtRoot, avoiding: Set(KeptRun.all(state: state).compactMap(\.embeddedRoot)))
+        }
         try EmbeddedRoot.shareCapabilitiesCache(root: root, shared: state.libvirtRoot + "/capabilities")
         try EmbeddedRoot.writeQEMUConfiguration(root: root)
         return LibvirtHost(connection: try await Connection.open(Connection.embeddedURI(root: root)))
@@ -70,7 +78,14 @@ public struct LibvirtHost: VirtualMachineHost {
     }
 }
 
+extension ConsoleStream: ConsoleChannel {}
+
 extension Domain: VirtualMachineInstance {
+    public func openConsole() async throws -> any ConsoleChannel {
+        let stream: ConsoleStream = try await openConsole()
+        return stream
+    }
+
     public func isRunning() async throws -> Bool {
         switch try await state() {
         case .running, .blocked, .paused, .shuttingDown, .suspended: return true
@@ -92,7 +107,7 @@ enum EmbeddedRoot {
     /// holds at most 107 bytes: a root's path may be this long at most.
     static let longestRoot = 107 - "/lib/qemu/domain-999999-".utf8.count - 20 - "/monitor.sock".utf8.count
 
-    static func claim(in directory: String) throws -> String {
+    static func claim(in directory: String, avoiding kept: Set<String> = []) throws -> String {
         let longest = "\(directory)/\(slots - 1)".utf8.count
         guard longest <= longestRoot else {
             throw InputError("\(directory): the state folder's path is \(longest - longestRoot) characters too long for QEMU's monitor socket (a UNIX socket path holds 107 bytes); set IMAGEGATE_STATE_DIR to a shorter folder")
@@ -101,13 +116,42 @@ enum EmbeddedRoot {
         defer { lock.unlock() }
         if let claimed { return claimed }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for slot in 0..<slots {
-            // Held (never closed) until the process exits.
-            guard try FileLock.tryExclusive("\(directory)/\(slot).lock") != nil else { continue }
-            claimed = "\(directory)/\(slot)"
-            return claimed!
+        guard let root = try lockFirstFree(in: directory, avoiding: kept) else {
+            throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
         }
-        throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
+        claimed = root
+        return root
+    }
+
+    /// Locks the first root of `directory` no other process holds and no
+    /// kept run lives in; the lock is held (never closed) until the
+    /// process exits.
+    static func lockFirstFree(in directory: String, avoiding kept: Set<String>) throws -> String? {
+        for slot in 0..<slots where !kept.contains("\(directory)/\(slot)") {
+            if try FileLock.tryExclusive("\(directory)/\(slot).lock") != nil { return "\(directory)/\(slot)" }
+        }
+        return nil
+    }
+
+    /// Claims `root` itself (where a kept run lives), waiting up to 30 s
+    /// for another process using it to finish.
+    static func claim(exactly root: String) async throws -> String {
+        try lock.withLock {
+            if let claimed, claimed != root {
+                throw BootError.infrastructure("this process already uses the libvirt root \(claimed), not \(root)")
+            }
+        }
+        for _ in 0..<300 {
+            let taken: Bool = try lock.withLock {
+                if claimed == root { return true }
+                guard try FileLock.tryExclusive(root + ".lock") != nil else { return false }
+                claimed = root
+                return true
+            }
+            if taken { return root }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BootError.infrastructure("another imagegate process has used the libvirt root \(root) for 30 s; try again when it is done")
     }
 
     /// Writes `root/etc/qemu.conf`: QEMU's output goes to plain files (no

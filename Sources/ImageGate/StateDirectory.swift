@@ -39,6 +39,14 @@ public struct StateDirectory: Sendable {
         return dir
     }
 
+    /// The boots running now, of any live ImageGate process: their run
+    /// folders' names (kept runs are listed by ``KeptRun/all(state:)``).
+    public func bootsInProgress() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { name in
+            name.hasPrefix("boot-") && Self.owner(ofRun: name)?.isAlive == true && KeptRun.record(in: runs + "/" + name) == nil
+        }.sorted()
+    }
+
     /// The owner in a run folder's name.
     public static func owner(ofRun name: String) -> ProcessIdentity? {
         let parts = name.split(separator: "-")

@@ -22,4 +22,20 @@ public protocol VirtualMachineInstance: Sendable {
     func xml() async throws -> String
     /// Presses `keys` together on the guest's keyboard (Linux key codes).
     func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws
+    /// Asks the guest to reboot (the ACPI power button; the hypervisor
+    /// starts it again once it has shut down).
+    func reboot() async throws
+    /// The guest's serial console (ttyS0), to read and type into.
+    func openConsole() async throws -> any ConsoleChannel
+}
+
+/// A VM's serial console, non-blocking in both directions.
+public protocol ConsoleChannel: Sendable {
+    /// What the guest printed since the last call (empty: nothing now);
+    /// nil once the console closed.
+    func receive(limit: Int) throws -> [UInt8]?
+    /// Types `bytes`; returns how many were taken (0: try again soon).
+    func send(_ bytes: [UInt8]) throws -> Int
+    /// Lets go of the console; the VM keeps running.
+    func close()
 }

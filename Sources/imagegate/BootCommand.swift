@@ -23,6 +23,8 @@ struct BootCommand: AsyncParsableCommand {
     var gateway: String?
     @Option(help: "DNS server (repeatable).")
     var dns: [String] = []
+    @Flag(help: "After the first boot's facts, reboot the instance (ACPI) and judge it again.")
+    var reboot = false
     @Flag(help: "Give the NIC its address by DHCP instead of a static one.")
     var dhcp = false
     @Option(help: "MAC address of the NIC (default: a random 52:54:00:xx:xx:xx).")
@@ -75,11 +77,12 @@ struct BootCommand: AsyncParsableCommand {
                 let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
                 var boot = FirstBoot(host: host)
                 boot.keep = runFolder.keep
+                boot.keepRunning = runFolder.keepRunning
                 boot.postMortem = runFolder.postMortem
                 boot.artifacts = runFolder.artifactsFolder
                 let progress = LiveProgress.make(), label = instance.hostname
                 boot.progress = { progress(label, $0) }
-                let memory = self.memory, cpus = self.cpus, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
+                let memory = self.memory, cpus = self.cpus, reboot = self.reboot, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
                 let configured = boot
                 defer { LiveProgress.finish() }
                 let path = self.image
@@ -90,6 +93,7 @@ struct BootCommand: AsyncParsableCommand {
                             plan.memoryMiB = memory
                             plan.cpus = cpus
                             plan.dataDiskBytes = disk
+                            plan.reboot = reboot
                             if let timeout { plan.deadlines.cap(timeout) }
                         }
                     }
@@ -111,7 +115,7 @@ struct BootCommand: AsyncParsableCommand {
         say(InspectionReport.findingsText(report.findings, language: language))
         let diagnosis = Diagnosis.text(report.instances, language: language)
         if !diagnosis.isEmpty { say(diagnosis) }
-        if result.kept { say("Run folder kept: \(result.plan.directory)") }
+        if let kept = result.keptRun { KeptRunAdvice.tell(kept) } else if result.kept { say("Run folder kept: \(result.plan.directory)") }
         reports.writtenLines.forEach { say($0) }
         say(InspectionReport.verdictLine(report.findings, language: language))
         try ExitCode.exit(for: report.verdict)

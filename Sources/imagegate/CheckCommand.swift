@@ -64,6 +64,7 @@ struct CheckCommand: AsyncParsableCommand {
             let diagnosis = Diagnosis.text(report.instances, language: language)
             if !diagnosis.isEmpty { say(diagnosis) }
             reports.writtenLines.forEach { say($0) }
+            report.instances.compactMap(\.keptRun).forEach(KeptRunAdvice.tell)
             if let bundle { say("Bundle: \(bundle) (imagegate replay \(bundle) --image IMAGE)") }
             say(InspectionReport.verdictLine(report.findings, language: language))
         }

@@ -23,6 +23,9 @@ struct HostOptions: ParsableArguments {
 struct RunFolderOptions: ParsableArguments {
     @Flag(help: "Keep each boot's run folder (overlay, seed, console log) for an evidence bundle.")
     var keep = false
+    @Flag(name: .customLong("keep-running"),
+          help: "Leave each booted VM running after the verdict, to step into with imagegate console|ssh RUN; imagegate stop RUN ends it (no post-mortem: its disk is live).")
+    var keepRunning = false
     @Option(help: ArgumentHelp("Copy console logs into this folder (default: $IMAGEGATE_ARTIFACTS).", valueName: "folder"))
     var artifacts: String?
     @Option(name: .customLong("post-mortem"),
@@ -35,6 +38,7 @@ struct RunFolderOptions: ParsableArguments {
     func configure(_ runner: inout CheckRunner, language: Language) {
         runner.language = language
         runner.keep = keep
+        runner.keepRunning = keepRunning
         runner.postMortem = postMortem
         runner.artifacts = artifactsFolder
         runner.progress = LiveProgress.make()

@@ -10,7 +10,8 @@ struct ImageGateCommand: AsyncParsableCommand {
         commandName: "imagegate",
         abstract: "Check a marketplace VM image against the platform's rules.",
         version: ImageGateVersion.current,
-        subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, ReplayCommand.self, AcceleratorCommand.self]
+        subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, ReplayCommand.self,
+                      RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self]
     )
 
     static func main() async {

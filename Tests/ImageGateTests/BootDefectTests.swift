@@ -56,8 +56,15 @@ final class BootDefectTests: XCTestCase {
         XCTAssertTrue(diagnosis.excerpts.contains { $0.source == "/etc/fstab" && $0.text.contains("/data") }, "\(diagnosis.excerpts)")
     }
 
+    /// The image's cloud-init never speaks: judged once the silence after
+    /// the login prompt outlasts its deadline, here 30 s instead of the
+    /// default's 20 s times the TCG multiplier (the verdict, not the
+    /// length of the wait, is what this test is about).
     func testCloudInitDisabledFailsHostnameAndCloudInit() async throws {
-        let result = try await boot("cloud-init-disabled")
+        let result = try await FixtureManifest.withCandidate("cloud-init-disabled") {
+            try await FirstBootTestCase.boot($0) { $0.deadlines.cloudInitSilence = 30 }
+        }
+        if case let .cloudInitSilent(seconds) = result.observation.end { XCTAssertEqual(seconds, 30) } else { XCTFail("\(result.observation.end)") }
         assertFails(result, "BOOT-HOSTNAME", evidence: "login:")
         XCTAssertEqual(result.finding("BOOT-CLOUD-INIT")?.outcome, .fail, result.finding("BOOT-CLOUD-INIT")!.found)
     }

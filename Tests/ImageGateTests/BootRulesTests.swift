@@ -36,6 +36,31 @@ final class BootRulesTests: XCTestCase {
         for finding in findings { XCTAssertEqual(finding.outcome, .pass, "\(finding.rule): \(finding.found)") }
     }
 
+    /// With a reboot step, each rule counts its worse boot: what broke only
+    /// after the reboot fails and says so, with its console lines numbered
+    /// after the first boot's; what held twice says that too.
+    func testAfterARebootTheWorseBootCounts() {
+        let first = Self.observation(facts: Self.facts())
+        let panicking = Array(ConsoleLogTests.healthy.prefix(3)) + ["\r\n[ 2.1] Kernel panic - not syncing: No working init found.\r\n"]
+        let second = Self.observation(facts: Self.facts { $0.dataMount = nil }, console: panicking,
+                                      end: .fatal(.init(pattern: Badness.table[0], mark: .init(seconds: 3, line: 4, text: ""))))
+        let findings = BootRules.evaluate(first, afterReboot: second)
+        XCTAssertEqual(findings.map(\.rule), BootRules.evaluate(first).map(\.rule))
+        let data = findings.first { $0.rule == "BOOT-DATA-DISK" }!
+        XCTAssertEqual(data.outcome, .fail)
+        XCTAssertTrue(data.found.hasPrefix("after a reboot: ") && data.found.hasSuffix("(on the first boot: pass)"), data.found)
+        let panic = findings.first { $0.rule == "BOOT-NO-PANIC" }!
+        let line = panic.evidence.first { $0.path == "ttyS0" }?.line
+        XCTAssertEqual(line, BootRules.evaluate(second).first { $0.rule == "BOOT-NO-PANIC" }!.evidence.first { $0.path == "ttyS0" }!.line! + first.console.lines.count + (first.console.partial.isEmpty ? 0 : 1),
+                       "numbered as in the whole console log")
+        let hostname = findings.first { $0.rule == "BOOT-HOSTNAME" }!
+        XCTAssertEqual(hostname.outcome, .pass)
+        XCTAssertTrue(hostname.found.contains("again after a reboot"), hostname.found)
+        // A first boot that failed is what counts, whatever the second says.
+        let failedFirst = Self.observation(facts: Self.facts { $0.hostname = "localhost" })
+        XCTAssertFalse(BootRules.evaluate(failedFirst, afterReboot: first).first { $0.rule == "BOOT-HOSTNAME" }!.found.contains("reboot"))
+    }
+
     /// A second NIC is judged like the first: its MAC named eth1, with its
     /// address, up; missing, misnamed or unaddressed, BOOT-NETWORK fails.
     func testASecondNICMustComeUpAsEth1WithItsAddress() {

@@ -12,13 +12,15 @@ struct FixtureManifest: Decodable {
         var fails: [String]
         var warns: [String]?
         var bootFails: [String]?
+        /// What fails only after the reboot step (Scenarios/reboot.yaml).
+        var rebootFails: [String]?
         /// Could-not-check beyond the conformant image's own.
         var unchecked: [String]?
         var differs: [Fact]
 
         enum CodingKeys: String, CodingKey {
             case name, changed, fails, warns, differs, unchecked
-            case shownBy = "shown_by", bootFails = "boot_fails"
+            case shownBy = "shown_by", bootFails = "boot_fails", rebootFails = "reboot_fails"
         }
 
         var isStatic: Bool { shownBy.contains("static") }

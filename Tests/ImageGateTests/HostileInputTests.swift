@@ -540,6 +540,8 @@ private struct RunningVM: VirtualMachineInstance {
     func isRunning() async throws -> Bool { true }
     func xml() async throws -> String { "" }
     func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
+    func reboot() async throws {}
+    func openConsole() async throws -> any ConsoleChannel { throw BootError.infrastructure("no console") }
 }
 
 /// A host nothing may be started on: the check must refuse before.

@@ -5,7 +5,7 @@ final class ScenarioTests: XCTestCase {
     func testEveryShippedScenarioLoads() throws {
         let dir = FixtureManifest.packageRoot + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
-        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "no-data-disk.yaml", "one-vcpu.yaml", "other-mac-prefix.yaml", "reinstance.yaml",
+        XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "no-data-disk.yaml", "one-vcpu.yaml", "other-mac-prefix.yaml", "reboot.yaml", "reinstance.yaml",
                                "service-ports.yaml", "small-memory.yaml", "two-nics.yaml", "windows.yaml"])
         for file in files {
             let scenario = try Scenario.load(path: dir + "/" + file)
@@ -22,6 +22,25 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try Scenario.load(path: dir + "/no-data-disk.yaml").dataDiskGiB, [0])
         XCTAssertEqual(try Scenario.load(path: dir + "/small-memory.yaml").hardware.memoryMiB, 512)
         XCTAssertEqual(try Scenario.load(path: dir + "/other-mac-prefix.yaml").instances[0].mac.prefix(8), "fa:16:3e")
+        XCTAssertTrue(try Scenario.load(path: dir + "/reboot.yaml").reboot)
+        XCTAssertFalse(try Scenario.load(path: dir + "/default-linux.yaml").reboot)
+    }
+
+    /// The reboot step: strictly a boolean, written back into a bundle's
+    /// scenario, and a plan with it has the probe report on every boot
+    /// (its unit enabled), not only the first.
+    func testTheRebootStepIsValidatedKeptAndMakesTheProbeReportEveryBoot() throws {
+        let text = "name: r\ninstances:\n  - hostname: ig-r\nreboot: twice\n"
+        XCTAssertThrowsError(try Scenario.parse(text, source: "r.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("r.yaml") && "\(error)".contains("reboot"), "\(error)")
+        }
+        let scenario = try Scenario.load(path: FixtureManifest.packageRoot + "/Scenarios/reboot.yaml")
+        XCTAssertTrue(try Scenario.parse(scenario.yaml(profile: nil), source: "bundle").reboot, "a bundle replays the reboot step")
+        var seed = CloudInitSeed(instance: scenario.instances[0], sshPublicKey: "ssh-ed25519 AAAA test")
+        XCTAssertFalse(seed.userData.contains("[systemctl, enable, imagegate-probe.service]"))
+        seed.probeEveryBoot = true
+        XCTAssertTrue(seed.userData.contains("runcmd:\n  - [systemctl, enable, imagegate-probe.service]\n  - [systemctl, start, --no-block, imagegate-probe.service]"), seed.userData)
+        XCTAssertTrue(seed.userData.contains("WantedBy=multi-user.target") && seed.userData.contains("Type=simple"), "started every boot, without holding multi-user.target")
     }
 
     /// What each vendor-failure scenario asks of a boot reaches the VM and

@@ -18,6 +18,9 @@ public struct BootPlan: Sendable {
     public var deadlines: BootDeadlines
     /// Overlay growth and console ceilings.
     public var limits = GateLimits()
+    /// After the first boot's facts, reboot the instance (ACPI) and judge
+    /// it again: hostname, network and /data must survive a reboot.
+    public var reboot = false
     /// Which channels may deliver the guest's facts (the first to answer wins).
     public var factChannels: Set<FactChannel> = [.ssh, .serial]
     /// The run's folder: overlay, data disk, seed, console log, SSH key.
@@ -90,7 +93,9 @@ public struct BootPlan: Sendable {
     /// an IDE CD-ROM (machine `pc`: Debian's cloud kernel has no AHCI), one
     /// virtio NIC with the metadata's MAC on a user-mode network that lives
     /// inside QEMU (libvirt 9.0 here has no portForward for type='user', so
-    /// the netdev is passed through), and ttyS0 logged to a file. No USB
+    /// the netdev is passed through), and ttyS0 on a pty (the console
+    /// `imagegate console` opens through libvirt) whose every byte QEMU also
+    /// writes to the console log, read or not. No USB
     /// controller: nothing uses it, and under TCG its polling costs time.
     public var domainXML: String {
         let x = XML.escape
@@ -128,8 +133,8 @@ public struct BootPlan: Sendable {
               <target dev='hdc' bus='ide'/>
               <readonly/>
             </disk>
-            <serial type='file'>
-              <source path='\(x(consoleLog))'/>
+            <serial type='pty'>
+              <log file='\(x(consoleLog))' append='off'/>
               <target port='0'/>
             </serial>
             <controller type='usb' model='none'/>

@@ -329,6 +329,29 @@ public enum BootRules {
         }
     }
 
+    /// A boot with a reboot step: every per-boot rule judged on both boots,
+    /// the worse outcome counting. What failed only after the reboot says
+    /// so, and its console lines are numbered as in the whole console log
+    /// (the second boot's follow the first's).
+    public static func evaluate(_ first: BootObservation, afterReboot second: BootObservation) -> [Finding] {
+        let shift = first.console.lines.count + (first.console.partial.isEmpty ? 0 : 1)
+        return zip(evaluate(first), evaluate(second)).map { before, after in
+            guard after.outcome.rank > before.outcome.rank else {
+                var held = before
+                if before.outcome == .pass, after.outcome == .pass { held.found += "; again after a reboot: \(after.found)" }
+                return held
+            }
+            var worse = after
+            worse.found = "after a reboot: \(after.found) (on the first boot: \(before.outcome.rawValue))"
+            worse.evidence = after.evidence.map { evidence in
+                var moved = evidence
+                if evidence.path == console, let line = evidence.line { moved.line = line + shift }
+                return moved
+            }
+            return worse
+        }
+    }
+
     /// `findings` with each static rule's boot half (from `booted`) folded
     /// into its static finding: the worse outcome, both halves' evidence.
     /// A boot half that could not be checked (no boot) leaves the static

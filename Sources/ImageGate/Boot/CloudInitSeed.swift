@@ -11,6 +11,8 @@ public struct CloudInitSeed: Sendable {
     public var sshPublicKey: String
     /// Guest device of the blank data disk; nil: the instance has none.
     public var dataDevice: String? = "/dev/vdb"
+    /// The probe reports on every boot, not only the first (a reboot step).
+    public var probeEveryBoot = false
 
     public init(instance: InstanceMetadata, sshPublicKey: String) {
         self.instance = instance
@@ -113,10 +115,15 @@ public struct CloudInitSeed: Sendable {
                   [Unit]
                   Description=ImageGate first-boot probe (reports facts on ttyS0 once cloud-init is done)
                   [Service]
-                  Type=oneshot
+                  # simple, not oneshot: enabled for every boot (a reboot
+                  # step), a oneshot would hold multi-user.target, which
+                  # cloud-final waits for, while the probe waits for it.
+                  Type=simple
                   ExecStart=\(GuestProbe.path) --console
+                  [Install]
+                  WantedBy=multi-user.target
             runcmd:
-              - [systemctl, start, --no-block, imagegate-probe.service]
+            \(probeEveryBoot ? "  - [systemctl, enable, imagegate-probe.service]\n" : "")  - [systemctl, start, --no-block, imagegate-probe.service]
 
             """
     }

@@ -10,6 +10,9 @@ struct ConsoleWatcher: Sendable {
     let vm: any VirtualMachineInstance
     let progress: @Sendable (FirstBoot.Event) -> Void
     var pollInterval: Duration = .milliseconds(100)
+    /// Where in the console log this watch starts: 0 for the first boot,
+    /// the first boot's end for the boot after a reboot.
+    var startOffset: UInt64 = 0
 
     /// Read from the console file at most this much between two looks at
     /// the deadlines.
@@ -18,6 +21,7 @@ struct ConsoleWatcher: Sendable {
     func watch() async throws -> BootObservation {
         let started = ContinuousClock.now
         let file = FileHandle(forReadingAtPath: plan.consoleLog)
+        if startOffset > 0 { try file?.seek(toOffset: startOffset) }
         defer { if let file { Teardown.attempt("closing the console log") { try file.close() } } }
         var consoleLimits = ConsoleLog.Limits()
         consoleLimits.floodBytes = plan.limits.consoleBytes

@@ -18,6 +18,10 @@ public struct FirstBoot: Sendable {
     public var state: StateDirectory
     /// Keep the VM's files (and leave the run folder) for an evidence bundle.
     public var keep = false
+    /// Leave the VM running after the verdict (``KeptRun``): support steps
+    /// into it with `imagegate console|ssh`, and `imagegate stop` ends it.
+    /// Its disk is live, so no post-mortem is read.
+    public var keepRunning = false
     /// Copy the console log here (e.g. `IMAGEGATE_ARTIFACTS`).
     public var artifacts: String?
     /// Guest ports to forward to loopback and probe once the guest is up.
@@ -75,18 +79,42 @@ public struct FirstBoot: Sendable {
             let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
             try await vm!.resume()
             let observation = try await watcher.watch()
+            var findings = BootRules.evaluate(observation)
+            var afterReboot: BootObservation?
+            if plan.reboot, !findings.contains(where: { $0.isFailure || $0.isUncheckedError }) {
+                progress(.note("rebooting the instance (ACPI power button), then judging it again"))
+                try await vm!.reboot()
+                var again = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
+                again.startOffset = UInt64(observation.console.byteCount)
+                let second = try await again.watch()
+                afterReboot = second
+                findings = BootRules.evaluate(observation, afterReboot: second)
+            } else if plan.reboot {
+                progress(.note("not rebooted: the first boot already failed or left a rule unjudged"))
+            }
             var ports: [ServicePortProbe.Result] = []
-            if !plan.servicePorts.isEmpty, observation.facts != nil {
+            if !plan.servicePorts.isEmpty, (afterReboot ?? observation).facts != nil {
                 progress(.note("probing service ports \(plan.servicePorts.keys.sorted().map(String.init).joined(separator: ", "))"))
                 ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
             }
-            let findings = BootRules.evaluate(observation)
+            var result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML,
+                                    kept: keep || keepRunning, servicePorts: ports)
+            result.afterReboot = afterReboot
+            result.seedFiles = seedFiles
+            if keepRunning, vm != nil {
+                // Left running for support to step into: recorded so the
+                // reaper spares it and `imagegate runs|console|ssh|stop` find it.
+                let kept = KeptRun(plan: plan, uri: host.uri, verdict: findings)
+                try kept.write()
+                result.keptRun = kept
+                vm = nil
+                try finish(plan, result: result)
+                return result
+            }
             let readDisk = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
             if readDisk, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
             if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
             vm = nil
-            var result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML, kept: keep, servicePorts: ports)
-            result.seedFiles = seedFiles
             if readDisk {
                 progress(.note("reading what the guest wrote from its disk"))
                 do {
@@ -149,6 +177,7 @@ public struct FirstBoot: Sendable {
         let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         var seed = CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey)
         if plan.dataDiskBytes == 0 { seed.dataDevice = nil }
+        seed.probeEveryBoot = plan.reboot
         try await seed.write(to: plan.seed, workDirectory: plan.directory)
         _ = FileManager.default.createFile(atPath: plan.consoleLog, contents: nil)
         return seed.files
@@ -169,7 +198,7 @@ public struct FirstBoot: Sendable {
             Teardown.remove(target)
             try result.observation.console.text.write(toFile: target, atomically: true, encoding: .utf8)
         }
-        if !keep { Teardown.remove(plan.directory) }
+        if !keep, !keepRunning { Teardown.remove(plan.directory) }
     }
 }
 
@@ -188,6 +217,11 @@ public struct BootResult: Sendable {
     public var postMortem: PostMortem?
     /// The NoCloud seed's files (meta-data, network-config, user-data).
     public var seedFiles: [String: String] = [:]
+    /// The boot after the reboot step, when the plan had one and the first
+    /// boot passed.
+    public var afterReboot: BootObservation?
+    /// The VM left running for support (`--keep-running`).
+    public var keptRun: KeptRun?
 
     public var failed: Bool { findings.contains { $0.isFailure } }
 

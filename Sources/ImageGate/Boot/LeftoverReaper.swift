@@ -18,7 +18,8 @@ public struct LeftoverReaper: Sendable {
     @discardableResult
     public func reapProcessesAndFolders() -> [String] {
         var reaped: [String] = []
-        for (pid, name) in Self.imageGateQEMUs() {
+        let kept = Set(KeptRun.all(state: state).map(\.vmName))
+        for (pid, name) in Self.imageGateQEMUs() where !kept.contains(name) {
             guard let owner = VMName.owner(of: name), !owner.isAlive, owner.pid != getpid() else { continue }
             if kill(pid, SIGKILL) == 0 { reaped.append("QEMU \(pid) of \(name)") }
         }
@@ -28,7 +29,7 @@ public struct LeftoverReaper: Sendable {
         } catch {
             return reaped  // no runs folder yet
         }
-        for name in names {
+        for name in names where KeptRun.record(in: state.runs + "/" + name) == nil {
             guard let owner = StateDirectory.owner(ofRun: name), !owner.isAlive else { continue }
             do {
                 try FileManager.default.removeItem(atPath: state.runs + "/" + name)
@@ -45,7 +46,8 @@ public struct LeftoverReaper: Sendable {
     @discardableResult
     public func reap(host: any VirtualMachineHost) async throws -> [String] {
         var reaped = reapProcessesAndFolders()
-        for vm in try await host.instances(prefix: VMName.prefix) {
+        let kept = Set(KeptRun.all(state: state).map(\.vmName))
+        for vm in try await host.instances(prefix: VMName.prefix) where !kept.contains(vm.name) {
             guard let owner = VMName.owner(of: vm.name), !owner.isAlive else { continue }
             do {
                 try await vm.destroy()
@@ -67,7 +69,8 @@ public struct LeftoverReaper: Sendable {
             kill(pid, SIGKILL)
         }
         let mine = "-\(ProcessIdentity.current)-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? [] where name.contains(mine) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
+        where name.contains(mine) && KeptRun.record(in: state.runs + "/" + name) == nil {
             Teardown.remove(state.runs + "/" + name)
         }
     }

@@ -13,14 +13,20 @@ struct SSHProbe: Sendable {
     static let outputLimit = 1 << 20
 
     var arguments: [String] {
-        ["-F", "/dev/null",
-         "-i", plan.sshKey, "-p", String(plan.sshPort),
+        Self.isolatedOptions(key: plan.sshKey, port: plan.sshPort, knownHosts: plan.directory + "/known_hosts")
+            + ["\(CloudInitSeed.testUser)@127.0.0.1", "sudo", "sh", "-s"]
+    }
+
+    /// `ssh` options that reach a guest's loopback port with one key and
+    /// nothing else of the user's SSH set-up: no config, agent, other
+    /// identity or forwarding; its host key remembered in `knownHosts` only.
+    static func isolatedOptions(key: String, port: Int, knownHosts: String) -> [String] {
+        ["-F", "/dev/null", "-i", key, "-p", String(port),
          "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ClearAllForwardings=yes",
          "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "PermitLocalCommand=no",
          "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-         "-o", "UserKnownHostsFile=\(plan.directory)/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
-         "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-         "\(CloudInitSeed.testUser)@127.0.0.1", "sudo", "sh", "-s"]
+         "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "GlobalKnownHostsFile=/dev/null",
+         "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"]
     }
 
     /// Tries until it gets the facts or `seconds` pass.

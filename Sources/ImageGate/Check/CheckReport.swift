@@ -49,6 +49,17 @@ public struct CheckReport: Sendable, Codable {
         public var domainXML: String?
         public var seedFiles: [String: String]?
         public var instanceID: String?
+        /// The boot after the scenario's reboot step: why its watch ended,
+        /// and when each stage was seen (seconds from the reboot).
+        public var afterReboot: Reboot?
+        /// The VM left running for support (`--keep-running`).
+        public var keptRun: KeptRun?
+
+        public struct Reboot: Sendable, Codable {
+            public var end: String
+            public var factsChannel: String?
+            public var timeline: [String: Double]
+        }
 
         public init(boot: BootResult, language: Language) {
             let o = boot.observation
@@ -66,6 +77,12 @@ public struct CheckReport: Sendable, Codable {
             factsChannel = o.facts?.channel
             servicePorts = boot.servicePorts
             consoleLog = o.console.text
+            if let again = boot.afterReboot {
+                consoleLog += "\n" + again.console.text
+                afterReboot = Reboot(end: "\(again.end)", factsChannel: again.facts?.channel,
+                                     timeline: Dictionary(uniqueKeysWithValues: again.console.stages.map { ($0.key.rawValue, $0.value.seconds) }))
+            }
+            keptRun = boot.keptRun
             postMortem = boot.postMortem
             diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
             facts = o.facts

@@ -9,6 +9,8 @@ public struct CheckRunner: Sendable {
     public var profile: PlatformProfile
     public var language: Language = .english
     public var keep = false
+    /// Leave each booted VM running after the verdict (``KeptRun``).
+    public var keepRunning = false
     /// When each boot's stopped disk is read for a Diagnosis.
     public var postMortem: FirstBoot.PostMortemWhen = .onFailure
     /// false: static inspection only; every BOOT rule is "could not check".
@@ -93,18 +95,20 @@ public struct CheckRunner: Sendable {
         for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
             var boot = FirstBoot(host: host)
             boot.keep = keep
+            boot.keepRunning = keepRunning
             boot.postMortem = postMortem
             boot.artifacts = artifacts
             boot.servicePorts = scenario.servicePorts
             boot.limits = profile.limits
             let label = instance.hostname
             boot.progress = { progress(label, $0) }
-            let hardware = scenario.hardware, disk = Int64(scenario.dataDiskGiB[index]) << 30, timeout = scenario.bootTimeout
+            let hardware = scenario.hardware, disk = Int64(scenario.dataDiskGiB[index]) << 30, timeout = scenario.bootTimeout, reboot = scenario.reboot
             let multiplier = accelerator.timeoutMultiplier * max(1, load)
             boots.append(try await boot.run(image, instance: instance, accelerator: accelerator) { plan in
                 plan.cpus = hardware.cpus
                 plan.memoryMiB = hardware.memoryMiB
                 plan.dataDiskBytes = disk
+                plan.reboot = reboot
                 plan.deadlines = BootDeadlines(multiplier: multiplier)
                 if let timeout { plan.deadlines.cap(timeout * multiplier) }
             })

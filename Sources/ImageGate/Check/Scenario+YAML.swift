@@ -33,6 +33,7 @@ extension Scenario {
                 out += "}\n"
             }
         }
+        if reboot { out += "reboot: true\n" }
         if let bootTimeout { out += "timeouts: {boot_seconds: \(Int(bootTimeout))}\n" }
         return out
     }

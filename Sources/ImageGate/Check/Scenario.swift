@@ -35,6 +35,9 @@ public struct Scenario: Sendable, Equatable {
     public var dataDiskGiB: [Int]
     public var servicePorts: [Int] = []
     public var waivers: [Waiver] = []
+    /// Each instance is rebooted once after its first boot and judged
+    /// again (hostname, network, /data must survive a reboot).
+    public var reboot = false
     /// Overall timeout per boot in seconds (before the TCG multiplier); nil: the default.
     public var bootTimeout: Double?
     /// Where it was loaded from.
@@ -72,7 +75,7 @@ public struct Scenario: Sendable, Equatable {
         let r = YAMLReader(source: source)
         let top = try r.mapping(try r.root(text), "", known: [
             "name", "description", "image", "profile", "os_family", "tier", "hardware", "instances",
-            "service_ports", "waivers", "timeouts",
+            "service_ports", "waivers", "timeouts", "reboot",
         ])
         guard let nameNode = top["name"] else { throw InputError("\(source): name: missing") }
         guard let instancesNode = top["instances"] else { throw InputError("\(source): instances: missing (at least one)") }
@@ -167,6 +170,7 @@ public struct Scenario: Sendable, Equatable {
                 return Waiver(rule: id, reason: try r.string(reason, "\(field).reason"), expires: expires)
             }
         }
+        if let v = top["reboot"] { scenario.reboot = try r.bool(v, "reboot") }
         if let v = top["timeouts"] {
             let m = try r.mapping(v, "timeouts", known: ["boot_seconds"])
             if let b = m["boot_seconds"] { scenario.bootTimeout = Double(try r.int(b, "timeouts.boot_seconds", 30...7200)) }

@@ -3,7 +3,7 @@ import Foundation
 extension JSONEncoder {
     /// How every JSON report is written: indented, keys sorted (a diff of
     /// two reports shows what changed), slashes as they are.
-    static var report: JSONEncoder {
+    public static var report: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
