@@ -23,6 +23,8 @@ struct CheckCommand: AsyncParsableCommand {
     var hypervisor: HostOptions
     @OptionGroup(title: "Run folder")
     var runFolder: RunFolderOptions
+    @Flag(name: .customLong("no-boot"), help: "Static inspection only, as a queue entry's boot: false: no VM is started and every BOOT rule is could-not-check, with why.")
+    var noBoot = false
     @Option(help: ArgumentHelp("Write a reproduction bundle (scenario and profile as used, seeds, domain XML, consoles, facts, post-mortem, reports; not the image) for `imagegate replay`.",
                                valueName: "file.tar.gz"))
     var bundle: String?
@@ -42,6 +44,7 @@ struct CheckCommand: AsyncParsableCommand {
             return try await hypervisor.withHost { host in
                 var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
                 runFolder.configure(&runner, language: language)
+                runner.boot = !noBoot
                 let configured = runner
                 defer { LiveProgress.finish() }
                 let report = try await Interrupt.cancellingOnSIGINT { try await configured.run(imagePath) }

@@ -62,7 +62,7 @@ final class BootDefectTests: XCTestCase {
     /// length of the wait, is what this test is about).
     func testCloudInitDisabledFailsHostnameAndCloudInit() async throws {
         let result = try await FixtureManifest.withCandidate("cloud-init-disabled") {
-            try await FirstBootTestCase.boot($0) { $0.deadlines.cloudInitSilence = 30 }
+            try await FirstBootTestCase.boot($0, postMortem: .never) { $0.deadlines.cloudInitSilence = 30 }
         }
         if case let .cloudInitSilent(seconds) = result.observation.end { XCTAssertEqual(seconds, 30) } else { XCTFail("\(result.observation.end)") }
         assertFails(result, "BOOT-HOSTNAME", evidence: "login:")

@@ -19,13 +19,13 @@ final class CheckTests: XCTestCase {
     }
 
     /// Runs the CLI; returns its exit status and output.
-    func check(_ image: String, scenario: String, lang: String = "en", profile: String? = nil) throws -> (Int32, String) {
+    func check(_ image: String, scenario: String, lang: String = "en", profile: String? = nil, extra: [String] = []) throws -> (Int32, String) {
         let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
         let result = try FixtureManifest.withCandidate(image) { candidate in
             try Shell.run(binary, [
                 "check", candidate, "--scenario", FixtureManifest.packageRoot + "/Scenarios/\(scenario).yaml",
                 "--junit", dir + "/junit.xml", "--json", dir + "/report.json", "--html", dir + "/report.html", "--lang", lang,
-            ] + (profile.map { ["--profile", $0] } ?? []))
+            ] + (profile.map { ["--profile", $0] } ?? []) + extra)
         }
         return (result.status, result.stdout + result.stderr)
     }
@@ -75,14 +75,22 @@ final class CheckTests: XCTestCase {
         XCTAssertEqual(before, after)
     }
 
+    /// A static defect fails the check on its own; with --no-boot nothing
+    /// is started, and every BOOT rule says it was not checked and why.
     func testStaticDefectFailsTheCheck() throws {
-        let (status, output) = try check("ssh-host-keys", scenario: "default-linux")
+        let (status, output) = try check("ssh-host-keys", scenario: "default-linux", extra: ["--no-boot"])
         XCTAssertEqual(status, 1, output)
         try assertReportsName("SEC-SSH-HOST-KEYS", verdict: "fail")
+        let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
+        XCTAssertEqual(report.instances.count, 0, "nothing booted")
+        for finding in report.findings where finding.rule.hasPrefix("BOOT-") && finding.rule != "BOOT-SERVICE-PORTS" && finding.rule != "BOOT-REINSTANCE" {
+            XCTAssertEqual(finding.outcome, .couldNotCheck, finding.rule)
+            XCTAssertTrue(finding.found.contains("static inspection only"), "\(finding.rule): \(finding.found)")
+        }
     }
 
     func testBootDefectFailsTheCheckInChinese() throws {
-        let (status, output) = try check("init-missing", scenario: "default-linux", lang: "zh")
+        let (status, output) = try check("init-missing", scenario: "default-linux", lang: "zh", extra: ["--post-mortem", "never"])
         XCTAssertEqual(status, 1, output)
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("审核结论: 不通过"), "Chinese verdict")

@@ -47,6 +47,24 @@ final class KeptRunTests: XCTestCase {
         XCTAssertEqual(roots, [0, 1, 2, 4].map { state.libvirtRoot + "/\($0)" }, "the kept run's root 3 is skipped")
     }
 
+    /// Bad input to the kept-run commands: one line naming it, exit 2.
+    func testTheKeptRunCommandsRefuseBadInputInOneLine() throws {
+        let conformant = try FixtureManifest.image("debian12-conformant")
+        for (arguments, message) in [
+            (["console", "no-such-run"], "no-such-run: no kept run has this ID (imagegate runs lists them)"),
+            (["ssh", "no-such-run", "--", "true"], "no-such-run: no kept run has this ID"),
+            (["stop", "no-such-run"], "no-such-run: no kept run has this ID"),
+            (["stop"], "stop: name a run"),
+            (["reproduce", conformant, "--scenario", FixtureManifest.packageRoot + "/Scenarios/reboot.yaml", "--instance", "2"],
+             "reboot.yaml: --instance 2: the scenario has 1 instance(s)"),
+        ] {
+            let result = try Shell.run(imagegate, arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+    }
+
     /// OSC, DCS and APC strings (titles, the clipboard) are dropped even
     /// when split across chunks; text, colours and CR/LF pass.
     func testTheConsoleFilterDropsControlStringsAndKeepsText() {

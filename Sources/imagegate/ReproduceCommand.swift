@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import ImageGate
+
+/// `imagegate reproduce`: support's way into a vendor's failure — one
+/// scenario instance booted exactly as the check boots it, judged, and
+/// left running to step into.
+struct ReproduceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reproduce",
+        abstract: "Boot one scenario instance of an image as the check does, judge it, and leave it running (imagegate console|ssh|stop RUN).",
+        discussion: "No static inspection: the boot alone, with the scenario's metadata, hardware, data disk and reboot step. Exit status as imagegate boot.")
+
+    @Argument(help: "The image (qcow2 or raw). Never written: the VM boots an overlay.")
+    var image: String
+    @Option(help: "Scenario YAML (default: the built-in one-instance scenario).")
+    var scenario: String?
+    @Option(help: "Which of the scenario's instances to boot (1 for the first).")
+    var instance: Int = 1
+    @OptionGroup(title: "Hypervisor")
+    var hypervisor: HostOptions
+    @OptionGroup(title: "Reports (JSON: schema imagegate-check v1)")
+    var reports: ReportOptions
+
+    func validate() throws {
+        guard instance >= 1 else { throw ExitCode.refusing("reproduce: --instance must be 1 or more") }
+    }
+
+    func run() async throws {
+        let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
+            let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
+            guard instance <= scenario.instances.count else {
+                throw InputError("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
+            }
+            let chosen = scenario.instances[instance - 1], disk = Int64(scenario.dataDiskGiB[instance - 1]) << 30
+            return try await hypervisor.withHost { host in
+                let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+                var boot = FirstBoot(host: host)
+                boot.keepRunning = true
+                boot.postMortem = .never
+                boot.servicePorts = scenario.servicePorts
+                let progress = LiveProgress.make(), label = chosen.hostname
+                boot.progress = { progress(label, $0) }
+                let configured = boot
+                defer { LiveProgress.finish() }
+                let image = try await ImageFile.validate(self.image)
+                let (result, digest) = try await CandidateDigest.verifying(image) {
+                    try await Interrupt.cancellingOnSIGINT {
+                        try await configured.run(image, instance: chosen, accelerator: accelerator) { plan in
+                            plan.cpus = scenario.hardware.cpus
+                            plan.memoryMiB = scenario.hardware.memoryMiB
+                            plan.dataDiskBytes = disk
+                            plan.reboot = scenario.reboot
+                            if let timeout = scenario.bootTimeout { plan.deadlines.cap(timeout * accelerator.timeoutMultiplier) }
+                        }
+                    }
+                }
+                return (result, digest, accelerator)
+            }
+        }
+        let language = reports.language
+        let report = CheckReport.boot(result, digest: digest, accelerator: accelerator, language: language)
+        try reports.write(report) { try report.json() }
+        if !reports.jsonToStdout {
+            say(InspectionReport.findingsText(report.findings, language: language))
+            reports.writtenLines.forEach { say($0) }
+            if let kept = result.keptRun { KeptRunAdvice.tell(kept) }
+            say(InspectionReport.verdictLine(report.findings, language: language))
+        }
+        try ExitCode.exit(for: report.verdict)
+    }
+}
