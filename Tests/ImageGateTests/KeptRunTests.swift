@@ -116,7 +116,7 @@ final class KeptRunTests: XCTestCase {
         let variant = try XCTUnwrap(try FixtureManifest.load().variants.first { $0.name == "data-lost-on-reboot" })
         try await FixtureManifest.withCandidate(variant.name) { candidate in
             let check = try await Shell.runAsync(imagegate, ["check", candidate, "--scenario", FixtureManifest.packageRoot + "/Scenarios/reboot.yaml",
-                                                             "--keep-running", "--lang", "en", "--json", dir + "/report.json"])
+                                                             "--keep-running", "--lang", "en", "--json", dir + "/report.json", "--html", dir + "/report.html"])
             let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
             let kept = try XCTUnwrap(report.instances.first?.keptRun, check.stdout + check.stderr)
             var stopped = false
@@ -133,6 +133,8 @@ final class KeptRunTests: XCTestCase {
             XCTAssertEqual(failedBootRules, Set(variant.rebootFails ?? []), "only what the reboot breaks")
             XCTAssertNotNil(report.instances.first?.afterReboot?.timeline["kernel"], "a second kernel started")
             XCTAssertTrue(check.stdout.contains("imagegate console \(kept.id)") && check.stdout.contains("imagegate stop \(kept.id)"), check.stdout)
+            let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+            XCTAssertTrue(html.contains("<code>imagegate console \(kept.id)</code>") && html.contains("After the reboot (seconds after it)"), "the HTML report shows the kept run and the second boot")
 
             // Listed, and still running after another process's start (its reaper).
             let runs = try await Shell.runAsync(imagegate, ["runs"])

@@ -105,10 +105,10 @@ public struct FirstBoot: Sendable {
                 // Left running for support to step into: recorded so the
                 // reaper spares it and `imagegate runs|console|ssh|stop` find it.
                 let kept = KeptRun(plan: plan, uri: host.uri, verdict: findings)
-                try kept.write()
                 result.keptRun = kept
-                vm = nil
                 try finish(plan, result: result)
+                try kept.write()
+                vm = nil
                 return result
             }
             let readDisk = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
@@ -196,7 +196,7 @@ public struct FirstBoot: Sendable {
             try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
             let target = artifacts + "/\(plan.name)-console.log"
             Teardown.remove(target)
-            try result.observation.console.text.write(toFile: target, atomically: true, encoding: .utf8)
+            try result.consoleText.write(toFile: target, atomically: true, encoding: .utf8)
         }
         if !keep, !keepRunning { Teardown.remove(plan.directory) }
     }
@@ -224,6 +224,12 @@ public struct BootResult: Sendable {
     public var keptRun: KeptRun?
 
     public var failed: Bool { findings.contains { $0.isFailure } }
+
+    /// The console as watched: the first boot's, then the boot's after the
+    /// reboot step (line numbers as evidence cites them).
+    public var consoleText: String {
+        observation.console.text + (afterReboot.map { "\n" + $0.console.text } ?? "")
+    }
 
     public func finding(_ rule: String) -> Finding? { findings.first { $0.rule == rule } }
 }

@@ -76,9 +76,8 @@ public struct CheckReport: Sendable, Codable {
             endedAt = o.endedAt
             factsChannel = o.facts?.channel
             servicePorts = boot.servicePorts
-            consoleLog = o.console.text
+            consoleLog = boot.consoleText
             if let again = boot.afterReboot {
-                consoleLog += "\n" + again.console.text
                 afterReboot = Reboot(end: "\(again.end)", factsChannel: again.facts?.channel,
                                      timeline: Dictionary(uniqueKeysWithValues: again.console.stages.map { ($0.key.rawValue, $0.value.seconds) }))
             }

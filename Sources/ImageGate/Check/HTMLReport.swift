@@ -52,10 +52,18 @@ public enum HTMLReport {
         for (index, instance) in report.instances.enumerated() {
             body += "<h2>\(h(l.label(.instance))) \(h(instance.hostname)) — \(h(instance.mac)), \(h(instance.address))</h2>\n"
             body += "<p>\(h(instance.end)) · \(String(format: "%.1f", instance.endedAt)) s</p>\n"
-            body += "<h3>\(h(l.label(.timeline)))</h3>\n<table class=\"timeline\"><tr><th>\(h(l.label(.stage)))</th><th>\(h(l.label(.seconds)))</th></tr>\n"
+            if let again = instance.afterReboot { body += "<p>\(h(l.label(.afterReboot))): \(h(again.end))</p>\n" }
+            if let kept = instance.keptRun {
+                body += "<p class=\"kept\">\(h(l.label(.keptRunning))): <code>imagegate console \(h(kept.id))</code> · <code>imagegate ssh \(h(kept.id))</code> · <code>imagegate stop \(h(kept.id))</code></p>\n"
+            }
+            body += "<h3>\(h(l.label(.timeline)))</h3>\n<table class=\"timeline\"><tr><th>\(h(l.label(.stage)))</th><th>\(h(l.label(.seconds)))</th>"
+            body += instance.afterReboot == nil ? "</tr>\n" : "<th>\(h(l.label(.afterReboot)))</th></tr>\n"
+            func seconds(_ timeline: [String: Double], _ stage: ConsoleLog.Stage) -> String {
+                timeline[stage.rawValue].map { String(format: "%.1f", $0) } ?? "—"
+            }
             for stage in ConsoleLog.Stage.allCases {
-                let seconds = instance.timeline[stage.rawValue].map { String(format: "%.1f", $0) } ?? "—"
-                body += "<tr><td>\(h(stage.rawValue))</td><td>\(seconds)</td></tr>\n"
+                body += "<tr><td>\(h(stage.rawValue))</td><td>\(seconds(instance.timeline, stage))</td>"
+                body += instance.afterReboot.map { "<td>\(seconds($0.timeline, stage))</td></tr>\n" } ?? "</tr>\n"
             }
             body += "</table>\n<h3>\(h(l.label(.console)))</h3>\n<pre class=\"console\">"
             let highlighted = Set(instance.highlightedLines)

@@ -43,7 +43,7 @@ public enum Language: String, Sendable, Codable, CaseIterable {
     public enum Label: CaseIterable {
         case verdict, pass, fail, incomplete, failures, warnings, info, couldNotCheck, uncheckedErrors, passed, notApplicable, required, found, evidence, fix
         case image, scenario, accelerator, timeline, console, instance, staticInspection, waived, duration, stage, seconds, bootPhase
-        case diagnosis, diagnosisIntro, postMortemProblems
+        case diagnosis, diagnosisIntro, postMortemProblems, afterReboot, keptRunning
 
         var english: String {
             switch self {
@@ -77,6 +77,8 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .diagnosis: return "Diagnosis"
             case .diagnosisIntro: return "What the guest itself logged, read from its disk after the instance stopped; each line with its file and line number (journal: entry number of this boot)."
             case .postMortemProblems: return "Not read from the guest's disk"
+            case .afterReboot: return "After the reboot (seconds after it)"
+            case .keptRunning: return "Kept running for support"
             }
         }
 
@@ -112,6 +114,8 @@ public enum Language: String, Sendable, Codable, CaseIterable {
             case .diagnosis: return "诊断"
             case .diagnosisIntro: return "实例停止后从其磁盘读取的客户机自身日志；每行注明文件和行号（journal：本次启动的条目序号）。"
             case .postMortemProblems: return "未能从客户机磁盘读取"
+            case .afterReboot: return "重启后（重启后秒数）"
+            case .keptRunning: return "实例保持运行，供支持人员排查"
             }
         }
     }
