@@ -20,7 +20,11 @@ final class BootPlanTests: XCTestCase {
         XCTAssertTrue(xml.contains("<target dev='vdb' bus='virtio'/>"))
         XCTAssertTrue(xml.contains("<target dev='hdc' bus='ide'/>"), "the seed is an IDE CD-ROM")
         XCTAssertFalse(xml.contains("/images/vendor.qcow2"), "the candidate is never attached directly")
-        XCTAssertTrue(xml.contains("<serial type='pty'>") && xml.contains("<log file='/state/runs/boot-1-abc/console.log' append='off'/>"), "ttyS0 on a pty, logged to the run's console log")
+        XCTAssertTrue(xml.contains("<serial type='file'>\n      <source path='/state/runs/boot-1-abc/console.log'/>"), xml)
+        var kept = plan()
+        kept.interactiveConsole = true
+        XCTAssertTrue(kept.domainXML.contains("<serial type='pty'>\n      <log file='/state/runs/boot-1-abc/console.log' append='off'/>"),
+                      "a run kept running: ttyS0 on a pty for imagegate console, still logged")
         XCTAssertTrue(xml.contains("restrict=on"))
         XCTAssertTrue(xml.contains("hostfwd=tcp:127.0.0.1:40222-10.77.0.20:22"), "SSH only on loopback")
         XCTAssertTrue(xml.contains("virtio-net-pci,netdev=ignet0,mac=52:54:00:12:34:56"))

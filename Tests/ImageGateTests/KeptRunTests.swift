@@ -47,6 +47,26 @@ final class KeptRunTests: XCTestCase {
         XCTAssertEqual(roots, [0, 1, 2, 4].map { state.libvirtRoot + "/\($0)" }, "the kept run's root 3 is skipped")
     }
 
+    /// `stop --older-than HOURS` ends the kept runs kept longer ago than
+    /// that, and leaves the others (a run whose VM is already gone is
+    /// removed all the same).
+    func testStopOlderThanEndsOnlyTheOldKeptRuns() throws {
+        // Short: QEMU's monitor socket path in it must fit a sockaddr_un.
+        let state = StateDirectory(path: NSTemporaryDirectory() + "igs-" + UUID().uuidString.prefix(6))
+        defer { try? FileManager.default.removeItem(atPath: state.path) }
+        var old = try record(state, owner: "999999.1", hostname: "old-1")
+        old.keptAt = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3 * 3600))
+        try old.write()
+        let recent = try record(state, owner: "999999.1", hostname: "recent-1")
+        let stop = try Shell.run(imagegate, ["stop", "--older-than", "2"], environment: ["IMAGEGATE_STATE_DIR": state.path, "IMAGEGATE_ACCEL": "tcg"])
+        XCTAssertEqual(stop.status, 0, stop.stdout + stop.stderr)
+        XCTAssertTrue(stop.stdout.contains("Stopped \(old.id) (old-1)"), stop.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: old.directory))
+        XCTAssertEqual(KeptRun.all(state: state).map(\.id), [recent.id])
+        let none = try Shell.run(imagegate, ["stop", "--older-than", "2"], environment: ["IMAGEGATE_STATE_DIR": state.path, "IMAGEGATE_ACCEL": "tcg"])
+        XCTAssertTrue(none.stdout.contains("No kept run is older than 2.0 h."), none.stdout)
+    }
+
     /// Bad input to the kept-run commands: one line naming it, exit 2.
     func testTheKeptRunCommandsRefuseBadInputInOneLine() throws {
         let conformant = try FixtureManifest.image("debian12-conformant")

@@ -18,6 +18,10 @@ public struct BootPlan: Sendable {
     public var deadlines: BootDeadlines
     /// Overlay growth and console ceilings.
     public var limits = GateLimits()
+    /// ttyS0 on a pty that `imagegate console` can open through libvirt
+    /// (a run kept running), its every byte also written to the console
+    /// log; otherwise ttyS0 is the console log file alone.
+    public var interactiveConsole = false
     /// After the first boot's facts, reboot the instance (ACPI) and judge
     /// it again: hostname, network and /data must survive a reboot.
     public var reboot = false
@@ -93,9 +97,8 @@ public struct BootPlan: Sendable {
     /// an IDE CD-ROM (machine `pc`: Debian's cloud kernel has no AHCI), one
     /// virtio NIC with the metadata's MAC on a user-mode network that lives
     /// inside QEMU (libvirt 9.0 here has no portForward for type='user', so
-    /// the netdev is passed through), and ttyS0 on a pty (the console
-    /// `imagegate console` opens through libvirt) whose every byte QEMU also
-    /// writes to the console log, read or not. No USB
+    /// the netdev is passed through), and ttyS0 logged to the console log
+    /// (on a pty as well for a run kept running, ``interactiveConsole``). No USB
     /// controller: nothing uses it, and under TCG its polling costs time.
     public var domainXML: String {
         let x = XML.escape
@@ -133,8 +136,7 @@ public struct BootPlan: Sendable {
               <target dev='hdc' bus='ide'/>
               <readonly/>
             </disk>
-            <serial type='pty'>
-              <log file='\(x(consoleLog))' append='off'/>
+            \(interactiveConsole ? "<serial type='pty'>\n      <log file='\(x(consoleLog))' append='off'/>" : "<serial type='file'>\n      <source path='\(x(consoleLog))'/>")
               <target port='0'/>
             </serial>
             <controller type='usb' model='none'/>

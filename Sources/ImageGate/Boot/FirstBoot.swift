@@ -59,6 +59,7 @@ public struct FirstBoot: Sendable {
         let directory = try state.makeRunDirectory(prefix: "boot")
         var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved[0].number, directory: directory)
         plan.limits = limits
+        plan.interactiveConsole = keepRunning
         configure(&plan)
         for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
         guard plan.dataDiskBytes <= limits.dataDiskBytes else {
