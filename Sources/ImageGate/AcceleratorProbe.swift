@@ -116,9 +116,20 @@ public struct AcceleratorProbe: Sendable {
         }
         let dir = try state.makeRunDirectory(prefix: "probe")
         defer { Teardown.remove(dir) }
-        let boot = KernelBoot(name: VMName.make("probe"), accelerator: .kvm, kernel: kernel,
+        var boot = KernelBoot(name: VMName.make("probe"), accelerator: .kvm, kernel: kernel,
                               consoleLog: dir + "/console.log")
-        let vm = try await host.start(xml: boot.domainXML, paused: false)
+        // A remote host cannot open this machine's kernel or write its
+        // files: the kernel goes there as a volume, the console comes back
+        // through libvirt's stream.
+        let remoteKernel = host.remoteDisks.map { ($0, HostPool.runVolume(vm: boot.name, "kernel")) }
+        if let (store, name) = remoteKernel {
+            boot.kernel = try await store.upload(file: kernel, as: name)
+            boot.consoleOverStream = true
+        }
+        let vm = try await host.start(xml: boot.domainXML, paused: true)
+        var pump: ConsolePump?
+        if boot.consoleOverStream { pump = try ConsolePump(channel: try await vm.openConsole(), file: boot.consoleLog, limit: 1 << 20) }
+        try await vm.resume()
         let started = ContinuousClock.now
         var booted = false
         while ContinuousClock.now - started < deadline {
@@ -127,6 +138,9 @@ public struct AcceleratorProbe: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         await Teardown.attempt("destroying the probe VM") { try await vm.destroy() }
+        await pump?.stop()
+        // (Left behind only if this process dies first: the reaper's then.)
+        if let (store, name) = remoteKernel { await Teardown.attempt("deleting the probe's kernel volume") { try await store.delete(name) } }
         let elapsed = ContinuousClock.now - started
         if booted {
             return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \(elapsed.seconds) s")

@@ -9,6 +9,9 @@ public struct KernelBoot: Sendable {
     public var kernel: String
     public var consoleLog: String
     public var memoryMiB: Int = 256
+    /// ttyS0 on a pty, read through libvirt's console stream (a remote
+    /// host), instead of the local `consoleLog` file.
+    public var consoleOverStream = false
 
     public init(name: String, accelerator: Accelerator, kernel: String, consoleLog: String) {
         self.name = name
@@ -43,8 +46,7 @@ public struct KernelBoot: Sendable {
           <on_reboot>destroy</on_reboot>
           <on_crash>destroy</on_crash>
           <devices>
-            <serial type='file'>
-              <source path='\(XML.escape(consoleLog))'/>
+            \(consoleOverStream ? "<serial type='pty'>" : "<serial type='file'>\n      <source path='\(XML.escape(consoleLog))'/>")
               <target port='0'/>
             </serial>
             <memballoon model='none'/>

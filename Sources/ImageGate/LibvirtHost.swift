@@ -5,6 +5,10 @@ import Libvirt
 public struct LibvirtHost: VirtualMachineHost {
     public let connection: Connection
     public var uri: String { connection.uri }
+    /// ImageGate's storage pool there, for any URI but the embedded driver:
+    /// a remote host's QEMU cannot open this machine's files.
+    public let pool: HostPool?
+    public var remoteDisks: (any RemoteDiskStore)? { pool }
 
     /// Connects to `uri`, or by default to libvirt's embedded QEMU driver
     /// rooted in ImageGate's state folder (no daemon needed).
@@ -24,7 +28,11 @@ public struct LibvirtHost: VirtualMachineHost {
         ChildReaper.adopt
         let root: String
         if let uri {
-            guard isEmbedded(uri), let kept = KeptRun.embeddedRoot(of: uri) else { return LibvirtHost(connection: try await Connection.open(uri)) }
+            guard isEmbedded(uri), let kept = KeptRun.embeddedRoot(of: uri) else {
+                let connection = try await Connection.open(uri)
+                let pool = isEmbedded(uri) ? nil : HostPool(connection: connection, settings: .fromEnvironment, state: state)
+                return LibvirtHost(connection: connection, pool: pool)
+            }
             // A kept run's root: this one, and no other process in it.
             _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
             root = try await EmbeddedRoot.claim(exactly: kept)
@@ -59,8 +67,9 @@ public struct LibvirtHost: VirtualMachineHost {
         uri.hasPrefix("qemu:///embed")
     }
 
-    public init(connection: Connection) {
+    public init(connection: Connection, pool: HostPool? = nil) {
         self.connection = connection
+        self.pool = pool
     }
 
     public func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance {

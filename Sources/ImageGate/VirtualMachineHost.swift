@@ -9,6 +9,13 @@ public protocol VirtualMachineHost: Sendable {
     func instances(prefix: String) async throws -> [any VirtualMachineInstance]
     /// Whether the hypervisor offers hardware acceleration (a `kvm` domain type).
     func offersKVM() async throws -> Bool
+    /// Where disks go on a host that cannot see this machine's files (a
+    /// remote libvirt host's pool); nil where QEMU opens local files.
+    var remoteDisks: (any RemoteDiskStore)? { get }
+}
+
+extension VirtualMachineHost {
+    public var remoteDisks: (any RemoteDiskStore)? { nil }
 }
 
 /// One running VM. Narrow on purpose: start, observe, destroy.

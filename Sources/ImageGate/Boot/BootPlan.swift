@@ -27,6 +27,11 @@ public struct BootPlan: Sendable {
     public var reboot = false
     /// Which channels may deliver the guest's facts (the first to answer wins).
     public var factChannels: Set<FactChannel> = [.ssh, .serial]
+    /// On a remote host: the disks as volumes there (their paths on that
+    /// host). ttyS0 is then a pty read through libvirt's console stream
+    /// into the local console log, and no port is forwarded (the host's
+    /// loopback is not this machine's).
+    public var remoteDisks: RemoteDiskPaths?
     /// The run's folder: overlay, data disk, seed, console log, SSH key.
     public var directory: String
     /// The VM's name (`imagegate-boot-<pid>-<random>`).
@@ -63,9 +68,11 @@ public struct BootPlan: Sendable {
         if let dns = instance.dns.first, let server = IPv4(dns), server.network(instance.prefix) == address.network(instance.prefix) {
             options.append("dns=\(dns)")
         }
-        options.append("hostfwd=tcp:127.0.0.1:\(sshPort)-\(instance.ip):22")
-        for (guest, host) in servicePorts.sorted(by: { $0.key < $1.key }) {
-            options.append("hostfwd=tcp:127.0.0.1:\(host)-\(instance.ip):\(guest)")
+        if remoteDisks == nil {
+            options.append("hostfwd=tcp:127.0.0.1:\(sshPort)-\(instance.ip):22")
+            for (guest, host) in servicePorts.sorted(by: { $0.key < $1.key }) {
+                options.append("hostfwd=tcp:127.0.0.1:\(host)-\(instance.ip):\(guest)")
+            }
         }
         return options.joined(separator: ",")
     }
@@ -102,6 +109,10 @@ public struct BootPlan: Sendable {
     /// controller: nothing uses it, and under TCG its polling costs time.
     public var domainXML: String {
         let x = XML.escape
+        let overlay = remoteDisks?.overlay ?? overlay, dataDisk = remoteDisks?.dataDisk ?? dataDisk, seed = remoteDisks?.seed ?? seed
+        let serial = remoteDisks != nil ? "<serial type='pty'>"
+            : interactiveConsole ? "<serial type='pty'>\n      <log file='\(x(consoleLog))' append='off'/>"
+            : "<serial type='file'>\n      <source path='\(x(consoleLog))'/>"
         return """
         <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
           <name>\(x(name))</name>
@@ -136,20 +147,32 @@ public struct BootPlan: Sendable {
               <target dev='hdc' bus='ide'/>
               <readonly/>
             </disk>
-            \(interactiveConsole ? "<serial type='pty'>\n      <log file='\(x(consoleLog))' append='off'/>" : "<serial type='file'>\n      <source path='\(x(consoleLog))'/>")
+            \(serial)
               <target port='0'/>
             </serial>
             <controller type='usb' model='none'/>
             <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
             <memballoon model='none'/>
           </devices>
-          <seclabel type='none' model='dac'/>
+          \(remoteDisks == nil ? "<seclabel type='none' model='dac'/>" : "")
           <qemu:commandline>
         \(nicArguments.map { "    <qemu:arg value='\(x($0))'/>" }.joined(separator: "\n"))
           </qemu:commandline>
         </domain>
         """
     }
+}
+
+/// A boot's disks as volumes on a remote host: their paths there, and
+/// the volume names to delete afterwards.
+public struct RemoteDiskPaths: Sendable, Codable, Equatable {
+    public var overlay: String
+    public var dataDisk: String?
+    public var seed: String
+    public var volumes: [String]
+    public var candidateVolume: String
+    /// What was uploaded to place the candidate (0: it was cached there).
+    public var uploadedBytes: Int64 = 0
 }
 
 /// How the guest probe's facts reach ImageGate.

@@ -13,6 +13,9 @@ struct ConsoleWatcher: Sendable {
     /// Where in the console log this watch starts: 0 for the first boot,
     /// the first boot's end for the boot after a reboot.
     var startOffset: UInt64 = 0
+    /// What the overlay takes on its host's disk: the local file's blocks,
+    /// or a remote host's volume allocation.
+    var overlayBytes: @Sendable (BootPlan) async -> Int64? = { allocatedBytes($0.overlay) }
 
     /// Read from the console file at most this much between two looks at
     /// the deadlines.
@@ -105,7 +108,7 @@ struct ConsoleWatcher: Sendable {
             if elapsed - lastRunningCheck > 1 {
                 lastRunningCheck = elapsed
                 if try await !vm.isRunning() { return await end(.vmStopped) }
-                if let written = Self.allocatedBytes(plan.overlay), written > plan.limits.overlayBytes {
+                if let written = await overlayBytes(plan), written > plan.limits.overlayBytes {
                     return await end(.overlayLimit(bytes: written, limit: plan.limits.overlayBytes))
                 }
             }
@@ -116,7 +119,7 @@ struct ConsoleWatcher: Sendable {
 
 extension ConsoleWatcher {
     /// Bytes a file takes on the host's disk (its allocated blocks).
-    static func allocatedBytes(_ path: String) -> Int64? {
+    @Sendable static func allocatedBytes(_ path: String) -> Int64? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         return Int64(status.st_blocks) * 512

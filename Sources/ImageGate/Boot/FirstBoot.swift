@@ -51,33 +51,54 @@ public struct FirstBoot: Sendable {
         let booting = ContinuousClock.now
         try await LeftoverReaper(state: state).reap(host: host)
         // Ports first: a reservation that fails leaves no run folder behind.
+        // A remote host's loopback is not this machine's: no port is
+        // forwarded there; facts come over the console, ports are judged
+        // from inside the guest.
+        let remote = host.remoteDisks
+        if remote != nil, keepRunning {
+            throw InputError("--keep-running works on this machine's embedded driver only; \(host.uri) is a remote host")
+        }
         var reserved: [LoopbackPort] = []
         defer { reserved.forEach { $0.release() } }
-        reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports))
-        for _ in servicePorts { reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports)) }
+        if remote == nil {
+            reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports))
+            for _ in servicePorts { reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports)) }
+        }
         try Task.checkCancellation()
         let directory = try state.makeRunDirectory(prefix: "boot")
-        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved[0].number, directory: directory)
+        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved.first?.number ?? 0, directory: directory,
+                            name: VMName.make(remote == nil ? "boot" : "boot-" + MachineTag.current))
         plan.limits = limits
         plan.interactiveConsole = keepRunning
         configure(&plan)
-        for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
+        if remote != nil {
+            plan.factChannels = [.serial]
+        } else {
+            for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
+        }
         guard plan.dataDiskBytes <= limits.dataDiskBytes else {
             Teardown.remove(directory)
             throw InputError("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
 
         var vm: (any VirtualMachineInstance)?
+        var pump: ConsolePump?
         do {
             let seedFiles = try await prepare(plan)
+            if let remote { plan.remoteDisks = try await placeOnHost(plan, store: remote) }
             try Task.checkCancellation()
             progress(.started(name: plan.name, accelerator: accelerator, deadline: plan.deadlines.overall))
             let started = Date()
             vm = try await host.start(xml: plan.domainXML, paused: true)
             let liveXML = (try? await vm!.xml()) ?? plan.domainXML
             // The console file exists from the start; reading it from byte 0
-            // loses nothing, and the VM runs only once the reader is ready.
-            let watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
+            // loses nothing, and the VM runs only once the reader is ready
+            // (on a remote host, once its console stream feeds the file).
+            if remote != nil {
+                pump = try ConsolePump(channel: try await vm!.openConsole(), file: plan.consoleLog, limit: Int64(plan.limits.consoleBytes) + (1 << 20))
+            }
+            var watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
+            if let remote { watcher.overlayBytes = Self.volumeBytes(remote) }
             try await vm!.resume()
             let observation = try await watcher.watch()
             var findings = BootRules.evaluate(observation)
@@ -86,6 +107,7 @@ public struct FirstBoot: Sendable {
                 progress(.note("rebooting the instance (ACPI power button), then judging it again"))
                 try await vm!.reboot()
                 var again = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
+                if let remote { again.overlayBytes = Self.volumeBytes(remote) }
                 again.startOffset = UInt64(observation.console.byteCount)
                 let second = try await again.watch()
                 afterReboot = second
@@ -94,7 +116,14 @@ public struct FirstBoot: Sendable {
                 progress(.note("not rebooted: the first boot already failed or left a rule unjudged"))
             }
             var ports: [ServicePortProbe.Result] = []
-            if !plan.servicePorts.isEmpty, (afterReboot ?? observation).facts != nil {
+            if remote != nil, let facts = (afterReboot ?? observation).facts {
+                // No port of this machine reaches the guest: judged from its own sockets.
+                let listening = ListeningSockets(procNetTCP: facts.listeningTCP ?? "")
+                ports = servicePorts.map { port in
+                    let (accepted, detail) = facts.listeningTCP == nil ? (false, "judged from inside the guest: the probe could not read /proc/net/tcp") : listening.judge(port: port)
+                    return ServicePortProbe.Result(guestPort: port, hostPort: 0, accepted: accepted, detail: detail)
+                }
+            } else if !plan.servicePorts.isEmpty, (afterReboot ?? observation).facts != nil {
                 progress(.note("probing service ports \(plan.servicePorts.keys.sorted().map(String.init).joined(separator: ", "))"))
                 ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
             }
@@ -112,10 +141,16 @@ public struct FirstBoot: Sendable {
                 vm = nil
                 return result
             }
-            let readDisk = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
+            let wanted = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
+            let readDisk = wanted && remote == nil
             if readDisk, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
             if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
             vm = nil
+            await pump?.stop()
+            pump = nil
+            if wanted, remote != nil {
+                result.postMortem = PostMortem(problems: ["not read: the instance ran on the remote host \(host.uri), and its disk stays there (the console above is what it printed)"])
+            }
             if readDisk {
                 progress(.note("reading what the guest wrote from its disk"))
                 do {
@@ -127,12 +162,53 @@ public struct FirstBoot: Sendable {
                 }
             }
             try finish(plan, result: result)
+            if let remote, !keep { await Self.deleteVolumes(of: plan, on: remote) }
             return result
         } catch {
             if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
+            await pump?.stop()
+            if let remote, !keep { await Self.deleteVolumes(of: plan, on: remote) }
             if !keep { Teardown.remove(directory) }
             throw error
         }
+    }
+
+    /// The candidate (cached by digest), the overlay on it, the data disk
+    /// and the seed, as volumes on a remote host.
+    private func placeOnHost(_ plan: BootPlan, store: any RemoteDiskStore) async throws -> RemoteDiskPaths {
+        progress(.preparing("the candidate, overlay, data disk and seed as volumes on \(host.uri)"))
+        let sha256 = try FileDigest.sha256(plan.image.accessPath)
+        let candidate = try await store.candidate(plan.image, sha256: sha256)
+        if candidate.uploadedBytes > 0 {
+            let rate = Double(candidate.uploadedBytes) / 1_048_576 / max(candidate.seconds, 0.001)
+            progress(.note(String(format: "uploaded the candidate (%@) to %@ in %.1f s (%.0f MB/s)",
+                                  GateLimits.describe(candidate.uploadedBytes), host.uri, candidate.seconds, rate)))
+        } else {
+            progress(.note("the candidate is cached on \(host.uri) (\(candidate.name.prefix(26))…, digest verified): nothing uploaded"))
+        }
+        let overlay = HostPool.runVolume(vm: plan.name, "overlay.qcow2"), data = HostPool.runVolume(vm: plan.name, "data.qcow2"),
+            seed = HostPool.runVolume(vm: plan.name, "seed.iso")
+        var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [], candidateVolume: candidate.name)
+        paths.uploadedBytes = candidate.uploadedBytes
+        paths.overlay = try await store.createOverlay(name: overlay, backing: candidate.path, backingFormat: plan.image.format, capacity: plan.image.virtualSize)
+        paths.volumes.append(overlay)
+        if plan.dataDiskBytes > 0 {
+            paths.dataDisk = try await store.createBlankDisk(name: data, bytes: plan.dataDiskBytes)
+            paths.volumes.append(data)
+        }
+        paths.seed = try await store.upload(file: plan.seed, as: seed)
+        paths.volumes.append(seed)
+        return paths
+    }
+
+    /// A run's volumes on a remote host, deleted (the candidate stays cached).
+    private static func deleteVolumes(of plan: BootPlan, on store: any RemoteDiskStore) async {
+        let names = plan.remoteDisks?.volumes ?? ["overlay.qcow2", "data.qcow2", "seed.iso"].map { HostPool.runVolume(vm: plan.name, $0) }
+        for name in names { await Teardown.attempt("deleting the volume \(name)") { try await store.delete(name) } }
+    }
+
+    private static func volumeBytes(_ store: any RemoteDiskStore) -> @Sendable (BootPlan) async -> Int64? {
+        { plan in try? await store.allocation(of: HostPool.runVolume(vm: plan.name, "overlay.qcow2")) }
     }
 
     /// With `IMAGEGATE_TRACE` set, prints on stderr how long the boot took

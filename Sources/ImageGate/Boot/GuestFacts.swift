@@ -54,6 +54,9 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     public var failedUnits: String
     /// The probe's JSON as received, for evidence bundles.
     public var raw: String
+    /// `/proc/net/tcp` and `/proc/net/tcp6` as the guest had them: the
+    /// sockets it listens on (service ports judged from inside the guest).
+    public var listeningTCP: String?
 
     public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,
                 auditd: String, firewalld: String, cloudInitStatus: String?, cloudInitErrors: [String], cmdline: String,
@@ -97,5 +100,12 @@ public struct GuestFacts: Sendable, Codable, Equatable {
             cloudInitStatus: status?["status"] as? String ?? (result != nil ? (errors.isEmpty ? "done" : "error") : nil),
             cloudInitErrors: errors, cmdline: string("cmdline"), swaps: string("swaps"), machineID: string("machineID"),
             hostKeys: string("hostKeys"), failedUnits: string("failedUnits"), raw: String(decoding: data, as: UTF8.self))
+            .with(listeningTCP: object["listeningTCP"] as? String)
+    }
+
+    private func with(listeningTCP: String?) -> GuestFacts {
+        var copy = self
+        copy.listeningTCP = listeningTCP
+        return copy
     }
 }

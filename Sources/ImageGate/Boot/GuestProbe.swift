@@ -40,6 +40,7 @@ public enum GuestProbe {
           printf ',"machineID":'; str cat /etc/machine-id
           printf ',"hostKeys":'; str sh -c 'cat /etc/ssh/ssh_host_*_key.pub | sha256sum | cut -c1-64'
           printf ',"failedUnits":'; str systemctl --failed --no-legend --plain
+          printf ',"listeningTCP":'; str cat /proc/net/tcp /proc/net/tcp6
           printf '}'
         }
         if [ "$1" = --console ]; then

@@ -47,7 +47,11 @@ public struct LeftoverReaper: Sendable {
     public func reap(host: any VirtualMachineHost) async throws -> [String] {
         var reaped = reapProcessesAndFolders()
         let kept = Set(KeptRun.all(state: state).map(\.vmName))
-        for vm in try await host.instances(prefix: VMName.prefix) where !kept.contains(vm.name) {
+        // A remote host is shared: only this machine's VMs (their names
+        // carry its tag) can be judged orphans by a process here.
+        let prefix = host.remoteDisks == nil ? VMName.prefix : VMName.prefix + "boot-" + MachineTag.current + "-"
+        let instances = try await host.instances(prefix: prefix)
+        for vm in instances where !kept.contains(vm.name) {
             guard let owner = VMName.owner(of: vm.name), !owner.isAlive else { continue }
             do {
                 try await vm.destroy()
@@ -55,6 +59,9 @@ public struct LeftoverReaper: Sendable {
             } catch {
                 Log.warning("could not destroy the leftover domain \(vm.name): \(error)")
             }
+        }
+        if let pool = host.remoteDisks as? HostPool {
+            reaped += await pool.reapLeftovers(activeDomains: Set(instances.map(\.name)))
         }
         return reaped
     }

@@ -91,3 +91,18 @@ enum Digest {
 
     static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
 }
+
+/// SHA-256 of bytes handed over a chunk at a time (a volume read back
+/// through a libvirt stream).
+final class StreamingSHA256: @unchecked Sendable {
+    private var hasher = SHA256()
+    private let lock = NSLock()
+
+    func update(_ bytes: [UInt8]) {
+        lock.withLock { hasher.update(data: bytes) }
+    }
+
+    func finish() -> String {
+        lock.withLock { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Libvirt
+
+/// ImageGate's storage pool on a remote libvirt host (``RemoteDiskStore``):
+/// a `dir` pool, created and started if missing, holding the candidates
+/// (`candidate-<sha256>`, uploaded once, verified before each reuse,
+/// evicted least recently used above the cap) and each run's overlay,
+/// data disk and seed (`run-<machine>-<vm>-…`, deleted after the run).
+/// Every byte goes through libvirt's storage API: nothing assumes the host
+/// sees this machine's files.
+public actor HostPool: RemoteDiskStore {
+    let connection: Connection
+    let settings: RemotePoolSettings
+    let ledger: CandidateLedger
+    private var pool: StoragePool?
+    /// Candidate uploads or verifications under way in this process, so
+    /// two boots of one image on one host share one upload.
+    private var inFlight: [String: Task<CandidateVolume, Error>] = [:]
+
+    public init(connection: Connection, settings: RemotePoolSettings, state: StateDirectory) {
+        self.connection = connection
+        self.settings = settings
+        self.ledger = CandidateLedger(path: state.path + "/hosts/" + FileName.safe(connection.uri) + ".candidates.json")
+    }
+
+    static let candidatePrefix = "candidate-"
+    static let runPrefix = "run-"
+
+    /// The pool, defined (type `dir` at the settings' path), built and
+    /// started if it was not.
+    func storagePool() async throws -> StoragePool {
+        if let pool { return pool }
+        let found: StoragePool
+        if let existing = try await connection.storagePool(named: settings.name) {
+            found = existing
+        } else {
+            let xml = """
+                <pool type='dir'>
+                  <name>\(XML.escape(settings.name))</name>
+                  <target><path>\(XML.escape(settings.path))</path></target>
+                </pool>
+                """
+            found = try await connection.defineStoragePool(xml: xml)
+            try await found.build()
+            try? await found.setAutostart(true)
+        }
+        if try await !found.info().active { try await found.start() }
+        try await found.refresh()
+        pool = found
+        return found
+    }
+
+    public func candidate(_ image: ImageFile, sha256: String) async throws -> CandidateVolume {
+        let name = Self.candidatePrefix + sha256
+        if let running = inFlight[name] { return try await running.value }
+        let task = Task { try await self.placeCandidate(image, name: name, sha256: sha256) }
+        inFlight[name] = task
+        defer { inFlight[name] = nil }
+        let volume = try await task.value
+        ledger.touch(name)
+        return volume
+    }
+
+    private func placeCandidate(_ image: ImageFile, name: String, sha256: String) async throws -> CandidateVolume {
+        let pool = try await storagePool()
+        let started = ContinuousClock.now
+        if let existing = try await pool.volume(named: name) {
+            let found = try await digest(of: existing)
+            if found == sha256 {
+                return CandidateVolume(name: name, path: try await existing.path(), uploadedBytes: 0, seconds: (ContinuousClock.now - started).seconds)
+            }
+            Log.warning("\(connection.uri): the cached candidate \(name) hashes to \(found): deleted, uploaded again")
+            try await existing.delete()
+        }
+        let size = try Self.fileSize(image.accessPath)
+        try await makeRoom(for: size, in: pool)
+        let volume = try await pool.createVolume(xml: Self.volumeXML(name: name, capacity: size, format: "raw"))
+        do {
+            try await upload(image.accessPath, length: size, into: volume)
+            try await pool.refresh()
+            return CandidateVolume(name: name, path: try await volume.path(), uploadedBytes: size, seconds: (ContinuousClock.now - started).seconds)
+        } catch {
+            await Teardown.attempt("deleting the half-uploaded \(name)") { try await volume.delete() }
+            throw error
+        }
+    }
+
+    /// Evicts cached candidates, least recently used first, until `bytes`
+    /// more fit under the cap and in the pool's free space. A candidate a
+    /// run's volume names is in use and stays.
+    private func makeRoom(for bytes: Int64, in pool: StoragePool) async throws {
+        guard bytes <= settings.capBytes else {
+            throw BootError.infrastructure("\(connection.uri): the candidate (\(GateLimits.describe(bytes))) is larger than the pool's cap of \(GateLimits.describe(settings.capBytes)) (IMAGEGATE_POOL_CAP_GIB)")
+        }
+        let volumes = try await pool.volumes()
+        let runNames = volumes.map(\.name).filter { $0.hasPrefix(Self.runPrefix) }
+        var cached: [(name: String, volume: StorageVolume, bytes: Int64)] = []
+        for volume in volumes where volume.name.hasPrefix(Self.candidatePrefix) {
+            cached.append((volume.name, volume, Int64(try await volume.info().allocation)))
+        }
+        var used = cached.reduce(0) { $0 + $1.bytes }
+        var available = Int64(try await pool.info().available)
+        for entry in ledger.leastRecentlyUsedFirst(cached.map(\.name)) {
+            guard used + bytes > settings.capBytes || bytes > available else { break }
+            let tag = String(entry.dropFirst(Self.candidatePrefix.count).prefix(16))
+            if runNames.contains(where: { $0.contains(tag) }) { continue }
+            guard let victim = cached.first(where: { $0.name == entry }) else { continue }
+            try await victim.volume.delete()
+            ledger.forget(entry)
+            used -= victim.bytes
+            available += victim.bytes
+            Log.warning("\(connection.uri): evicted the cached candidate \(entry) (least recently used)")
+        }
+        guard used + bytes <= settings.capBytes, bytes <= available else {
+            throw BootError.infrastructure("\(connection.uri): no room for the candidate (\(GateLimits.describe(bytes))): cached candidates in use take \(GateLimits.describe(used)) of the \(GateLimits.describe(settings.capBytes)) cap, \(GateLimits.describe(available)) free in \(settings.path)")
+        }
+    }
+
+    public func createOverlay(name: String, backing: String, backingFormat: String, capacity: Int64) async throws -> String {
+        let xml = """
+            <volume>
+              <name>\(XML.escape(name))</name>
+              <capacity unit='bytes'>\(capacity)</capacity>
+              <target><format type='qcow2'/></target>
+              <backingStore><path>\(XML.escape(backing))</path><format type='\(XML.escape(backingFormat))'/></backingStore>
+            </volume>
+            """
+        return try await storagePool().createVolume(xml: xml).path()
+    }
+
+    public func createBlankDisk(name: String, bytes: Int64) async throws -> String {
+        try await storagePool().createVolume(xml: Self.volumeXML(name: name, capacity: bytes, format: "qcow2")).path()
+    }
+
+    public func upload(file: String, as name: String) async throws -> String {
+        let size = try Self.fileSize(file)
+        let volume = try await storagePool().createVolume(xml: Self.volumeXML(name: name, capacity: size, format: "raw"))
+        try await upload(file, length: size, into: volume)
+        return try await volume.path()
+    }
+
+    public func allocation(of name: String) async throws -> Int64? {
+        guard let volume = try await storagePool().volume(named: name) else { return nil }
+        return Int64(try await volume.info().allocation)
+    }
+
+    public func delete(_ name: String) async throws {
+        try await storagePool().volume(named: name)?.delete()
+    }
+
+    public func describe() async throws -> PoolDescription {
+        let pool = try await storagePool()
+        let info = try await pool.info()
+        var count = 0, bytes: Int64 = 0
+        for volume in try await pool.volumes() where volume.name.hasPrefix(Self.candidatePrefix) {
+            count += 1
+            bytes += Int64(try await volume.info().allocation)
+        }
+        return PoolDescription(name: settings.name, path: settings.path, capacityBytes: Int64(info.capacity),
+                               availableBytes: Int64(info.available), cachedCandidates: count, cachedBytes: bytes,
+                               capBytes: settings.capBytes)
+    }
+
+    /// Run volumes this machine left on the host (their owner process is
+    /// dead and their domain gone): deleted. Other machines' are theirs.
+    func reapLeftovers(activeDomains: Set<String>) async -> [String] {
+        var reaped: [String] = []
+        guard let volumes = try? await storagePool().volumes() else { return [] }
+        let mine = Self.runPrefix + MachineTag.current + "-"
+        for volume in volumes where volume.name.hasPrefix(mine) {
+            let vm = String(volume.name.dropFirst(mine.count)).components(separatedBy: "--").first ?? ""
+            guard !activeDomains.contains(vm), let owner = VMName.owner(of: vm), !owner.isAlive else { continue }
+            if (try? await volume.delete()) != nil { reaped.append("volume \(volume.name)") }
+        }
+        return reaped
+    }
+
+    /// A run's volume name: `run-<machine>-<vm>--<what>`.
+    public static func runVolume(vm: String, _ what: String) -> String {
+        runPrefix + MachineTag.current + "-" + vm + "--" + what
+    }
+
+    static func volumeXML(name: String, capacity: Int64, format: String) -> String {
+        """
+        <volume>
+          <name>\(XML.escape(name))</name>
+          <capacity unit='bytes'>\(capacity)</capacity>
+          <allocation unit='bytes'>0</allocation>
+          <target><format type='\(XML.escape(format))'/><permissions><mode>0644</mode></permissions></target>
+        </volume>
+        """
+    }
+
+    static func fileSize(_ path: String) throws -> Int64 {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw BootError.infrastructure("cannot read \(path): \(String(cString: strerror(errno)))") }
+        return Int64(status.st_size)
+    }
+
+    /// Streams a local file into a volume over a connection of its own (a
+    /// stream holds its connection's thread for its whole length).
+    func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws {
+        guard let file = FileHandle(forReadingAtPath: path) else { throw BootError.infrastructure("cannot open \(path) to upload it") }
+        defer { try? file.close() }
+        let reader = ChunkReader(file: file)
+        try await withOwnConnection(to: volume.name) { target in
+            try await target.upload(length: UInt64(length)) { try reader.read($0) }
+        }
+    }
+
+    /// SHA-256 of a volume's bytes, read back over a connection of its own.
+    func digest(of volume: StorageVolume) async throws -> String {
+        let hasher = StreamingSHA256()
+        try await withOwnConnection(to: volume.name) { source in
+            try await source.download { hasher.update($0) }
+        }
+        return hasher.finish()
+    }
+
+    private nonisolated func withOwnConnection(to name: String, _ body: @escaping @Sendable (StorageVolume) async throws -> Void) async throws {
+        let uri = connection.uri, poolName = settings.name
+        try await Connection.withConnection(uri) { connection in
+            guard let pool = try await connection.storagePool(named: poolName),
+                  let volume = try await pool.volume(named: name) else {
+                throw BootError.infrastructure("\(uri): the volume \(name) went away")
+            }
+            try await body(volume)
+        }
+    }
+}
+
+/// Reads a file a chunk at a time for an upload.
+final class ChunkReader: @unchecked Sendable {
+    private let file: FileHandle
+    init(file: FileHandle) { self.file = file }
+    func read(_ count: Int) throws -> [UInt8] {
+        [UInt8](try file.read(upToCount: count) ?? Data())
+    }
+}

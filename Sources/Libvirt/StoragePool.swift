@@ -1,0 +1,162 @@
+import CLibvirt
+import Foundation
+
+/// A libvirt storage pool on the connection's host. The only owner of its
+/// `virStoragePoolPtr`, freed when the value goes away.
+public final class StoragePool: @unchecked Sendable {
+    let pointer: OpaquePointer
+    /// Keeps the connection open while the pool handle lives.
+    public let connection: Connection
+
+    init(pointer: OpaquePointer, connection: Connection) {
+        self.pointer = pointer
+        self.connection = connection
+    }
+
+    deinit {
+        let pointer = Handle(value: self.pointer), connection = self.connection
+        connection.queue.async { _ = virStoragePoolFree(pointer.value); _ = connection }
+    }
+
+    /// Bytes: the pool's size, what its volumes take, and what is free.
+    public struct Info: Sendable, Equatable {
+        public var capacity: UInt64
+        public var allocation: UInt64
+        public var available: UInt64
+        public var active: Bool
+    }
+
+    public var name: String {
+        virStoragePoolGetName(pointer).map { String(cString: $0) } ?? ""
+    }
+
+    public func info() async throws -> Info {
+        try await connection.queue.run { [self] in
+            var info = virStoragePoolInfo()
+            try check("virStoragePoolGetInfo") { virStoragePoolGetInfo(pointer, &info) }
+            return Info(capacity: info.capacity, allocation: info.allocation, available: info.available,
+                        active: info.state == VIR_STORAGE_POOL_RUNNING.rawValue)
+        }
+    }
+
+    /// The pool's XML (its type and target path).
+    public func xml() async throws -> String {
+        try await connection.queue.run { [self] in
+            let xml = try check("virStoragePoolGetXMLDesc") { virStoragePoolGetXMLDesc(pointer, 0) }
+            defer { free(xml) }
+            return String(cString: xml)
+        }
+    }
+
+    /// Starts an inactive pool (a `dir` pool's folder must exist: ``build()``).
+    public func start() async throws {
+        try await connection.queue.run { [self] in
+            try check("virStoragePoolCreate") { virStoragePoolCreate(pointer, 0) }
+        }
+    }
+
+    /// Makes the pool's storage (a `dir` pool: its folder), if missing.
+    public func build() async throws {
+        try await connection.queue.run { [self] in
+            try check("virStoragePoolBuild") { virStoragePoolBuild(pointer, 0) }
+        }
+    }
+
+    public func setAutostart(_ on: Bool) async throws {
+        try await connection.queue.run { [self] in
+            try check("virStoragePoolSetAutostart") { virStoragePoolSetAutostart(pointer, on ? 1 : 0) }
+        }
+    }
+
+    /// Re-reads the pool's volumes from its storage.
+    public func refresh() async throws {
+        try await connection.queue.run { [self] in
+            try check("virStoragePoolRefresh") { virStoragePoolRefresh(pointer, 0) }
+        }
+    }
+
+    /// Every volume in the pool.
+    public func volumes() async throws -> [StorageVolume] {
+        let handles = try await connection.queue.run { [self] () -> [Handle] in
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = try check("virStoragePoolListAllVolumes") { virStoragePoolListAllVolumes(pointer, &list, 0) }
+            defer { free(list) }
+            return (0..<Int(count)).compactMap { list?[$0]?.sendable }
+        }
+        return handles.map { StorageVolume(pointer: $0.value, connection: connection) }
+    }
+
+    /// The volume called `name`, or nil when there is none.
+    public func volume(named name: String) async throws -> StorageVolume? {
+        let found = try await connection.queue.run { [self] () -> Handle? in
+            virResetLastError()
+            if let volume = virStorageVolLookupByName(pointer, name) { return volume.sendable }
+            let error = LibvirtError.last("virStorageVolLookupByName(\(name))")
+            if error.code == VIR_ERR_NO_STORAGE_VOL.rawValue { return nil }
+            throw error
+        }
+        return found.map { StorageVolume(pointer: $0.value, connection: connection) }
+    }
+
+    /// Creates a volume from its XML (`virStorageVolCreateXML`).
+    public func createVolume(xml: String) async throws -> StorageVolume {
+        let volume = try await connection.queue.run { [self] in
+            try check("virStorageVolCreateXML") { virStorageVolCreateXML(pointer, xml, 0) }.sendable
+        }
+        return StorageVolume(pointer: volume.value, connection: connection)
+    }
+}
+
+extension Connection {
+    /// The storage pool called `name`, or nil when there is none.
+    public func storagePool(named name: String) async throws -> StoragePool? {
+        let found = try await queue.run { [self] () -> Handle? in
+            virResetLastError()
+            if let pool = virStoragePoolLookupByName(pointer, name) { return pool.sendable }
+            let error = LibvirtError.last("virStoragePoolLookupByName(\(name))")
+            if error.code == VIR_ERR_NO_STORAGE_POOL.rawValue { return nil }
+            throw error
+        }
+        return found.map { StoragePool(pointer: $0.value, connection: self) }
+    }
+
+    /// Defines a persistent pool from its XML (not yet built or started).
+    public func defineStoragePool(xml: String) async throws -> StoragePool {
+        let pool = try await queue.run { [self] in
+            try check("virStoragePoolDefineXML") { virStoragePoolDefineXML(pointer, xml, 0) }.sendable
+        }
+        return StoragePool(pointer: pool.value, connection: self)
+    }
+
+    /// libvirt's version on the host (the daemon's, for a remote URI), as
+    /// `major.minor.micro`.
+    public func libvirtVersion() async throws -> String {
+        try await queue.run { [self] in
+            var version: UInt = 0
+            try check("virConnectGetLibVersion") { virConnectGetLibVersion(pointer, &version) }
+            return Self.dotted(version)
+        }
+    }
+
+    /// The hypervisor's version (QEMU's), as `major.minor.micro`.
+    public func hypervisorVersion() async throws -> String {
+        try await queue.run { [self] in
+            var version: UInt = 0
+            try check("virConnectGetVersion") { virConnectGetVersion(pointer, &version) }
+            return Self.dotted(version)
+        }
+    }
+
+    /// The host's name as libvirt reports it.
+    public func hostname() async throws -> String {
+        try await queue.run { [self] in
+            let name = try check("virConnectGetHostname") { virConnectGetHostname(pointer) }
+            defer { free(name) }
+            return String(cString: name)
+        }
+    }
+
+    static func dotted(_ version: UInt) -> String {
+        "\(version / 1_000_000).\(version / 1000 % 1000).\(version % 1000)"
+    }
+}
