@@ -160,3 +160,14 @@ extension Connection {
         "\(version / 1_000_000).\(version / 1000 % 1000).\(version % 1000)"
     }
 }
+
+extension Connection {
+    /// The host's CPUs and memory (KiB), from `virNodeGetInfo`.
+    public func nodeInfo() async throws -> (cpus: Int, memoryKiB: UInt64) {
+        try await queue.run { [self] in
+            var info = virNodeInfo()
+            try check("virNodeGetInfo") { virNodeGetInfo(pointer, &info) }
+            return (Int(info.cpus), UInt64(info.memory))
+        }
+    }
+}

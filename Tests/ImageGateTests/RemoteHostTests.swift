@@ -1,0 +1,139 @@
+import Foundation
+@testable import ImageGate
+import ImageGateXCTest
+import Libvirt
+import XCTest
+
+/// Boots on remote libvirt hosts: two real libvirtd, each in a network and
+/// mount namespace of its own (scripts/test-libvirt-host.sh), reached over
+/// qemu+tcp on a veth pair. They share nothing with this process but the
+/// network (this machine's /root, /tmp, /work and the state folder are
+/// empty to them), so a local path leaking into a domain or a volume
+/// would fail the boot.
+final class RemoteHostTests: XCTestCase {
+    static let script = FileManager.default.currentDirectoryPath + "/scripts/test-libvirt-host.sh"
+    nonisolated(unsafe) static var uris: [String] = []
+
+    override class func setUp() {
+        super.setUp()
+        for n in [1, 2] {
+            guard let started = try? Shell.run(script, ["start", "\(n)"]), started.status == 0 else { continue }
+            uris.append(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    override class func tearDown() {
+        for n in [1, 2] { _ = try? Shell.run(script, ["stop", "\(n)"]) }
+        super.tearDown()
+    }
+
+    func hosts() throws -> [String] {
+        guard Self.uris.count == 2 else {
+            XCTFail("the two test libvirt hosts did not start (scripts/test-libvirt-host.sh start 1|2; root and ip netns needed)")
+            throw XCTSkip("no test hosts")
+        }
+        return Self.uris
+    }
+
+    func boot(_ image: String, on uri: String?, postMortem: FirstBoot.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
+        try await LibvirtHost.with(uri) { host in
+            var boot = FirstBoot(host: host)
+            boot.postMortem = postMortem
+            boot.servicePorts = ports
+            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
+            return try await boot.run(try await ImageFile.validate(image), instance: .fresh(), accelerator: accelerator)
+        }
+    }
+
+    func volumes(on uri: String) async throws -> [String] {
+        try await Connection.withConnection(uri) { connection in
+            try await connection.storagePool(named: "imagegate")?.volumes().map(\.name) ?? []
+        }
+    }
+
+    func outcomes(_ result: BootResult) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: result.findings.map { ($0.rule, "\($0.outcome)") })
+    }
+
+    /// A boot-defect fixture judged the same on a remote host as by the
+    /// embedded driver; the first remote boot uploads the candidate, the
+    /// second uploads nothing (the cached volume's digest verified); a run
+    /// leaves no volume of its own and no domain behind.
+    func testBootDefectSameVerdictRemotelyAndSecondBootUploadsNothing() async throws {
+        let uri = try hosts()[0]
+        try await FixtureManifest.withCandidate("init-missing") { image in
+            let embedded = try await boot(image, on: nil)
+            let first = try await boot(image, on: uri)
+            XCTAssertEqual(outcomes(first), outcomes(embedded), "remote and embedded verdicts differ")
+            XCTAssertEqual(first.finding("BOOT-NO-PANIC")?.outcome, .fail)
+            XCTAssertTrue(first.finding("BOOT-NO-PANIC")!.evidence.contains { $0.text.contains("Kernel panic") })
+            let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: image)[.size] as? NSNumber).int64Value
+            XCTAssertEqual(first.plan.remoteDisks?.uploadedBytes, size, "the first boot on the host uploads the candidate")
+            XCTAssertTrue(first.plan.domainXML.contains("/var/lib/imagegate/pool/"), "disks are the host's volumes")
+            XCTAssertFalse(first.plan.domainXML.contains(first.plan.directory), "no local path in a remote domain")
+            XCTAssertEqual(first.postMortem?.problems.first?.contains("remote host"), true, "says why no post-mortem")
+
+            let second = try await boot(image, on: uri)
+            XCTAssertEqual(second.plan.remoteDisks?.uploadedBytes, 0, "the second boot uploads nothing")
+            XCTAssertEqual(outcomes(second), outcomes(embedded))
+
+            let digest = try FileDigest.sha256(image)
+            let left = try await volumes(on: uri)
+            XCTAssertEqual(left, ["candidate-" + digest], "only the cached candidate stays")
+            let domains = try await Connection.withConnection(uri) { try await $0.domains(prefix: "imagegate-").count }
+            XCTAssertEqual(domains, 0)
+        }
+    }
+
+    /// A cached candidate whose bytes changed on the host is not reused:
+    /// its digest no longer matches, so it is uploaded again.
+    func testTamperedCachedCandidateIsUploadedAgain() async throws {
+        let uri = try hosts()[1]
+        try await FixtureManifest.withCandidate("init-missing") { image in
+            _ = try await boot(image, on: uri)
+            let digest = try FileDigest.sha256(image)
+            let flipped = try Shell.run("ip", ["netns", "exec", "imagegate-h2", "sh", "-c",
+                                               "printf X | dd of=/var/lib/imagegate-test-hosts/h2/imagegate/pool/candidate-\(digest) bs=1 seek=4096 conv=notrunc 2>/dev/null; echo ok"])
+            XCTAssertEqual(flipped.status, 0, flipped.stderr)
+            let again = try await boot(image, on: uri)
+            XCTAssertGreaterThan(again.plan.remoteDisks?.uploadedBytes ?? 0, 0, "a tampered cached candidate must be uploaded again")
+            XCTAssertEqual(again.finding("BOOT-NO-PANIC")?.outcome, .fail)
+        }
+    }
+
+    /// The conformant image on a remote host: every BOOT rule holds, the
+    /// facts came over the console, and port 22 is judged from inside.
+    func testConformantImagePassesRemotely() async throws {
+        let uri = try hosts()[1]
+        let image = try FixtureManifest.image("debian12-conformant")
+        let result = try await boot(image, on: uri, ports: [22])
+        for finding in result.findings {
+            XCTAssertTrue([.pass, .info, .notApplicable].contains(finding.outcome), "\(finding.rule): \(finding.outcome): \(finding.found)")
+        }
+        XCTAssertEqual(result.observation.facts?.channel, "serial console (ttyS0)")
+        let port = try XCTUnwrap(result.servicePorts.first)
+        XCTAssertTrue(port.accepted, port.detail)
+        XCTAssertTrue(port.detail.hasPrefix("judged from inside the guest"), port.detail)
+    }
+
+    /// `imagegate hosts check`: both hosts described; an unreachable one
+    /// (a closed loopback port) is named UNUSABLE and the exit code is 3;
+    /// a malformed host is bad input.
+    func testHostsCheckDescribesTheFleet() async throws {
+        let uris = try hosts()
+        let binary = FileManager.default.currentDirectoryPath + "/.build/debug/imagegate"
+        let ok = try await Shell.runAsync(binary, ["hosts", "check", uris[0] + "=3", uris[1]])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("\(uris[0]): ok"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("QEMU 7.") || ok.stdout.contains("QEMU "), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("tcg: the hypervisor offers no kvm domain type"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("pool imagegate at /var/lib/imagegate/pool"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("capacity: 3 boot(s) at once"), ok.stdout)
+        let down = try await Shell.runAsync(binary, ["hosts", "check", "qemu+tcp://127.0.0.1:1/system"])
+        XCTAssertEqual(down.status, 3)
+        XCTAssertTrue(down.stdout.contains("UNUSABLE"), down.stdout)
+        let bad = try await Shell.runAsync(binary, ["hosts", "check", uris[0] + "=zero"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
+}

@@ -1,0 +1,54 @@
+@testable import ImageGate
+import XCTest
+
+/// The parts of remote hosts that need no host: naming hosts, judging
+/// ports from a guest's socket table, the eviction order.
+final class RemotePartsTests: XCTestCase {
+    func testHostSpecsParseCapacityButLeaveQueryValuesAlone() throws {
+        XCTAssertEqual(try HostSpec(parsing: "qemu+tcp://10.0.0.5/system=4"), HostSpec(uri: "qemu+tcp://10.0.0.5/system", capacity: 4))
+        XCTAssertEqual(try HostSpec(parsing: "qemu+ssh://root@h/system?keyfile=k"), HostSpec(uri: "qemu+ssh://root@h/system?keyfile=k"))
+        XCTAssertEqual(try HostSpec(parsing: "qemu+ssh://root@h/system?keyfile=k=2"), HostSpec(uri: "qemu+ssh://root@h/system?keyfile=k", capacity: 2))
+        XCTAssertEqual(try HostSpec.list("qemu+tcp://a/system=2,qemu+tcp://b/system").map(\.capacity), [2, nil])
+        for bad in ["qemu+tcp://a/system=0", "qemu+tcp://a/system=x", "/etc/passwd", "xen://a/", "qemu+tcp://a/sys tem"] {
+            XCTAssertThrowsError(try HostSpec(parsing: bad), bad) { XCTAssertTrue($0 is InputError, "\($0)") }
+        }
+        XCTAssertThrowsError(try HostSpec.list("qemu+tcp://a/system,qemu+tcp://a/system=2"))
+    }
+
+    /// Rows as a Debian guest's /proc/net/tcp and tcp6 have them, joined
+    /// into one line as the probe reports them.
+    func testServicePortsAreJudgedFromTheGuestsListeningSockets() {
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode \
+               0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0 \
+               1: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0 \
+               2: 1400A8C0:0016 0100A8C0:D431 01 00000000:00000000 02:000A1B2C 00000000     0        0 3 4 0 20 4 30 10 -1 \
+              sl  local_address                         remote_address                        st tx_queue rx_queue \
+               0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 \
+               1: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000
+            """
+        let sockets = ListeningSockets(procNetTCP: table)
+        XCTAssertEqual(sockets.sockets.map(\.port), [22, 3306, 443, 8080], "established connections are not listening sockets")
+        XCTAssertTrue(sockets.judge(port: 22).accepted)
+        XCTAssertTrue(sockets.judge(port: 443).accepted, "IPv6 wildcard")
+        XCTAssertFalse(sockets.judge(port: 3306).accepted, "127.0.0.1 only")
+        XCTAssertTrue(sockets.judge(port: 3306).detail.contains("loopback only"))
+        XCTAssertFalse(sockets.judge(port: 8080).accepted, "::1 only")
+        XCTAssertFalse(sockets.judge(port: 5432).accepted)
+        XCTAssertTrue(sockets.judge(port: 5432).detail.contains("nothing listens"))
+        XCTAssertEqual(ListeningSockets(procNetTCP: "garbage 0: ZZ:0016 00000000:0000 0A").sockets, [])
+    }
+
+    func testLedgerEvictsLeastRecentlyUsedAndUnknownFirst() throws {
+        let path = NSTemporaryDirectory() + "/ledger-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ledger = CandidateLedger(path: path)
+        ledger.touch("candidate-b", at: Date(timeIntervalSince1970: 200))
+        ledger.touch("candidate-a", at: Date(timeIntervalSince1970: 100))
+        ledger.touch("candidate-c", at: Date(timeIntervalSince1970: 300))
+        XCTAssertEqual(ledger.leastRecentlyUsedFirst(["candidate-c", "candidate-x", "candidate-a", "candidate-b"]),
+                       ["candidate-x", "candidate-a", "candidate-b", "candidate-c"])
+        ledger.touch("candidate-a", at: Date(timeIntervalSince1970: 400))
+        XCTAssertEqual(CandidateLedger(path: path).leastRecentlyUsedFirst(["candidate-a", "candidate-b"]), ["candidate-b", "candidate-a"])
+    }
+}
