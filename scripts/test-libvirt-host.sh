@@ -89,7 +89,7 @@ ip netns exec "$ns" unshare -m --propagation private bash -euo pipefail -c '
   umount -l /run/host-dev
   virtlogd -d
   libvirtd --listen -d
-' _ "$base"
+' _ "$base" </dev/null >"$base/start.log" 2>&1 || { cat "$base/start.log" >&2; exit 1; }
 
 for _ in $(seq 300); do
   if virsh -q -c "$uri" version >/dev/null 2>&1; then echo "$uri"; exit 0; fi

@@ -64,8 +64,11 @@ struct QueueCommand: AsyncParsableCommand {
         var lang: Language?
         @OptionGroup(title: "Hypervisor")
         var hypervisor: HostOptions
+        @Option(help: ArgumentHelp("Spread the boots over these libvirt hosts (over the manifest's hosts:): URI[=capacity],… — see imagegate hosts check.", valueName: "hosts"))
+        var hosts: String?
 
         func validate() throws {
+            if hosts != nil, hypervisor.connect != nil { throw ExitCode.refusing("queue run: give --hosts or --connect, not both") }
             guard (1...64).contains(batch) else { throw ExitCode.refusing("queue run: --batch \(batch): expected 1 to 64 images per appliance") }
             for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
                 throw ExitCode.refusing("queue run: \(name) needs a file; only --json writes to standard output ('-')")
@@ -76,9 +79,17 @@ struct QueueCommand: AsyncParsableCommand {
             let (diff, history, runID): (QueueDiff, QueueHistory, Int64) = try await ExitCode.guarding {
                 let manifest = try QueueManifest.load(path: self.manifest)
                 let history = try database.open()
+                let specs = try hosts.map(HostSpec.list) ?? manifest.hosts
                 let summary = try await hypervisor.withHost { host in
                     var runner = QueueRunner(manifest: manifest, history: history, host: host)
                     runner.jobs = jobs.value(for: manifest)
+                    if !specs.isEmpty {
+                        let (fleet, unreachable) = await Fleet.connect(specs) { try await LibvirtHost.connect($0) }
+                        for status in unreachable { complain("queue: \(status.uri): \(status.problem ?? "unreachable"); going on without it") }
+                        guard await fleet.capacity > 0 else { throw BootError.infrastructure("no host of the fleet can be reached") }
+                        runner.fleet = fleet
+                        runner.jobs = await fleet.capacity
+                    }
                     runner.batchSize = batch
                     runner.reports = reports
                     runner.language = lang ?? .fromEnvironment

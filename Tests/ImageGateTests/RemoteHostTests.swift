@@ -116,6 +116,72 @@ final class RemoteHostTests: XCTestCase {
         XCTAssertTrue(port.detail.hasPrefix("judged from inside the guest"), port.detail)
     }
 
+    /// A queue of four boot entries over the two hosts (one boot at a time
+    /// each): every host is used and each result records its host. Host 2's
+    /// libvirtd is killed three seconds into its second entry: that entry
+    /// runs again on host 1 with the same verdict and says so, and the run
+    /// records host 2 as unhealthy, as the dashboard shows.
+    func testAQueueSpreadsOverTheFleetAndMovesADroppedHostsEntry() async throws {
+        let uris = try hosts()
+        let dir = NSTemporaryDirectory() + "fleet-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await FixtureManifest.withCandidate("init-missing") { image in
+            let manifest = dir + "/queue.yaml"
+            try """
+                defaults: {vendor: acme}
+                entries:
+                  - {image: \(image), product: one}
+                  - {image: \(image), product: two}
+                  - {image: \(image), product: three}
+                  - {image: \(image), product: four}
+                hosts:
+                  - \(uris[0])=1
+                  - \(uris[1])=1
+                """.write(toFile: manifest, atomically: true, encoding: .utf8)
+            let loaded = try QueueManifest.load(path: manifest)
+            XCTAssertEqual(loaded.hosts.map(\.uri), uris)
+            let history = try QueueHistory(path: dir + "/history.sqlite")
+            let local = try await LibvirtHost.connect()
+            let (fleet, unreachable) = await Fleet.connect(loaded.hosts) { try await LibvirtHost.connect($0) }
+            XCTAssertEqual(unreachable, [])
+            var runner = QueueRunner(manifest: loaded, history: history, host: local)
+            runner.fleet = fleet
+            runner.jobs = await fleet.capacity
+            let assignments = LockedLines(), script = Self.script
+            runner.assigned = { key, uri in
+                assignments.add("\(key) \(uri)")
+                guard uri == uris[1], assignments.lines.filter({ $0.hasSuffix(uris[1]) }).count == 2 else { return }
+                DispatchQueue.global().asyncAfter(deadline: .now() + 3) { _ = try? Shell.run(script, ["kill", "2"]) }
+            }
+            let run = try await runner.run(resume: false)
+            let entries = try history.entries(run: run.runID)
+            XCTAssertEqual(entries.count, 4)
+            for entry in entries {
+                XCTAssertEqual(entry.verdict, "fail", "\(entry.key): \(entry.problem ?? "")")
+                XCTAssertNil(entry.flakyFirstVerdict, "a dropped host is not a flaky image")
+                let findings = try history.findings(entry: entry.id)
+                XCTAssertEqual(findings.first { $0.rule == "BOOT-NO-PANIC" }?.outcome, "fail", entry.key)
+            }
+            XCTAssertEqual(Set(entries.compactMap(\.host)), Set(uris), "every host ran an entry: \(assignments.lines)")
+            let moved = entries.filter { $0.problem?.contains("stopped answering mid-check") == true }
+            XCTAssertEqual(moved.count, 1, "\(entries.map { "\($0.key) \($0.host ?? "-") \($0.problem ?? "")" })")
+            XCTAssertEqual(moved.first?.host, uris[0], "the dropped entry ran again on host 1")
+            XCTAssertTrue(moved.first?.problem?.contains(uris[1]) == true)
+            let statuses = try XCTUnwrap(try history.run(run.runID)).hostStatuses
+            XCTAssertEqual(statuses.first { $0.uri == uris[1] }?.healthy, false, "\(statuses)")
+            XCTAssertEqual(statuses.first { $0.uri == uris[0] }?.healthy, true)
+            XCTAssertEqual(statuses.map(\.checked).reduce(0, +), 4, "\(statuses)")
+            let html = try QueueDashboard.render(history, run: run.runID, diff: try QueueDiff.compare(history, after: run.runID),
+                                                 language: .english, linksFrom: dir)
+            XCTAssertTrue(html.contains("UNHEALTHY: stopped answering during the run"), "the dashboard names the unhealthy host")
+            XCTAssertTrue(html.contains("host: \(uris[0])"))
+        }
+        // Host 2 again for whatever runs after this test.
+        let restarted = try Shell.run(Self.script, ["start", "2"])
+        XCTAssertEqual(restarted.status, 0, restarted.stderr)
+    }
+
     /// `imagegate hosts check`: both hosts described; an unreachable one
     /// (a closed loopback port) is named UNUSABLE and the exit code is 3;
     /// a malformed host is bad input.

@@ -34,7 +34,8 @@ public enum QueueDashboard {
                 why = "<div class=\"why\">" + (rules + change.reasons.map { t("why: ", "原因: ") + h($0) }).joined(separator: "<br>") + "</div>"
             }
             let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t("flaky", "不稳定")): \(h($0)) → \(h(entry.verdict))</span>" } ?? ""
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(why)</td>"
+            let ranOn = entry.host.map { "<div class=\"host\">\(t("host", "主机")): \(h($0))</div>" } ?? ""
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)</td>"
                 + "<td class=\"\(h(entry.verdict))\">\(h(entry.verdict.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
@@ -57,6 +58,16 @@ public enum QueueDashboard {
             + "imagegate \(h(record.imagegateVersion))</p>\n"
         body += "<p class=\"summary\">\(t("Regressed", "退化")): \(tonight.count) · \(t("Not passing", "未通过")): \(failing.count) · "
             + "\(t("Passing", "通过")): \(passing.count) · \(t("New", "新增")): \(diff.entries(.new).count) · \(t("Removed", "移除")): \(removed.count)</p>\n"
+        let hosts = record.hostStatuses
+        if !hosts.isEmpty {
+            body += "<h2>\(t("Hosts", "主机")) (\(hosts.count))</h2>\n<table><tr><th>URI</th><th>\(t("State", "状态"))</th><th>\(t("Capacity", "容量"))</th><th>\(t("Checked", "已检查"))</th></tr>\n"
+            for host in hosts {
+                let state = host.healthy ? "<td class=\"pass\">\(t("healthy", "正常"))</td>"
+                    : "<td class=\"unhealthy\">\(t("UNHEALTHY", "不可用")): \(h(host.problem ?? ""))</td>"
+                body += "<tr><td class=\"path\">\(h(host.uri))</td>\(state)<td>\(host.capacity)</td><td>\(host.checked)</td></tr>\n"
+            }
+            body += "</table>\n"
+        }
         body += try table(t("Regressed tonight", "今晚退化"), tonight)
         body += try table(t("Not passing, by vendor", "未通过（按厂商）"), failing)
         body += try table(t("Passing", "通过"), passing)
@@ -75,6 +86,7 @@ public enum QueueDashboard {
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
             .flaky { color: #a60; font-weight: normal; }
+            td.unhealthy { color: #b00; } .host { color: #555; font-size: 85%; margin-top: .2em; }
             </style></head><body>
             \(body)</body></html>
 

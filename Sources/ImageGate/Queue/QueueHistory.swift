@@ -77,6 +77,11 @@ public final class QueueHistory: Sendable {
                 t.column("waived", .text)
             }
         }
+        // A fleet: which host ran each entry, and how the hosts fared.
+        migrator.registerMigration("v2-hosts") { db in
+            try db.alter(table: "entry") { t in t.add(column: "host", .text) }
+            try db.alter(table: "run") { t in t.add(column: "hosts", .text) }
+        }
         return migrator
     }
 
@@ -91,6 +96,12 @@ public final class QueueHistory: Sendable {
         public var startedAt: String
         public var endedAt: String?
         public var status: String
+        /// JSON: the fleet's hosts at the end of the run (``Fleet/HostStatus``); nil without a fleet.
+        public var hosts: String?
+
+        public var hostStatuses: [Fleet.HostStatus] {
+            hosts.flatMap { try? JSONDecoder().decode([Fleet.HostStatus].self, from: Data($0.utf8)) } ?? []
+        }
     }
 
     public struct Entry: Sendable, Equatable, Codable, FetchableRecord {
@@ -113,6 +124,8 @@ public final class QueueHistory: Sendable {
         public var reportPath: String?
         public var timelines: String
         public var consoleLogs: String
+        /// The libvirt host that ran the boots (a fleet's URI); nil: this machine.
+        public var host: String?
     }
 
     public struct StoredFinding: Sendable, Equatable, Codable, FetchableRecord {
@@ -141,6 +154,8 @@ public final class QueueHistory: Sendable {
         public var timelines: [String: [String: Double]]
         public var consoleLogs: [String]
         public var findings: [Finding]
+        /// The libvirt host that ran the boots (a fleet's URI); nil: this machine.
+        public var host: String?
     }
 
     // MARK: - Writing
@@ -162,6 +177,16 @@ public final class QueueHistory: Sendable {
         }
     }
 
+    /// Records how the fleet's hosts fared in run `id`.
+    public func recordHosts(_ hosts: [Fleet.HostStatus], run id: Int64) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(hosts), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: "UPDATE run SET hosts = ? WHERE id = ?", arguments: [json, id])
+        }
+    }
+
     /// Records one entry and its findings in one transaction.
     public func record(_ outcome: Outcome, run: Int64) throws {
         let encoder = JSONEncoder()
@@ -173,11 +198,11 @@ public final class QueueHistory: Sendable {
             let e = outcome.entry
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
-                                   scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
-                                 outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs])
+                                 outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """

@@ -17,6 +17,9 @@ import Yams
 ///         vendor: globex
 ///         product: db
 ///         boot: false                 # static inspection only
+///     hosts:                          # optional: boots spread over these
+///       - qemu+tcp://10.0.0.5/system=4    # URI[=capacity] (``HostSpec``)
+///       - qemu+ssh://root@h2/system
 ///
 /// Paths are relative to the manifest's folder.
 public struct QueueManifest: Sendable {
@@ -41,6 +44,8 @@ public struct QueueManifest: Sendable {
 
     public var source: String
     public var entries: [Entry]
+    /// Libvirt hosts the boots are spread over; empty: this machine.
+    public var hosts: [HostSpec] = []
     /// SHA-256 of the manifest's text.
     public var digest: String
 
@@ -56,7 +61,7 @@ public struct QueueManifest: Sendable {
 
     public static func parse(_ text: String, source: String, base: String) throws -> QueueManifest {
         let r = YAMLReader(source: source)
-        let top = try r.mapping(try r.root(text), "", known: ["defaults", "entries"])
+        let top = try r.mapping(try r.root(text), "", known: ["defaults", "entries", "hosts"])
         let defaults = try top["defaults"].map { try r.mapping($0, "defaults", known: entryKeys.subtracting(["image"])) } ?? [:]
         guard let entriesNode = top["entries"] else { throw InputError("\(source): entries: missing (at least one)") }
         // `images/./a.qcow2` and `images//a.qcow2` are `images/a.qcow2`: one image, one key.
@@ -94,7 +99,17 @@ public struct QueueManifest: Sendable {
         if let twice = Dictionary(grouping: keys, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw r.fail(entriesNode, "entries", "\(twice) is listed twice")
         }
-        return QueueManifest(source: source, entries: entries, digest: Digest.sha256(Array(text.utf8)))
+        var hosts: [HostSpec] = []
+        if let node = top["hosts"] {
+            for (index, item) in try r.sequence(node, "hosts").enumerated() {
+                let text = try r.string(item, "hosts[\(index)]")
+                do { hosts.append(try HostSpec(parsing: text)) } catch let error as InputError { throw r.fail(item, "hosts[\(index)]", error.message) }
+            }
+            guard Set(hosts.map(\.uri)).count == hosts.count else { throw r.fail(node, "hosts", "a host is listed twice") }
+        }
+        var manifest = QueueManifest(source: source, entries: entries, digest: Digest.sha256(Array(text.utf8)))
+        manifest.hosts = hosts
+        return manifest
     }
 
     /// A file, a folder (its `.qcow2`, `.img` and `.raw` files) or a glob

@@ -23,6 +23,11 @@ public struct QueueRunner: Sendable {
     public var beforeAttempt: @Sendable (String, Int) throws -> Void = { _, _ in }
     /// Images whose static phases share one appliance (``StaticBatch``).
     public var batchSize = 8
+    /// Libvirt hosts the boots are spread over (``Fleet``); nil: `host`
+    /// alone. The static phases run on this machine either way.
+    public var fleet: Fleet?
+    /// Test hook: told which host an entry's attempt went to.
+    public var assigned: @Sendable (String, String) -> Void = { _, _ in }
 
     public init(manifest: QueueManifest, history: QueueHistory, host: any VirtualMachineHost) {
         self.manifest = manifest
@@ -92,9 +97,11 @@ public struct QueueRunner: Sendable {
             }
             try Task.checkCancellation()
         } catch {
+            if let fleet { let hosts = await fleet.statuses; Teardown.attempt("recording the hosts of run \(runID)") { try history.recordHosts(hosts, run: runID) } }
             Teardown.attempt("recording run \(runID) as interrupted") { try history.endRun(runID, status: "interrupted") }
             throw error
         }
+        if let fleet { try history.recordHosts(await fleet.statuses, run: runID) }
         try history.endRun(runID, status: "finished")
         return Summary(runID: runID, checked: checked, skipped: done.count, status: "finished")
     }
@@ -164,11 +171,17 @@ public struct QueueRunner: Sendable {
     func checkAndRecord(_ prepared: PreparedEntry, run: Int64) async throws {
         let entry = prepared.entry
         progress("\(entry.key): checking")
-        var outcome = await attempt(entry, number: 1, prepared: prepared)
+        var outcome: (recorded: QueueHistory.Outcome, retry: Bool)
+        if let fleet {
+            outcome = try await attemptOnFleet(fleet, prepared)
+        } else {
+            outcome = await attempt(entry, number: 1, prepared: prepared)
+        }
         try Task.checkCancellation()
         if outcome.retry {
             progress("\(entry.key): \(outcome.recorded.problem ?? "a boot deadline"); checking again on a fresh instance")
-            let second = await attempt(entry, number: 2)
+            let second: (recorded: QueueHistory.Outcome, retry: Bool)
+            if let fleet { second = try await attemptOnFleet(fleet, PreparedEntry(entry: entry), number: 2) } else { second = await attempt(entry, number: 2) }
             try Task.checkCancellation()
             if second.recorded.verdict != outcome.recorded.verdict {
                 var flaky = second.recorded
@@ -184,9 +197,37 @@ public struct QueueRunner: Sendable {
         progress("\(entry.key): \(outcome.recorded.verdict.uppercased())\(outcome.recorded.flakyFirstVerdict != nil ? " (flaky)" : "")")
     }
 
+    /// One attempt on the fleet's freest host. Where that host dropped
+    /// mid-check (the attempt ended in an infrastructure error and the host
+    /// no longer answers), the attempt does not count: the entry runs again
+    /// on another host, and its record says so.
+    func attemptOnFleet(_ fleet: Fleet, _ prepared: PreparedEntry, number: Int = 1) async throws -> (recorded: QueueHistory.Outcome, retry: Bool) {
+        var dropped: [String] = []
+        while true {
+            let (index, host) = try await fleet.acquire(avoiding: Set(dropped))
+            let uri = await fleet.uri(index)
+            assigned(prepared.entry.key, uri)
+            progress("\(prepared.entry.key): on \(uri)")
+            var outcome = await attempt(prepared.entry, number: number, prepared: prepared, host: host)
+            outcome.recorded.host = uri
+            let hostDropped = outcome.recorded.exitCode == 3 ? !(await fleet.stillHealthy(index)) : false
+            await fleet.release(index, checked: !hostDropped)
+            guard hostDropped else {
+                if !dropped.isEmpty {
+                    let note = "re-run on \(uri): \(dropped.joined(separator: ", ")) stopped answering mid-check"
+                    outcome.recorded.problem = outcome.recorded.problem.map { "\(note); \($0)" } ?? note
+                }
+                return outcome
+            }
+            progress("\(prepared.entry.key): \(uri) stopped answering; running the entry again on another host")
+            dropped.append(uri)
+        }
+    }
+
     /// The check an entry asks for (its scenario, service ports, tier and
     /// profile), and the digests of that scenario and profile.
-    func checkRunner(for entry: QueueManifest.Entry) throws -> (runner: CheckRunner, profileDigest: String, scenarioDigest: String) {
+    func checkRunner(for entry: QueueManifest.Entry, host: (any VirtualMachineHost)? = nil) throws -> (runner: CheckRunner, profileDigest: String, scenarioDigest: String) {
+        let host = host ?? self.host
         var scenario = try entry.scenario.map(Scenario.load(path:)) ?? .builtIn
         let profilePath = entry.profile ?? scenario.profile.map { Self.relative($0, to: scenario.source) }
         if !entry.servicePorts.isEmpty { scenario.servicePorts = entry.servicePorts }
@@ -204,14 +245,15 @@ public struct QueueRunner: Sendable {
     /// One check of an entry, never throwing: bad input is verdict `error`
     /// (exit 2); an infrastructure failure is `error` (exit 3), to retry.
     /// With a `prepared` static phase, only the boots are left to run.
-    func attempt(_ entry: QueueManifest.Entry, number: Int, prepared: PreparedEntry? = nil) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
+    func attempt(_ entry: QueueManifest.Entry, number: Int, prepared: PreparedEntry? = nil,
+                 host: (any VirtualMachineHost)? = nil) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
         let started = ContinuousClock.now
         var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), imageSHA256: "", profileDigest: "",
                                            scenarioDigest: "", verdict: "error", exitCode: 3, seconds: 0, timelines: [:],
                                            consoleLogs: [], findings: [])
         do {
             try beforeAttempt(entry.key, number)
-            let (runner, profileDigest, scenarioDigest) = try checkRunner(for: entry)
+            let (runner, profileDigest, scenarioDigest) = try checkRunner(for: entry, host: host)
             outcome.profileDigest = profileDigest
             outcome.scenarioDigest = scenarioDigest
             let report: CheckReport

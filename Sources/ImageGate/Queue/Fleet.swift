@@ -1,0 +1,104 @@
+import Foundation
+
+/// The libvirt hosts a queue spreads its boots over (`--hosts`, or the
+/// manifest's `hosts:`): each entry goes to the healthy host with the most
+/// free capacity; a host that stops answering is marked unhealthy, takes
+/// no more entries, and the entry it dropped is run again elsewhere.
+public actor Fleet {
+    public struct HostStatus: Sendable, Codable, Equatable {
+        public var uri: String
+        public var capacity: Int
+        public var healthy: Bool
+        public var problem: String?
+        /// Checks this host finished (whatever their verdict).
+        public var checked: Int
+    }
+
+    struct Member {
+        var host: any VirtualMachineHost
+        var status: HostStatus
+        var busy = 0
+    }
+
+    private var members: [Member]
+
+    /// Hosts already connected; `capacity` nil: one boot at a time.
+    public init(_ hosts: [(host: any VirtualMachineHost, capacity: Int)]) {
+        members = hosts.map { Member(host: $0.host, status: HostStatus(uri: $0.host.uri, capacity: max(1, $0.capacity), healthy: true, checked: 0)) }
+    }
+
+    /// Connects to every host; one that cannot be reached starts unhealthy
+    /// (and the run goes on on the others). The capacity not given is what
+    /// the host's CPUs and memory allow (``HostReport``).
+    public static func connect(_ specs: [HostSpec], state: StateDirectory = .default,
+                               connect: @Sendable (String) async throws -> any VirtualMachineHost) async -> (Fleet, [HostStatus]) {
+        var hosts: [(host: any VirtualMachineHost, capacity: Int)] = []
+        var unreachable: [HostStatus] = []
+        for spec in specs {
+            do {
+                let host = try await connect(spec.uri)
+                let capacity: Int
+                if let given = spec.capacity { capacity = given } else { capacity = (try? await (host as? LibvirtHost)?.connection.bootCapacity()) ?? 1 }
+                hosts.append((host, capacity))
+            } catch {
+                unreachable.append(HostStatus(uri: spec.uri, capacity: spec.capacity ?? 0, healthy: false, problem: "unreachable: \(error)", checked: 0))
+            }
+        }
+        let fleet = Fleet(hosts)
+        await fleet.add(unreachable)
+        return (fleet, unreachable)
+    }
+
+    private func add(_ statuses: [HostStatus]) {
+        unreachableStatuses += statuses
+    }
+    private var unreachableStatuses: [HostStatus] = []
+
+    /// Boots the healthy hosts take at once.
+    public var capacity: Int { members.filter(\.status.healthy).reduce(0) { $0 + $1.status.capacity } }
+
+    public var statuses: [HostStatus] { members.map(\.status) + unreachableStatuses }
+
+    /// A slot on the healthy host with the most free capacity (not one in
+    /// `avoiding` while another is healthy), waiting for one to free up.
+    /// Throws once no host is healthy.
+    func acquire(avoiding: Set<String> = []) async throws -> (index: Int, host: any VirtualMachineHost) {
+        while true {
+            try Task.checkCancellation()
+            let healthy = members.indices.filter { members[$0].status.healthy }
+            guard !healthy.isEmpty else {
+                throw BootError.infrastructure("no healthy libvirt host is left: " + statuses.map { "\($0.uri): \($0.problem ?? "?")" }.joined(separator: "; "))
+            }
+            let preferred = healthy.filter { !avoiding.contains(members[$0].status.uri) }
+            let pool = preferred.isEmpty ? healthy : preferred
+            if let best = pool.filter({ members[$0].busy < members[$0].status.capacity })
+                .max(by: { members[$0].status.capacity - members[$0].busy < members[$1].status.capacity - members[$1].busy }) {
+                members[best].busy += 1
+                return (best, members[best].host)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func release(_ index: Int, checked: Bool) {
+        members[index].busy -= 1
+        if checked { members[index].status.checked += 1 }
+    }
+
+    /// Whether the host still answers; one that does not is marked
+    /// unhealthy with why, for good.
+    func stillHealthy(_ index: Int) async -> Bool {
+        guard members[index].status.healthy else { return false }
+        let host = members[index].host
+        do {
+            _ = try await host.instances(prefix: VMName.prefix)
+            return true
+        } catch {
+            members[index].status.healthy = false
+            members[index].status.problem = "stopped answering during the run: \(error)"
+            return false
+        }
+    }
+
+    func uri(_ index: Int) -> String { members[index].status.uri }
+}
