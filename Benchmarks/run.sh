@@ -5,7 +5,7 @@
 # $BENCH_RUNS runs (default 3).
 #
 #   Benchmarks/run.sh            (make bench builds the release binary first)
-#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic, queue or windows
+#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic, queue, windows or remote
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 imagegate="${IMAGEGATE_BIN:-$root/.build/release/imagegate}"
@@ -217,4 +217,26 @@ if section windows && [ -f "$windows_image" ]; then
   windows=$(median "$imagegate" inspect "$windows_image" --json -)
   windows_launch=$(median guestfish --ro --format=qcow2 -a "$windows_image" -i exit)
   report "inspect Windows fixture / guestfish --ro -a IMG -i exit" "$windows" "$windows_launch" "<= 1.3" "<= 1.3"
+fi
+
+# Remote hosts (issue 11): the same image booted on a libvirt host of the
+# tests' own (libvirtd in its own network and mount namespace, over
+# qemu+tcp; needs root) with the candidate already cached there, against
+# the embedded driver on this machine. The first boot's upload is printed
+# on its own (MB/s), not part of the ratio.
+if section remote; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: remote section skipped: starting a test libvirt host needs root"
+  else
+    export IMAGEGATE_POOL_CAP_GIB=20
+    uri=$("$root/scripts/test-libvirt-host.sh" start 7)
+    trap '"$root/scripts/test-libvirt-host.sh" stop 7; pkill -f "$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
+    "$imagegate" boot "$image" --connect "$uri" > /dev/null 2> "$work/upload.err" || true
+    upload=$(sed -n 's/.*\(uploaded the candidate .*\)/\1/p' "$work/upload.err" | head -1)
+    [ -n "$upload" ] || { cat "$work/upload.err" >&2; echo "bench: the first remote boot uploaded nothing" >&2; exit 3; }
+    printf '%-58s %s\n' "remote: first boot on the host" "$upload"
+    remote=$(median "$imagegate" boot "$image" --connect "$uri")
+    embedded=$(median "$imagegate" boot "$image")
+    report "remote boot (candidate cached) / embedded boot" "$remote" "$embedded" "<= 1.15" "<= 1.15"
+  fi
 fi

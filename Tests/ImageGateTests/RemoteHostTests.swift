@@ -12,27 +12,46 @@ import XCTest
 /// would fail the boot.
 final class RemoteHostTests: XCTestCase {
     static let script = FileManager.default.currentDirectoryPath + "/scripts/test-libvirt-host.sh"
-    nonisolated(unsafe) static var uris: [String] = []
+    /// Started by the first test that needs them, stopped after the last.
+    static let started = StartedHosts()
 
-    override class func setUp() {
-        super.setUp()
-        for n in [1, 2] {
-            guard let started = try? Shell.run(script, ["start", "\(n)"]), started.status == 0 else { continue }
-            uris.append(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    actor StartedHosts {
+        var uris: [String]?
+        func start() async throws -> [String] {
+            if let uris { return uris }
+            var started: [String] = []
+            for n in [1, 2] {
+                let result = try await RemoteHostTests.host("start", n)
+                guard result.status == 0 else {
+                    XCTFail("test libvirt host \(n) did not start: \(result.stderr)")
+                    throw XCTSkip("no test hosts")
+                }
+                started.append(result.text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            uris = started
+            return started
         }
+    }
+
+    /// `scripts/test-libvirt-host.sh ACTION N` (start, stop or kill).
+    static func host(_ action: String, _ n: Int) async throws -> BoundedProcess.Output {
+        try await BoundedProcess.run(script, [action, "\(n)"], timeout: .seconds(90))
     }
 
     override class func tearDown() {
-        for n in [1, 2] { _ = try? Shell.run(script, ["stop", "\(n)"]) }
+        // Synchronous here: the namespaces go, with every process in them.
+        for n in [1, 2] {
+            let stop = Process()
+            stop.executableURL = URL(fileURLWithPath: script)
+            stop.arguments = ["stop", "\(n)"]
+            try? stop.run()
+            stop.waitUntilExit()
+        }
         super.tearDown()
     }
 
-    func hosts() throws -> [String] {
-        guard Self.uris.count == 2 else {
-            XCTFail("the two test libvirt hosts did not start (scripts/test-libvirt-host.sh start 1|2; root and ip netns needed)")
-            throw XCTSkip("no test hosts")
-        }
-        return Self.uris
+    func hosts() async throws -> [String] {
+        try await Self.started.start()
     }
 
     func boot(_ image: String, on uri: String?, postMortem: FirstBoot.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
@@ -60,7 +79,7 @@ final class RemoteHostTests: XCTestCase {
     /// second uploads nothing (the cached volume's digest verified); a run
     /// leaves no volume of its own and no domain behind.
     func testBootDefectSameVerdictRemotelyAndSecondBootUploadsNothing() async throws {
-        let uri = try hosts()[0]
+        let uri = try await hosts()[0]
         try await FixtureManifest.withCandidate("init-missing") { image in
             let embedded = try await boot(image, on: nil)
             let first = try await boot(image, on: uri)
@@ -88,13 +107,16 @@ final class RemoteHostTests: XCTestCase {
     /// A cached candidate whose bytes changed on the host is not reused:
     /// its digest no longer matches, so it is uploaded again.
     func testTamperedCachedCandidateIsUploadedAgain() async throws {
-        let uri = try hosts()[1]
+        let uri = try await hosts()[1]
         try await FixtureManifest.withCandidate("init-missing") { image in
             _ = try await boot(image, on: uri)
             let digest = try FileDigest.sha256(image)
-            let flipped = try Shell.run("ip", ["netns", "exec", "imagegate-h2", "sh", "-c",
-                                               "printf X | dd of=/var/lib/imagegate-test-hosts/h2/imagegate/pool/candidate-\(digest) bs=1 seek=4096 conv=notrunc 2>/dev/null; echo ok"])
-            XCTAssertEqual(flipped.status, 0, flipped.stderr)
+            // The host's own file, changed behind libvirt's back (from this
+            // machine, where the test host's folders are).
+            let cached = try XCTUnwrap(FileHandle(forUpdatingAtPath: "/var/lib/imagegate-test-hosts/h2/imagegate/pool/candidate-\(digest)"))
+            try cached.seek(toOffset: 4096)
+            try cached.write(contentsOf: Data("X".utf8))
+            try cached.close()
             let again = try await boot(image, on: uri)
             XCTAssertGreaterThan(again.plan.remoteDisks?.uploadedBytes ?? 0, 0, "a tampered cached candidate must be uploaded again")
             XCTAssertEqual(again.finding("BOOT-NO-PANIC")?.outcome, .fail)
@@ -104,7 +126,7 @@ final class RemoteHostTests: XCTestCase {
     /// The conformant image on a remote host: every BOOT rule holds, the
     /// facts came over the console, and port 22 is judged from inside.
     func testConformantImagePassesRemotely() async throws {
-        let uri = try hosts()[1]
+        let uri = try await hosts()[1]
         let image = try FixtureManifest.image("debian12-conformant")
         let result = try await boot(image, on: uri, ports: [22])
         for finding in result.findings {
@@ -122,7 +144,7 @@ final class RemoteHostTests: XCTestCase {
     /// runs again on host 1 with the same verdict and says so, and the run
     /// records host 2 as unhealthy, as the dashboard shows.
     func testAQueueSpreadsOverTheFleetAndMovesADroppedHostsEntry() async throws {
-        let uris = try hosts()
+        let uris = try await hosts()
         let dir = NSTemporaryDirectory() + "fleet-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -148,11 +170,11 @@ final class RemoteHostTests: XCTestCase {
             var runner = QueueRunner(manifest: loaded, history: history, host: local)
             runner.fleet = fleet
             runner.jobs = await fleet.capacity
-            let assignments = LockedLines(), script = Self.script
+            let assignments = LockedLines()
             runner.assigned = { key, uri in
                 assignments.add("\(key) \(uri)")
                 guard uri == uris[1], assignments.lines.filter({ $0.hasSuffix(uris[1]) }).count == 2 else { return }
-                DispatchQueue.global().asyncAfter(deadline: .now() + 3) { _ = try? Shell.run(script, ["kill", "2"]) }
+                Task { try await Task.sleep(for: .seconds(3)); _ = try await RemoteHostTests.host("kill", 2) }
             }
             let run = try await runner.run(resume: false)
             let entries = try history.entries(run: run.runID)
@@ -178,7 +200,7 @@ final class RemoteHostTests: XCTestCase {
             XCTAssertTrue(html.contains("host: \(uris[0])"))
         }
         // Host 2 again for whatever runs after this test.
-        let restarted = try Shell.run(Self.script, ["start", "2"])
+        let restarted = try await Self.host("start", 2)
         XCTAssertEqual(restarted.status, 0, restarted.stderr)
     }
 
@@ -186,7 +208,7 @@ final class RemoteHostTests: XCTestCase {
     /// (a closed loopback port) is named UNUSABLE and the exit code is 3;
     /// a malformed host is bad input.
     func testHostsCheckDescribesTheFleet() async throws {
-        let uris = try hosts()
+        let uris = try await hosts()
         let binary = FileManager.default.currentDirectoryPath + "/.build/debug/imagegate"
         let ok = try await Shell.runAsync(binary, ["hosts", "check", uris[0] + "=3", uris[1]])
         XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)

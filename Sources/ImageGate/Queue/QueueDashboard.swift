@@ -58,7 +58,7 @@ public enum QueueDashboard {
             + "imagegate \(h(record.imagegateVersion))</p>\n"
         body += "<p class=\"summary\">\(t("Regressed", "退化")): \(tonight.count) · \(t("Not passing", "未通过")): \(failing.count) · "
             + "\(t("Passing", "通过")): \(passing.count) · \(t("New", "新增")): \(diff.entries(.new).count) · \(t("Removed", "移除")): \(removed.count)</p>\n"
-        let hosts = record.hostStatuses
+        let hosts = record.hostStatuses.sorted { !$0.healthy && $1.healthy }
         if !hosts.isEmpty {
             body += "<h2>\(t("Hosts", "主机")) (\(hosts.count))</h2>\n<table><tr><th>URI</th><th>\(t("State", "状态"))</th><th>\(t("Capacity", "容量"))</th><th>\(t("Checked", "已检查"))</th></tr>\n"
             for host in hosts {
