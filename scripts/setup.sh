@@ -22,6 +22,9 @@ packages=(
   libwin-hivex-perl ntfs-3g dosfstools python3
   # Probing guests over the loopback port forward.
   openssh-client
+  # The tests' own remote libvirt hosts: network namespaces and veth pairs
+  # (ip), mount namespaces (unshare, from util-linux, always present).
+  iproute2
   # The review queue's history (GRDB links the system SQLite; make bench
   # reads it with the sqlite3 shell).
   libsqlite3-dev sqlite3

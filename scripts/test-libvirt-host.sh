@@ -15,6 +15,7 @@
 # /dev has no kvm: where KVM hangs, libvirt's capability probe would too.
 set -euo pipefail
 
+
 action=${1:?usage: $0 start|stop|kill N}
 n=${2:?usage: $0 start|stop|kill N}
 [[ "$n" =~ ^[0-9]{1,2}$ ]] || { echo "$0: host number must be 0-99, not $n" >&2; exit 2; }
@@ -25,9 +26,9 @@ base=/var/lib/imagegate-test-hosts/h$n
 uri=qemu+tcp://$address/system
 
 stop() {
-  if ip netns list | grep -qw "$ns"; then
-    for pid in $(ip netns pids "$ns"); do kill -9 "$pid" 2>/dev/null || true; done
-    for _ in $(seq 50); do [[ -z "$(ip netns pids "$ns")" ]] && break; sleep 0.1; done
+  if ip netns list 2>/dev/null | grep -qw "$ns"; then
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do [[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && break; sleep 0.1; done
     ip netns delete "$ns" || true
   fi
   ip link delete "$outer" 2>/dev/null || true
@@ -78,6 +79,10 @@ ip netns exec "$ns" unshare -m --propagation private bash -euo pipefail -c '
   mount -t tmpfs tmpfs /var/lib/imagegate-test-hosts
   # A /dev without kvm (a masked node still exists, and libvirt would
   # re-probe QEMU at every domain start).
+  # A caller that masked /dev/kvm with a bind mount (ImageGate does, in its
+  # own namespace) leaves that mount under /dev: libvirt would try to carry
+  # it into each QEMU'"'"'s /dev and fail on it.
+  while grep -q " /dev/kvm " /proc/self/mounts; do umount /dev/kvm; done
   mkdir -p /run/host-dev && mount --bind /dev /run/host-dev
   mount -t tmpfs -o mode=0755 tmpfs /dev
   for node in null zero full random urandom tty; do touch /dev/$node; mount --bind /run/host-dev/$node /dev/$node; done

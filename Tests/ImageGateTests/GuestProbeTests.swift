@@ -47,6 +47,31 @@ final class GuestProbeTests: XCTestCase {
         XCTAssertTrue(facts.failedUnits.hasSuffix(#"a "quoted" \unit"#), "quotes and backslashes survive: \(facts.failedUnits)")
     }
 
+    /// The console channel's line as the probe writes it, for facts larger
+    /// than a console line may be (``ConsoleLog/Limits/lineScalars``, 4096):
+    /// the base64 is wrapped, every line stays short, and the facts decode
+    /// from the console as the watcher keeps it.
+    func testLargeFactsCrossTheConsoleInShortLines() throws {
+        let dir = NSTemporaryDirectory() + "probe-console-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let units = String(repeating: "vendor-agent.service loaded failed failed ", count: 200)
+        try #"{"hostname": "ig-big", "failedUnits": "\#(units)"}"#.write(toFile: dir + "/facts.json", atomically: true, encoding: .utf8)
+        let line = try XCTUnwrap(GuestProbe.script.split(separator: "\n").first { $0.contains("IMAGEGATE-FACTS-BEGIN") })
+        let command = line.replacingOccurrences(of: "/run/imagegate-facts.json", with: dir + "/facts.json")
+            .replacingOccurrences(of: "/dev/ttyS0", with: dir + "/console")
+        let run = try Shell.run("sh", ["-c", command])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let console = try String(contentsOfFile: dir + "/console", encoding: .utf8)
+        XCTAssertGreaterThan(console.utf8.count, 8000)
+        var log = ConsoleLog()
+        log.feed("[  OK  ] Started cloud-final.service\n" + console + "Debian GNU/Linux 12 ig-big ttyS0\n", at: 1)
+        XCTAssertEqual(log.truncatedLines, 0, "no console line is cut")
+        let facts = try XCTUnwrap(GuestProbe.facts(inConsole: log.text))
+        XCTAssertEqual(facts.hostname, "ig-big")
+        XCTAssertEqual(facts.failedUnits, units.trimmingCharacters(in: .whitespaces))
+    }
+
     func testAProbeWithoutCloudInitStillDecodes() throws {
         let run = try Shell.run("sh", ["-s"], environment: ["PATH": "/nonexistent:/usr/bin:/bin"], input: GuestProbe.script)
         let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")

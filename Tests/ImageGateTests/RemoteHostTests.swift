@@ -35,7 +35,7 @@ final class RemoteHostTests: XCTestCase {
 
     /// `scripts/test-libvirt-host.sh ACTION N` (start, stop or kill).
     static func host(_ action: String, _ n: Int) async throws -> BoundedProcess.Output {
-        try await BoundedProcess.run(script, [action, "\(n)"], timeout: .seconds(90))
+        try await BoundedProcess.run("bash", [script, action, "\(n)"], timeout: .seconds(90))
     }
 
     override class func tearDown() {
@@ -81,8 +81,11 @@ final class RemoteHostTests: XCTestCase {
     func testBootDefectSameVerdictRemotelyAndSecondBootUploadsNothing() async throws {
         let uri = try await hosts()[0]
         try await FixtureManifest.withCandidate("init-missing") { image in
+            let digest = try FileDigest.sha256(image)
+            // Not cached there by an earlier test.
+            try await Connection.withConnection(uri) { try await $0.storagePool(named: "imagegate")?.volume(named: "candidate-" + digest)?.delete() }
             let embedded = try await boot(image, on: nil)
-            let first = try await boot(image, on: uri)
+            let first = try await boot(image, on: uri, postMortem: .onFailure)
             XCTAssertEqual(outcomes(first), outcomes(embedded), "remote and embedded verdicts differ")
             XCTAssertEqual(first.finding("BOOT-NO-PANIC")?.outcome, .fail)
             XCTAssertTrue(first.finding("BOOT-NO-PANIC")!.evidence.contains { $0.text.contains("Kernel panic") })
@@ -96,11 +99,57 @@ final class RemoteHostTests: XCTestCase {
             XCTAssertEqual(second.plan.remoteDisks?.uploadedBytes, 0, "the second boot uploads nothing")
             XCTAssertEqual(outcomes(second), outcomes(embedded))
 
-            let digest = try FileDigest.sha256(image)
             let left = try await volumes(on: uri)
             XCTAssertEqual(left, ["candidate-" + digest], "only the cached candidate stays")
             let domains = try await Connection.withConnection(uri) { try await $0.domains(prefix: "imagegate-").count }
             XCTAssertEqual(domains, 0)
+        }
+    }
+
+    /// Under the pool's cap, caching a new candidate evicts the least
+    /// recently used one; a candidate a run's overlay still names is never
+    /// evicted (then the new one is refused, saying why); one larger than
+    /// the cap is refused outright.
+    func testAFullPoolEvictsTheLeastRecentlyUsedCandidateButNotOneInUse() async throws {
+        let uri = try await hosts()[0]
+        let state = StateDirectory(path: NSTemporaryDirectory() + "pool-state-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(atPath: state.path) }
+        try await FixtureManifest.withCandidate("init-missing") { bigPath in
+            let big = try await ImageFile.validate(bigPath), small = try await ImageFile.validate(try FixtureManifest.image("debian12-conformant"))
+            let bigDigest = try FileDigest.sha256(bigPath), smallDigest = try FileDigest.sha256(small.path)
+            try await Connection.withConnection(uri) { connection in
+                if let pool = try await connection.storagePool(named: "imagegate") {
+                    for volume in try await pool.volumes() where volume.name.hasPrefix("candidate-") { try await volume.delete() }
+                }
+                var settings = RemotePoolSettings()
+                settings.capBytes = 800 << 20  // the two (about 244 and 680 MiB) do not fit together
+                let pool = HostPool(connection: connection, settings: settings, state: state)
+                let first = try await pool.candidate(small, sha256: smallDigest)
+                XCTAssertGreaterThan(first.uploadedBytes, 0)
+                // In use: an overlay on it, as a boot makes.
+                let overlay = HostPool.overlayVolume(vm: "imagegate-boot-test-1.1-aaaa", candidate: first.name)
+                _ = try await pool.createOverlay(name: overlay, backing: first.path, backingFormat: "qcow2", capacity: small.virtualSize)
+                do {
+                    _ = try await pool.candidate(big, sha256: bigDigest)
+                    XCTFail("a candidate in use was evicted, or the cap ignored")
+                } catch {
+                    XCTAssertTrue("\(error)".contains("no room for the candidate"), "\(error)")
+                }
+                try await pool.delete(overlay)
+                // No longer in use: evicted, least recently used first.
+                let second = try await pool.candidate(big, sha256: bigDigest)
+                XCTAssertGreaterThan(second.uploadedBytes, 0)
+                let names = try await connection.storagePool(named: "imagegate")!.volumes().map(\.name)
+                XCTAssertEqual(names.filter { $0.hasPrefix("candidate-") }, ["candidate-" + bigDigest])
+                // Larger than the cap itself.
+                settings.capBytes = 100 << 20
+                do {
+                    _ = try await HostPool(connection: connection, settings: settings, state: state).candidate(small, sha256: smallDigest)
+                    XCTFail("a candidate larger than the cap was cached")
+                } catch {
+                    XCTAssertTrue("\(error)".contains("larger than the pool's cap"), "\(error)")
+                }
+            }
         }
     }
 

@@ -15,19 +15,28 @@ final class RemotePartsTests: XCTestCase {
         XCTAssertThrowsError(try HostSpec.list("qemu+tcp://a/system,qemu+tcp://a/system=2"))
     }
 
-    /// Rows as a Debian guest's /proc/net/tcp and tcp6 have them, joined
-    /// into one line as the probe reports them.
-    func testServicePortsAreJudgedFromTheGuestsListeningSockets() {
+    /// What the probe's sed prints from a Debian guest's /proc/net/tcp and
+    /// tcp6 (each LISTEN row's local address), and that it prints only
+    /// LISTEN rows of real tables.
+    func testServicePortsAreJudgedFromTheGuestsListeningSockets() throws {
         let table = """
-              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode \
-               0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0 \
-               1: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0 \
-               2: 1400A8C0:0016 0100A8C0:D431 01 00000000:00000000 02:000A1B2C 00000000     0        0 3 4 0 20 4 30 10 -1 \
-              sl  local_address                         remote_address                        st tx_queue rx_queue \
-               0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 \
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0
+               1: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0
+               2: 1400A8C0:0016 0100A8C0:D431 01 00000000:00000000 02:000A1B2C 00000000     0        0 3 4 0 20 4 30 10 -1
+              sl  local_address                         remote_address                        st tx_queue rx_queue
+               0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000
                1: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000
+
             """
-        let sockets = ListeningSockets(procNetTCP: table)
+        let file = NSTemporaryDirectory() + "/proc-net-tcp-\(UUID().uuidString)"
+        try table.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let sed = GuestProbe.script.split(separator: "\n").first { $0.contains("listeningTCP") }!
+        let expression = String(sed[sed.range(of: "sed -n '")!.upperBound...].prefix { $0 != "'" })
+        let printed = try Shell.run("sed", ["-n", expression, file])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        let sockets = ListeningSockets(listening: printed.stdout)
         XCTAssertEqual(sockets.sockets.map(\.port), [22, 3306, 443, 8080], "established connections are not listening sockets")
         XCTAssertTrue(sockets.judge(port: 22).accepted)
         XCTAssertTrue(sockets.judge(port: 443).accepted, "IPv6 wildcard")
@@ -36,7 +45,7 @@ final class RemotePartsTests: XCTestCase {
         XCTAssertFalse(sockets.judge(port: 8080).accepted, "::1 only")
         XCTAssertFalse(sockets.judge(port: 5432).accepted)
         XCTAssertTrue(sockets.judge(port: 5432).detail.contains("nothing listens"))
-        XCTAssertEqual(ListeningSockets(procNetTCP: "garbage 0: ZZ:0016 00000000:0000 0A").sockets, [])
+        XCTAssertEqual(ListeningSockets(listening: "garbage ZZ:0016 0100007F:16 00000000:00161").sockets, [])
     }
 
     func testLedgerEvictsLeastRecentlyUsedAndUnknownFirst() throws {

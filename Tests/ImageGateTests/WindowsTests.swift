@@ -91,12 +91,8 @@ final class WindowsTests: XCTestCase {
         let inspector = StaticInspector(profile: profile, accelerator: accelerator)
         let names = [manifest.windowsConformant.replacingOccurrences(of: ".qcow2", with: "")] + manifest.windowsVariants.map(\.name)
             + [manifest.conformant.replacingOccurrences(of: ".qcow2", with: "")]
-        let copies = try names.map { try FixtureManifest.flattenedCopy($0) }
-        defer { for copy in copies { if let copy { try? FileManager.default.removeItem(atPath: copy) } } }
-        var items: [StaticBatch.Item] = []
-        for (name, copy) in zip(names, copies) {
-            items.append(.init(image: try await ImageFile.validate(try copy ?? FixtureManifest.image(name)), inspector: inspector))
-        }
+        // The variants as the overlays they are (``FixtureManifest/described``).
+        let items = try names.map { StaticBatch.Item(image: try FixtureManifest.described($0), inspector: inspector) }
         var batch = StaticBatch(accelerator: accelerator)
         batch.maxDrives = items.count
         let alone = LockedLines()

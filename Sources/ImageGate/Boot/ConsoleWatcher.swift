@@ -43,7 +43,8 @@ struct ConsoleWatcher: Sendable {
                 sshProblem = "no answer before the watch ended"
             }
             var observation = BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
-                                              sshProblem: sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
+                                              sshProblem: !plan.factChannels.contains(.ssh) ? "not used (a remote host: the facts come over the console)"
+                                                : sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
                                               endedAt: (ContinuousClock.now - started).seconds)
             observation.hadDataDisk = plan.dataDiskBytes > 0
             return observation

@@ -118,7 +118,7 @@ public struct FirstBoot: Sendable {
             var ports: [ServicePortProbe.Result] = []
             if remote != nil, let facts = (afterReboot ?? observation).facts {
                 // No port of this machine reaches the guest: judged from its own sockets.
-                let listening = ListeningSockets(procNetTCP: facts.listeningTCP ?? "")
+                let listening = ListeningSockets(listening: facts.listeningTCP ?? "")
                 ports = servicePorts.map { port in
                     let (accepted, detail) = facts.listeningTCP == nil ? (false, "judged from inside the guest: the probe could not read /proc/net/tcp") : listening.judge(port: port)
                     return ServicePortProbe.Result(guestPort: port, hostPort: 0, accepted: accepted, detail: detail)
@@ -186,7 +186,7 @@ public struct FirstBoot: Sendable {
         } else {
             progress(.note("the candidate is cached on \(host.uri) (\(candidate.name.prefix(26))…, digest verified): nothing uploaded"))
         }
-        let overlay = HostPool.runVolume(vm: plan.name, "overlay.qcow2"), data = HostPool.runVolume(vm: plan.name, "data.qcow2"),
+        let overlay = HostPool.overlayVolume(vm: plan.name, candidate: candidate.name), data = HostPool.runVolume(vm: plan.name, "data.qcow2"),
             seed = HostPool.runVolume(vm: plan.name, "seed.iso")
         var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [], candidateVolume: candidate.name)
         paths.uploadedBytes = candidate.uploadedBytes
@@ -203,12 +203,14 @@ public struct FirstBoot: Sendable {
 
     /// A run's volumes on a remote host, deleted (the candidate stays cached).
     private static func deleteVolumes(of plan: BootPlan, on store: any RemoteDiskStore) async {
-        let names = plan.remoteDisks?.volumes ?? ["overlay.qcow2", "data.qcow2", "seed.iso"].map { HostPool.runVolume(vm: plan.name, $0) }
-        for name in names { await Teardown.attempt("deleting the volume \(name)") { try await store.delete(name) } }
+        await Teardown.attempt("deleting the volumes of \(plan.name) on the remote host") { try await store.deleteRunVolumes(vm: plan.name) }
     }
 
     private static func volumeBytes(_ store: any RemoteDiskStore) -> @Sendable (BootPlan) async -> Int64? {
-        { plan in try? await store.allocation(of: HostPool.runVolume(vm: plan.name, "overlay.qcow2")) }
+        { plan in
+            guard let overlay = plan.remoteDisks?.volumes.first else { return nil }
+            return try? await store.allocation(of: overlay)
+        }
     }
 
     /// With `IMAGEGATE_TRACE` set, prints on stderr how long the boot took

@@ -54,8 +54,8 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     public var failedUnits: String
     /// The probe's JSON as received, for evidence bundles.
     public var raw: String
-    /// `/proc/net/tcp` and `/proc/net/tcp6` as the guest had them: the
-    /// sockets it listens on (service ports judged from inside the guest).
+    /// The local `ADDRESS:PORT` (kernel hex) of every TCP socket the guest
+    /// listens on, from `/proc/net/tcp{,6}` (``ListeningSockets``).
     public var listeningTCP: String?
 
     public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,

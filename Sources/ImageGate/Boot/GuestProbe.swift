@@ -40,12 +40,12 @@ public enum GuestProbe {
           printf ',"machineID":'; str cat /etc/machine-id
           printf ',"hostKeys":'; str sh -c 'cat /etc/ssh/ssh_host_*_key.pub | sha256sum | cut -c1-64'
           printf ',"failedUnits":'; str systemctl --failed --no-legend --plain
-          printf ',"listeningTCP":'; str cat /proc/net/tcp /proc/net/tcp6
+          printf ',"listeningTCP":'; str sed -n 's/^ *[0-9]*: \([0-9A-F]*:[0-9A-F]*\) [0-9A-F]*:[0-9A-F]* 0A .*/\1/p' /proc/net/tcp /proc/net/tcp6
           printf '}'
         }
         if [ "$1" = --console ]; then
           facts > /run/imagegate-facts.json
-          printf '\n%s %s %s\n' IMAGEGATE-FACTS-BEGIN "$(base64 -w0 /run/imagegate-facts.json)" IMAGEGATE-FACTS-END > /dev/ttyS0
+          printf '\n%s %s %s\n' IMAGEGATE-FACTS-BEGIN "$(base64 -w 76 /run/imagegate-facts.json)" IMAGEGATE-FACTS-END > /dev/ttyS0
         else
           facts
         fi

@@ -1,9 +1,10 @@
 import Foundation
 
-/// The TCP sockets a guest listens on, read from its `/proc/net/tcp` and
-/// `/proc/net/tcp6` rows (as the probe reports them, lines joined): how a
-/// service port is judged from inside the guest where no port of the host
-/// reaches it (a remote libvirt host).
+/// The TCP sockets a guest listens on, as the probe reports them: the
+/// local `ADDRESS:PORT` of each `/proc/net/tcp` and `/proc/net/tcp6` row in
+/// state `0A` (LISTEN), in the kernel's hex: how a service port is judged
+/// from inside the guest where no port of the host reaches it (a remote
+/// libvirt host).
 struct ListeningSockets: Sendable, Equatable {
     struct Socket: Sendable, Equatable {
         /// Dotted IPv4, or IPv6 in hex groups; `*` for every address.
@@ -15,19 +16,9 @@ struct ListeningSockets: Sendable, Equatable {
 
     var sockets: [Socket]
 
-    /// Rows `sl: LOCAL:PORT REMOTE:PORT ST …`, state `0A` (LISTEN) kept.
-    init(procNetTCP text: String) {
-        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
-        var found: [Socket] = []
-        var index = 0
-        while index + 3 < words.count {
-            defer { index += 1 }
-            guard words[index].hasSuffix(":"), Int(words[index].dropLast()) != nil,
-                  let local = Self.endpoint(words[index + 1]), Self.endpoint(words[index + 2]) != nil,
-                  words[index + 3] == "0A" else { continue }
-            found.append(local)
-        }
-        sockets = found
+    /// Every word that is a kernel-hex endpoint; anything else is ignored.
+    init(listening text: String) {
+        sockets = text.split(whereSeparator: \.isWhitespace).compactMap { Self.endpoint(String($0)) }
     }
 
     /// `0100007F:0016` (IPv4, little-endian) or 32 hex digits (IPv6).

@@ -148,6 +148,19 @@ public actor HostPool: RemoteDiskStore {
         try await storagePool().volume(named: name)?.delete()
     }
 
+    public func deleteRunVolumes(vm: String) async throws {
+        let prefix = Self.runVolume(vm: vm, "")
+        for volume in try await storagePool().volumes() where volume.name.hasPrefix(prefix) {
+            try await volume.delete()
+        }
+    }
+
+    /// The overlay's name: it names the candidate it is backed by, so a
+    /// candidate a run still uses is never evicted.
+    public static func overlayVolume(vm: String, candidate: String) -> String {
+        runVolume(vm: vm, "overlay-on-" + candidate.dropFirst(candidatePrefix.count).prefix(16) + ".qcow2")
+    }
+
     public func describe() async throws -> PoolDescription {
         let pool = try await storagePool()
         let info = try await pool.info()

@@ -20,6 +20,8 @@ public protocol RemoteDiskStore: Sendable {
     func allocation(of name: String) async throws -> Int64?
     /// Deletes the volume; a missing one is no error.
     func delete(_ name: String) async throws
+    /// Deletes every volume of the run whose VM is `vm` (``HostPool/runVolume(vm:_:)``).
+    func deleteRunVolumes(vm: String) async throws
     /// The pool's size, use and cap, for `imagegate hosts check`.
     func describe() async throws -> PoolDescription
 }
