@@ -204,7 +204,19 @@ public struct QueueRunner: Sendable {
     func attemptOnFleet(_ fleet: Fleet, _ prepared: PreparedEntry, number: Int = 1) async throws -> (recorded: QueueHistory.Outcome, retry: Bool) {
         var dropped: [String] = []
         while true {
-            let (index, host) = try await fleet.acquire(avoiding: Set(dropped))
+            let index: Int, host: any VirtualMachineHost
+            do {
+                (index, host) = try await fleet.acquire(avoiding: Set(dropped))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // No healthy host left: this entry's record says so; the run goes on.
+                var outcome = QueueHistory.Outcome(entry: prepared.entry, imageSize: Self.size(of: prepared.entry.image),
+                                                   imageSHA256: prepared.digestBefore ?? "", profileDigest: "", scenarioDigest: "",
+                                                   verdict: "error", exitCode: 3, seconds: 0, timelines: [:], consoleLogs: [], findings: [])
+                outcome.problem = "infrastructure error: \(error)"
+                return (outcome, false)
+            }
             let uri = await fleet.uri(index)
             assigned(prepared.entry.key, uri)
             progress("\(prepared.entry.key): on \(uri)")
