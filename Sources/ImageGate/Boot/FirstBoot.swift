@@ -180,7 +180,7 @@ public struct FirstBoot: Sendable {
         let sha256 = try FileDigest.sha256(plan.image.accessPath)
         let candidate = try await store.candidate(plan.image, sha256: sha256)
         if candidate.uploadedBytes > 0 {
-            let rate = Double(candidate.uploadedBytes) / 1_048_576 / max(candidate.seconds, 0.001)
+            let rate = Double(candidate.uploadedBytes) / 1_000_000 / max(candidate.seconds, 0.001)
             progress(.note(String(format: "uploaded the candidate (%@) to %@ in %.1f s (%.0f MB/s)",
                                   GateLimits.describe(candidate.uploadedBytes), host.uri, candidate.seconds, rate)))
         } else {
