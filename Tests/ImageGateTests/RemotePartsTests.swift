@@ -48,6 +48,28 @@ final class RemotePartsTests: XCTestCase {
         XCTAssertEqual(ListeningSockets(listening: "garbage ZZ:0016 0100007F:16 00000000:00161").sockets, [])
     }
 
+    /// A manifest's `hosts:`: parsed as ``HostSpec``s; a bad one names
+    /// the file, line and field.
+    func testAManifestNamesItsHostsStrictly() throws {
+        let dir = NSTemporaryDirectory() + "hosts-manifest-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data().write(to: URL(fileURLWithPath: dir + "/a.qcow2"))
+        let good = try QueueManifest.parse("""
+            entries: [{image: a.qcow2, vendor: v, product: p}]
+            hosts: [qemu+tcp://10.0.0.5/system=4, "qemu+ssh://root@h2/system?keyfile=k"]
+            """, source: "q.yaml", base: dir)
+        XCTAssertEqual(good.hosts, [HostSpec(uri: "qemu+tcp://10.0.0.5/system", capacity: 4), HostSpec(uri: "qemu+ssh://root@h2/system?keyfile=k")])
+        XCTAssertThrowsError(try QueueManifest.parse("""
+            entries: [{image: a.qcow2, vendor: v, product: p}]
+            hosts:
+              - qemu+tcp://10.0.0.5/system=many
+            """, source: "q.yaml", base: dir)) { error in
+            let message = (error as? InputError)?.message ?? "\(error)"
+            XCTAssertTrue(message.contains("q.yaml") && message.contains("hosts[0]") && message.contains("capacity"), message)
+        }
+    }
+
     func testLedgerEvictsLeastRecentlyUsedAndUnknownFirst() throws {
         let path = NSTemporaryDirectory() + "/ledger-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
