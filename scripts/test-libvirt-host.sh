@@ -16,6 +16,11 @@
 set -euo pipefail
 
 
+# The daemons log as their own libvirtd.conf says; a caller's libvirt
+# logging settings (make exports LIBVIRT_LOG_OUTPUTS to a file under this
+# machine's state folder, which the daemons' namespace does not have) stay out.
+unset LIBVIRT_LOG_OUTPUTS LIBVIRT_LOG_FILTERS LIBVIRT_DEBUG
+
 action=${1:?usage: $0 start|stop|kill N}
 n=${2:?usage: $0 start|stop|kill N}
 [[ "$n" =~ ^[0-9]{1,2}$ ]] || { echo "$0: host number must be 0-99, not $n" >&2; exit 2; }
