@@ -90,11 +90,7 @@ public final class Connection: @unchecked Sendable {
     public func lookup(name: String) async throws -> Domain? {
         let found = try await queue.run { [self] () -> Handle? in
             try ensureOpen()
-            virResetLastError()
-            if let domain = virDomainLookupByName(pointer, name) { return domain.sendable }
-            let error = LibvirtError.last("virDomainLookupByName(\(name))")
-            if error.code == VIR_ERR_NO_DOMAIN.rawValue { return nil }
-            throw error
+            return try Libvirt.lookup("virDomainLookupByName(\(name))", notFound: VIR_ERR_NO_DOMAIN) { virDomainLookupByName(pointer, name) }
         }
         return found.map { Domain(pointer: $0.value, connection: self) }
     }

@@ -44,6 +44,17 @@ func check<T>(_ operation: String, _ call: () -> T?) throws -> T {
     return value
 }
 
+/// ``check(_:_:)`` for a lookup: nil when libvirt answers `notFound`
+/// (no such domain, pool or volume), any other failure thrown.
+@inline(__always)
+func lookup(_ operation: String, notFound: virErrorNumber, _ call: () -> OpaquePointer?) throws -> Handle? {
+    virResetLastError()
+    if let found = call() { return found.sendable }
+    let error = LibvirtError.last(operation)
+    if error.code == notFound.rawValue { return nil }
+    throw error
+}
+
 /// Same as ``check(_:_:)`` for calls that return an `int` (-1 on failure).
 @inline(__always)
 @discardableResult

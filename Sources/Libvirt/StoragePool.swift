@@ -39,15 +39,6 @@ public final class StoragePool: @unchecked Sendable {
         }
     }
 
-    /// The pool's XML (its type and target path).
-    public func xml() async throws -> String {
-        try await connection.queue.run { [self] in
-            let xml = try check("virStoragePoolGetXMLDesc") { virStoragePoolGetXMLDesc(pointer, 0) }
-            defer { free(xml) }
-            return String(cString: xml)
-        }
-    }
-
     /// Starts an inactive pool (a `dir` pool's folder must exist: ``build()``).
     public func start() async throws {
         try await connection.queue.run { [self] in
@@ -89,11 +80,7 @@ public final class StoragePool: @unchecked Sendable {
     /// The volume called `name`, or nil when there is none.
     public func volume(named name: String) async throws -> StorageVolume? {
         let found = try await connection.queue.run { [self] () -> Handle? in
-            virResetLastError()
-            if let volume = virStorageVolLookupByName(pointer, name) { return volume.sendable }
-            let error = LibvirtError.last("virStorageVolLookupByName(\(name))")
-            if error.code == VIR_ERR_NO_STORAGE_VOL.rawValue { return nil }
-            throw error
+            try Libvirt.lookup("virStorageVolLookupByName(\(name))", notFound: VIR_ERR_NO_STORAGE_VOL) { virStorageVolLookupByName(pointer, name) }
         }
         return found.map { StorageVolume(pointer: $0.value, connection: connection) }
     }
@@ -111,11 +98,7 @@ extension Connection {
     /// The storage pool called `name`, or nil when there is none.
     public func storagePool(named name: String) async throws -> StoragePool? {
         let found = try await queue.run { [self] () -> Handle? in
-            virResetLastError()
-            if let pool = virStoragePoolLookupByName(pointer, name) { return pool.sendable }
-            let error = LibvirtError.last("virStoragePoolLookupByName(\(name))")
-            if error.code == VIR_ERR_NO_STORAGE_POOL.rawValue { return nil }
-            throw error
+            try Libvirt.lookup("virStoragePoolLookupByName(\(name))", notFound: VIR_ERR_NO_STORAGE_POOL) { virStoragePoolLookupByName(pointer, name) }
         }
         return found.map { StoragePool(pointer: $0.value, connection: self) }
     }
@@ -126,48 +109,5 @@ extension Connection {
             try check("virStoragePoolDefineXML") { virStoragePoolDefineXML(pointer, xml, 0) }.sendable
         }
         return StoragePool(pointer: pool.value, connection: self)
-    }
-
-    /// libvirt's version on the host (the daemon's, for a remote URI), as
-    /// `major.minor.micro`.
-    public func libvirtVersion() async throws -> String {
-        try await queue.run { [self] in
-            var version: UInt = 0
-            try check("virConnectGetLibVersion") { virConnectGetLibVersion(pointer, &version) }
-            return Self.dotted(version)
-        }
-    }
-
-    /// The hypervisor's version (QEMU's), as `major.minor.micro`.
-    public func hypervisorVersion() async throws -> String {
-        try await queue.run { [self] in
-            var version: UInt = 0
-            try check("virConnectGetVersion") { virConnectGetVersion(pointer, &version) }
-            return Self.dotted(version)
-        }
-    }
-
-    /// The host's name as libvirt reports it.
-    public func hostname() async throws -> String {
-        try await queue.run { [self] in
-            let name = try check("virConnectGetHostname") { virConnectGetHostname(pointer) }
-            defer { free(name) }
-            return String(cString: name)
-        }
-    }
-
-    static func dotted(_ version: UInt) -> String {
-        "\(version / 1_000_000).\(version / 1000 % 1000).\(version % 1000)"
-    }
-}
-
-extension Connection {
-    /// The host's CPUs and memory (KiB), from `virNodeGetInfo`.
-    public func nodeInfo() async throws -> (cpus: Int, memoryKiB: UInt64) {
-        try await queue.run { [self] in
-            var info = virNodeInfo()
-            try check("virNodeGetInfo") { virNodeGetInfo(pointer, &info) }
-            return (Int(info.cpus), UInt64(info.memory))
-        }
     }
 }

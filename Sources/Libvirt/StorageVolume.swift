@@ -39,15 +39,6 @@ public final class StorageVolume: @unchecked Sendable {
         }
     }
 
-    /// The volume's XML (format, backing store, timestamps).
-    public func xml() async throws -> String {
-        try await connection.queue.run { [self] in
-            let xml = try check("virStorageVolGetXMLDesc") { virStorageVolGetXMLDesc(pointer, 0) }
-            defer { free(xml) }
-            return String(cString: xml)
-        }
-    }
-
     public func delete() async throws {
         try await connection.queue.run { [self] in
             try check("virStorageVolDelete") { virStorageVolDelete(pointer, 0) }

@@ -262,7 +262,8 @@ final class RemoteHostTests: XCTestCase {
         let ok = try await Shell.runAsync(binary, ["hosts", "check", uris[0] + "=3", uris[1]])
         XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
         XCTAssertTrue(ok.stdout.contains("\(uris[0]): ok"), ok.stdout)
-        XCTAssertTrue(ok.stdout.contains("QEMU 7.") || ok.stdout.contains("QEMU "), ok.stdout)
+        XCTAssertEqual(ok.stdout.components(separatedBy: "\n").filter { $0.range(of: #"^  libvirt \d+\.\d+\.\d+, QEMU \d+\.\d+\.\d+$"#, options: .regularExpression) != nil }.count,
+                       2, "each host's versions: \(ok.stdout)")
         XCTAssertTrue(ok.stdout.contains("tcg: the hypervisor offers no kvm domain type"), ok.stdout)
         XCTAssertTrue(ok.stdout.contains("pool imagegate at /var/lib/imagegate/pool"), ok.stdout)
         XCTAssertTrue(ok.stdout.contains("capacity: 3 boot(s) at once"), ok.stdout)

@@ -170,7 +170,6 @@ public struct RemoteDiskPaths: Sendable, Codable, Equatable {
     public var dataDisk: String?
     public var seed: String
     public var volumes: [String]
-    public var candidateVolume: String
     /// What was uploaded to place the candidate (0: it was cached there).
     public var uploadedBytes: Int64 = 0
 }

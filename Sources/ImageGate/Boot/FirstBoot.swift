@@ -188,7 +188,7 @@ public struct FirstBoot: Sendable {
         }
         let overlay = HostPool.overlayVolume(vm: plan.name, candidate: candidate.name), data = HostPool.runVolume(vm: plan.name, "data.qcow2"),
             seed = HostPool.runVolume(vm: plan.name, "seed.iso")
-        var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [], candidateVolume: candidate.name)
+        var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [])
         paths.uploadedBytes = candidate.uploadedBytes
         paths.overlay = try await store.createOverlay(name: overlay, backing: candidate.path, backingFormat: plan.image.format, capacity: plan.image.virtualSize)
         paths.volumes.append(overlay)

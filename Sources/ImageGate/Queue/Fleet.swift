@@ -21,16 +21,19 @@ public actor Fleet {
     }
 
     private var members: [Member]
+    /// Hosts that could not be reached at the start: listed, never used.
+    private let unreachable: [HostStatus]
 
-    /// Hosts already connected; `capacity` nil: one boot at a time.
-    public init(_ hosts: [(host: any VirtualMachineHost, capacity: Int)]) {
+    /// Hosts already connected, each taking `capacity` boots at once.
+    public init(_ hosts: [(host: any VirtualMachineHost, capacity: Int)], unreachable: [HostStatus] = []) {
         members = hosts.map { Member(host: $0.host, status: HostStatus(uri: $0.host.uri, capacity: max(1, $0.capacity), healthy: true, checked: 0)) }
+        self.unreachable = unreachable
     }
 
     /// Connects to every host; one that cannot be reached starts unhealthy
     /// (and the run goes on on the others). The capacity not given is what
     /// the host's CPUs and memory allow (``HostReport``).
-    public static func connect(_ specs: [HostSpec], state: StateDirectory = .default,
+    public static func connect(_ specs: [HostSpec],
                                connect: @Sendable (String) async throws -> any VirtualMachineHost) async -> (Fleet, [HostStatus]) {
         var hosts: [(host: any VirtualMachineHost, capacity: Int)] = []
         var unreachable: [HostStatus] = []
@@ -44,20 +47,13 @@ public actor Fleet {
                 unreachable.append(HostStatus(uri: spec.uri, capacity: spec.capacity ?? 0, healthy: false, problem: "unreachable: \(error)", checked: 0))
             }
         }
-        let fleet = Fleet(hosts)
-        await fleet.add(unreachable)
-        return (fleet, unreachable)
+        return (Fleet(hosts, unreachable: unreachable), unreachable)
     }
-
-    private func add(_ statuses: [HostStatus]) {
-        unreachableStatuses += statuses
-    }
-    private var unreachableStatuses: [HostStatus] = []
 
     /// Boots the healthy hosts take at once.
     public var capacity: Int { members.filter(\.status.healthy).reduce(0) { $0 + $1.status.capacity } }
 
-    public var statuses: [HostStatus] { members.map(\.status) + unreachableStatuses }
+    public var statuses: [HostStatus] { members.map(\.status) + unreachable }
 
     /// A slot on the healthy host with the most free capacity (not one in
     /// `avoiding` while another is healthy), waiting for one to free up.

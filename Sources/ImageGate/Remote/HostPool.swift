@@ -215,9 +215,8 @@ public actor HostPool: RemoteDiskStore {
     func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws {
         guard let file = FileHandle(forReadingAtPath: path) else { throw BootError.infrastructure("cannot open \(path) to upload it") }
         defer { try? file.close() }
-        let reader = ChunkReader(file: file)
         try await withOwnConnection(to: volume.name) { target in
-            try await target.upload(length: UInt64(length)) { try reader.read($0) }
+            try await target.upload(length: UInt64(length)) { [UInt8](try file.read(upToCount: $0) ?? Data()) }
         }
     }
 
@@ -239,14 +238,5 @@ public actor HostPool: RemoteDiskStore {
             }
             try await body(volume)
         }
-    }
-}
-
-/// Reads a file a chunk at a time for an upload.
-final class ChunkReader: @unchecked Sendable {
-    private let file: FileHandle
-    init(file: FileHandle) { self.file = file }
-    func read(_ count: Int) throws -> [UInt8] {
-        [UInt8](try file.read(upToCount: count) ?? Data())
     }
 }
