@@ -1,25 +1,25 @@
-# The conformant disk from the root tree: guestfish commands on a blank
-# qcow2 (sourced by build.sh; part of the conformant image's recipe hash).
-# MBR with one ext4 root from sector 2048 (part-disk leaves GRUB too little
-# room to embed), the tree untarred, caches flushed before grub-install,
-# GRUB for BIOS, grub.cfg generated, and the initramfs rebuilt on the real
-# disk (its fsck hook must resolve the root UUID, which a chroot cannot).
-disk_commands() {  # $1: the root tarball
+# The conformant disk from the root tree (sourced by build.sh; part of the
+# conformant image's recipe hash). MBR with one bootable ext4 root from
+# sector 2048 (a partition from sector 63 leaves GRUB too little room to
+# embed). The partition table and the filesystem, filled from the tree
+# (mke2fs -d keeps owners, modes, links, device nodes and xattrs), are made
+# here on the host at native speed; only GRUB, which must probe the real
+# disk, is installed in the libguestfs appliance.
+make_disk() {  # $1: the root tree, $2: the raw disk to create
+  local tree=$1 disk=$2 offset=$((2048 * 512))
+  truncate -s "$DISK_SIZE" "$disk"
+  printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk --quiet "$disk"
+  local blocks=$(( ($(stat -c %s "$disk") - offset) / 4096 ))
+  mke2fs -q -F -t ext4 -b 4096 -L root -U "$ROOT_UUID" -d "$tree" -E offset=$offset "$disk" "$blocks"
+}
+
+# GRUB for BIOS on the disk, and its grub.cfg generated for the real root.
+grub_commands() {
   cat <<GF
 run
-part-init /dev/sda mbr
-part-add /dev/sda p 2048 -1
-part-set-bootable /dev/sda 1 true
-mkfs ext4 /dev/sda1 label:root
-set-uuid /dev/sda1 $ROOT_UUID
 mount /dev/sda1 /
-tar-in $1 / xattrs:true acls:true
-sync
-drop-caches 3
-blockdev-flushbufs /dev/sda
 command "grub-install --target=i386-pc /dev/sda"
 command "update-grub"
-command "update-initramfs -u -k all"
 sync
 GF
 }

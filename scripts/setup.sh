@@ -15,8 +15,9 @@ packages=(
   libguestfs-tools linux-image-amd64
   # Listing a guest's initramfs on the host: every compression the kernel takes.
   gzip zstd xz-utils bzip2 lz4 lzop
-  # Fixtures and seeds: Debian trees from the mirror, ISO9660 cloud-init seeds.
-  mmdebstrap xorriso bc
+  # Fixtures and seeds: Debian trees from the mirror, the fixture disk's
+  # partition table and filesystem (sfdisk, mke2fs -d), ISO9660 cloud-init seeds.
+  mmdebstrap fdisk e2fsprogs xorriso bc
   # The Windows fixtures: registry hives filled by hivexregedit, NTFS and FAT
   # made in the libguestfs appliance (built from the host's packages).
   libwin-hivex-perl ntfs-3g dosfstools python3

@@ -101,19 +101,33 @@ final class BootDefectTests: XCTestCase {
         XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("class=\"hit\""), "the panic line is highlighted")
     }
 
-    /// `imagegate check --bundle` on a failing image: the bundle holds the
-    /// plan, the seed, the domain XML, the console, what the guest wrote
-    /// and the reports, not the image; `imagegate replay` refuses another
-    /// image, and on a fresh state folder boots the same instance (same
-    /// MAC, instance-id) to the same outcome for every rule.
+    /// `imagegate check --bundle` on a failing image, reported in Chinese
+    /// (HTML and JUnit too): the bundle holds the plan, the seed, the
+    /// domain XML, the console, what the guest wrote and the reports, not
+    /// the image; `imagegate replay` refuses another image, and on a fresh
+    /// state folder boots the same instance (same MAC, instance-id) to the
+    /// same outcome for every rule.
     func testABundleReplaysToTheSameOutcomesAndRefusesAnotherImage() throws {
         let dir = NSTemporaryDirectory() + "bundle-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let imagegate = FixtureManifest.packageRoot + "/.build/debug/imagegate", bundle = dir + "/support case.tar.gz"
         try FixtureManifest.withCandidate("init-missing") { candidate in
-            let check = try Shell.run(imagegate, ["check", candidate, "--lang", "en", "--json", dir + "/recorded.json", "--bundle", bundle])
+            let arguments = ["check", candidate, "--lang", "zh", "--json", dir + "/recorded.json", "--html", dir + "/report.html",
+                             "--junit", dir + "/junit.xml", "--bundle", bundle]
+            let check = try Shell.run(imagegate, arguments)
             XCTAssertEqual(check.status, 1, check.stdout + check.stderr)
+            // The reviewers' language: the verdict and the rule in Chinese,
+            // the panic line highlighted; the JUnit report carries the
+            // console log and validates.
+            let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+            XCTAssertTrue(html.contains("审核结论: 不通过"), "Chinese verdict")
+            XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("无内核崩溃或紧急模式"), "the rule in Chinese")
+            XCTAssertTrue(html.contains("class=\"hit\""), "the panic line is highlighted in the console log")
+            XCTAssertTrue(try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8).contains("Kernel panic"), "the console log is in JUnit")
+            let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
+            XCTAssertEqual(lint.status, 0, lint.stderr)
+
             let recorded = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/recorded.json")))
             let instance = try XCTUnwrap(recorded.instances.first)
             let members = try Shell.run("tar", ["-tzf", bundle]).stdout.split(separator: "\n").map(String.init)
@@ -126,7 +140,7 @@ final class BootDefectTests: XCTestCase {
             let manifest = try JSONDecoder().decode(ReproductionBundle.Manifest.self,
                                                     from: Data(try Shell.run("tar", ["-xzOf", bundle, "imagegate-bundle/bundle.json"]).stdout.utf8))
             XCTAssertEqual(manifest.imageSHA256, String(try Shell.run("sha256sum", [candidate]).stdout.prefix(64)))
-            XCTAssertEqual(Array(manifest.command.dropFirst()), ["check", candidate, "--lang", "en", "--json", dir + "/recorded.json", "--bundle", bundle])
+            XCTAssertEqual(Array(manifest.command.dropFirst()), arguments)
             let scenario = try Shell.run("tar", ["-xzOf", bundle, "imagegate-bundle/scenario.yaml"]).stdout
             XCTAssertTrue(scenario.contains("instance_id: \"\(try XCTUnwrap(instance.instanceID))\""), scenario)
 

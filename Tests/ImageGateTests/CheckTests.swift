@@ -89,19 +89,6 @@ final class CheckTests: XCTestCase {
         }
     }
 
-    func testBootDefectFailsTheCheckInChinese() throws {
-        let (status, output) = try check("init-missing", scenario: "default-linux", lang: "zh", extra: ["--post-mortem", "never"])
-        XCTAssertEqual(status, 1, output)
-        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
-        XCTAssertTrue(html.contains("审核结论: 不通过"), "Chinese verdict")
-        XCTAssertTrue(html.contains("BOOT-NO-PANIC") && html.contains("无内核崩溃或紧急模式"), "the rule in Chinese")
-        XCTAssertTrue(html.contains("class=\"hit\""), "the panic line is highlighted in the console log")
-        let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
-        XCTAssertTrue(junit.contains("Kernel panic"), "the console log is in JUnit")
-        let lint = try Shell.run("xmllint", ["--noout", "--schema", FixtureManifest.packageRoot + "/Tests/Schemas/junit.xsd", dir + "/junit.xml"])
-        XCTAssertEqual(lint.status, 0, lint.stderr)
-    }
-
     func testTheJUnitSchemaRejectsABrokenReport() throws {
         try "<testsuites><testsuite name=\"x\" tests=\"1\"><testcase name=\"a\"/></testsuite></testsuites>"
             .write(toFile: dir + "/junit.xml", atomically: true, encoding: .utf8)

@@ -152,6 +152,12 @@ final class KeptRunTests: XCTestCase {
             let failedBootRules = Set(report.findings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == .fail }.map(\.rule))
             XCTAssertEqual(failedBootRules, Set(variant.rebootFails ?? []), "only what the reboot breaks")
             XCTAssertNotNil(report.instances.first?.afterReboot?.timeline["kernel"], "a second kernel started")
+            // Every other BOOT rule held on both boots, and says so.
+            let passed = report.findings.filter { finding in finding.outcome == .pass && BootRules.catalogue.contains { $0.id == finding.rule } }
+            XCTAssertGreaterThanOrEqual(passed.count, 5, "\(report.findings.map(\.rule))")
+            for finding in passed {
+                XCTAssertTrue(finding.found.contains("again after a reboot"), "\(finding.rule): \(finding.found)")
+            }
             XCTAssertTrue(check.stdout.contains("imagegate console \(kept.id)") && check.stdout.contains("imagegate stop \(kept.id)"), check.stdout)
             let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
             XCTAssertTrue(html.contains("<code>imagegate console \(kept.id)</code>") && html.contains("After the reboot (seconds after it)"), "the HTML report shows the kept run and the second boot")
