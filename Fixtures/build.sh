@@ -8,6 +8,8 @@
 #
 #   Fixtures/build.sh            everything
 #   Fixtures/build.sh NAME...    the conformant image and the named variants
+#   Fixtures/build.sh --tree-only  only the conformant image's root tree, if
+#                                the image is stale (no appliance needed)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache="${IMAGEGATE_FIXTURES:-$here/cache}"
@@ -40,10 +42,32 @@ total_start=$(date +%s.%N)
 layout="compressed base, overlay variants, filesystem made on the host"  # part of every key: a new layout rebuilds all
 base_key=$( { cat "$here/recipe.conf" "$here/customize.sh" "$here/disk.sh"; echo "$layout"; } | sha256sum | cut -c1-16)
 base="$cache/debian12-conformant.qcow2"
+tree="$cache/rootfs"
+
+# The root tree of this recipe, unless it is there already (from a
+# --tree-only run, which needs no appliance and so no imagegate binary:
+# `make test` runs it while Swift compiles).
+build_tree() {
+  [ "$(cat "$tree.key" 2>/dev/null)" = "$base_key" ] && [ -d "$tree" ] && return 0
+  rm -rf "$tree" "$tree.key" "$tree.tmp"
+  step "mmdebstrap $SUITE -> $(basename "$tree")"
+  mmdebstrap --quiet --format=directory --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
+    --customize-hook="$here/customize.sh \"\$1\"" \
+    "$SUITE" "$tree.tmp" \
+    "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main"
+  mv "$tree.tmp" "$tree"
+  echo "$base_key" > "$tree.key"
+  done_step
+}
+if [ "${1:-}" = --tree-only ]; then
+  [ "$(cat "$base.key" 2>/dev/null)" = "$base_key" ] || build_tree
+  exit 0
+fi
+
 base_stale=false
 if [ "$(cat "$base.key" 2>/dev/null)" != "$base_key" ]; then
   base_stale=true
-  rm -rf "$base" "$base.key" "$cache"/*.qcow2 "$cache"/*.qcow2.key "$cache"/*.tmp "$cache"/rootfs-*.tar "$cache"/rootfs.tar "$cache"/rootfs "$cache"/rootfs.tmp
+  rm -rf "$base" "$base.key" "$cache"/*.qcow2 "$cache"/*.qcow2.key "$cache"/*.qcow2.tmp "$cache"/*.raw.tmp "$cache"/rootfs-*.tar "$cache"/rootfs.tar
 fi
 
 # 3, started first. The Windows fixtures (windows/build.sh), keyed by their
@@ -58,17 +82,10 @@ script=""
 trap 'kill "$windows_pid" 2>/dev/null || true; rm -f "$windows_log" "$script"' EXIT
 
 if $base_stale; then
-  tree="$cache/rootfs"
-  step "mmdebstrap $SUITE -> $(basename "$tree")"
-  mmdebstrap --quiet --format=directory --variant=minbase --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-    --customize-hook="$here/customize.sh \"\$1\"" \
-    "$SUITE" "$tree.tmp" \
-    "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main"
-  mv "$tree.tmp" "$tree"
-  done_step
+  build_tree
   step "disk $DISK_SIZE -> $(basename "$base")"
   make_disk "$tree" "$base.raw.tmp"
-  rm -rf "$tree"
+  rm -rf "$tree" "$tree.key"
   grub_commands | guestfish --format=raw -a "$base.raw.tmp"
   # Compressed in parallel (-m, -W): half the time on two cores.
   qemu-img convert -c -m 8 -W -f raw -O qcow2 "$base.raw.tmp" "$base.tmp"

@@ -10,6 +10,34 @@ public enum VMName {
         "\(prefix)\(purpose)-\(ProcessIdentity.current)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
+    /// The purposes ImageGate starts VMs for on a remote host.
+    static let remotePurposes = ["boot", "probe"]
+
+    /// `purpose` as named on `remote` or local: on a shared remote host the
+    /// name carries this machine's tag, so only this machine reaps it there.
+    public static func purpose(_ purpose: String, remote: Bool) -> String {
+        remote ? purpose + "-" + MachineTag.current : purpose
+    }
+
+    /// What the names of this machine's VMs on a remote host start with.
+    static var remotePrefixes: [String] { remotePurposes.map { prefix + Self.purpose($0, remote: true) + "-" } }
+
+    /// The machine tag in a remote purpose's name (`boot-<tag>`), if any.
+    static func machineTag(of name: String) -> String? {
+        let parts = name.dropFirst(prefix.count).split(separator: "-")
+        guard name.hasPrefix(prefix), parts.count >= 4 else { return nil }
+        let tag = parts[parts.count - 3]
+        return tag.count == 8 && tag.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) ? String(tag) : nil
+    }
+
+    /// Whether the owner in `name` is a process of this machine: a name
+    /// another machine tagged belongs to a process there, whatever this
+    /// machine's process table says of its ID (this machine may be a fleet
+    /// host of another's).
+    static func isOwnedHere(_ name: String) -> Bool {
+        machineTag(of: name).map { $0 == MachineTag.current } ?? true
+    }
+
     /// The owning process encoded in a name, if it has one.
     public static func owner(of name: String) -> ProcessIdentity? {
         let parts = name.dropFirst(prefix.count).split(separator: "-")

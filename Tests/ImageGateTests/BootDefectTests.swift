@@ -88,6 +88,7 @@ final class BootDefectTests: XCTestCase {
         let run = try FixtureManifest.withCandidate("init-missing") { candidate in
             try Shell.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", [
                 "boot", candidate, "--lang", "en", "--json", dir + "/r.json", "--junit", dir + "/j.xml", "--html", dir + "/r.html",
+                "--post-mortem", "never",  // the reports are the point, not the Diagnosis
             ])
         }
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
@@ -155,7 +156,9 @@ final class BootDefectTests: XCTestCase {
             // Short: QEMU's monitor socket path in it must fit a sockaddr_un.
             let state = NSTemporaryDirectory() + "igs-" + UUID().uuidString.prefix(6)
             defer { try? FileManager.default.removeItem(atPath: state) }
-            let replay = try Shell.run(imagegate, ["replay", bundle, "--image", candidate, "--lang", "en", "--json", dir + "/replayed.json"],
+            // (No post-mortem: it changes no outcome, and the recording's was read above.)
+            let replay = try Shell.run(imagegate, ["replay", bundle, "--image", candidate, "--lang", "en", "--json", dir + "/replayed.json",
+                                                   "--post-mortem", "never"],
                                        environment: ["IMAGEGATE_STATE_DIR": state, "IMAGEGATE_ACCEL": recorded.accelerator.rawValue])
             XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
             XCTAssertTrue(replay.stdout.contains("Every rule has the outcome it had when recorded."), replay.stdout)

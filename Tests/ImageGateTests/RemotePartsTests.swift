@@ -4,6 +4,24 @@ import XCTest
 /// The parts of remote hosts that need no host: naming hosts, judging
 /// ports from a guest's socket table, the eviction order.
 final class RemotePartsTests: XCTestCase {
+    /// A VM's name says which machine's process owns it: untagged (local)
+    /// or tagged with this machine's tag is ours to judge; another tag is not.
+    func testAVMNameSaysWhichMachineOwnsIt() {
+        for purpose in VMName.remotePurposes {
+            let remote = VMName.make(VMName.purpose(purpose, remote: true))
+            XCTAssertEqual(VMName.machineTag(of: remote), MachineTag.current, remote)
+            XCTAssertTrue(VMName.isOwnedHere(remote))
+            XCTAssertEqual(VMName.owner(of: remote), ProcessIdentity.current)
+            XCTAssertTrue(VMName.remotePrefixes.contains { remote.hasPrefix($0) }, remote)
+        }
+        for local in [VMName.make("boot"), VMName.make("libvirt-test"), VMName.make("probe")] {
+            XCTAssertNil(VMName.machineTag(of: local), local)
+            XCTAssertTrue(VMName.isOwnedHere(local))
+        }
+        XCTAssertEqual(VMName.machineTag(of: "imagegate-boot-0e0e0e0e-123.4-abcdef12"), "0e0e0e0e")
+        XCTAssertFalse(VMName.isOwnedHere("imagegate-boot-0e0e0e0e-123.4-abcdef12"))
+    }
+
     func testHostSpecsParseCapacityButLeaveQueryValuesAlone() throws {
         XCTAssertEqual(try HostSpec(parsing: "qemu+tcp://10.0.0.5/system=4"), HostSpec(uri: "qemu+tcp://10.0.0.5/system", capacity: 4))
         XCTAssertEqual(try HostSpec(parsing: "qemu+ssh://root@h/system?keyfile=k"), HostSpec(uri: "qemu+ssh://root@h/system?keyfile=k"))

@@ -19,7 +19,7 @@ public struct LeftoverReaper: Sendable {
     public func reapProcessesAndFolders() -> [String] {
         var reaped: [String] = []
         let kept = Set(KeptRun.all(state: state).map(\.vmName))
-        for (pid, name) in Self.imageGateQEMUs() where !kept.contains(name) {
+        for (pid, name) in Self.imageGateQEMUs() where !kept.contains(name) && VMName.isOwnedHere(name) {
             guard let owner = VMName.owner(of: name), !owner.isAlive, owner.pid != getpid() else { continue }
             if kill(pid, SIGKILL) == 0 { reaped.append("QEMU \(pid) of \(name)") }
         }
@@ -47,10 +47,13 @@ public struct LeftoverReaper: Sendable {
     public func reap(host: any VirtualMachineHost) async throws -> [String] {
         var reaped = reapProcessesAndFolders()
         let kept = Set(KeptRun.all(state: state).map(\.vmName))
-        // A remote host is shared: only this machine's VMs (their names
-        // carry its tag) can be judged orphans by a process here.
-        let prefix = host.remoteDisks == nil ? VMName.prefix : VMName.prefix + "boot-" + MachineTag.current + "-"
-        let instances = try await host.instances(prefix: prefix)
+        // A remote host is shared: only this machine's VMs (boots and
+        // accelerator probes, their names carrying its tag) can be judged
+        // orphans by a process here.
+        var instances: [any VirtualMachineInstance] = []
+        for prefix in host.remoteDisks == nil ? [VMName.prefix] : VMName.remotePrefixes {
+            instances += try await host.instances(prefix: prefix)
+        }
         for vm in instances where !kept.contains(vm.name) {
             guard let owner = VMName.owner(of: vm.name), !owner.isAlive else { continue }
             do {

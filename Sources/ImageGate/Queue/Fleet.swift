@@ -18,6 +18,8 @@ public actor Fleet {
         var host: any VirtualMachineHost
         var status: HostStatus
         var busy = 0
+        /// Entries given to this host so far.
+        var given = 0
     }
 
     private var members: [Member]
@@ -67,9 +69,14 @@ public actor Fleet {
             }
             let preferred = healthy.filter { !avoiding.contains(members[$0].status.uri) }
             let pool = preferred.isEmpty ? healthy : preferred
-            if let best = pool.filter({ members[$0].busy < members[$0].status.capacity })
-                .max(by: { members[$0].status.capacity - members[$0].busy < members[$1].status.capacity - members[$1].busy }) {
+            // The most free capacity; between equals, the host given the
+            // fewest entries so far, so every host takes its share.
+            if let best = pool.filter({ members[$0].busy < members[$0].status.capacity }).min(by: { a, b in
+                let freeA = members[a].status.capacity - members[a].busy, freeB = members[b].status.capacity - members[b].busy
+                return freeA != freeB ? freeA > freeB : members[a].given < members[b].given
+            }) {
                 members[best].busy += 1
+                members[best].given += 1
                 return (best, members[best].host)
             }
             try await Task.sleep(for: .milliseconds(200))

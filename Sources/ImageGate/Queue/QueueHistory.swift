@@ -102,6 +102,21 @@ public final class QueueHistory: Sendable {
         public var hostStatuses: [Fleet.HostStatus] {
             hosts.flatMap { try? JSONDecoder().decode([Fleet.HostStatus].self, from: Data($0.utf8)) } ?? []
         }
+
+        /// In a report the hosts are what they are, a list of objects, not
+        /// the text the history stores them as.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(manifest, forKey: .manifest)
+            try container.encode(manifestDigest, forKey: .manifestDigest)
+            try container.encode(imagegateVersion, forKey: .imagegateVersion)
+            try container.encode(catalogueDigest, forKey: .catalogueDigest)
+            try container.encode(startedAt, forKey: .startedAt)
+            try container.encodeIfPresent(endedAt, forKey: .endedAt)
+            try container.encode(status, forKey: .status)
+            if hosts != nil { try container.encode(hostStatuses, forKey: .hosts) }
+        }
     }
 
     public struct Entry: Sendable, Equatable, Codable, FetchableRecord {
