@@ -200,15 +200,16 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
     }
 
-    /// Two boot-defect fixtures checked at once (`--jobs 2` on this
-    /// machine's cores): each boot runs slower than alone, and the deadlines
-    /// stretch with the load the queue itself creates, so both verdicts are
-    /// complete: every BOOT rule judged, the planted defect failing.
+    /// Two boot-defect fixtures checked at once under the one-vCPU
+    /// scenario, as many as the admission lets run on two cores: both
+    /// verdicts are complete (every BOOT rule judged, the planted defect
+    /// failing) while the guests share the machine with each other and
+    /// this process.
     func testTwoBootDefectFixturesBootAtOnceAndBothVerdictsAreComplete() async throws {
         try place("auditd-fails-to-start", as: "audit.qcow2")
         try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
         let manifest = try writeManifest("""
-            defaults: {vendor: acme}
+            defaults: {vendor: acme, scenario: \(FixtureManifest.packageRoot)/Scenarios/one-vcpu.yaml}
             entries:
               - {image: images/audit.qcow2, product: audit}
               - {image: images/bootcmd.qcow2, product: bootcmd}
