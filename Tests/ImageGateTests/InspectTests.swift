@@ -34,30 +34,26 @@ final class InspectTests: XCTestCase {
     }
 
     /// Every variant (static ones must fail exactly their rules; boot-only
-    /// ones must fail none), two appliances at a time, each on a standalone
-    /// copy of the variant.
+    /// ones must fail none), all in one shared appliance.
     func testEveryDefectFailsExactlyItsListedRules() async throws {
         let manifest = try FixtureManifest.load()
         let accelerator = try await Appliance.localAccelerator()
-        // Every variant in shared appliances (StaticBatch), as the queue
+        // Every variant in one shared appliance (StaticBatch), as the queue
         // inspects them; StaticBatchTests shows a batch finds what each image
-        // alone finds. Half of them at a time (two appliance launches).
-        // The variants are read as the overlays they are
+        // alone finds. The variants are read as the overlays they are
         // (``FixtureManifest/described``): flattening 31 copies of 700 MB
         // cost more than the inspections themselves.
         let inspector = StaticInspector(accelerator: accelerator)
-        var results: [(FixtureManifest.Variant, InspectionResult)] = []
-        let chunkSize = (manifest.variants.count + 1) / 2
-        for start in stride(from: 0, to: manifest.variants.count, by: chunkSize) {
-            let chunk = Array(manifest.variants[start..<min(start + chunkSize, manifest.variants.count)])
-            var items: [StaticBatch.Item] = []
-            for variant in chunk {
-                items.append(.init(image: try FixtureManifest.described(variant.name), inspector: inspector))
-            }
-            var batch = StaticBatch(accelerator: accelerator)
-            batch.maxDrives = items.count
-            results += zip(chunk, try await batch.inspect(items).map { try $0.get() }).map { ($0, $1) }
+        var items: [StaticBatch.Item] = []
+        for variant in manifest.variants {
+            items.append(.init(image: try FixtureManifest.described(variant.name), inspector: inspector))
         }
+        var batch = StaticBatch(accelerator: accelerator)
+        batch.maxDrives = items.count
+        let alone = LockedLines()
+        batch.progress = { alone.add("\(manifest.variants[$0].name): \($1)") }
+        let results = zip(manifest.variants, try await batch.inspect(items).map { try $0.get() }).map { ($0, $1) }
+        XCTAssertEqual(alone.lines, [], "every image was judged in the shared appliance")
         XCTAssertEqual(results.count, manifest.variants.count)
         for (variant, result) in results {
             let fails = Set(result.findings.filter { $0.outcome == .fail }.map(\.rule))
