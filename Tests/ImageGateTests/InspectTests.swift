@@ -34,11 +34,11 @@ final class InspectTests: XCTestCase {
     }
 
     /// Every variant (static ones must fail exactly their rules; boot-only
-    /// ones must fail none), all in one shared appliance.
+    /// ones must fail none), in shared appliances, one per core at once.
     func testEveryDefectFailsExactlyItsListedRules() async throws {
         let manifest = try FixtureManifest.load()
         let accelerator = try await Appliance.localAccelerator()
-        // Every variant in one shared appliance (StaticBatch), as the queue
+        // Every variant in shared appliances (StaticBatch), as the queue
         // inspects them; StaticBatchTests shows a batch finds what each image
         // alone finds. The variants are read as the overlays they are
         // (``FixtureManifest/described``): flattening 31 copies of 700 MB
@@ -49,11 +49,11 @@ final class InspectTests: XCTestCase {
             items.append(.init(image: try FixtureManifest.described(variant.name), inspector: inspector))
         }
         var batch = StaticBatch(accelerator: accelerator)
-        batch.maxDrives = items.count
         let alone = LockedLines()
         batch.progress = { alone.add("\(manifest.variants[$0].name): \($1)") }
-        let results = zip(manifest.variants, try await batch.inspect(items).map { try $0.get() }).map { ($0, $1) }
-        XCTAssertEqual(alone.lines, [], "every image was judged in the shared appliance")
+        let inspected = await batch.inspect(items, appliancesAtOnce: ProcessInfo.processInfo.activeProcessorCount)
+        let results = zip(manifest.variants, try inspected.map { try $0.get() }).map { ($0, $1) }
+        XCTAssertEqual(alone.lines, [], "every image was judged in a shared appliance")
         XCTAssertEqual(results.count, manifest.variants.count)
         for (variant, result) in results {
             let fails = Set(result.findings.filter { $0.outcome == .fail }.map(\.rule))

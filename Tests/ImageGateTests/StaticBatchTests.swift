@@ -14,18 +14,37 @@ final class StaticBatchTests: XCTestCase {
 
     /// The same images inspected in one shared appliance and each in its
     /// own: identical findings, rule by rule (outcome, what was found, the
-    /// evidence), and identical facts.
+    /// evidence), and identical facts. The five appliances run one per core
+    /// at once.
     func testABatchFindsWhatEachImageAloneFinds() async throws {
         let names = ["debian12-conformant", "swap-in-fstab", "home-unmountable", "windows2019-conformant"]
         let accelerator = try await Appliance.localAccelerator()
         let inspector = StaticInspector(accelerator: accelerator)
         // The variants as the overlays they are (``FixtureManifest/described``).
         let items = try names.map { StaticBatch.Item(image: try FixtureManifest.described($0), inspector: inspector) }
-        let batched = try await StaticBatch(accelerator: accelerator).inspect(items).map { try $0.get() }
-        for (item, shared) in zip(items, batched) {
-            let alone = try await inspector.inspect(item.image)
-            XCTAssertEqual(shared.findings, alone.findings, item.image.path)
-            XCTAssertEqual(shared.facts, alone.facts, item.image.path)
+        // Job 0 is the batch, job n the n-th image alone.
+        let jobs = [nil] + items.indices.map(Optional.some)
+        var batched: [InspectionResult] = [], alone = [Int: InspectionResult]()
+        try await withThrowingTaskGroup(of: (Int?, [InspectionResult]).self) { group in
+            var next = jobs.makeIterator()
+            func start() {
+                guard let job = next.next() else { return }
+                group.addTask {
+                    guard let index = job else { return (nil, try await StaticBatch(accelerator: accelerator).inspect(items).map { try $0.get() }) }
+                    return (index, [try await inspector.inspect(items[index].image)])
+                }
+            }
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { start() }
+            for try await (job, results) in group {
+                if let job { alone[job] = results[0] } else { batched = results }
+                start()
+            }
+        }
+        XCTAssertEqual(batched.count, items.count)
+        for (index, shared) in batched.enumerated() {
+            let own = try XCTUnwrap(alone[index])
+            XCTAssertEqual(shared.findings, own.findings, names[index])
+            XCTAssertEqual(shared.facts, own.facts, names[index])
         }
     }
 

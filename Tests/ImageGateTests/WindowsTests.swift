@@ -94,11 +94,10 @@ final class WindowsTests: XCTestCase {
         // The variants as the overlays they are (``FixtureManifest/described``).
         let items = try names.map { StaticBatch.Item(image: try FixtureManifest.described($0), inspector: inspector) }
         var batch = StaticBatch(accelerator: accelerator)
-        batch.maxDrives = items.count
         let alone = LockedLines()
         batch.progress = { alone.add("\(names[$0]): \($1)") }
-        let results = try await batch.inspect(items).map { try $0.get() }
-        XCTAssertEqual(alone.lines, [], "every image was judged in the shared appliance")
+        let results = try await batch.inspect(items, appliancesAtOnce: ProcessInfo.processInfo.activeProcessorCount).map { try $0.get() }
+        XCTAssertEqual(alone.lines, [], "every image was judged in a shared appliance")
 
         let windows = results[0]
         XCTAssertEqual(windows.facts.family, "windows")
