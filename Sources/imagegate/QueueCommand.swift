@@ -51,6 +51,9 @@ struct QueueCommand: AsyncParsableCommand {
         var batch = 8
         @Flag(help: "Continue the manifest's last unfinished run, skipping what it recorded.")
         var resume = false
+        @Option(name: .customLong("post-mortem"),
+                help: "When a boot's stopped disk is read for the guest's logs and a Diagnosis: never, on-failure (default) or always.")
+        var postMortem: FirstBoot.PostMortemWhen = .onFailure
         @OptionGroup var database: DatabaseOptions
         @Option(help: ArgumentHelp("Write each entry's check report (JSON, HTML) and console logs under this folder.", valueName: "folder"))
         var reports: String?
@@ -91,6 +94,7 @@ struct QueueCommand: AsyncParsableCommand {
                         runner.jobs = await fleet.capacity
                     }
                     runner.batchSize = batch
+                    runner.postMortem = postMortem
                     runner.reports = reports
                     runner.language = lang ?? .fromEnvironment
                     runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }

@@ -1,8 +1,10 @@
+import Foundation
 @testable import ImageGate
 import XCTest
 
 /// The parts of remote hosts that need no host: naming hosts, judging
-/// ports from a guest's socket table, the eviction order.
+/// ports from a guest's socket table, the eviction order, the copied-back
+/// overlay.
 final class RemotePartsTests: XCTestCase {
     /// A VM's name says which machine's process owns it: untagged (local)
     /// or tagged with this machine's tag is ours to judge; another tag is not.
@@ -99,5 +101,44 @@ final class RemotePartsTests: XCTestCase {
                        ["candidate-x", "candidate-a", "candidate-b", "candidate-c"])
         ledger.touch("candidate-a", at: Date(timeIntervalSince1970: 400))
         XCTAssertEqual(CandidateLedger(path: path).leastRecentlyUsedFirst(["candidate-a", "candidate-b"]), ["candidate-b", "candidate-a"])
+    }
+
+    /// A remote boot's overlay, copied back for the post-mortem, is made to
+    /// rest on this machine's candidate: what the guest wrote reads back
+    /// through it, and the rest is the candidate's. A copy that names an
+    /// external data file (a host file, say) is refused before anything
+    /// opens it.
+    func testACopiedOverlayRestsOnTheLocalCandidateAndOneNamingADataFileIsRefused() async throws {
+        let dir = NSTemporaryDirectory() + "overlay-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func qemu(_ program: String, _ arguments: [String]) throws {
+            let result = try Shell.run(program, arguments)
+            XCTAssertEqual(result.status, 0, "\(program) \(arguments): \(result.stderr)")
+        }
+        // The candidate: 0x11 in its first MiB. The host's copy of it is gone.
+        try qemu("qemu-img", ["create", "-q", "-f", "qcow2", dir + "/candidate.qcow2", "4M"])
+        try qemu("qemu-io", ["-f", "qcow2", "-c", "write -P 0x11 0 1M", dir + "/candidate.qcow2"])
+        try qemu("cp", [dir + "/candidate.qcow2", dir + "/on-host.qcow2"])
+        try qemu("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", dir + "/on-host.qcow2", dir + "/overlay.qcow2"])
+        try qemu("qemu-io", ["-f", "qcow2", "-c", "write -P 0x22 0 64k", dir + "/overlay.qcow2"])
+        try FileManager.default.removeItem(atPath: dir + "/on-host.qcow2")
+
+        let candidate = try await ImageFile.validate(dir + "/candidate.qcow2")
+        try await RemoteOverlay.adopt(dir + "/overlay.qcow2", backing: candidate)
+        let info = try Shell.run("qemu-img", ["info", "-U", "--output=json", dir + "/overlay.qcow2"])
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any], info.stderr)
+        XCTAssertEqual(json["backing-filename"] as? String, candidate.accessPath)
+        try qemu("qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x22 0 64k", "-c", "read -P 0x11 64k 960k", dir + "/overlay.qcow2"])
+
+        // An overlay whose header names an external data file.
+        try "not a disk\n".write(toFile: dir + "/host-file", atomically: true, encoding: .utf8)
+        try qemu("qemu-img", ["create", "-q", "-f", "qcow2", "-o", "data_file=\(dir)/host-file", dir + "/hostile.qcow2", "4M"])
+        do {
+            try await RemoteOverlay.adopt(dir + "/hostile.qcow2", backing: candidate)
+            XCTFail("an overlay naming a data file was adopted")
+        } catch {
+            XCTAssertTrue("\(error)".contains("external data file"), "\(error)")
+        }
     }
 }

@@ -142,19 +142,23 @@ public struct FirstBoot: Sendable {
                 return result
             }
             let wanted = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
-            let readDisk = wanted && remote == nil
-            if readDisk, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
+            if wanted, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
             if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
             vm = nil
             await pump?.stop()
             pump = nil
-            if wanted, remote != nil {
-                result.postMortem = PostMortem(problems: ["not read: the instance ran on the remote host \(host.uri), and its disk stays there (the console above is what it printed)"])
-            }
-            if readDisk {
-                progress(.note("reading what the guest wrote from its disk"))
+            if wanted {
                 do {
-                    result.postMortem = try await PostMortem.collect(overlay: plan.overlay, since: started, accelerator: accelerator, state: state)
+                    var overlay = plan.overlay
+                    if let remote, let volume = plan.remoteDisks?.volumes.first {
+                        // The overlay comes back; its backing file is this machine's candidate.
+                        progress(.note("copying the overlay back from \(host.uri)"))
+                        overlay = plan.directory + "/overlay-from-host.qcow2"
+                        try await remote.download(volume, to: overlay, limit: plan.limits.overlayBytes + (256 << 20))
+                        try await RemoteOverlay.adopt(overlay, backing: plan.image)
+                    }
+                    progress(.note("reading what the guest wrote from its disk"))
+                    result.postMortem = try await PostMortem.collect(overlay: overlay, since: started, accelerator: accelerator, state: state)
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {

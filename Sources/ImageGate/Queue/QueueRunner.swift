@@ -26,6 +26,9 @@ public struct QueueRunner: Sendable {
     /// Libvirt hosts the boots are spread over (``Fleet``); nil: `host`
     /// alone. The static phases run on this machine either way.
     public var fleet: Fleet?
+    /// When a boot's stopped disk is read for the guest's logs and a
+    /// Diagnosis (on a fleet host too: its overlay is copied back).
+    public var postMortem: FirstBoot.PostMortemWhen = .onFailure
     /// Test hook: told which host an entry's attempt went to.
     public var assigned: @Sendable (String, String) -> Void = { _, _ in }
 
@@ -249,6 +252,7 @@ public struct QueueRunner: Sendable {
         var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
         runner.language = language
         runner.boot = entry.boot
+        runner.postMortem = postMortem
         runner.load = QueueAdmission.loadFactor(jobs: jobs, cpusPerBoot: scenario.hardware.cpus)
         let scenarioDigest = entry.scenario.map { (try? FileDigest.sha256($0)) ?? "unreadable" } ?? "built-in"
         return (runner, try Self.digest(of: profile), scenarioDigest)

@@ -220,6 +220,23 @@ public actor HostPool: RemoteDiskStore {
         }
     }
 
+    public func download(_ name: String, to path: String, limit: Int64) async throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let file = FileHandle(forWritingAtPath: path) else {
+            throw BootError.infrastructure("cannot write \(path)")
+        }
+        defer { try? file.close() }
+        let written = ByteCount()
+        try await withOwnConnection(to: name) { source in
+            try await source.download { bytes in
+                guard written.add(bytes.count) <= limit else {
+                    throw BootError.infrastructure("\(name) on the host is larger than \(GateLimits.describe(limit)): not copied")
+                }
+                try file.write(contentsOf: Data(bytes))
+            }
+        }
+    }
+
     /// SHA-256 of a volume's bytes, read back over a connection of its own.
     func digest(of volume: StorageVolume) async throws -> String {
         let hasher = StreamingSHA256()
@@ -239,4 +256,13 @@ public actor HostPool: RemoteDiskStore {
             try await body(volume)
         }
     }
+}
+
+/// The running total of a download, added to from the stream's callback.
+private final class ByteCount: @unchecked Sendable {
+    private var total: Int64 = 0
+    private let lock = NSLock()
+
+    /// Adds `count`; returns the new total.
+    func add(_ count: Int) -> Int64 { lock.withLock { total += Int64(count); return total } }
 }

@@ -18,6 +18,10 @@ public protocol RemoteDiskStore: Sendable {
     func upload(file: String, as name: String) async throws -> String
     /// Bytes the volume takes on the host's disk (nil: no such volume).
     func allocation(of name: String) async throws -> Int64?
+    /// The volume's file on the host (for a qcow2 overlay, the overlay
+    /// itself, not the disk it stands for) copied to the new local file
+    /// `path`; a volume of more than `limit` bytes is an error.
+    func download(_ name: String, to path: String, limit: Int64) async throws
     /// Deletes the volume; a missing one is no error.
     func delete(_ name: String) async throws
     /// Deletes every volume of the run whose VM is `vm` (``HostPool/runVolume(vm:_:)``).
