@@ -200,11 +200,10 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
     }
 
-    /// Two boot-defect fixtures checked at once under the one-vCPU
-    /// scenario, as many as the admission lets run on two cores: both
-    /// verdicts are complete (every BOOT rule judged, the planted defect
-    /// failing) while the guests share the machine with each other and
-    /// this process.
+    /// Two boot-defect fixtures checked at once (`jobs` 2) under the
+    /// one-vCPU scenario, a core each on this machine: both verdicts are
+    /// complete (every BOOT rule judged, the planted defect failing) while
+    /// the guests share the machine with each other and this process.
     func testTwoBootDefectFixturesBootAtOnceAndBothVerdictsAreComplete() async throws {
         try place("auditd-fails-to-start", as: "audit.qcow2")
         try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
