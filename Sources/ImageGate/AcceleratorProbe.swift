@@ -116,7 +116,7 @@ public struct AcceleratorProbe: Sendable {
         }
         let dir = try state.makeRunDirectory(prefix: "probe")
         defer { Teardown.remove(dir) }
-        var boot = KernelBoot(name: VMName.make(VMName.purpose("probe", remote: host.remoteDisks != nil)), accelerator: .kvm, kernel: kernel,
+        var boot = KernelBoot(name: VMName.make(.probe, remote: host.remoteDisks != nil), accelerator: .kvm, kernel: kernel,
                               consoleLog: dir + "/console.log")
         // A remote host cannot open this machine's kernel or write its
         // files: the kernel goes there as a volume, the console comes back

@@ -5,22 +5,26 @@ import Foundation
 public enum VMName {
     public static let prefix = "imagegate-"
 
-    /// A unique name: `imagegate-<purpose>-<pid>.<start time>-<random>`.
+    /// A unique name: `imagegate-<purpose>-<pid>.<start time>-<random>`
+    /// (a free-form purpose: the tests' own labels).
     public static func make(_ purpose: String) -> String {
         "\(prefix)\(purpose)-\(ProcessIdentity.current)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// The purposes ImageGate starts VMs for on a remote host.
-    static let remotePurposes = ["boot", "probe"]
+    /// What ImageGate starts VMs for, locally or on a remote host.
+    public enum Purpose: String, CaseIterable, Sendable {
+        case boot, probe
+    }
 
-    /// `purpose` as named on `remote` or local: on a shared remote host the
-    /// name carries this machine's tag, so only this machine reaps it there.
-    public static func purpose(_ purpose: String, remote: Bool) -> String {
-        remote ? purpose + "-" + MachineTag.current : purpose
+    /// A unique name for `purpose`: on a shared remote host the name
+    /// carries this machine's tag (`boot-<tag>`), so only this machine
+    /// reaps it there.
+    public static func make(_ purpose: Purpose, remote: Bool = false) -> String {
+        make(remote ? purpose.rawValue + "-" + MachineTag.current : purpose.rawValue)
     }
 
     /// What the names of this machine's VMs on a remote host start with.
-    static var remotePrefixes: [String] { remotePurposes.map { prefix + Self.purpose($0, remote: true) + "-" } }
+    static var remotePrefixes: [String] { Purpose.allCases.map { prefix + $0.rawValue + "-" + MachineTag.current + "-" } }
 
     /// The machine tag in a remote purpose's name (`boot-<tag>`), if any.
     static func machineTag(of name: String) -> String? {

@@ -15,7 +15,7 @@ final class KeptRunTests: XCTestCase {
         var instance = InstanceMetadata.fresh()
         instance.hostname = hostname
         let plan = BootPlan(image: ImageFile(path: "/images/vendor.qcow2", format: "qcow2", virtualSize: 1 << 30), instance: instance,
-                            accelerator: .tcg, sshPort: 40000, directory: directory, name: VMName.make("boot"))
+                            accelerator: .tcg, sshPort: 40000, directory: directory, name: VMName.make(.boot))
         let kept = KeptRun(plan: plan, uri: "qemu:///embed?root=\(state.libvirtRoot)/3", verdict: [])
         try kept.write()
         return kept

@@ -177,7 +177,7 @@ final class RemoteHostTests: XCTestCase {
     func testTheReaperEndsThisMachinesDeadVMsOnAHostAndLeavesAnothers() async throws {
         let uri = try await hosts()[0]
         let dead = "999999.1"
-        let mine = VMName.remotePurposes.map { VMName.prefix + VMName.purpose($0, remote: true) + "-\(dead)-0badc0de" }
+        let mine = VMName.remotePrefixes.map { $0 + "\(dead)-0badc0de" }
         let theirs = VMName.prefix + "boot-0e0e0e0e-\(dead)-0badc0de"
         XCTAssertNotEqual(MachineTag.current, "0e0e0e0e")
         let state = StateDirectory(path: NSTemporaryDirectory() + "reap-state-" + UUID().uuidString)

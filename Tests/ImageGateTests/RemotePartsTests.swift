@@ -9,14 +9,14 @@ final class RemotePartsTests: XCTestCase {
     /// A VM's name says which machine's process owns it: untagged (local)
     /// or tagged with this machine's tag is ours to judge; another tag is not.
     func testAVMNameSaysWhichMachineOwnsIt() {
-        for purpose in VMName.remotePurposes {
-            let remote = VMName.make(VMName.purpose(purpose, remote: true))
+        for purpose in VMName.Purpose.allCases {
+            let remote = VMName.make(purpose, remote: true)
             XCTAssertEqual(VMName.machineTag(of: remote), MachineTag.current, remote)
             XCTAssertTrue(VMName.isOwnedHere(remote))
             XCTAssertEqual(VMName.owner(of: remote), ProcessIdentity.current)
             XCTAssertTrue(VMName.remotePrefixes.contains { remote.hasPrefix($0) }, remote)
         }
-        for local in [VMName.make("boot"), VMName.make("libvirt-test"), VMName.make("probe")] {
+        for local in [VMName.make(.boot), VMName.make("libvirt-test"), VMName.make(.probe)] {
             XCTAssertNil(VMName.machineTag(of: local), local)
             XCTAssertTrue(VMName.isOwnedHere(local))
         }

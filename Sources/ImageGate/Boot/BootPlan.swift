@@ -38,7 +38,7 @@ public struct BootPlan: Sendable {
     public var name: String
 
     public init(image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator, sshPort: Int,
-                directory: String, name: String = VMName.make("boot")) {
+                directory: String, name: String = VMName.make(.boot)) {
         self.image = image
         self.instance = instance
         self.accelerator = accelerator

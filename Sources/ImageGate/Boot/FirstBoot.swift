@@ -67,7 +67,7 @@ public struct FirstBoot: Sendable {
         try Task.checkCancellation()
         let directory = try state.makeRunDirectory(prefix: "boot")
         var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved.first?.number ?? 0, directory: directory,
-                            name: VMName.make(VMName.purpose("boot", remote: remote != nil)))
+                            name: VMName.make(.boot, remote: remote != nil))
         plan.limits = limits
         plan.interactiveConsole = keepRunning
         configure(&plan)
