@@ -1,6 +1,7 @@
 # ImageGate — every entry point a person or CI uses.
 #   make run    set up, build the fixture images if missing, check the conformant one (default scenario)
 #   make test   set up, build the fixtures, run the whole test suite
+#   make test-unit  the tests that need no VM and no appliance (seconds)
 #   make bench  speed figures, each a ratio against a baseline measured in the same run
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ export LIBVIRT_LOG_OUTPUTS ?= 3:file:$(STATE)/libvirt.log
 # libguestfs without libvirtd; ImageGate adds force_tcg itself where KVM hangs.
 export LIBGUESTFS_BACKEND ?= direct
 
-.PHONY: setup build fixtures test run bench fuzz vagrant-validate clean-state
+.PHONY: setup build fixtures test test-unit run bench fuzz vagrant-validate clean-state
 
 setup:
 	@scripts/setup.sh
@@ -34,6 +35,11 @@ test: setup vagrant-validate
 	status=0; wait $$tree || status=$$?; cat $(STATE)/fixture-tree.log; exit $$status
 	Fixtures/build.sh
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+# No fixture, no VM, no appliance: Tests/UnitTests alone.
+test-unit: setup
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build --filter UnitTests $(SWIFT_FLAGS)
 
 # The conformant fixture checked with the default scenario: the verdict,
 # then where the reports are.

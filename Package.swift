@@ -75,9 +75,14 @@ let package = Package(
             ]
         ),
 
+        // Tests. `TestSupport` runs programs and finds the checkout for both
+        // test targets; `UnitTests` needs no VM and no appliance (make
+        // test-unit); the others boot guests and launch appliances.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "TestSupport"]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
-        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest", "ImageGateTesting"]),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest", "ImageGateTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

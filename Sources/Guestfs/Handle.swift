@@ -14,7 +14,7 @@ import SerialQueue
 public final class Handle: @unchecked Sendable {
     private let g: OpaquePointer
     private let queue = SerialQueue(label: "guestfs")
-    private let traceCalls: Bool
+    private let traceCalls: (@Sendable (String) -> Void)?
     /// Set once ``close()`` ran; touched only on the queue.
     private var closed = false
 
@@ -25,8 +25,8 @@ public final class Handle: @unchecked Sendable {
     ///   - backend: e.g. `direct`; nil keeps `LIBGUESTFS_BACKEND` or the default.
     ///   - backendSettings: e.g. `["force_tcg"]`; nil keeps
     ///     `LIBGUESTFS_BACKEND_SETTINGS`.
-    ///   - traceCalls: print each call and its duration to stderr.
-    public init(backend: String? = nil, backendSettings: [String]? = nil, traceCalls: Bool = false) throws {
+    ///   - traceCalls: given each call's duration and name as one line.
+    public init(backend: String? = nil, backendSettings: [String]? = nil, traceCalls: (@Sendable (String) -> Void)? = nil) throws {
         guard let g = guestfs_create() else {
             throw GuestfsError(message: "could not create a libguestfs handle", operation: "create")
         }
@@ -90,7 +90,7 @@ public final class Handle: @unchecked Sendable {
     func call(_ operation: String, _ body: (OpaquePointer) -> Int32) throws -> Int32 {
         guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
-        let started = traceCalls ? ContinuousClock.now : nil
+        let started = traceCalls != nil ? ContinuousClock.now : nil
         let status = body(g)
         if let started { trace(operation, since: started) }
         if status == -1 { throw lastError(operation) }
@@ -100,7 +100,7 @@ public final class Handle: @unchecked Sendable {
     func call<T>(_ operation: String, _ body: (OpaquePointer) -> T?) throws -> T {
         guard !closed else { throw GuestfsError(message: "the handle is closed", operation: operation) }
         guestfs_set_error_handler(g, nil, nil)
-        let started = traceCalls ? ContinuousClock.now : nil
+        let started = traceCalls != nil ? ContinuousClock.now : nil
         let value = body(g)
         if let started { trace(operation, since: started) }
         guard let value else { throw lastError(operation) }
@@ -110,7 +110,7 @@ public final class Handle: @unchecked Sendable {
     private func trace(_ operation: String, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        FileHandle.standardError.write(Data("guestfs: \(String(format: "%8.1f", ms)) ms \(operation)\n".utf8))
+        traceCalls?("\(String(format: "%8.1f", ms)) ms \(operation)")
     }
 
     private func lastError(_ operation: String) -> GuestfsError {

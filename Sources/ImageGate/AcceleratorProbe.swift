@@ -57,7 +57,7 @@ public struct AcceleratorProbe: Sendable {
     public func choose() async throws -> AcceleratorChoice {
         if let forced = ProcessInfo.processInfo.environment["IMAGEGATE_ACCEL"], !forced.isEmpty {
             guard let accelerator = Accelerator(rawValue: forced) else {
-                throw InputError("IMAGEGATE_ACCEL=\(forced): must be kvm or tcg")
+                throw ImageGateError.badInput("IMAGEGATE_ACCEL=\(forced): must be kvm or tcg")
             }
             return AcceleratorChoice(accelerator: accelerator, reason: "forced by IMAGEGATE_ACCEL")
         }

@@ -7,13 +7,15 @@ import Guestfs
 /// guests hang. `LIBGUESTFS_BACKEND` and `LIBGUESTFS_BACKEND_SETTINGS` in
 /// the environment win over both.
 public enum Appliance {
-    /// A handle with no drives yet. `IMAGEGATE_TRACE=calls` prints every
+    /// A handle with no drives yet. `IMAGEGATE_TRACE=calls` traces every
     /// libguestfs call with its duration.
     public static func handle(accelerator: Accelerator) throws -> Handle {
         let env = ProcessInfo.processInfo.environment
         let backend = env["LIBGUESTFS_BACKEND"] == nil ? "direct" : nil
         let settings = env["LIBGUESTFS_BACKEND_SETTINGS"] == nil && accelerator == .tcg ? ["force_tcg"] : nil
-        return try Handle(backend: backend, backendSettings: settings, traceCalls: env["IMAGEGATE_TRACE"] == "calls")
+        var trace: (@Sendable (String) -> Void)?
+        if Log.trace == .calls { trace = { @Sendable line in Log.debug("guestfs: " + line) } }
+        return try Handle(backend: backend, backendSettings: settings, traceCalls: trace)
     }
 
     /// The accelerator of this machine, probed once per host boot (no

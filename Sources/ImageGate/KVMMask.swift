@@ -54,16 +54,16 @@ public enum KVMMask {
         let empty = directory + "/kvm-mask"
         if !FileManager.default.fileExists(atPath: empty) {
             guard FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o444]) else {
-                throw BootError.infrastructure("cannot create \(empty) to mask /dev/kvm")
+                throw ImageGateError.infrastructure("cannot create \(empty) to mask /dev/kvm")
             }
         }
         guard mount(empty, "/dev/kvm", nil, UInt(MS_BIND), nil) == 0 else {
-            throw BootError.infrastructure("masking /dev/kvm: bind mount failed: \(String(cString: strerror(errno)))")
+            throw ImageGateError.infrastructure("masking /dev/kvm: bind mount failed: \(String(cString: strerror(errno)))")
         }
         guard mount(nil, "/dev/kvm", nil, UInt(MS_BIND | MS_REMOUNT | MS_RDONLY), nil) == 0 else {
             let error = errno
             umount2("/dev/kvm", Int32(MNT_DETACH))
-            throw BootError.infrastructure("masking /dev/kvm: read-only remount failed: \(String(cString: strerror(error)))")
+            throw ImageGateError.infrastructure("masking /dev/kvm: read-only remount failed: \(String(cString: strerror(error)))")
         }
         applied = true
         return (true, nil)

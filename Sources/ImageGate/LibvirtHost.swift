@@ -119,14 +119,14 @@ enum EmbeddedRoot {
     static func claim(in directory: String, avoiding kept: Set<String> = []) throws -> String {
         let longest = "\(directory)/\(slots - 1)".utf8.count
         guard longest <= longestRoot else {
-            throw InputError("\(directory): the state folder's path is \(longest - longestRoot) characters too long for QEMU's monitor socket (a UNIX socket path holds 107 bytes); set IMAGEGATE_STATE_DIR to a shorter folder")
+            throw ImageGateError.badInput("\(directory): the state folder's path is \(longest - longestRoot) characters too long for QEMU's monitor socket (a UNIX socket path holds 107 bytes); set IMAGEGATE_STATE_DIR to a shorter folder")
         }
         lock.lock()
         defer { lock.unlock() }
         if let claimed { return claimed }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard let root = try lockFirstFree(in: directory, avoiding: kept) else {
-            throw BootError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
+            throw ImageGateError.infrastructure("all \(slots) embedded libvirt roots in \(directory) are in use by other processes")
         }
         claimed = root
         return root
@@ -147,7 +147,7 @@ enum EmbeddedRoot {
     static func claim(exactly root: String) async throws -> String {
         try lock.withLock {
             if let claimed, claimed != root {
-                throw BootError.infrastructure("this process already uses the libvirt root \(claimed), not \(root)")
+                throw ImageGateError.infrastructure("this process already uses the libvirt root \(claimed), not \(root)")
             }
         }
         for _ in 0..<300 {
@@ -160,7 +160,7 @@ enum EmbeddedRoot {
             if taken { return root }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BootError.infrastructure("another imagegate process has used the libvirt root \(root) for 30 s; try again when it is done")
+        throw ImageGateError.infrastructure("another imagegate process has used the libvirt root \(root) for 30 s; try again when it is done")
     }
 
     /// Writes `root/etc/qemu.conf`: QEMU's output goes to plain files (no

@@ -36,7 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
             let base = self.scenario.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
             func relative(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
             guard let imagePath = image ?? scenario.image.map(relative) else {
-                throw InputError("no image: give IMAGE or set image: in the scenario")
+                throw ImageGateError.badInput("no image: give IMAGE or set image: in the scenario")
             }
             let profilePath = self.profile.profile ?? scenario.profile.map(relative)
             let profile = try self.profile.load(orPath: profilePath)

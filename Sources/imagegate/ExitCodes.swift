@@ -3,37 +3,33 @@ import Foundation
 import ImageGate
 
 extension ExitCode {
-    /// The image failed a rule.
-    static let imageFailed = ExitCode(1)
-    /// Bad input: a missing or corrupt image, bad YAML, an unknown rule ID.
-    static let badInput = ExitCode(2)
-    /// The infrastructure failed (libvirt, libguestfs), not the image.
-    static let infrastructure = ExitCode(3)
-    /// Nothing failed, but an error rule could not be checked.
-    static let incomplete = ExitCode(4)
+    // Named statuses, each from where it is decided: verdicts in
+    // ``GateVerdict/exitStatus``, errors in ``ImageGateError/Code/exitStatus``.
+    static let imageFailed = ExitCode(GateVerdict.fail.exitStatus)
+    static let badInput = ExitCode(ImageGateError.Code.badInput.exitStatus)
+    static let infrastructure = ExitCode(ImageGateError.Code.infrastructure.exitStatus)
+    static let interrupted = ExitCode(ImageGateError.Code.interrupted.exitStatus)
 
     /// Exits as the verdict says (nothing to throw for PASS).
     static func exit(for verdict: GateVerdict) throws {
-        switch verdict {
-        case .pass: return
-        case .fail: throw ExitCode.imageFailed
-        case .incomplete: throw ExitCode.incomplete
-        }
+        if verdict != .pass { throw ExitCode(verdict.exitStatus) }
     }
 
-    /// Runs `body`; bad input exits 2 and any other error exits 3, each with
-    /// one line on stderr.
+    /// Runs `body`; an error exits as its code says
+    /// (``ImageGateError/Code/exitStatus``), with one line on stderr.
     static func guarding<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as InputError {
-            complain(error.message)
-            throw ExitCode.badInput
         } catch let error as ExitCode {
             throw error
         } catch {
-            complain("infrastructure error: \(error)")
-            throw ExitCode.infrastructure
+            let code = ImageGateError.code(of: error)
+            switch code {
+            case .badInput: complain("\(error)")
+            case .infrastructure, .candidateChanged: complain("infrastructure error: \(error)")
+            case .interrupted: break
+            }
+            throw ExitCode(code.exitStatus)
         }
     }
 }

@@ -50,7 +50,7 @@ struct ProfileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Platform profile YAML (default: the seller guide's settings).", valueName: "file"))
     var profile: String?
 
-    /// The profile (an ``InputError`` naming the file if it is bad), or
+    /// The profile (an bad-input ``ImageGateError`` naming the file if it is bad), or
     /// `fallback` when none was given.
     func load(orPath fallback: String? = nil) throws -> PlatformProfile {
         try (profile ?? fallback).map(PlatformProfile.load(path:)) ?? .default

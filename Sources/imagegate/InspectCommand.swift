@@ -29,7 +29,7 @@ struct InspectCommand: AsyncParsableCommand {
         guard let selectedRules else { return }
         do {
             _ = try RuleCatalogue.select(selectedRules)
-        } catch let error as InputError {
+        } catch let error as ImageGateError where error.isBadInput {
             throw ExitCode.refusing(error.message)
         }
     }

@@ -22,7 +22,7 @@ enum Interrupt {
                 } else {
                     FileHandle.standardError.write(Data("imagegate: interrupted twice, exiting now\n".utf8))
                     LeftoverReaper().reapOwnRun()
-                    _exit(130)
+                    _exit(ImageGateError.Code.interrupted.exitStatus)
                 }
             }
             source.resume()
@@ -32,10 +32,10 @@ enum Interrupt {
         do {
             return try await task.value
         } catch is CancellationError {
-            throw ExitCode(130)
+            throw ExitCode.interrupted
         } catch where received.count > 0 {
             // Whatever the cancelled work threw on its way out.
-            throw ExitCode(130)
+            throw ExitCode.interrupted
         }
     }
 }

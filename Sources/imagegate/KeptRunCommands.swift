@@ -52,10 +52,10 @@ struct ConsoleCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExitCode.guarding {
             let kept = try KeptRun.find(run)
-            guard kept.isRunning != false else { throw InputError("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
+            guard kept.isRunning != false else { throw ImageGateError.badInput("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
             try await LibvirtHost.with(kept.uri) { host in
                 guard let vm = try await host.instances(prefix: kept.vmName).first(where: { $0.name == kept.vmName }) else {
-                    throw InputError("\(kept.id): libvirt knows no VM \(kept.vmName) any more")
+                    throw ImageGateError.badInput("\(kept.id): libvirt knows no VM \(kept.vmName) any more")
                 }
                 let console = try await vm.openConsole()
                 let terminal = RawTerminal(STDIN_FILENO)
@@ -83,7 +83,7 @@ struct SSHCommand: AsyncParsableCommand {
     func run() async throws {
         let arguments: [String] = try await ExitCode.guarding {
             let kept = try KeptRun.find(run)
-            guard kept.isRunning != false else { throw InputError("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
+            guard kept.isRunning != false else { throw ImageGateError.badInput("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
             return kept.sshArguments(command: command, terminal: isatty(STDIN_FILENO) == 1)
         }
         // ssh takes over this process: its exit status is the command's.

@@ -89,7 +89,7 @@ struct QueueCommand: AsyncParsableCommand {
                     if !specs.isEmpty {
                         let (fleet, unreachable) = await Fleet.connect(specs) { try await LibvirtHost.connect($0) }
                         for status in unreachable { complain("queue: \(status.uri): \(status.problem ?? "unreachable"); going on without it") }
-                        guard await fleet.capacity > 0 else { throw BootError.infrastructure("no host of the fleet can be reached") }
+                        guard await fleet.capacity > 0 else { throw ImageGateError.infrastructure("no host of the fleet can be reached") }
                         runner.fleet = fleet
                         runner.jobs = await fleet.capacity
                     }
@@ -137,7 +137,7 @@ struct QueueCommand: AsyncParsableCommand {
         func run() async throws {
             let diff: QueueDiff = try await ExitCode.guarding {
                 let history = try database.open()
-                guard let latest = try after ?? history.runs().first?.id else { throw InputError("\(history.path): no run recorded yet") }
+                guard let latest = try after ?? history.runs().first?.id else { throw ImageGateError.badInput("\(history.path): no run recorded yet") }
                 return try QueueDiff.compare(history, before: before, after: latest)
             }
             if json {
@@ -171,7 +171,7 @@ struct QueueCommand: AsyncParsableCommand {
             }
             for (run, entry) in rows {
                 let flaky = entry.flakyFirstVerdict.map { " (flaky: first \($0))" } ?? ""
-                say("run \(run.id) \(run.startedAt)  \(entry.key)  \(entry.verdict.uppercased())\(flaky)  sha256 \(entry.imageSHA256.prefix(12))…  \(String(format: "%.0f", entry.seconds)) s")
+                say("run \(run.id) \(run.startedAt)  \(entry.key)  \(entry.verdict.rawValue.uppercased())\(flaky)  sha256 \(entry.imageSHA256.prefix(12))…  \(String(format: "%.0f", entry.seconds)) s")
             }
         }
     }

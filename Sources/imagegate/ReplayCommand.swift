@@ -31,7 +31,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let image = try await ImageFile.validate(self.image, limits: contents.profile.limits)
             let digest = try CandidateDigest.digest(of: image)
             guard digest == contents.manifest.imageSHA256 || force else {
-                throw InputError("\(self.image): sha256 \(digest) is not the bundle's image (sha256 \(contents.manifest.imageSHA256), recorded from \(contents.manifest.imagePath)); --force replays it anyway")
+                throw ImageGateError.badInput("\(self.image): sha256 \(digest) is not the bundle's image (sha256 \(contents.manifest.imageSHA256), recorded from \(contents.manifest.imagePath)); --force replays it anyway")
             }
             return try await hypervisor.withHost { host in
                 var runner = CheckRunner(host: host, scenario: contents.scenario, profile: contents.profile)

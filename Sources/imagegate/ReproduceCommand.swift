@@ -30,7 +30,7 @@ struct ReproduceCommand: AsyncParsableCommand {
         let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
             let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
             guard instance <= scenario.instances.count else {
-                throw InputError("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
+                throw ImageGateError.badInput("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
             }
             let chosen = scenario.instances[instance - 1], disk = Int64(scenario.dataDiskGiB[instance - 1]) << 30
             return try await hypervisor.withHost { host in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ImageGate
 import ImageGateXCTest
 import XCTest
@@ -6,6 +7,10 @@ import XCTest
 /// Boot-defect fixtures: each fails its expected BOOT rule with the right
 /// evidence, and no VM or run file is left behind afterwards.
 final class BootDefectTests: XCTestCase {
+    override func tearDown() async throws {
+        BootLeftovers.assertNone()
+    }
+
     func boot(_ name: String, postMortem: FirstBoot.PostMortemWhen = .onFailure) async throws -> BootResult {
         try await FixtureManifest.withCandidate(name) { try await FirstBootTestCase.boot($0, postMortem: postMortem) }
     }
@@ -168,20 +173,5 @@ final class BootDefectTests: XCTestCase {
             XCTAssertEqual(replayed.instances.map(\.instanceID), recorded.instances.map(\.instanceID))
             XCTAssertTrue(FileManager.default.fileExists(atPath: state + "/runs"), "the replay ran in the fresh state folder")
         }
-    }
-
-    /// Runs last (alphabetically): nothing of this process's boots is left.
-    func testZNoDomainOrRunFileIsLeftBehind() async throws {
-        let state = StateDirectory.default
-        let host = try await LibvirtHost.connect()
-        let pid = ProcessInfo.processInfo.processIdentifier
-        let mine = try await host.instances(prefix: VMName.prefix).filter { VMName.owner(of: $0.name)?.pid == pid && $0.name.contains("-boot-") }
-        XCTAssertEqual(mine.map(\.name), [], "domains left running")
-        // The process's scratch folder (post-mortems' appliances) lives as
-        // long as the process; its exit, or the next start, removes it.
-        let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
-        XCTAssertEqual(runs.filter { StateDirectory.owner(ofRun: $0)?.pid == pid && !$0.hasPrefix("scratch-") }, [], "run folders left behind")
-        let ports = (try? FileManager.default.contentsOfDirectory(atPath: state.ports)) ?? []
-        XCTAssertEqual(ports.filter { LoopbackPort.owner(ofLock: state.ports + "/" + $0) == pid }, [], "port locks left behind")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ImageGate
 import Yams
 import XCTest
@@ -61,9 +62,7 @@ struct FixtureManifest: Decodable {
         case windowsProfile = "windows_profile", windowsVariants = "windows_variants"
     }
 
-    static var packageRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    static var packageRoot: String { PackageRoot.path }
 
     /// Where `make fixtures` puts the images (`IMAGEGATE_FIXTURES` overrides).
     static var imageDirectory: String {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import XCTest
 
@@ -381,7 +382,7 @@ final class HostileInputTests: XCTestCase {
             _ = try await runner.run(dir + "/huge.qcow2")
             XCTFail("a 2 TiB data disk was accepted")
         } catch {
-            XCTAssertTrue(error is InputError && "\(error)".contains("data disk of 2048 GiB is above the limit"), "\(error)")
+            XCTAssertTrue((error as? ImageGateError)?.isBadInput == true && "\(error)".contains("data disk of 2048 GiB is above the limit"), "\(error)")
         }
     }
 
@@ -525,7 +526,7 @@ final class StateFolderLengthTests: XCTestCase {
     func testAStateFolderTooLongForQEMUsMonitorSocketIsRefused() throws {
         let long = "/tmp/" + String(repeating: "s", count: 60) + "/libvirt"
         XCTAssertThrowsError(try EmbeddedRoot.claim(in: long)) { error in
-            XCTAssertTrue(error is InputError, "\(error)")
+            XCTAssertTrue((error as? ImageGateError)?.isBadInput == true, "\(error)")
             XCTAssertTrue("\(error)".contains("too long for QEMU's monitor socket"), "\(error)")
         }
         XCTAssertGreaterThanOrEqual(EmbeddedRoot.longestRoot, (StateDirectory.default.libvirtRoot + "/31").utf8.count, "the default state folder fits")
@@ -541,13 +542,13 @@ private struct RunningVM: VirtualMachineInstance {
     func xml() async throws -> String { "" }
     func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
     func reboot() async throws {}
-    func openConsole() async throws -> any ConsoleChannel { throw BootError.infrastructure("no console") }
+    func openConsole() async throws -> any ConsoleChannel { throw ImageGateError.infrastructure("no console") }
 }
 
 /// A host nothing may be started on: the check must refuse before.
 private struct NoHost: VirtualMachineHost {
     var uri: String { "test:///none" }
-    func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance { throw BootError.infrastructure("no host") }
+    func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance { throw ImageGateError.infrastructure("no host") }
     func instances(prefix: String) async throws -> [any VirtualMachineInstance] { [] }
     func offersKVM() async throws -> Bool { false }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import XCTest
 
@@ -39,7 +40,7 @@ final class KeptRunTests: XCTestCase {
         XCTAssertEqual(try KeptRun.find(String(kept.id.prefix(3)), state: state).id, kept.id)
         XCTAssertEqual(kept.embeddedRoot, state.libvirtRoot + "/3")
         XCTAssertThrowsError(try KeptRun.find("zzzz", state: state)) { error in
-            XCTAssertEqual((error as? InputError)?.message, "zzzz: no kept run has this ID (imagegate runs lists them)")
+            XCTAssertEqual((error as? ImageGateError)?.message, "zzzz: no kept run has this ID (imagegate runs lists them)")
         }
         // Its root is not handed to a new process.
         try FileManager.default.createDirectory(atPath: state.libvirtRoot, withIntermediateDirectories: true)

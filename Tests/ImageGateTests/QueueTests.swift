@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import XCTest
 
@@ -57,13 +58,13 @@ final class QueueTests: XCTestCase {
         var first = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
         let app = first.manifest.entries[2].key
         first.beforeAttempt = { key, attempt in
-            if key == app, attempt == 1 { throw BootError.infrastructure("injected: the host dropped the appliance") }
+            if key == app, attempt == 1 { throw ImageGateError.infrastructure("injected: the host dropped the appliance") }
         }
         let run1 = try await first.run(resume: false)
         let entries1 = try history.entries(run: run1.runID)
-        XCTAssertEqual(entries1.map(\.verdict), ["incomplete", "incomplete", "fail"], entries1.map(\.key).description)
+        XCTAssertEqual(entries1.map(\.verdict), [.incomplete, .incomplete, .fail], entries1.map(\.key).description)
         let flaky = try XCTUnwrap(entries1.first { $0.key == app })
-        XCTAssertEqual(flaky.flakyFirstVerdict, "error", "the first attempt's verdict is kept")
+        XCTAssertEqual(flaky.flakyFirstVerdict, .error, "the first attempt's verdict is kept")
         XCTAssertTrue(flaky.problem?.contains("injected: the host dropped the appliance") ?? false, "\(String(describing: flaky.problem))")
         XCTAssertEqual(try history.run(run1.runID)?.status, "finished")
         // The three static phases shared one appliance; each report reads as
@@ -119,7 +120,7 @@ final class QueueTests: XCTestCase {
         XCTAssertTrue(text.contains("REGRESSED (1)") && text.contains("why: the platform profile changed"), text)
 
         // The history of an image, and of a vendor.
-        XCTAssertEqual(try history.history(image: dir + "/images/web.qcow2").map(\.1.verdict), ["fail", "incomplete"])
+        XCTAssertEqual(try history.history(image: dir + "/images/web.qcow2").map(\.1.verdict), [.fail, .incomplete])
         XCTAssertEqual(try history.history(vendor: "acme").count, 3)
 
         // JUnit: a suite per image, valid against the schema.
@@ -230,7 +231,7 @@ final class QueueTests: XCTestCase {
         let entries = try history.entries(run: run.runID)
         for (product, rule) in [("audit", "BOOT-AUDITD"), ("bootcmd", "BOOT-CLOUD-INIT")] {
             let entry = try XCTUnwrap(entries.first { $0.product == product })
-            XCTAssertEqual(entry.verdict, "fail", "\(product): \(entry.problem ?? "")")
+            XCTAssertEqual(entry.verdict, .fail, "\(product): \(entry.problem ?? "")")
             let findings = try history.findings(entry: entry.id)
             XCTAssertEqual(findings.first { $0.rule == rule }?.outcome, "fail", product)
             let unjudged = findings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == "could-not-check" }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import ImageGateXCTest
 import Libvirt
@@ -272,7 +273,7 @@ final class RemoteHostTests: XCTestCase {
             let entries = try history.entries(run: run.runID)
             XCTAssertEqual(entries.count, 4)
             for entry in entries {
-                XCTAssertEqual(entry.verdict, "fail", "\(entry.key): \(entry.problem ?? "")")
+                XCTAssertEqual(entry.verdict, .fail, "\(entry.key): \(entry.problem ?? "")")
                 XCTAssertNil(entry.flakyFirstVerdict, "a dropped host is not a flaky image")
                 let findings = try history.findings(entry: entry.id)
                 XCTAssertEqual(findings.first { $0.rule == "BOOT-NO-PANIC" }?.outcome, "fail", entry.key)

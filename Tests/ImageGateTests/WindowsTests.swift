@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Guestfs
 @testable import ImageGate
 import XCTest

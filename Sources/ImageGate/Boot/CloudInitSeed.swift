@@ -145,7 +145,7 @@ public struct CloudInitSeed: Sendable {
             dir + "/user-data", dir + "/meta-data", dir + "/network-config",
         ], timeout: .seconds(60))
         guard result.status == 0 else {
-            throw BootError.infrastructure("xorriso could not write the seed: \(result.firstLine)")
+            throw ImageGateError.infrastructure("xorriso could not write the seed: \(result.firstLine)")
         }
     }
 }

@@ -56,7 +56,7 @@ public struct FirstBoot: Sendable {
         // from inside the guest.
         let remote = host.remoteDisks
         if remote != nil, keepRunning {
-            throw InputError("--keep-running works on this machine's embedded driver only; \(host.uri) is a remote host")
+            throw ImageGateError.badInput("--keep-running works on this machine's embedded driver only; \(host.uri) is a remote host")
         }
         var reserved: [LoopbackPort] = []
         defer { reserved.forEach { $0.release() } }
@@ -78,7 +78,7 @@ public struct FirstBoot: Sendable {
         }
         guard plan.dataDiskBytes <= limits.dataDiskBytes else {
             Teardown.remove(directory)
-            throw InputError("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
+            throw ImageGateError.badInput("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
 
         var vm: (any VirtualMachineInstance)?
@@ -223,11 +223,11 @@ public struct FirstBoot: Sendable {
     /// overhead ImageGate and libvirt add before the guest runs.
     static func tracingFirstByte(_ progress: @escaping @Sendable (Event) -> Void, since booting: ContinuousClock.Instant,
                                  of name: String) -> @Sendable (Event) -> Void {
-        guard ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil else { return progress }
+        guard Log.trace != .off else { return progress }
         return { event in
             if case .stage(.firstByte, _) = event {
                 let age = ProcessAge.seconds.map { String(format: " (%.1f s after the process started)", $0) } ?? ""
-                FileHandle.standardError.write(Data("trace: \(name): first byte \((ContinuousClock.now - booting).seconds) s after booting started\(age)\n".utf8))
+                Log.debug("\(name): first byte \((ContinuousClock.now - booting).seconds) s after booting started\(age)")
             }
             progress(event)
         }
@@ -269,7 +269,7 @@ public struct FirstBoot: Sendable {
     private func tool(_ program: String, _ arguments: [String]) async throws {
         let result = try await BoundedProcess.run(program, arguments, timeout: .seconds(60))
         guard result.status == 0 else {
-            throw BootError.infrastructure("\(program) failed: \(result.firstLine)")
+            throw ImageGateError.infrastructure("\(program) failed: \(result.firstLine)")
         }
     }
 

@@ -70,7 +70,7 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     /// Parses the probe's JSON object.
     public static func decode(_ data: Data, channel: String) throws -> GuestFacts {
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw BootError.infrastructure("the guest probe's output is not a JSON object")
+            throw ImageGateError.infrastructure("the guest probe's output is not a JSON object")
         }
         func string(_ key: String) -> String { (object[key] as? String)?.trimmingCharacters(in: .whitespaces) ?? "" }
 

@@ -53,45 +53,45 @@ public struct InstanceMetadata: Sendable, Codable, Equatable {
                                 gateway: "10.77.0.1", dns: ["10.77.0.3"])
     }
 
-    /// Checks every field; a bad one is an ``InputError`` naming it.
+    /// Checks every field; a bad one is an bad-input ``ImageGateError`` naming it.
     public func validate(source: String = "instance") throws {
         let hostnamePattern = #"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"#
         guard hostname.range(of: hostnamePattern, options: .regularExpression) != nil else {
-            throw InputError("\(source): hostname '\(hostname)' is not a valid host name")
+            throw ImageGateError.badInput("\(source): hostname '\(hostname)' is not a valid host name")
         }
         try Self.checkMAC(mac, source)
-        guard (1...30).contains(prefix) else { throw InputError("\(source): prefix \(prefix) must be 1 to 30") }
+        guard (1...30).contains(prefix) else { throw ImageGateError.badInput("\(source): prefix \(prefix) must be 1 to 30") }
         for (field, value) in [("ip", ip), ("gateway", gateway)] + dns.map({ ("dns", $0) }) {
-            guard IPv4(value) != nil else { throw InputError("\(source): \(field) '\(value)' is not an IPv4 address") }
+            guard IPv4(value) != nil else { throw ImageGateError.badInput("\(source): \(field) '\(value)' is not an IPv4 address") }
         }
         guard let address = IPv4(ip), let router = IPv4(gateway), address.network(prefix) == router.network(prefix) else {
-            throw InputError("\(source): gateway \(gateway) is not in \(ip)/\(prefix)")
+            throw ImageGateError.badInput("\(source): gateway \(gateway) is not in \(ip)/\(prefix)")
         }
-        guard address != router else { throw InputError("\(source): ip and gateway are both \(ip)") }
+        guard address != router else { throw ImageGateError.badInput("\(source): ip and gateway are both \(ip)") }
         var networks = [(address, prefix)], macs = [mac]
         for (index, nic) in extraNICs.enumerated() {
             let field = "\(source): extra_nics[\(index)]"
             try Self.checkMAC(nic.mac, field)
-            guard !macs.contains(nic.mac) else { throw InputError("\(field): mac \(nic.mac) is another NIC's") }
-            guard (1...30).contains(nic.prefix) else { throw InputError("\(field): prefix \(nic.prefix) must be 1 to 30") }
-            guard let nicAddress = IPv4(nic.ip) else { throw InputError("\(field): ip '\(nic.ip)' is not an IPv4 address") }
+            guard !macs.contains(nic.mac) else { throw ImageGateError.badInput("\(field): mac \(nic.mac) is another NIC's") }
+            guard (1...30).contains(nic.prefix) else { throw ImageGateError.badInput("\(field): prefix \(nic.prefix) must be 1 to 30") }
+            guard let nicAddress = IPv4(nic.ip) else { throw ImageGateError.badInput("\(field): ip '\(nic.ip)' is not an IPv4 address") }
             // Each NIC is a network of its own: an overlap would make the
             // guest's routing, not its NICs, decide where traffic goes.
             guard !networks.contains(where: { $0.0.network(min($0.1, nic.prefix)) == nicAddress.network(min($0.1, nic.prefix)) }) else {
-                throw InputError("\(field): \(nic.ip)/\(nic.prefix) overlaps another NIC's network")
+                throw ImageGateError.badInput("\(field): \(nic.ip)/\(nic.prefix) overlaps another NIC's network")
             }
             networks.append((nicAddress, nic.prefix))
             macs.append(nic.mac)
         }
     }
 
-    /// A unicast MAC address like 52:54:00:12:34:56, else an ``InputError``.
+    /// A unicast MAC address like 52:54:00:12:34:56, else an bad-input ``ImageGateError``.
     static func checkMAC(_ mac: String, _ source: String) throws {
         guard mac.range(of: #"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, options: .regularExpression) != nil else {
-            throw InputError("\(source): mac '\(mac)' is not a MAC address like 52:54:00:12:34:56")
+            throw ImageGateError.badInput("\(source): mac '\(mac)' is not a MAC address like 52:54:00:12:34:56")
         }
         guard let first = UInt8(mac.prefix(2), radix: 16), first & 1 == 0 else {
-            throw InputError("\(source): mac '\(mac)' is a multicast address")
+            throw ImageGateError.badInput("\(source): mac '\(mac)' is a multicast address")
         }
     }
 }

@@ -33,11 +33,11 @@ public final class LoopbackPort: @unchecked Sendable {
                 let reason = String(cString: strerror(errno))
                 unlink(path)
                 close(fd)
-                throw BootError.infrastructure("cannot write the port lock \(path): \(reason)")
+                throw ImageGateError.infrastructure("cannot write the port lock \(path): \(reason)")
             }
             return LoopbackPort(number: port, lockPath: path, lockFD: fd)
         }
-        throw BootError.infrastructure("no free loopback port could be reserved")
+        throw ImageGateError.infrastructure("no free loopback port could be reserved")
     }
 
     /// The process holding the port whose lock file is `path`, if it says.

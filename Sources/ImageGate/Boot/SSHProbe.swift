@@ -48,6 +48,6 @@ struct SSHProbe: Sendable {
             }
             try await Task.sleep(for: .seconds(3))
         }
-        throw BootError.infrastructure("ssh to 127.0.0.1:\(plan.sshPort) gave no facts: \(lastError)")
+        throw ImageGateError.infrastructure("ssh to 127.0.0.1:\(plan.sshPort) gave no facts: \(lastError)")
     }
 }

@@ -33,7 +33,7 @@ public struct CheckRunner: Sendable {
     /// that changed meanwhile ends the run (``CandidateDigest``).
     public func run(_ path: String) async throws -> CheckReport {
         for (index, gib) in scenario.dataDiskGiB.enumerated() where Int64(gib) << 30 > profile.limits.dataDiskBytes {
-            throw InputError("\(scenario.source): instance \(index + 1): data disk of \(gib) GiB is above the limit of \(GateLimits.describe(profile.limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
+            throw ImageGateError.badInput("\(scenario.source): instance \(index + 1): data disk of \(gib) GiB is above the limit of \(GateLimits.describe(profile.limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
         return try await run(try await ImageFile.validate(path, limits: profile.limits))
     }

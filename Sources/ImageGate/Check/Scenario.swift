@@ -58,7 +58,7 @@ public struct Scenario: Sendable, Equatable {
 
     public static func load(path: String) throws -> Scenario {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError("\(path): cannot read the scenario")
+            throw ImageGateError.badInput("\(path): cannot read the scenario")
         }
         return try parse(text, source: path)
     }
@@ -77,8 +77,8 @@ public struct Scenario: Sendable, Equatable {
             "name", "description", "image", "profile", "os_family", "tier", "hardware", "instances",
             "service_ports", "waivers", "timeouts", "reboot",
         ])
-        guard let nameNode = top["name"] else { throw InputError("\(source): name: missing") }
-        guard let instancesNode = top["instances"] else { throw InputError("\(source): instances: missing (at least one)") }
+        guard let nameNode = top["name"] else { throw ImageGateError.badInput("\(source): name: missing") }
+        guard let instancesNode = top["instances"] else { throw ImageGateError.badInput("\(source): instances: missing (at least one)") }
         var instances: [InstanceMetadata] = []
         var disks: [Int] = []
         for (index, node) in try r.sequence(instancesNode, "instances").enumerated() {
@@ -114,7 +114,7 @@ public struct Scenario: Sendable, Equatable {
             disks.append(try m["data_disk_gib"].map { try r.int($0, "\(field).data_disk_gib", 0...2048) } ?? 1)
             do {
                 try instance.validate(source: field)
-            } catch let error as InputError {
+            } catch let error as ImageGateError where error.isBadInput {
                 // Point at the instance's line.
                 throw r.fail(node, field, error.message.replacingOccurrences(of: "\(field): ", with: ""))
             }

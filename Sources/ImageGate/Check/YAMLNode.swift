@@ -2,22 +2,22 @@ import Yams
 
 /// A strict reader over a YAML document: every value knows its line, every
 /// mapping must use only known keys, and every problem is an
-/// ``InputError`` `FILE:LINE: field: problem`.
+/// bad-input ``ImageGateError`` `FILE:LINE: field: problem`.
 struct YAMLReader {
     let source: String
 
-    func fail(_ node: Node?, _ field: String, _ problem: String) -> InputError {
+    func fail(_ node: Node?, _ field: String, _ problem: String) -> ImageGateError {
         let line = node?.mark.map { ":\($0.line)" } ?? ""
-        return InputError("\(source)\(line): \(field): \(problem)")
+        return ImageGateError.badInput("\(source)\(line): \(field): \(problem)")
     }
 
     /// Parses `text` into its root node.
     func root(_ text: String) throws -> Node {
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw InputError("\(source): empty document") }
+            guard let node = try Yams.compose(yaml: text) else { throw ImageGateError.badInput("\(source): empty document") }
             return node
         } catch let error as YamlError {
-            throw InputError("\(source):\(YAMLErrors.describe(error).replacingOccurrences(of: "line ", with: ""))")
+            throw ImageGateError.badInput("\(source):\(YAMLErrors.describe(error).replacingOccurrences(of: "line ", with: ""))")
         }
     }
 

@@ -1,7 +1,7 @@
 /// The one verdict of an inspection, a boot or a check: a claim to a
 /// stranger, so PASS only when every applicable error rule was actually
 /// checked and held.
-public enum GateVerdict: String, Sendable, Codable {
+public enum GateVerdict: String, Sendable, Codable, CaseIterable {
     /// No unwaived failure, and every unwaived error rule was checked.
     case pass
     /// At least one unwaived error rule failed.

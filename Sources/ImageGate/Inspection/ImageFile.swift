@@ -12,7 +12,7 @@ import Foundation
 /// It must be qcow2 or raw, have no backing file or external data file (a
 /// crafted qcow2 could otherwise make the host read its own files), not be
 /// corrupt, and be no larger than ``GateLimits/virtualSizeBytes``. Every
-/// problem is an ``InputError``: one line naming the input.
+/// problem is an bad-input ``ImageGateError``: one line naming the input.
 public struct ImageFile: Sendable, Codable, Equatable {
     /// The absolute path, symlinks resolved, as the reports show it.
     public let path: String
@@ -54,21 +54,21 @@ public struct ImageFile: Sendable, Codable, Equatable {
         let info = try await qemuImg(["info", "-U", "--output=json", access], image: path, access: access)
         guard let json = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
               let format = json["format"] as? String else {
-            throw InputError("\(path): qemu-img could not read it as a disk image")
+            throw ImageGateError.badInput("\(path): qemu-img could not read it as a disk image")
         }
         if let backing = json["backing-filename"] as? String {
-            throw InputError("\(path): refused: the image has a backing file (\(TerminalText.sanitize(backing))); give a standalone image (qemu-img convert -O qcow2)")
+            throw ImageGateError.badInput("\(path): refused: the image has a backing file (\(TerminalText.sanitize(backing))); give a standalone image (qemu-img convert -O qcow2)")
         }
         let specific = (json["format-specific"] as? [String: Any])?["data"] as? [String: Any]
         if let dataFile = specific?["data-file"] as? String {
-            throw InputError("\(path): refused: the image has an external data file (\(TerminalText.sanitize(dataFile))); give a standalone image (qemu-img convert -O qcow2)")
+            throw ImageGateError.badInput("\(path): refused: the image has an external data file (\(TerminalText.sanitize(dataFile))); give a standalone image (qemu-img convert -O qcow2)")
         }
-        if specific?["corrupt"] as? Bool == true { throw InputError("\(path): the qcow2 image is marked corrupt") }
+        if specific?["corrupt"] as? Bool == true { throw ImageGateError.badInput("\(path): the qcow2 image is marked corrupt") }
         guard let size = (json["virtual-size"] as? NSNumber)?.int64Value, size > 0 else {
-            throw InputError("\(path): qemu-img reports no virtual size")
+            throw ImageGateError.badInput("\(path): qemu-img reports no virtual size")
         }
         guard size <= limits.virtualSizeBytes else {
-            throw InputError("\(path): refused: virtual size \(GateLimits.describe(size)) is above the limit of \(GateLimits.describe(limits.virtualSizeBytes)) (profile limits: max_virtual_size_gib)")
+            throw ImageGateError.badInput("\(path): refused: virtual size \(GateLimits.describe(size)) is above the limit of \(GateLimits.describe(limits.virtualSizeBytes)) (profile limits: max_virtual_size_gib)")
         }
         switch format {
         case "qcow2":
@@ -76,13 +76,13 @@ public struct ImageFile: Sendable, Codable, Equatable {
         case "raw":
             try descriptor.requirePartitionTable()
         default:
-            throw InputError("\(path): format \(TerminalText.sanitize(format)) is not accepted (qcow2 or raw)")
+            throw ImageGateError.badInput("\(path): format \(TerminalText.sanitize(format)) is not accepted (qcow2 or raw)")
         }
         return ImageFile(path: path, format: format, virtualSize: size, descriptor: descriptor)
     }
 
     /// Runs qemu-img (with `-U`: an image another process has open can still
-    /// be read) under a deadline; a failure is an ``InputError`` with its
+    /// be read) under a deadline; a failure is an bad-input ``ImageGateError`` with its
     /// first line.
     private static func qemuImg(_ arguments: [String], image: String, access: String,
                                 timeout: Duration = .seconds(60)) async throws -> String {
@@ -90,13 +90,13 @@ public struct ImageFile: Sendable, Codable, Equatable {
         do {
             result = try await BoundedProcess.run("qemu-img", arguments, timeout: timeout, outputLimit: 1 << 20)
         } catch let failure as BoundedProcess.Failure {
-            throw InputError("\(image): \(failure)")
+            throw ImageGateError.badInput("\(image): \(failure)")
         }
         guard result.status == 0 else {
             let reason = result.firstLine.replacingOccurrences(of: "qemu-img: ", with: "")
                 .replacingOccurrences(of: "Could not open '\(access)': ", with: "")
                 .replacingOccurrences(of: "\(access): ", with: "").replacingOccurrences(of: access, with: image)
-            throw InputError("\(image): \(arguments[0] == "check" ? "corrupt image: " : "")\(reason.isEmpty ? "qemu-img failed" : reason)")
+            throw ImageGateError.badInput("\(image): \(arguments[0] == "check" ? "corrupt image: " : "")\(reason.isEmpty ? "qemu-img failed" : reason)")
         }
         return result.text
     }
@@ -121,32 +121,32 @@ final class ImageDescriptor: Sendable {
     var procPath: String { "/proc/\(getpid())/fd/\(fd)" }
 
     static func open(_ given: String) throws -> ImageDescriptor {
-        guard !given.isEmpty else { throw InputError("no image path given") }
+        guard !given.isEmpty else { throw ImageGateError.badInput("no image path given") }
         let shown = TerminalText.sanitize(given)
         let absolute = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
         guard let resolved = realpath(absolute, nil) else {
             let reason = errno == ENOENT || errno == ENOTDIR ? "no such file" : String(cString: strerror(errno))
-            throw InputError("\(shown): \(reason)")
+            throw ImageGateError.badInput("\(shown): \(reason)")
         }
         let path = String(cString: resolved)
         free(resolved)
         let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             let reason = errno == EACCES ? "not readable" : errno == ELOOP ? "changed into a symlink while it was opened" : String(cString: strerror(errno))
-            throw InputError("\(shown): \(reason)")
+            throw ImageGateError.badInput("\(shown): \(reason)")
         }
         var status = stat()
         guard fstat(fd, &status) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw InputError("\(shown): \(reason)")
+            throw ImageGateError.badInput("\(shown): \(reason)")
         }
         let kind = status.st_mode & S_IFMT
         guard kind == S_IFREG else {
             close(fd)
             let what = kind == S_IFDIR ? "a directory" : kind == S_IFIFO ? "a FIFO" : kind == S_IFBLK ? "a block device"
                 : kind == S_IFCHR ? "a character device" : kind == S_IFSOCK ? "a socket" : "not a file"
-            throw InputError("\(shown): not a regular file (\(what)\(path != absolute ? ", via \(TerminalText.sanitize(path))" : ""))")
+            throw ImageGateError.badInput("\(shown): not a regular file (\(what)\(path != absolute ? ", via \(TerminalText.sanitize(path))" : ""))")
         }
         return ImageDescriptor(fd: fd, path: path)
     }
@@ -157,7 +157,7 @@ final class ImageDescriptor: Sendable {
         var head = [UInt8](repeating: 0, count: 512)
         let count = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 512, 0) }
         guard count == 512, head[510] == 0x55, head[511] == 0xAA else {
-            throw InputError("\(path): not a disk image (no qcow2 header and no partition table)")
+            throw ImageGateError.badInput("\(path): not a disk image (no qcow2 header and no partition table)")
         }
     }
 }

@@ -83,10 +83,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         }
     }
 
-    /// Loads a profile; every problem is an ``InputError`` naming the file.
+    /// Loads a profile; every problem is an bad-input ``ImageGateError`` naming the file.
     public static func load(path: String) throws -> PlatformProfile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError("\(path): cannot read the platform profile")
+            throw ImageGateError.badInput("\(path): cannot read the platform profile")
         }
         return try parse(text, source: path)
     }
@@ -95,9 +95,9 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         do {
             return try YAMLDecoder().decode(PlatformProfile.self, from: text)
         } catch let error as DecodingError {
-            throw InputError("\(source): \(YAMLErrors.describe(error))")
+            throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
         } catch {
-            throw InputError("\(source): \(YAMLErrors.describe(error))")
+            throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
         }
     }
 

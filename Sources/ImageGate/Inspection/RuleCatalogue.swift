@@ -55,11 +55,11 @@ public enum RuleCatalogue {
         (all.map { "\($0.id) \($0.severity.rawValue) \($0.required)" } + BootRules.all.map { "\($0.id) \($0.severity.rawValue) \($0.required)" })
             .joined(separator: "\n"))
 
-    /// The rules with these IDs; an unknown ID is an ``InputError``.
+    /// The rules with these IDs; an unknown ID is an bad-input ``ImageGateError``.
     public static func select(_ ids: [String]) throws -> [Rule] {
         try ids.map { id in
             guard let rule = all.first(where: { $0.id == id }) else {
-                throw InputError("--rules: unknown rule ID '\(id)' (known: \(all.map(\.id).joined(separator: ", ")))")
+                throw ImageGateError.badInput("--rules: unknown rule ID '\(id)' (known: \(all.map(\.id).joined(separator: ", ")))")
             }
             return rule
         }

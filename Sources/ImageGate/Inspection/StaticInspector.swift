@@ -66,9 +66,7 @@ public struct StaticInspector: Sendable {
     }
 
     static func trace(_ started: ContinuousClock.Instant, _ step: String) {
-        if ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil {
-            FileHandle.standardError.write(Data("trace: \((ContinuousClock.now - started).seconds) s \(step)\n".utf8))
-        }
+        Log.debug("\((ContinuousClock.now - started).seconds) s \(step)")
     }
 
     private func inspect(_ image: ImageFile, drive: String?, handle: Handle, scratch: String,

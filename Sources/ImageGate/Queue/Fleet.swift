@@ -65,7 +65,7 @@ public actor Fleet {
             try Task.checkCancellation()
             let healthy = members.indices.filter { members[$0].status.healthy }
             guard !healthy.isEmpty else {
-                throw BootError.infrastructure("no healthy libvirt host is left: " + statuses.map { "\($0.uri): \($0.problem ?? "?")" }.joined(separator: "; "))
+                throw ImageGateError.infrastructure("no healthy libvirt host is left: " + statuses.map { "\($0.uri): \($0.problem ?? "?")" }.joined(separator: "; "))
             }
             let preferred = healthy.filter { !avoiding.contains(members[$0].status.uri) }
             let pool = preferred.isEmpty ? healthy : preferred

@@ -15,14 +15,14 @@ public enum QueueDashboard {
         let h = XML.escape
         let zh = language == .chinese
         func t(_ english: String, _ chinese: String) -> String { zh ? chinese : english }
-        guard let record = try history.run(run) else { throw InputError("run \(run): no such run") }
+        guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run)
         let changes = Dictionary(diff.entries.map { ($0.key, $0) }) { first, _ in first }
         let reportFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
 
         func row(_ entry: QueueHistory.Entry) throws -> String {
             let past = try history.history(image: entry.imagePath).filter { $0.1.key == entry.key }.prefix(strip).reversed()
-            let strip = past.map { "<span class=\"v \(h($0.1.verdict))\" title=\"\(t("run", "运行")) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict))\"></span>" }.joined()
+            let strip = past.map { "<span class=\"v \(h($0.1.verdict.rawValue))\" title=\"\(t("run", "运行")) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict.rawValue))\"></span>" }.joined()
             let link = entry.reportPath.map { path -> String in
                 let relative = path.hasPrefix(reportFolder + "/") ? String(path.dropFirst(reportFolder.count + 1)) : path
                 return "<a href=\"\(h(relative.hasPrefix("/") ? "file://" + relative : relative))\">\(t("report", "报告"))</a>"
@@ -33,10 +33,10 @@ public enum QueueDashboard {
                     .map { "\(h($0.rule)): \(h($0.before ?? "—")) → \(h($0.after ?? "—"))" }
                 why = "<div class=\"why\">" + (rules + change.reasons.map { t("why: ", "原因: ") + h($0) }).joined(separator: "<br>") + "</div>"
             }
-            let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t("flaky", "不稳定")): \(h($0)) → \(h(entry.verdict))</span>" } ?? ""
+            let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t("flaky", "不稳定")): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
             let ranOn = entry.host.map { "<div class=\"host\">\(t("host", "主机")): \(h($0))</div>" } ?? ""
             return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)</td>"
-                + "<td class=\"\(h(entry.verdict))\">\(h(entry.verdict.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
+                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
             guard !rows.isEmpty else { return "" }
@@ -47,9 +47,9 @@ public enum QueueDashboard {
         }
         let regressed = Set(diff.entries(.regressed).map(\.key))
         let tonight = entries.filter { regressed.contains($0.key) }
-        let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != "pass" }
+        let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != .pass }
             .sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
-        let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == "pass" }
+        let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == .pass }
         let removed = diff.entries(.removed)
 
         var body = "<h1>ImageGate — \(t("review queue", "审核队列")) \(h(record.manifest))</h1>\n"
@@ -73,7 +73,7 @@ public enum QueueDashboard {
         body += try table(t("Passing", "通过"), passing)
         if !removed.isEmpty {
             body += "<h2>\(t("Removed from the queue", "已从队列移除")) (\(removed.count))</h2>\n<ul>"
-                + removed.map { "<li>\(h($0.key)) (\(h($0.verdictBefore ?? "")))</li>" }.joined() + "</ul>\n"
+                + removed.map { "<li>\(h($0.key)) (\(h($0.verdictBefore?.rawValue ?? "")))</li>" }.joined() + "</ul>\n"
         }
         return """
             <!DOCTYPE html>

@@ -20,8 +20,8 @@ public struct QueueDiff: Sendable, Codable {
         public var key: String
         public var vendor: String
         public var change: Change
-        public var verdictBefore: String?
-        public var verdictAfter: String?
+        public var verdictBefore: QueueVerdict?
+        public var verdictAfter: QueueVerdict?
         /// Rules whose outcome changed.
         public var rules: [RuleChange]
         /// What changed between the two checks, as far as recorded.
@@ -37,16 +37,16 @@ public struct QueueDiff: Sendable, Codable {
 
     /// True when tonight is worse: a regression, or a new image that does not pass.
     public var hasRegressions: Bool {
-        entries.contains { $0.change == .regressed || ($0.change == .new && $0.verdictAfter != GateVerdict.pass.rawValue) }
+        entries.contains { $0.change == .regressed || ($0.change == .new && $0.verdictAfter != .pass) }
     }
 
     /// Compares run `after` with `before` (default: the previous run of the
     /// same manifest, finished or not).
     public static func compare(_ history: QueueHistory, before: Int64? = nil, after: Int64) throws -> QueueDiff {
-        guard let afterRun = try history.run(after) else { throw InputError("run \(after): no such run in \(history.path)") }
+        guard let afterRun = try history.run(after) else { throw ImageGateError.badInput("run \(after): no such run in \(history.path)") }
         let beforeID = try before ?? history.runs(of: afterRun.manifest).first { $0.id < after }?.id
         let beforeRun = try beforeID.flatMap { try history.run($0) }
-        if let beforeID, beforeRun == nil { throw InputError("run \(beforeID): no such run in \(history.path)") }
+        if let beforeID, beforeRun == nil { throw ImageGateError.badInput("run \(beforeID): no such run in \(history.path)") }
         let old = Dictionary(try beforeRun.map { try history.entries(run: $0.id) }?.map { ($0.key, $0) } ?? []) { first, _ in first }
         let new = Dictionary(try history.entries(run: after).map { ($0.key, $0) }) { first, _ in first }
 
@@ -62,11 +62,10 @@ public struct QueueDiff: Sendable, Codable {
                                            rules: [], reasons: ["not in run \(after)"], flaky: nil))
             case let (was?, now?):
                 let rules = try ruleChanges(history.findings(entry: was.id), history.findings(entry: now.id))
-                let verdictDelta = rank(verdict: now.verdict) - rank(verdict: was.verdict)
                 let change: Change
-                if verdictDelta > 0 || (verdictDelta == 0 && rules.contains { $0.change == .regressed }) {
+                if now.verdict > was.verdict || (now.verdict == was.verdict && rules.contains { $0.change == .regressed }) {
                     change = .regressed
-                } else if verdictDelta < 0 || (verdictDelta == 0 && rules.contains { $0.change == .fixed }) {
+                } else if now.verdict < was.verdict || (now.verdict == was.verdict && rules.contains { $0.change == .fixed }) {
                     change = .fixed
                 } else {
                     change = .unchanged
@@ -80,16 +79,6 @@ public struct QueueDiff: Sendable, Codable {
             }
         }
         return QueueDiff(before: beforeRun?.id, after: after, entries: changes)
-    }
-
-    /// Verdicts from best to worst.
-    static func rank(verdict: String) -> Int {
-        switch verdict {
-        case "pass": return 0
-        case "incomplete": return 1
-        case "fail": return 2
-        default: return 3
-        }
     }
 
     /// A rule's outcome from best to worst; a waived one counts as passed.

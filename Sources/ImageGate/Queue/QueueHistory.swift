@@ -22,7 +22,7 @@ public final class QueueHistory: Sendable {
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch let error as DatabaseError {
-            throw InputError("\(path): not a queue history database (\(error.message ?? "\(error.resultCode)"))")
+            throw ImageGateError.badInput("\(path): not a queue history database (\(error.message ?? "\(error.resultCode)"))")
         }
         self.path = path
     }
@@ -131,10 +131,10 @@ public final class QueueHistory: Sendable {
         public var imageSHA256: String
         public var profileDigest: String
         public var scenarioDigest: String
-        public var verdict: String
-        public var exitCode: Int
+        public var verdict: QueueVerdict
+        public var exitCode: Int32
         public var seconds: Double
-        public var flakyFirstVerdict: String?
+        public var flakyFirstVerdict: QueueVerdict?
         public var problem: String?
         public var reportPath: String?
         public var timelines: String
@@ -160,10 +160,10 @@ public final class QueueHistory: Sendable {
         public var imageSHA256: String
         public var profileDigest: String
         public var scenarioDigest: String
-        public var verdict: String
-        public var exitCode: Int
-        public var seconds: Double
-        public var flakyFirstVerdict: String?
+        public var verdict: QueueVerdict = .error
+        public var exitCode: Int32 = ImageGateError.Code.infrastructure.exitStatus
+        public var seconds: Double = 0
+        public var flakyFirstVerdict: QueueVerdict?
         public var problem: String?
         public var reportPath: String?
         public var timelines: [String: [String: Double]]
@@ -171,6 +171,33 @@ public final class QueueHistory: Sendable {
         public var findings: [Finding]
         /// The libvirt host that ran the boots (a fleet's URI); nil: this machine.
         public var host: String?
+
+        /// An entry that could not be checked: `error`, exiting as `code` says.
+        init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
+            self.entry = entry
+            self.imageSize = imageSize
+            self.imageSHA256 = imageSHA256
+            profileDigest = ""
+            scenarioDigest = ""
+            timelines = [:]
+            consoleLogs = []
+            findings = []
+            self.problem = problem
+            record(code)
+        }
+
+        mutating func record(_ verdict: GateVerdict) {
+            self.verdict = QueueVerdict(verdict)
+            exitCode = verdict.exitStatus
+        }
+
+        mutating func record(_ code: ImageGateError.Code) {
+            verdict = .error
+            exitCode = code.exitStatus
+        }
+
+        /// Whether the machinery failed (not the input, not the image): worth a retry.
+        var isInfrastructureError: Bool { verdict == .error && exitCode == ImageGateError.Code.infrastructure.exitStatus }
     }
 
     // MARK: - Writing

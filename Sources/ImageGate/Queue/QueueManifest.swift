@@ -3,7 +3,7 @@ import Yams
 
 /// The review queue: which images are checked, under which scenario and
 /// profile, and whose they are. Strict YAML like a scenario: an unknown key
-/// or a bad value is an ``InputError`` naming file, line and field.
+/// or a bad value is an bad-input ``ImageGateError`` naming file, line and field.
 ///
 ///     defaults:
 ///       scenario: Scenarios/default-linux.yaml
@@ -51,7 +51,7 @@ public struct QueueManifest: Sendable {
 
     public static func load(path: String) throws -> QueueManifest {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw InputError("\(path): cannot read the queue manifest")
+            throw ImageGateError.badInput("\(path): cannot read the queue manifest")
         }
         let base = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         return try parse(text, source: path, base: base)
@@ -63,7 +63,7 @@ public struct QueueManifest: Sendable {
         let r = YAMLReader(source: source)
         let top = try r.mapping(try r.root(text), "", known: ["defaults", "entries", "hosts"])
         let defaults = try top["defaults"].map { try r.mapping($0, "defaults", known: entryKeys.subtracting(["image"])) } ?? [:]
-        guard let entriesNode = top["entries"] else { throw InputError("\(source): entries: missing (at least one)") }
+        guard let entriesNode = top["entries"] else { throw ImageGateError.badInput("\(source): entries: missing (at least one)") }
         // `images/./a.qcow2` and `images//a.qcow2` are `images/a.qcow2`: one image, one key.
         func resolve(_ path: String) -> String {
             let standard = URL(fileURLWithPath: path.hasPrefix("/") ? path : base + "/" + path).standardized.path
@@ -103,7 +103,7 @@ public struct QueueManifest: Sendable {
         if let node = top["hosts"] {
             for (index, item) in try r.sequence(node, "hosts").enumerated() {
                 let text = try r.string(item, "hosts[\(index)]")
-                do { hosts.append(try HostSpec(parsing: text)) } catch let error as InputError { throw r.fail(item, "hosts[\(index)]", error.message) }
+                do { hosts.append(try HostSpec(parsing: text)) } catch let error as ImageGateError where error.isBadInput { throw r.fail(item, "hosts[\(index)]", error.message) }
             }
             guard Set(hosts.map(\.uri)).count == hosts.count else { throw r.fail(node, "hosts", "a host is listed twice") }
         }

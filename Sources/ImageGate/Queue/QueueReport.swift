@@ -12,7 +12,7 @@ public enum QueueReport {
             let findings = try history.findings(entry: entry.id)
             var cases = ""
             var counts = (failures: 0, errors: 0, skipped: 0)
-            if entry.verdict == "error" {
+            if entry.verdict == .error {
                 counts.errors += 1
                 cases += "    <testcase classname=\"\(x(entry.key))\" name=\"check\"><error message=\"\(x(entry.problem ?? "error"))\"/></testcase>\n"
             }
@@ -30,13 +30,13 @@ public enum QueueReport {
                 }
                 cases += "</testcase>\n"
             }
-            let tests = findings.count + (entry.verdict == "error" ? 1 : 0)
+            let tests = findings.count + (entry.verdict == .error ? 1 : 0)
             totals.tests += tests
             totals.failures += counts.failures
             totals.errors += counts.errors
             totals.skipped += counts.skipped
             suites += "  <testsuite name=\"\(x(entry.key))\" tests=\"\(tests)\" failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" skipped=\"\(counts.skipped)\" time=\"\(entry.seconds)\">\n"
-            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.verdict))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/></properties>\n"
+            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.verdict.rawValue))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/></properties>\n"
             suites += cases + "  </testsuite>\n"
         }
         return """
@@ -66,7 +66,7 @@ public enum QueueReport {
             var entries: [Entry]
             var diff: QueueDiff
         }
-        guard let record = try history.run(run) else { throw InputError("run \(run): no such run") }
+        guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run).map { Entry(entry: $0, findings: try history.findings(entry: $0.id)) }
         return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff)), as: UTF8.self)
     }
@@ -79,7 +79,7 @@ public enum QueueReport {
             guard !entries.isEmpty else { continue }
             out += "\n\(change.rawValue.uppercased()) (\(entries.count))\n"
             for entry in entries {
-                out += "  \(entry.key): \(entry.verdictBefore ?? "—") → \(entry.verdictAfter ?? "—")\n"
+                out += "  \(entry.key): \(entry.verdictBefore?.rawValue ?? "—") → \(entry.verdictAfter?.rawValue ?? "—")\n"
                 for rule in entry.rules where rule.change == .regressed || rule.change == .fixed {
                     out += "    \(rule.rule): \(rule.before ?? "—") → \(rule.after ?? "—")\n"
                 }

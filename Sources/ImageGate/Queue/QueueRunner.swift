@@ -197,7 +197,7 @@ public struct QueueRunner: Sendable {
             }
         }
         try history.record(outcome.recorded, run: run)
-        progress("\(entry.key): \(outcome.recorded.verdict.uppercased())\(outcome.recorded.flakyFirstVerdict != nil ? " (flaky)" : "")")
+        progress("\(entry.key): \(outcome.recorded.verdict.rawValue.uppercased())\(outcome.recorded.flakyFirstVerdict != nil ? " (flaky)" : "")")
     }
 
     /// One attempt on the fleet's freest host. Where that host dropped
@@ -214,10 +214,9 @@ public struct QueueRunner: Sendable {
                 throw CancellationError()
             } catch {
                 // No healthy host left: this entry's record says so; the run goes on.
-                var outcome = QueueHistory.Outcome(entry: prepared.entry, imageSize: Self.size(of: prepared.entry.image),
-                                                   imageSHA256: prepared.digestBefore ?? "", profileDigest: "", scenarioDigest: "",
-                                                   verdict: "error", exitCode: 3, seconds: 0, timelines: [:], consoleLogs: [], findings: [])
-                outcome.problem = "infrastructure error: \(error)"
+                let outcome = QueueHistory.Outcome(entry: prepared.entry, imageSize: Self.size(of: prepared.entry.image),
+                                                   imageSHA256: prepared.digestBefore ?? "", failedWith: .infrastructure,
+                                                   problem: "infrastructure error: \(error)")
                 return (outcome, false)
             }
             let uri = await fleet.uri(index)
@@ -225,7 +224,7 @@ public struct QueueRunner: Sendable {
             progress("\(prepared.entry.key): on \(uri)")
             var outcome = await attempt(prepared.entry, number: number, prepared: prepared, host: host)
             outcome.recorded.host = uri
-            let hostDropped = outcome.recorded.exitCode == 3 ? !(await fleet.stillHealthy(index)) : false
+            let hostDropped = outcome.recorded.isInfrastructureError ? !(await fleet.stillHealthy(index)) : false
             await fleet.release(index, checked: !hostDropped)
             guard hostDropped else {
                 if !dropped.isEmpty {
@@ -264,9 +263,7 @@ public struct QueueRunner: Sendable {
     func attempt(_ entry: QueueManifest.Entry, number: Int, prepared: PreparedEntry? = nil,
                  host: (any VirtualMachineHost)? = nil) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
         let started = ContinuousClock.now
-        var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), imageSHA256: "", profileDigest: "",
-                                           scenarioDigest: "", verdict: "error", exitCode: 3, seconds: 0, timelines: [:],
-                                           consoleLogs: [], findings: [])
+        var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), failedWith: .infrastructure)
         do {
             try beforeAttempt(entry.key, number)
             let (runner, profileDigest, scenarioDigest) = try checkRunner(for: entry, host: host)
@@ -280,8 +277,7 @@ public struct QueueRunner: Sendable {
                 report = try await runner.run(entry.image)
             }
             outcome.imageSHA256 = report.image.sha256
-            outcome.verdict = report.verdict.rawValue
-            outcome.exitCode = report.verdict == .pass ? 0 : report.verdict == .fail ? 1 : 4
+            outcome.record(report.verdict)
             outcome.findings = report.findings
             outcome.timelines = Dictionary(report.instances.map { ($0.hostname, $0.timeline) }) { first, _ in first }
             outcome.reportPath = try write(report, for: entry)
@@ -290,18 +286,14 @@ public struct QueueRunner: Sendable {
             let deadline = report.instances.first { $0.endedOnDeadline }
             if let deadline { outcome.problem = "boot of \(deadline.hostname) ended on a deadline: \(deadline.end)" }
             return (outcome, deadline != nil && number == 1)
-        } catch let error as InputError {
-            outcome.verdict = "error"
-            outcome.exitCode = 2
-            outcome.problem = error.message
         } catch {
-            outcome.verdict = "error"
-            outcome.exitCode = 3
-            outcome.problem = "infrastructure error: \(error)"
+            let code = ImageGateError.code(of: error)
+            outcome.record(code)
+            outcome.problem = code == .badInput ? "\(error)" : "infrastructure error: \(error)"
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
         if outcome.imageSHA256.isEmpty { outcome.imageSHA256 = (try? FileDigest.sha256(entry.image)) ?? "" }
-        return (outcome, outcome.exitCode == 3 && number == 1)
+        return (outcome, outcome.isInfrastructureError && number == 1)
     }
 
     /// The entry's check report as JSON and HTML in the reports folder.

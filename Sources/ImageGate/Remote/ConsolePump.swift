@@ -12,7 +12,7 @@ final class ConsolePump: Sendable {
     init(channel: any ConsoleChannel, file: String, limit: Int64) throws {
         guard FileManager.default.createFile(atPath: file, contents: nil),
               let handle = FileHandle(forWritingAtPath: file) else {
-            throw BootError.infrastructure("cannot write the console log \(file)")
+            throw ImageGateError.infrastructure("cannot write the console log \(file)")
         }
         self.channel = channel
         task = Task.detached {

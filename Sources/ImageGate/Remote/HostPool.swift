@@ -90,7 +90,7 @@ public actor HostPool: RemoteDiskStore {
     /// run's volume names is in use and stays.
     private func makeRoom(for bytes: Int64, in pool: StoragePool) async throws {
         guard bytes <= settings.capBytes else {
-            throw BootError.infrastructure("\(connection.uri): the candidate (\(GateLimits.describe(bytes))) is larger than the pool's cap of \(GateLimits.describe(settings.capBytes)) (IMAGEGATE_POOL_CAP_GIB)")
+            throw ImageGateError.infrastructure("\(connection.uri): the candidate (\(GateLimits.describe(bytes))) is larger than the pool's cap of \(GateLimits.describe(settings.capBytes)) (IMAGEGATE_POOL_CAP_GIB)")
         }
         let volumes = try await pool.volumes()
         let runNames = volumes.map(\.name).filter { $0.hasPrefix(Self.runPrefix) }
@@ -112,7 +112,7 @@ public actor HostPool: RemoteDiskStore {
             Log.warning("\(connection.uri): evicted the cached candidate \(entry) (least recently used)")
         }
         guard used + bytes <= settings.capBytes, bytes <= available else {
-            throw BootError.infrastructure("\(connection.uri): no room for the candidate (\(GateLimits.describe(bytes))): cached candidates in use take \(GateLimits.describe(used)) of the \(GateLimits.describe(settings.capBytes)) cap, \(GateLimits.describe(available)) free in \(settings.path)")
+            throw ImageGateError.infrastructure("\(connection.uri): no room for the candidate (\(GateLimits.describe(bytes))): cached candidates in use take \(GateLimits.describe(used)) of the \(GateLimits.describe(settings.capBytes)) cap, \(GateLimits.describe(available)) free in \(settings.path)")
         }
     }
 
@@ -206,14 +206,14 @@ public actor HostPool: RemoteDiskStore {
 
     static func fileSize(_ path: String) throws -> Int64 {
         var status = stat()
-        guard stat(path, &status) == 0 else { throw BootError.infrastructure("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard stat(path, &status) == 0 else { throw ImageGateError.infrastructure("cannot read \(path): \(String(cString: strerror(errno)))") }
         return Int64(status.st_size)
     }
 
     /// Streams a local file into a volume over a connection of its own (a
     /// stream holds its connection's thread for its whole length).
     func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws {
-        guard let file = FileHandle(forReadingAtPath: path) else { throw BootError.infrastructure("cannot open \(path) to upload it") }
+        guard let file = FileHandle(forReadingAtPath: path) else { throw ImageGateError.infrastructure("cannot open \(path) to upload it") }
         defer { try? file.close() }
         try await withOwnConnection(to: volume.name) { target in
             try await target.upload(length: UInt64(length)) { [UInt8](try file.read(upToCount: $0) ?? Data()) }
@@ -223,14 +223,14 @@ public actor HostPool: RemoteDiskStore {
     public func download(_ name: String, to path: String, limit: Int64) async throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let file = FileHandle(forWritingAtPath: path) else {
-            throw BootError.infrastructure("cannot write \(path)")
+            throw ImageGateError.infrastructure("cannot write \(path)")
         }
         defer { try? file.close() }
         let written = ByteCount()
         try await withOwnConnection(to: name) { source in
             try await source.download { bytes in
                 guard written.add(bytes.count) <= limit else {
-                    throw BootError.infrastructure("\(name) on the host is larger than \(GateLimits.describe(limit)): not copied")
+                    throw ImageGateError.infrastructure("\(name) on the host is larger than \(GateLimits.describe(limit)): not copied")
                 }
                 try file.write(contentsOf: Data(bytes))
             }
@@ -251,7 +251,7 @@ public actor HostPool: RemoteDiskStore {
         try await Connection.withConnection(uri) { connection in
             guard let pool = try await connection.storagePool(named: poolName),
                   let volume = try await pool.volume(named: name) else {
-                throw BootError.infrastructure("\(uri): the volume \(name) went away")
+                throw ImageGateError.infrastructure("\(uri): the volume \(name) went away")
             }
             try await body(volume)
         }

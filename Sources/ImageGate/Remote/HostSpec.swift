@@ -21,7 +21,7 @@ public struct HostSpec: Sendable, Equatable, Codable {
             let isQueryValue = head.contains("?") && !lastQueryPart.contains("=")
             if !isQueryValue {
                 guard let number = Int(tail), (1...64).contains(number) else {
-                    throw InputError("\(TerminalText.sanitize(text)): the capacity after = must be a number of boots from 1 to 64")
+                    throw ImageGateError.badInput("\(TerminalText.sanitize(text)): the capacity after = must be a number of boots from 1 to 64")
                 }
                 uri = head
                 capacity = number
@@ -29,7 +29,7 @@ public struct HostSpec: Sendable, Equatable, Codable {
         }
         guard let scheme = uri.range(of: "://").map({ uri[..<$0.lowerBound] }), scheme.hasPrefix("qemu"), uri.count <= 1024,
               !uri.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw InputError("\(TerminalText.sanitize(text)): not a libvirt QEMU URI (qemu+tcp://HOST/system, qemu+ssh://USER@HOST/system, …)")
+            throw ImageGateError.badInput("\(TerminalText.sanitize(text)): not a libvirt QEMU URI (qemu+tcp://HOST/system, qemu+ssh://USER@HOST/system, …)")
         }
         self.uri = uri
         self.capacity = capacity
@@ -38,8 +38,8 @@ public struct HostSpec: Sendable, Equatable, Codable {
     /// `a,b=2,c` as a list.
     public static func list(_ text: String) throws -> [HostSpec] {
         let specs = try text.split(separator: ",").map { try HostSpec(parsing: String($0)) }
-        guard !specs.isEmpty else { throw InputError("--hosts: no host given") }
-        guard Set(specs.map(\.uri)).count == specs.count else { throw InputError("--hosts: a host is named twice") }
+        guard !specs.isEmpty else { throw ImageGateError.badInput("--hosts: no host given") }
+        guard Set(specs.map(\.uri)).count == specs.count else { throw ImageGateError.badInput("--hosts: a host is named twice") }
         return specs
     }
 }

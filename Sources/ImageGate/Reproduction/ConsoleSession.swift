@@ -72,7 +72,7 @@ public struct ConsoleSession: Sendable {
             let written = bytes[offset...].withUnsafeBytes { Foundation.write(output, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                throw BootError.infrastructure("cannot write the console out: \(String(cString: strerror(errno)))")
+                throw ImageGateError.infrastructure("cannot write the console out: \(String(cString: strerror(errno)))")
             }
             offset += written
         }

@@ -86,7 +86,7 @@ public struct KeptRun: Sendable, Codable, Equatable {
         if let exact = runs.first(where: { $0.id == id || folder($0) == id }) { return exact }
         let matches = id.isEmpty ? [] : runs.filter { $0.id.hasPrefix(id) || folder($0).hasPrefix(id) }
         guard matches.count == 1 else {
-            throw InputError(matches.isEmpty ? "\(id): no kept run has this ID (imagegate runs lists them)"
+            throw ImageGateError.badInput(matches.isEmpty ? "\(id): no kept run has this ID (imagegate runs lists them)"
                                              : "\(id): names \(matches.count) kept runs (\(matches.map(\.id).joined(separator: ", "))); give more of the ID")
         }
         return matches[0]

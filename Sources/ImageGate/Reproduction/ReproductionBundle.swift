@@ -42,7 +42,7 @@ public enum ReproductionBundle {
         }
         var profile: String?
         if let profilePath {
-            guard let text = try? String(contentsOfFile: profilePath, encoding: .utf8) else { throw InputError("\(profilePath): cannot read the profile") }
+            guard let text = try? String(contentsOfFile: profilePath, encoding: .utf8) else { throw ImageGateError.badInput("\(profilePath): cannot read the profile") }
             try put(profileMember, text)
             profile = profileMember
         }
@@ -70,7 +70,7 @@ public enum ReproductionBundle {
         // --force-local: a name with a colon is a file, not a remote host.
         let result = try await BoundedProcess.run("tar", ["--force-local", "-czf", target, "-C", folder, "--owner=0", "--group=0", "imagegate-bundle"],
                                                   timeout: .seconds(120))
-        guard result.status == 0 else { throw BootError.infrastructure("tar could not write the bundle \(path): \(result.firstLine)") }
+        guard result.status == 0 else { throw ImageGateError.infrastructure("tar could not write the bundle \(path): \(result.firstLine)") }
     }
 
     /// A guest path as a relative path that stays inside its folder.
@@ -87,7 +87,7 @@ public enum ReproductionBundle {
     }
 
     public static func read(_ path: String) async throws -> Contents {
-        guard FileManager.default.isReadableFile(atPath: path) else { throw InputError("\(path): cannot read the bundle") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw ImageGateError.badInput("\(path): cannot read the bundle") }
         // Absolute: a name starting with `-` is not an option to tar.
         let archive = URL(fileURLWithPath: path).standardizedFileURL.path
         func member(_ name: String) async throws -> String? {
@@ -96,26 +96,26 @@ public enum ReproductionBundle {
                 result = try await BoundedProcess.run("tar", ["--force-local", "-xzOf", archive, "imagegate-bundle/" + name], timeout: .seconds(60),
                                                       outputLimit: memberLimit)
             } catch let failure as BoundedProcess.Failure {
-                throw InputError("\(path): \(name): \(failure)")
+                throw ImageGateError.badInput("\(path): \(name): \(failure)")
             }
             guard result.status == 0 else { return nil }
             return String(decoding: result.stdout, as: UTF8.self)
         }
         guard let manifestText = try await member(manifestMember),
               let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(manifestText.utf8)), manifest.schema == "imagegate-bundle" else {
-            throw InputError("\(path): not an ImageGate bundle (no readable \(manifestMember))")
+            throw ImageGateError.badInput("\(path): not an ImageGate bundle (no readable \(manifestMember))")
         }
-        guard manifest.schemaVersion == 1 else { throw InputError("\(path): bundle schema version \(manifest.schemaVersion); this ImageGate reads version 1") }
-        guard let scenarioText = try await member(scenarioMember) else { throw InputError("\(path): no \(scenarioMember)") }
+        guard manifest.schemaVersion == 1 else { throw ImageGateError.badInput("\(path): bundle schema version \(manifest.schemaVersion); this ImageGate reads version 1") }
+        guard let scenarioText = try await member(scenarioMember) else { throw ImageGateError.badInput("\(path): no \(scenarioMember)") }
         let scenario = try Scenario.parse(scenarioText, source: "\(path):\(scenarioMember)")
         var profile = PlatformProfile.default
         if manifest.profile != nil {
-            guard let text = try await member(profileMember) else { throw InputError("\(path): no \(profileMember)") }
+            guard let text = try await member(profileMember) else { throw ImageGateError.badInput("\(path): no \(profileMember)") }
             profile = try PlatformProfile.parse(text, source: "\(path):\(profileMember)")
         }
         guard let reportText = try await member(reportMember),
               let report = try? JSONDecoder().decode(CheckReport.self, from: Data(reportText.utf8)) else {
-            throw InputError("\(path): no readable \(reportMember)")
+            throw ImageGateError.badInput("\(path): no readable \(reportMember)")
         }
         return Contents(manifest: manifest, scenario: scenario, profile: profile, report: report)
     }

@@ -7,7 +7,7 @@ import SerialQueue
 enum FileDigest {
     static func sha256(_ path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError("\(path): cannot open to hash: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ImageGateError.badInput("\(path): cannot open to hash: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         return try sha256(fd: fd, name: path)
     }
@@ -22,7 +22,7 @@ enum FileDigest {
             let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw InputError("\(name): reading to hash failed: \(String(cString: strerror(errno)))")
+                throw ImageGateError.badInput("\(name): reading to hash failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
             offset += off_t(count)
@@ -51,7 +51,7 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
         let result = try await body()
         let after = try after(result) ?? digest(of: image)
         guard before == after else {
-            throw BootError.infrastructure("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
+            throw ImageGateError.candidateChanged("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
         }
         return (result, CandidateDigest(before: before, after: after))
     }

@@ -9,12 +9,12 @@ enum FileLock {
     /// is an error naming it and why.
     static func tryExclusive(_ path: String) throws -> Int32? {
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BootError.infrastructure("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ImageGateError.infrastructure("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
         let reason = errno
         close(fd)
         guard reason == EWOULDBLOCK else {
-            throw BootError.infrastructure("cannot lock \(path): \(String(cString: strerror(reason)))")
+            throw ImageGateError.infrastructure("cannot lock \(path): \(String(cString: strerror(reason)))")
         }
         return nil
     }

@@ -2,12 +2,27 @@ import Foundation
 import Logging
 
 /// ImageGate's log, through swift-log, always on stderr (stdout may carry a
-/// JSON report). Teardown failures are warnings; libvirt, libguestfs and
-/// subprocess calls are debug, shown with `IMAGEGATE_TRACE` set.
+/// JSON report). Teardown failures are warnings; traces (libvirt,
+/// libguestfs and subprocess calls, phase times) are debug, shown only when
+/// `IMAGEGATE_TRACE` is set — the one place that reads it.
 public enum Log {
+    /// How much `IMAGEGATE_TRACE` asks for: unset, any value, or `calls`
+    /// (every libguestfs call with its duration, too).
+    public enum Trace: Sendable {
+        case off, on, calls
+    }
+
+    public static let trace: Trace = {
+        switch ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] {
+        case nil: return .off
+        case "calls": return .calls
+        default: return .on
+        }
+    }()
+
     public static let logger: Logger = {
-        var logger = Logger(label: "imagegate") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = ProcessInfo.processInfo.environment["IMAGEGATE_TRACE"] != nil ? .debug : .warning
+        var logger = Logger(label: "imagegate") { _ in LineLogHandler() }
+        logger.logLevel = trace == .off ? .warning : .debug
         return logger
     }()
 
@@ -15,7 +30,26 @@ public enum Log {
         logger.warning("\(TerminalText.sanitize(message()))")
     }
 
+    /// A trace line, `trace: MESSAGE` on stderr when tracing is on.
     public static func debug(_ message: @autoclosure () -> String) {
         logger.debug("\(TerminalText.sanitize(message()))")
+    }
+}
+
+/// One line per message, `LEVEL: MESSAGE` (`trace` for debug), on stderr:
+/// what a terminal reader and `Benchmarks/run.sh` read.
+struct LineLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let name = level <= .debug ? "trace" : "\(level)"
+        FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
     }
 }

@@ -22,7 +22,7 @@ struct SpawnedProcess: Sendable {
         var pid: pid_t = 0
         let status = posix_spawnp(&pid, program, &actions, nil, argv, environ)
         guard status == 0 else {
-            throw BootError.infrastructure("cannot start \(program): \(String(cString: strerror(status)))")
+            throw ImageGateError.infrastructure("cannot start \(program): \(String(cString: strerror(status)))")
         }
         return SpawnedProcess(pid: pid)
     }

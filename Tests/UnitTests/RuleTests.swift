@@ -234,7 +234,7 @@ final class RuleTests: XCTestCase {
         XCTAssertEqual(finding.outcome, .notApplicable)
     }
 
-    func testUnknownRuleIDIsAnInputError() {
+    func testUnknownRuleIDIsBadInput() {
         XCTAssertThrowsError(try RuleCatalogue.select(["LNX-NO-SWAP", "LNX-NOPE"])) { error in
             XCTAssertTrue("\(error)".contains("LNX-NOPE"), "\(error)")
         }

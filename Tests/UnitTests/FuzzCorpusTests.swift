@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ImageGate
 import XCTest
 
@@ -6,12 +7,12 @@ import XCTest
 /// use, one folder per target under `.build/fuzz-corpus` — and each seed
 /// run through its parser here, so a seed that breaks one fails `make test`.
 final class FuzzCorpusTests: XCTestCase {
-    static var corpus: String { FixtureManifest.packageRoot + "/.build/fuzz-corpus" }
+    static var corpus: String { PackageRoot.path + "/.build/fuzz-corpus" }
 
     func testSeedsForEveryFuzzTargetParse() async throws {
-        let scenarios = try FileManager.default.contentsOfDirectory(atPath: FixtureManifest.packageRoot + "/Scenarios")
+        let scenarios = try FileManager.default.contentsOfDirectory(atPath: PackageRoot.path + "/Scenarios")
             .filter { $0.hasSuffix(".yaml") }
-            .map { try Array(Data(contentsOf: URL(fileURLWithPath: FixtureManifest.packageRoot + "/Scenarios/" + $0))) }
+            .map { try Array(Data(contentsOf: URL(fileURLWithPath: PackageRoot.path + "/Scenarios/" + $0))) }
         let facts = #"{"hostname":"ig-1","interfaces":[],"routes":[],"mounts":[],"cloudInit":{"status":"done","errors":[]}}"#
         let seeds: [String: [[UInt8]]] = [
             "initramfs": [InitramfsArchiveTests.cpio([("init", "#!/bin/sh\n"), ("usr/lib/modules", "")])],

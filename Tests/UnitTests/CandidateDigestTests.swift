@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import XCTest
 
@@ -22,7 +23,7 @@ final class CandidateDigestTests: XCTestCase {
                 try handle.close()
             }
             XCTFail("a candidate written during the check was not noticed")
-        } catch let error as BootError {
+        } catch let error as ImageGateError {
             let text = "\(error)"
             XCTAssertTrue(text.contains(digest.before) && text.contains("changed while it was checked"), text)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ImageGate
 import XCTest
 
@@ -23,7 +24,7 @@ final class ImageFileTests: XCTestCase {
 
     /// Runs the built CLI; returns its exit status and stderr.
     private func imagegate(_ arguments: String...) throws -> (Int32, String) {
-        let binary = FixtureManifest.packageRoot + "/.build/debug/imagegate"
+        let binary = PackageRoot.path + "/.build/debug/imagegate"
         let result = try Shell.run(binary, arguments)
         return (result.status, result.stderr)
     }
@@ -34,7 +35,7 @@ final class ImageFileTests: XCTestCase {
             _ = try await ImageFile.validate(path, limits: limits)
             XCTFail("\(path) was accepted", file: file, line: line)
         } catch {
-            XCTAssertTrue(error is InputError, "\(error)", file: file, line: line)
+            XCTAssertTrue((error as? ImageGateError)?.isBadInput == true, "\(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(path), "the message names the input: \(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(reason), "expected '\(reason)' in: \(error)", file: file, line: line)
             XCTAssertFalse("\(error)".contains("\n"), "one line: \(error)", file: file, line: line)

@@ -1,9 +1,10 @@
+import TestSupport
 import ImageGate
 import XCTest
 
 final class ScenarioTests: XCTestCase {
     func testEveryShippedScenarioLoads() throws {
-        let dir = FixtureManifest.packageRoot + "/Scenarios"
+        let dir = PackageRoot.path + "/Scenarios"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertEqual(files, ["default-linux.yaml", "dhcp.yaml", "no-data-disk.yaml", "one-vcpu.yaml", "other-mac-prefix.yaml", "reboot.yaml", "reinstance.yaml",
                                "service-ports.yaml", "small-memory.yaml", "two-nics.yaml", "windows.yaml"])
@@ -34,7 +35,7 @@ final class ScenarioTests: XCTestCase {
         XCTAssertThrowsError(try Scenario.parse(text, source: "r.yaml")) { error in
             XCTAssertTrue("\(error)".contains("r.yaml") && "\(error)".contains("reboot"), "\(error)")
         }
-        let scenario = try Scenario.load(path: FixtureManifest.packageRoot + "/Scenarios/reboot.yaml")
+        let scenario = try Scenario.load(path: PackageRoot.path + "/Scenarios/reboot.yaml")
         XCTAssertTrue(try Scenario.parse(scenario.yaml(profile: nil), source: "bundle").reboot, "a bundle replays the reboot step")
         var seed = CloudInitSeed(instance: scenario.instances[0], sshPublicKey: "ssh-ed25519 AAAA test")
         XCTAssertFalse(seed.userData.contains("[systemctl, enable, imagegate-probe.service]"))
@@ -47,7 +48,7 @@ final class ScenarioTests: XCTestCase {
     /// its seed: no data disk (no vdb, no disk_setup, BOOT-DATA-DISK does
     /// not apply), 512 MiB, another vendor's MAC.
     func testTheVendorFailureScenariosReachTheBootPlan() throws {
-        let dir = FixtureManifest.packageRoot + "/Scenarios"
+        let dir = PackageRoot.path + "/Scenarios"
         func plan(_ file: String) throws -> BootPlan {
             let scenario = try Scenario.load(path: dir + "/" + file)
             var plan = BootPlan(image: ImageFile(path: "/nonexistent.qcow2", format: "qcow2", virtualSize: 1 << 30), instance: scenario.instances[0],
@@ -91,7 +92,7 @@ final class ScenarioTests: XCTestCase {
 
     func assertRejected(_ yaml: String, _ expected: String, line: Int, file: StaticString = #filePath, testLine: UInt = #line) {
         XCTAssertThrowsError(try Scenario.parse(yaml, source: "s.yaml"), file: file, line: testLine) { error in
-            XCTAssertTrue(error is InputError, "\(error)", file: file, line: testLine)
+            XCTAssertTrue((error as? ImageGateError)?.isBadInput == true, "\(error)", file: file, line: testLine)
             XCTAssertTrue("\(error)".hasPrefix("s.yaml:\(line):"), "file:line in \(error)", file: file, line: testLine)
             XCTAssertTrue("\(error)".contains(expected), "'\(expected)' in \(error)", file: file, line: testLine)
         }

@@ -3,21 +3,21 @@ import Foundation
 /// Runs a program to completion and captures its output, for tests that
 /// set up inputs and run the built CLI (ImageGate itself runs programs
 /// through ``BoundedProcess``, with deadlines and output caps).
-enum Shell {
-    struct Result: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum Shell {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs `program` with `arguments` and returns its output as bytes.
-    static func runData(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
+    public static func runData(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
         try launch(program, arguments, environment: nil, input: nil)
     }
 
     /// ``run(_:_:environment:input:)`` on a dispatch queue: the waiting
     /// never blocks Swift's cooperative thread pool.
-    static func runAsync(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Result {
+    public static func runAsync(_ program: String, _ arguments: [String], input: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result_ { try run(program, arguments, input: input) })
@@ -29,7 +29,7 @@ enum Shell {
 
     /// Runs `program` (looked up on PATH) with `arguments`, feeding `input`
     /// on its standard input.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
                            input: String? = nil) throws -> Result {
         let output = try launch(program, arguments, environment: environment, input: input)
         return Result(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self), stderr: output.stderr)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import ImageGate
 import XCTest
 
@@ -30,7 +31,7 @@ final class RemotePartsTests: XCTestCase {
         XCTAssertEqual(try HostSpec(parsing: "qemu+ssh://root@h/system?keyfile=k=2"), HostSpec(uri: "qemu+ssh://root@h/system?keyfile=k", capacity: 2))
         XCTAssertEqual(try HostSpec.list("qemu+tcp://a/system=2,qemu+tcp://b/system").map(\.capacity), [2, nil])
         for bad in ["qemu+tcp://a/system=0", "qemu+tcp://a/system=x", "/etc/passwd", "xen://a/", "qemu+tcp://a/sys tem"] {
-            XCTAssertThrowsError(try HostSpec(parsing: bad), bad) { XCTAssertTrue($0 is InputError, "\($0)") }
+            XCTAssertThrowsError(try HostSpec(parsing: bad), bad) { XCTAssertTrue(($0 as? ImageGateError)?.isBadInput == true, "\($0)") }
         }
         XCTAssertThrowsError(try HostSpec.list("qemu+tcp://a/system,qemu+tcp://a/system=2"))
     }
@@ -85,7 +86,7 @@ final class RemotePartsTests: XCTestCase {
             hosts:
               - qemu+tcp://10.0.0.5/system=many
             """, source: "q.yaml", base: dir)) { error in
-            let message = (error as? InputError)?.message ?? "\(error)"
+            let message = (error as? ImageGateError)?.message ?? "\(error)"
             XCTAssertTrue(message.contains("q.yaml") && message.contains("hosts[0]") && message.contains("capacity"), message)
         }
     }
