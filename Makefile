@@ -34,11 +34,13 @@ test: setup vagrant-validate
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS) || { kill $$tree 2>/dev/null; exit 1; }; \
 	status=0; wait $$tree || status=$$?; cat $(STATE)/fixture-tree.log; exit $$status
 	Fixtures/build.sh
+	$(SWIFT) package describe --type json > .build/package-description.json
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 # No fixture, no VM, no appliance: Tests/UnitTests alone.
 test-unit: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) package describe --type json > .build/package-description.json
 	$(SWIFT) test --skip-build --filter UnitTests $(SWIFT_FLAGS)
 
 # The conformant fixture checked with the default scenario: the verdict,

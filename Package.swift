@@ -8,6 +8,7 @@ let package = Package(
     // stops a build elsewhere with one line saying what to do (the dev VM).
     products: [
         .library(name: "ImageGate", targets: ["ImageGate"]),
+        .library(name: "ImageGateQueue", targets: ["ImageGateQueue"]),
         .library(name: "ImageGateXCTest", targets: ["ImageGateXCTest"]),
         .library(name: "ImageGateTesting", targets: ["ImageGateTesting"]),
         .library(name: "Libvirt", targets: ["Libvirt"]),
@@ -56,6 +57,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+
+        // The nightly review queue: manifest, fleet, history (the only
+        // target that links GRDB), diff, dashboard.
+        .target(
+            name: "ImageGateQueue",
+            dependencies: [
+                "ImageGate",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -69,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "imagegate",
             dependencies: [
-                "ImageGate",
+                "ImageGate", "ImageGateQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,10 +90,10 @@ let package = Package(
         // test targets; `UnitTests` needs no VM and no appliance (make
         // test-unit); the others boot guests and launch appliances.
         .target(name: "TestSupport", path: "Tests/Support"),
-        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "TestSupport"]),
+        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateQueue", "TestSupport"]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
-        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateXCTest", "ImageGateTesting", "TestSupport"]),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateXCTest", "ImageGateTesting", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

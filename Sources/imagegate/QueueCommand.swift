@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateQueue
 
 /// `imagegate queue`: the nightly review queue, its history and what
 /// changed since the last run.

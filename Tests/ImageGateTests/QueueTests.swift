@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 @testable import ImageGate
+@testable import ImageGateQueue
 import XCTest
 
 /// The review queue on fixture images, static inspection only (`boot:

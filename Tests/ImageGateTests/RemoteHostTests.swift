@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 @testable import ImageGate
+@testable import ImageGateQueue
 import ImageGateXCTest
 import Libvirt
 import XCTest

@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateQueue
 import XCTest
 
 /// Every exit status comes from one place: verdicts from ``GateVerdict``,

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateQueue
 import XCTest
 
 /// The history stores typed verdicts and exit statuses and reads them back.

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 @testable import ImageGate
+@testable import ImageGateQueue
 import XCTest
 
 /// The parts of remote hosts that need no host: naming hosts, judging

@@ -60,7 +60,7 @@ public struct HostReport: Sendable, Codable, Equatable {
 extension Connection {
     /// Boots a host can take at once, from `virNodeGetInfo`: one per two
     /// CPUs and per 1.5 GiB of its memory.
-    func bootCapacity() async throws -> Int {
+    package func bootCapacity() async throws -> Int {
         let (cpus, memoryKiB) = try await nodeInfo()
         return max(1, min(cpus / 2, Int(memoryKiB / (1536 * 1024))))
     }

@@ -4,8 +4,8 @@ import SerialQueue
 
 /// SHA-256 of a file, streamed a MiB at a time in this process (never the
 /// whole file in memory, no helper program).
-enum FileDigest {
-    static func sha256(_ path: String) throws -> String {
+package enum FileDigest {
+    package static func sha256(_ path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImageGateError.badInput("\(path): cannot open to hash: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -84,12 +84,12 @@ public actor BackgroundDigests<Key: Hashable & Sendable> {
 }
 
 /// SHA-256 of bytes in memory, as lowercase hex.
-enum Digest {
-    static func sha256(_ bytes: [UInt8]) -> String {
+package enum Digest {
+    package static func sha256(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
+    package static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
 }
 
 /// SHA-256 of bytes handed over a chunk at a time (a volume read back

@@ -4,8 +4,8 @@ import Foundation
 /// that must not stop the rest of the teardown: each is tried, and a
 /// failure is logged as a warning, never swallowed. Removing what is
 /// already gone is no failure.
-enum Teardown {
-    static func attempt(_ what: @autoclosure () -> String, _ body: () throws -> Void) {
+package enum Teardown {
+    package static func attempt(_ what: @autoclosure () -> String, _ body: () throws -> Void) {
         do {
             try body()
         } catch where isAlreadyGone(error) {
@@ -14,7 +14,7 @@ enum Teardown {
         }
     }
 
-    static func attempt(_ what: @autoclosure () -> String, _ body: () async throws -> Void) async {
+    package static func attempt(_ what: @autoclosure () -> String, _ body: () async throws -> Void) async {
         do {
             try await body()
         } catch where isAlreadyGone(error) {
@@ -24,7 +24,7 @@ enum Teardown {
     }
 
     /// Removes a file or folder.
-    static func remove(_ path: String) {
+    package static func remove(_ path: String) {
         attempt("removing \(path)") { try FileManager.default.removeItem(atPath: path) }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 
 /// `imagegate queue run`: every entry of a manifest checked (static
 /// inspection, then the scenario's boots unless `boot: false`), each

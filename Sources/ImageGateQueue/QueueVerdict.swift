@@ -1,3 +1,4 @@
+import ImageGate
 import GRDB
 
 /// An entry's verdict in the queue: the gate's own (``GateVerdict``), or

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 
 /// A queue run's reports: JUnit with a suite per image (one line per image
 /// and rule in Jenkins or GitLab), and JSON with every entry and the

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 
 /// Two runs of a queue compared entry by entry and rule by rule: what
 /// regressed, what was fixed, which images are new or gone — and why, where

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 import GRDB
 
 /// Every queue run, entry and finding, in SQLite through GRDB: what the

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 
 /// The night's HTML dashboard, one self-contained page: tonight's
 /// regressions first (with why), then failures by vendor, then the rest;

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 
 /// The libvirt hosts a queue spreads its boots over (`--hosts`, or the
 /// manifest's `hosts:`): each entry goes to the healthy host with the most

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGate
 import Yams
 
 /// The review queue: which images are checked, under which scenario and
