@@ -28,12 +28,19 @@ public struct LibvirtHost: VirtualMachineHost {
         ChildReaper.adopt
         let root: String
         if let uri {
+            try LibvirtURI.check(uri)
             guard isEmbedded(uri), let kept = KeptRun.embeddedRoot(of: uri) else {
                 let connection = try await Connection.open(uri)
                 let pool = isEmbedded(uri) ? nil : HostPool(connection: connection, settings: .fromEnvironment, state: state)
                 return LibvirtHost(connection: connection, pool: pool)
             }
-            // A kept run's root: this one, and no other process in it.
+            // A kept run's root: this one, inside this state folder (a
+            // record read back from disk names no other), and no other
+            // process in it.
+            let ownRoots = URL(fileURLWithPath: state.libvirtRoot).standardizedFileURL.path + "/"
+            guard !kept.contains("%"), URL(fileURLWithPath: kept).standardizedFileURL.path.hasPrefix(ownRoots) else {
+                throw ImageGateError.badInput("\(TerminalText.sanitize(uri)): the embedded root is not one of \(state.libvirtRoot)")
+            }
             _ = try await AcceleratorProbe.thisMachine(state: state).chooseOnce()
             root = try await EmbeddedRoot.claim(exactly: kept)
         } else {

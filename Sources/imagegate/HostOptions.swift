@@ -8,8 +8,8 @@ struct HostOptions: ParsableArguments {
     var connect: String?
 
     func validate() throws {
-        if let connect, connect.isEmpty || !connect.contains(":") {
-            throw ExitCode.refusing("--connect \(connect): not a libvirt URI (e.g. qemu:///system)")
+        if let connect {
+            do { try LibvirtURI.check(connect) } catch let error as ImageGateError { throw ExitCode.refusing("--connect \(error.message)") }
         }
     }
 

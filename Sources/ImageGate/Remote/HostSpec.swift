@@ -27,10 +27,7 @@ public struct HostSpec: Sendable, Equatable, Codable {
                 capacity = number
             }
         }
-        guard let scheme = uri.range(of: "://").map({ uri[..<$0.lowerBound] }), scheme.hasPrefix("qemu"), uri.count <= 1024,
-              !uri.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw ImageGateError.badInput("\(TerminalText.sanitize(text)): not a libvirt QEMU URI (qemu+tcp://HOST/system, qemu+ssh://USER@HOST/system, …)")
-        }
+        try LibvirtURI.check(uri)
         self.uri = uri
         self.capacity = capacity
     }

@@ -82,7 +82,8 @@ public enum ReproductionBundle {
     public struct Contents: Sendable {
         public var manifest: Manifest
         public var scenario: Scenario
-        public var profile: PlatformProfile
+        /// The profile the check ran under, when it had a profile file.
+        public var profile: PlatformProfile?
         public var report: CheckReport
     }
 
@@ -108,7 +109,7 @@ public enum ReproductionBundle {
         guard manifest.schemaVersion == 1 else { throw ImageGateError.badInput("\(path): bundle schema version \(manifest.schemaVersion); this ImageGate reads version 1") }
         guard let scenarioText = try await member(scenarioMember) else { throw ImageGateError.badInput("\(path): no \(scenarioMember)") }
         let scenario = try Scenario.parse(scenarioText, source: "\(path):\(scenarioMember)")
-        var profile = PlatformProfile.default
+        var profile: PlatformProfile?
         if manifest.profile != nil {
             guard let text = try await member(profileMember) else { throw ImageGateError.badInput("\(path): no \(profileMember)") }
             profile = try PlatformProfile.parse(text, source: "\(path):\(profileMember)")
