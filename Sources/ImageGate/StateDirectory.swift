@@ -20,6 +20,26 @@ public struct StateDirectory: Sendable {
         return StateDirectory(path: base + "/imagegate")
     }
 
+    /// Makes the folder (0700) if it is missing, and refuses one that is
+    /// not this user's or that others may write: what ImageGate reads back
+    /// from it (kept records, run folders, libvirt's root) must be its own.
+    public func secure() throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw ImageGateError.badInput("\(path): cannot read the state folder: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw ImageGateError.badInput("\(path): the state folder is not a folder") }
+        guard info.st_uid == geteuid() else {
+            throw ImageGateError.badInput("\(path): the state folder belongs to user \(info.st_uid), not to this user (\(geteuid())); set IMAGEGATE_STATE_DIR to a folder of your own")
+        }
+        guard info.st_mode & 0o022 == 0 else {
+            throw ImageGateError.badInput("\(path): the state folder is writable by \(info.st_mode & 0o020 != 0 ? "its group" : "others") (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod 700 it or set IMAGEGATE_STATE_DIR to a folder of your own")
+        }
+    }
+
     /// Root of libvirt's embedded QEMU driver.
     public var libvirtRoot: String { path + "/libvirt" }
 
@@ -33,9 +53,9 @@ public struct StateDirectory: Sendable {
     /// `runs/<prefix>-<pid>.<start time>-<random>`, so a later run can tell
     /// whether its owner is still alive (``ProcessIdentity``).
     public func makeRunDirectory(prefix: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let dir = runs + "/\(prefix)-\(ProcessIdentity.current)-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         return dir
     }
 

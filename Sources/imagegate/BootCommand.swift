@@ -115,7 +115,9 @@ struct BootCommand: AsyncParsableCommand {
         say(InspectionReport.findingsText(report.findings, language: language))
         let diagnosis = Diagnosis.text(report.instances, language: language)
         if !diagnosis.isEmpty { say(diagnosis) }
-        if let kept = result.keptRun { KeptRunAdvice.tell(kept) } else if result.kept { say("Run folder kept: \(result.plan.directory)") }
+        if let kept = result.keptRun { KeptRunAdvice.tell(kept) } else if result.kept {
+            say("Run folder kept: \(result.plan.directory) (imagegate runs lists it; imagegate stop \(KeptRun.folder(of: result.plan, verdict: []).id) removes it)")
+        }
         reports.writtenLines.forEach { say($0) }
         say(InspectionReport.verdictLine(report.findings, language: language))
         try ExitCode.exit(for: report.verdict)

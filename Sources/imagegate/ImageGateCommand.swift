@@ -15,11 +15,18 @@ struct ImageGateCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        do {
+            try StateDirectory.default.secure()
+        } catch {
+            complain("\(error)")
+            Foundation.exit(ImageGateError.code(of: error).exitStatus)
+        }
         quietLibvirtLog()
         do {
             var command = try parseAsRoot()
-            // What a crashed or killed run left (its QEMU above all) goes first.
-            LeftoverReaper().reapProcessesAndFolders()
+            // What a crashed or killed run left (its QEMU above all) goes
+            // first; a command that only lists ends nothing.
+            if !(command is ListingCommand) { LeftoverReaper().reapProcessesAndFolders() }
             defer { LeftoverReaper.removeScratch() }
             if var command = command as? AsyncParsableCommand {
                 try await command.run()

@@ -4,10 +4,10 @@ import ImageGate
 
 /// `imagegate runs`: the runs kept running for support, and the boots in
 /// progress right now.
-struct RunsCommand: AsyncParsableCommand {
+struct RunsCommand: AsyncParsableCommand, ListingCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List the runs kept running (--keep-running) and the boots in progress.")
+        abstract: "List the kept runs (--keep-running, and --keep's folders) and the boots in progress; ends nothing.")
 
     @Flag(help: "Print the kept runs as JSON.")
     var json = false
@@ -23,7 +23,7 @@ struct RunsCommand: AsyncParsableCommand {
         } else {
             say("Kept runs (end each with imagegate stop RUN):")
             for run in kept {
-                let state = run.isRunning.map { $0 ? "running" : "stopped" } ?? "remote"
+                let state = run.folderOnly == true ? "folder" : run.isRunning.map { $0 ? "running" : "stopped" } ?? "remote"
                 say("  \(run.id)  \(state)  \(run.hostname)  ssh 127.0.0.1:\(run.sshPort)  kept \(Self.age(run.age())) ago  \(run.verdict)  \(run.image)")
             }
         }
@@ -116,7 +116,7 @@ struct StopCommand: AsyncParsableCommand {
             if let olderThan { chosen += KeptRun.all().filter { $0.age() > olderThan * 3600 && !chosen.contains($0) } }
             for kept in chosen {
                 try await kept.stop()
-                say("Stopped \(kept.id) (\(kept.hostname)): VM destroyed, \(kept.directory) removed")
+                say("Stopped \(kept.id) (\(kept.hostname)): \(kept.folderOnly == true ? "" : "VM destroyed, ")\(kept.directory) removed")
             }
             if chosen.isEmpty { say("No kept run is older than \(olderThan ?? 0) h.") }
         }

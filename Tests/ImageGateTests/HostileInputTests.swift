@@ -417,12 +417,21 @@ final class HostileInputTests: XCTestCase {
         var qemu: pid_t?
         for _ in 0..<300 where qemu == nil {
             try await Task.sleep(for: .milliseconds(200))
-            qemu = LeftoverReaper.imageGateQEMUs().first { VMName.owner(of: $0.1)?.pid == owner }?.0
+            qemu = LeftoverReaper.imageGateQEMUs(of: .default).first { VMName.owner(of: $0.1)?.pid == owner }?.0
         }
         let pid = try XCTUnwrap(qemu, "the boot started a QEMU")
         kill(owner, SIGKILL)
         boot.waitUntilExit()
         XCTAssertEqual(kill(pid, 0), 0, "the killed run's QEMU is still running")
+
+        // A listing ends nothing; another state folder's start leaves this
+        // folder's leftovers to it.
+        let other = NSTemporaryDirectory() + "igo-" + UUID().uuidString.prefix(6)
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        XCTAssertEqual(try imagegate(["runs"]).status, 0)
+        let elsewhere = try imagegate(["inspect", "blank.qcow2", "--rules", "IMG-OS"], environment: ["IMAGEGATE_STATE_DIR": other])
+        XCTAssertEqual(elsewhere.status, 1, elsewhere.stderr)
+        XCTAssertEqual(ProcessStat(pid: pid).map { $0.state != "Z" }, true, "a listing or another state folder's start ended the QEMU")
 
         let run = try imagegate(["inspect", "blank.qcow2", "--rules", "IMG-OS"])
         XCTAssertEqual(run.status, 1, run.stderr)
@@ -484,7 +493,7 @@ extension HostileInputTests {
         var sawBoot = false
         let started = ContinuousClock.now
         while check.isRunning, (ContinuousClock.now - started).seconds < 60 {
-            sawBoot = sawBoot || LeftoverReaper.imageGateQEMUs().contains { VMName.owner(of: $0.1)?.pid == owner }
+            sawBoot = sawBoot || LeftoverReaper.imageGateQEMUs(of: .default).contains { VMName.owner(of: $0.1)?.pid == owner }
             try await Task.sleep(for: .milliseconds(100))
         }
         XCTAssertFalse(check.isRunning, "check ended after SIGTERM")

@@ -166,6 +166,8 @@ public struct FirstBoot: Sendable {
                 }
             }
             try finish(plan, result: result)
+            // Kept to read: recorded, so no later command reaps it.
+            if keep || keepRunning { try KeptRun.folder(of: plan, verdict: findings).write() }
             if let remote, !keep { await Self.deleteVolumes(of: plan, on: remote) }
             return result
         } catch {

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Cleans up after runs that crashed or were killed: QEMU processes of VMs
-/// named `imagegate-…` whose owning process is gone are killed, their libvirt
+/// Cleans up after runs of this state folder that crashed or were killed:
+/// QEMU processes of VMs named `imagegate-…` whose owning process is gone
+/// and whose command line names this state folder are killed, their libvirt
 /// domains destroyed, and run folders (and scratch folders) whose owner is
-/// gone removed. The owner is a ``ProcessIdentity``: a process ID and its
+/// gone removed. Another state folder's VMs are that folder's to reap, at
+/// its own next start. The owner is a ``ProcessIdentity``: a process ID and its
 /// start time, so a reused ID cannot hide an orphan. Runs of live processes
 /// (parallel runs) are left alone.
 public struct LeftoverReaper: Sendable {
@@ -19,7 +21,7 @@ public struct LeftoverReaper: Sendable {
     public func reapProcessesAndFolders() -> [String] {
         var reaped: [String] = []
         let kept = Set(KeptRun.all(state: state).map(\.vmName))
-        for (pid, name) in Self.imageGateQEMUs() where !kept.contains(name) && VMName.isOwnedHere(name) {
+        for (pid, name) in Self.imageGateQEMUs(of: state) where !kept.contains(name) && VMName.isOwnedHere(name) {
             guard let owner = VMName.owner(of: name), !owner.isAlive, owner.pid != getpid() else { continue }
             if kill(pid, SIGKILL) == 0 { reaped.append("QEMU \(pid) of \(name)") }
         }
@@ -90,16 +92,19 @@ public struct LeftoverReaper: Sendable {
         ScratchFolder.shared.removeAll()
     }
 
-    /// Every QEMU process on this machine running a VM named by ImageGate:
-    /// (PID, VM name), read from `-name guest=NAME,…` on its command line.
-    static func imageGateQEMUs() -> [(pid_t, String)] {
+    /// Every QEMU process on this machine running a VM named by ImageGate
+    /// from `state` (its disks and sockets lie in that folder): (PID, VM
+    /// name), read from `-name guest=NAME,…` on its command line.
+    static func imageGateQEMUs(of state: StateDirectory) -> [(pid_t, String)] {
         var found: [(pid_t, String)] = []
         let marker = "guest=" + VMName.prefix
+        let folders = Set([state.path, URL(fileURLWithPath: state.path).resolvingSymlinksInPath().path].map { $0 + "/" })
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.command.hasPrefix("qemu-system"),
                   let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-            for argument in cmdline.split(separator: 0).map({ String(decoding: $0, as: UTF8.self) })
-            where argument.hasPrefix(marker) {
+            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.contains(where: { argument in folders.contains { argument.contains($0) } }) else { continue }
+            for argument in arguments where argument.hasPrefix(marker) {
                 let name = argument.dropFirst("guest=".count).prefix { $0 != "," }
                 found.append((pid, String(name)))
             }

@@ -1,9 +1,10 @@
 import Foundation
 
 /// A run left running after its verdict (`--keep-running`), for support to
-/// step into: its record (`kept.json` in its run folder) says which VM,
-/// where it lives and how to reach it. A kept run is never reaped as a
-/// leftover: only `imagegate stop` (by ID or by age) ends it.
+/// step into, or a run folder kept to read (`--keep`, ``folderOnly``): its
+/// record (`kept.json` in its run folder) says which VM, where it lives and
+/// how to reach it. A kept run is never reaped as a leftover: only
+/// `imagegate stop` (by ID or by age) ends it.
 public struct KeptRun: Sendable, Codable, Equatable {
     /// What people type: the last part of the run folder's name.
     public var id: String
@@ -19,6 +20,8 @@ public struct KeptRun: Sendable, Codable, Equatable {
     public var verdict: String
     /// When it was kept (ISO 8601).
     public var keptAt: String
+    /// Only the run folder was kept (`--keep`): its VM was destroyed.
+    public var folderOnly: Bool?
 
     static let fileName = "kept.json"
     /// Most a record may be (it is a few hundred bytes).
@@ -55,7 +58,15 @@ public struct KeptRun: Sendable, Codable, Equatable {
 
     /// Whether its QEMU still runs on this machine (nil: a remote host's).
     public var isRunning: Bool? {
-        embeddedRoot == nil ? nil : ChildReaper.pid(ofGuest: vmName) != nil
+        if folderOnly == true { return false }
+        return embeddedRoot == nil ? nil : ChildReaper.pid(ofGuest: vmName) != nil
+    }
+
+    /// The record of a run folder kept without its VM.
+    public static func folder(of plan: BootPlan, verdict findings: [Finding]) -> KeptRun {
+        var kept = KeptRun(plan: plan, uri: "", verdict: findings)
+        kept.folderOnly = true
+        return kept
     }
 
     public func write() throws {
@@ -104,14 +115,16 @@ public struct KeptRun: Sendable, Codable, Equatable {
     /// is thrown after everything else was tried.
     public func stop(state: StateDirectory = .default) async throws {
         var firstError: Error?
-        do {
-            try await LibvirtHost.with(uri, state: state) { host in
-                for vm in try await host.instances(prefix: vmName) where vm.name == vmName {
-                    try await vm.destroy()
+        if folderOnly != true {
+            do {
+                try await LibvirtHost.with(uri, state: state) { host in
+                    for vm in try await host.instances(prefix: vmName) where vm.name == vmName {
+                        try await vm.destroy()
+                    }
                 }
+            } catch {
+                firstError = error
             }
-        } catch {
-            firstError = error
         }
         if embeddedRoot != nil {
             // The embedded driver reconnects to the VM as it opens; a destroy
