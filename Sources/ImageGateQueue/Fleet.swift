@@ -44,7 +44,7 @@ public actor Fleet {
             do {
                 let host = try await connect(spec.uri)
                 let capacity: Int
-                if let given = spec.capacity { capacity = given } else { capacity = (try? await (host as? LibvirtHost)?.connection.bootCapacity()) ?? 1 }
+                if let given = spec.capacity { capacity = given } else { capacity = (try? await host.bootCapacity()) ?? 1 }
                 hosts.append((host, capacity))
             } catch {
                 unreachable.append(HostStatus(uri: spec.uri, capacity: spec.capacity ?? 0, healthy: false, problem: "unreachable: \(error)", checked: 0))

@@ -93,12 +93,12 @@ final class RemoteHostTests: XCTestCase {
             XCTAssertEqual(first.finding("BOOT-NO-PANIC")?.outcome, .fail)
             XCTAssertTrue(first.finding("BOOT-NO-PANIC")!.evidence.contains { $0.text.contains("Kernel panic") })
             let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: image)[.size] as? NSNumber).int64Value
-            XCTAssertEqual(first.plan.remoteDisks?.uploadedBytes, size, "the first boot on the host uploads the candidate")
+            XCTAssertEqual(first.plan.placement.remote?.uploadedBytes, size, "the first boot on the host uploads the candidate")
             XCTAssertTrue(first.plan.domainXML.contains("/var/lib/imagegate/pool/"), "disks are the host's volumes")
             XCTAssertFalse(first.plan.domainXML.contains(first.plan.directory), "no local path in a remote domain")
 
             let second = try await boot(image, on: uri)
-            XCTAssertEqual(second.plan.remoteDisks?.uploadedBytes, 0, "the second boot uploads nothing")
+            XCTAssertEqual(second.plan.placement.remote?.uploadedBytes, 0, "the second boot uploads nothing")
             XCTAssertEqual(outcomes(second), outcomes(embedded))
 
             // The cached candidate's bytes changed behind libvirt's back (on
@@ -110,7 +110,7 @@ final class RemoteHostTests: XCTestCase {
             try cached.write(contentsOf: Data("X".utf8))
             try cached.close()
             let third = try await boot(image, on: uri)
-            XCTAssertEqual(third.plan.remoteDisks?.uploadedBytes, size, "a tampered cached candidate must be uploaded again")
+            XCTAssertEqual(third.plan.placement.remote?.uploadedBytes, size, "a tampered cached candidate must be uploaded again")
             XCTAssertEqual(outcomes(third), outcomes(embedded))
 
             // The cached candidate stays (beside what other tests cached), no run volume does.
@@ -138,14 +138,14 @@ final class RemoteHostTests: XCTestCase {
                     for volume in try await pool.volumes() where volume.name.hasPrefix("candidate-") { try await volume.delete() }
                 }
                 // A cap either candidate fits under alone, but not the two together.
-                let sizes = [try HostPool.fileSize(small.path), try HostPool.fileSize(bigPath)]
+                let sizes = [try RemoteVolumeStore.fileSize(small.path), try RemoteVolumeStore.fileSize(bigPath)]
                 var settings = RemotePoolSettings()
                 settings.capBytes = sizes.max()! + sizes.min()! / 2
-                let pool = HostPool(connection: connection, settings: settings, state: state)
+                let pool = RemoteVolumeStore(connection: connection, settings: settings, state: state)
                 let first = try await pool.candidate(small, sha256: smallDigest)
                 XCTAssertGreaterThan(first.uploadedBytes, 0)
                 // In use: an overlay on it, as a boot makes.
-                let overlay = HostPool.overlayVolume(vm: "imagegate-boot-test-1.1-aaaa", candidate: first.name)
+                let overlay = RemoteVolumeStore.overlayVolume(vm: "imagegate-boot-test-1.1-aaaa", candidate: first.name)
                 _ = try await pool.createOverlay(name: overlay, backing: first.path, backingFormat: "qcow2", capacity: small.virtualSize)
                 do {
                     _ = try await pool.candidate(big, sha256: bigDigest)
@@ -162,7 +162,7 @@ final class RemoteHostTests: XCTestCase {
                 // Larger than the cap itself.
                 settings.capBytes = sizes[0] - 1
                 do {
-                    _ = try await HostPool(connection: connection, settings: settings, state: state).candidate(small, sha256: smallDigest)
+                    _ = try await RemoteVolumeStore(connection: connection, settings: settings, state: state).candidate(small, sha256: smallDigest)
                     XCTFail("a candidate larger than the cap was cached")
                 } catch {
                     XCTAssertTrue("\(error)".contains("larger than the pool's cap"), "\(error)")
@@ -192,7 +192,7 @@ final class RemoteHostTests: XCTestCase {
                     <os><type arch='x86_64' machine='pc'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>
                     """, paused: true)
             }
-            let reaped = try await LeftoverReaper(state: state).reap(host: host)
+            let reaped = try await LeftoverReaper(state: state).reap(site: host.site)
             for name in mine { XCTAssertTrue(reaped.contains { $0.hasSuffix(" " + name) || $0.hasSuffix(" of " + name) }, "\(name) not reaped: \(reaped)") }
             XCTAssertFalse(reaped.contains { $0.contains(theirs) }, "another machine's VM was reaped: \(reaped)")
             var left: [String] = []

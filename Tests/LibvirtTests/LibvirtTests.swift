@@ -24,7 +24,7 @@ final class LibvirtTests: XCTestCase {
     }
 
     func testEmbeddedConnectionBootsHostKernelAndDestroysIt() async throws {
-        let kernel = try XCTUnwrap(KernelBoot.hostKernel(), "no readable kernel in /boot (make setup installs one)")
+        let kernel = try XCTUnwrap(ProbeVM.hostKernel(), "no readable kernel in /boot (make setup installs one)")
         let state = StateDirectory.default
         let host = try await LibvirtHost.connect(state: state)
         XCTAssertTrue(host.uri.hasPrefix("qemu:///embed?root=\(state.libvirtRoot)/"), host.uri)
@@ -32,7 +32,7 @@ final class LibvirtTests: XCTestCase {
 
         let dir = try state.makeRunDirectory(prefix: "libvirt-test")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let boot = KernelBoot(name: VMName.make("libvirt-test"), accelerator: choice.accelerator,
+        let boot = ProbeVM(name: VMName.make("libvirt-test"), accelerator: choice.accelerator,
                               kernel: kernel, consoleLog: dir + "/console.log")
         let domain = try await host.connection.createTransient(xml: boot.domainXML, paused: true)
         let pausedState = try await domain.state()
@@ -57,7 +57,7 @@ final class LibvirtTests: XCTestCase {
     /// state folder must leave the cache as the first wrote it, share it
     /// with every embedded root, and leave no zombie behind.
     func testSecondBootDoesNotReprobeQEMUAndLeavesNoZombie() async throws {
-        let kernel = try XCTUnwrap(KernelBoot.hostKernel(), "no readable kernel in /boot (make setup installs one)")
+        let kernel = try XCTUnwrap(ProbeVM.hostKernel(), "no readable kernel in /boot (make setup installs one)")
         let state = StateDirectory.default
         let host = try await LibvirtHost.connect(state: state)
         let choice = try await AcceleratorProbe(host: host, state: state).chooseOnce()
@@ -75,7 +75,7 @@ final class LibvirtTests: XCTestCase {
         func bootOnce(_ label: String) async throws {
             let dir = try state.makeRunDirectory(prefix: label)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let boot = KernelBoot(name: VMName.make(label), accelerator: choice.accelerator, kernel: kernel, consoleLog: dir + "/console.log")
+            let boot = ProbeVM(name: VMName.make(label), accelerator: choice.accelerator, kernel: kernel, consoleLog: dir + "/console.log")
             let domain = try await host.start(xml: boot.domainXML, paused: false)
             let log = try await Self.kernelOutput(boot)
             XCTAssertTrue(log.contains("Linux version"), "\(label): no kernel output")
@@ -106,7 +106,7 @@ final class LibvirtTests: XCTestCase {
 
     /// The console log once the kernel has printed its banner, or at the
     /// deadline (20 s, times the TCG multiplier).
-    static func kernelOutput(_ boot: KernelBoot) async throws -> String {
+    static func kernelOutput(_ boot: ProbeVM) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(20 * boot.accelerator.timeoutMultiplier)
         var log = ""
         while ContinuousClock.now < deadline, !log.contains("Linux version") {

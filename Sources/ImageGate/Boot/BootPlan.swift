@@ -27,11 +27,8 @@ public struct BootPlan: Sendable {
     public var reboot = false
     /// Which channels may deliver the guest's facts (the first to answer wins).
     public var factChannels: Set<FactChannel> = [.ssh, .serial]
-    /// On a remote host: the disks as volumes there (their paths on that
-    /// host). ttyS0 is then a pty read through libvirt's console stream
-    /// into the local console log, and no port is forwarded (the host's
-    /// loopback is not this machine's).
-    public var remoteDisks: RemoteDiskPaths?
+    /// Where the disks are, as the site placed them (``BootSite``).
+    public var placement = DiskPlacement.runFolder
     /// The run's folder: overlay, data disk, seed, console log, SSH key.
     public var directory: String
     /// The VM's name (`imagegate-boot-<pid>-<random>`).
@@ -68,7 +65,7 @@ public struct BootPlan: Sendable {
         if let dns = instance.dns.first, let server = IPv4(dns), server.network(instance.prefix) == address.network(instance.prefix) {
             options.append("dns=\(dns)")
         }
-        if remoteDisks == nil {
+        if placement == .runFolder {
             options.append("hostfwd=tcp:127.0.0.1:\(sshPort)-\(instance.ip):22")
             for (guest, host) in servicePorts.sorted(by: { $0.key < $1.key }) {
                 options.append("hostfwd=tcp:127.0.0.1:\(host)-\(instance.ip):\(guest)")
@@ -109,8 +106,9 @@ public struct BootPlan: Sendable {
     /// controller: nothing uses it, and under TCG its polling costs time.
     public var domainXML: String {
         let x = XML.escape
-        let overlay = remoteDisks?.overlay ?? overlay, dataDisk = remoteDisks?.dataDisk ?? dataDisk, seed = remoteDisks?.seed ?? seed
-        let serial = remoteDisks != nil ? "<serial type='pty'>"
+        let remote = placement.remote
+        let overlay = remote?.overlay ?? overlay, dataDisk = remote?.dataDisk ?? dataDisk, seed = remote?.seed ?? seed
+        let serial = remote != nil ? "<serial type='pty'>"
             : interactiveConsole ? "<serial type='pty'>\n      <log file='\(x(consoleLog))' append='off'/>"
             : "<serial type='file'>\n      <source path='\(x(consoleLog))'/>"
         return """
@@ -154,12 +152,28 @@ public struct BootPlan: Sendable {
             <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
             <memballoon model='none'/>
           </devices>
-          \(remoteDisks == nil ? "<seclabel type='none' model='dac'/>" : "")
+          \(remote == nil ? "<seclabel type='none' model='dac'/>" : "")
           <qemu:commandline>
         \(nicArguments.map { "    <qemu:arg value='\(x($0))'/>" }.joined(separator: "\n"))
           </qemu:commandline>
         </domain>
         """
+    }
+}
+
+/// Where a boot's disks are.
+public enum DiskPlacement: Sendable, Equatable {
+    /// The run folder's files, opened by a QEMU on this machine, which
+    /// writes ttyS0 to the console log and forwards ports to loopback.
+    case runFolder
+    /// Volumes on a remote host: ttyS0 is then a pty read through
+    /// libvirt's console stream into the local console log, and no port is
+    /// forwarded (the host's loopback is not this machine's).
+    case volumes(RemoteDiskPaths)
+
+    public var remote: RemoteDiskPaths? {
+        if case let .volumes(paths) = self { return paths }
+        return nil
     }
 }
 

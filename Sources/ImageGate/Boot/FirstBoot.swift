@@ -43,179 +43,137 @@ public struct FirstBoot: Sendable {
         self.state = state
     }
 
-    /// Boots `image` with `instance`'s metadata. `configure` adjusts the
-    /// plan (memory, vCPUs, data disk, deadlines) before anything starts.
+    /// Boots `image` with `instance`'s metadata on the host's site.
+    /// `configure` adjusts the plan (memory, vCPUs, data disk, deadlines)
+    /// before anything starts.
     public func run(_ image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator,
                     configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         try instance.validate()
         let booting = ContinuousClock.now
-        try await LeftoverReaper(state: state).reap(host: host)
-        // Ports first: a reservation that fails leaves no run folder behind.
-        // A remote host's loopback is not this machine's: no port is
-        // forwarded there; facts come over the console, ports are judged
-        // from inside the guest.
-        let remote = host.remoteDisks
-        if remote != nil, keepRunning {
-            throw ImageGateError.badInput("--keep-running works on this machine's embedded driver only; \(host.uri) is a remote host")
-        }
-        var reserved: [LoopbackPort] = []
-        defer { reserved.forEach { $0.release() } }
-        if remote == nil {
-            reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports))
-            for _ in servicePorts { reserved.append(try LoopbackPort.reserve(lockDirectory: state.ports)) }
-        }
+        let site = host.site
+        try await LeftoverReaper(state: state).reap(site: site)
+        let reservation = try site.reserve(servicePorts: servicePorts, keepRunning: keepRunning, state: state)
+        defer { reservation.release() }
         try Task.checkCancellation()
-        let directory = try state.makeRunDirectory(prefix: "boot")
-        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reserved.first?.number ?? 0, directory: directory,
-                            name: VMName.make(.boot, remote: remote != nil))
-        plan.limits = limits
-        plan.interactiveConsole = keepRunning
-        configure(&plan)
-        if remote != nil {
-            plan.factChannels = [.serial]
-        } else {
-            for (guestPort, hostPort) in zip(servicePorts, reserved.dropFirst()) { plan.servicePorts[guestPort] = hostPort.number }
-        }
-        guard plan.dataDiskBytes <= limits.dataDiskBytes else {
-            Teardown.remove(directory)
-            throw ImageGateError.badInput("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
-        }
-
-        var vm: (any VirtualMachineInstance)?
-        var pump: ConsolePump?
+        var plan = try makePlan(image, instance: instance, accelerator: accelerator, site: site, reservation: reservation, configure: configure)
+        let running = RunningVM()
         do {
             let seedFiles = try await prepare(plan)
-            if let remote { plan.remoteDisks = try await placeOnHost(plan, store: remote) }
+            try await site.place(&plan, progress: progress)
             try Task.checkCancellation()
-            progress(.started(name: plan.name, accelerator: accelerator, deadline: plan.deadlines.overall))
-            let started = Date()
-            vm = try await host.start(xml: plan.domainXML, paused: true)
-            let liveXML = (try? await vm!.xml()) ?? plan.domainXML
-            // The console file exists from the start; reading it from byte 0
-            // loses nothing, and the VM runs only once the reader is ready
-            // (on a remote host, once its console stream feeds the file).
-            if remote != nil {
-                pump = try ConsolePump(channel: try await vm!.openConsole(), file: plan.consoleLog, limit: Int64(plan.limits.consoleBytes) + (1 << 20))
-            }
-            var watcher = ConsoleWatcher(plan: plan, vm: vm!, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
-            if let remote { watcher.overlayBytes = Self.volumeBytes(remote) }
-            try await vm!.resume()
-            let observation = try await watcher.watch()
-            var findings = BootRules.evaluate(observation)
-            var afterReboot: BootObservation?
-            if plan.reboot, !findings.contains(where: { $0.isFailure || $0.isUncheckedError }) {
-                progress(.note("rebooting the instance (ACPI power button), then judging it again"))
-                try await vm!.reboot()
-                var again = ConsoleWatcher(plan: plan, vm: vm!, progress: progress)
-                if let remote { again.overlayBytes = Self.volumeBytes(remote) }
-                again.startOffset = UInt64(observation.console.byteCount)
-                let second = try await again.watch()
-                afterReboot = second
-                findings = BootRules.evaluate(observation, afterReboot: second)
-            } else if plan.reboot {
-                progress(.note("not rebooted: the first boot already failed or left a rule unjudged"))
-            }
-            var ports: [ServicePortProbe.Result] = []
-            if remote != nil, let facts = (afterReboot ?? observation).facts {
-                // No port of this machine reaches the guest: judged from its own sockets.
-                let listening = ListeningSockets(listening: facts.listeningTCP ?? "")
-                ports = servicePorts.map { port in
-                    let (accepted, detail) = facts.listeningTCP == nil ? (false, "judged from inside the guest: the probe could not read /proc/net/tcp") : listening.judge(port: port)
-                    return ServicePortProbe.Result(guestPort: port, hostPort: 0, accepted: accepted, detail: detail)
-                }
-            } else if !plan.servicePorts.isEmpty, (afterReboot ?? observation).facts != nil {
-                progress(.note("probing service ports \(plan.servicePorts.keys.sorted().map(String.init).joined(separator: ", "))"))
-                ports = await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * accelerator.timeoutMultiplier)
-            }
-            var result = BootResult(plan: plan, observation: observation, findings: findings, domainXML: liveXML,
+            let judged = try await startAndJudge(plan, on: site, running: running, booting: booting)
+            let ports = await site.judgePorts(plan, declared: servicePorts, facts: (judged.afterReboot ?? judged.first).facts, progress: progress)
+            var result = BootResult(plan: plan, observation: judged.first, findings: judged.findings, domainXML: judged.liveXML,
                                     kept: keep || keepRunning, servicePorts: ports)
-            result.afterReboot = afterReboot
+            result.afterReboot = judged.afterReboot
             result.seedFiles = seedFiles
-            if keepRunning, vm != nil {
-                // Left running for support to step into: recorded so the
-                // reaper spares it and `imagegate runs|console|ssh|stop` find it.
-                let kept = KeptRun(plan: plan, uri: host.uri, verdict: findings)
-                result.keptRun = kept
-                try finish(plan, result: result)
-                try kept.write()
-                vm = nil
-                return result
-            }
-            let wanted = postMortem == .always || (postMortem == .onFailure && findings.contains { $0.isFailure || $0.isUncheckedError })
-            if wanted, let vm { await Self.flushGuestDisks(vm, accelerator: accelerator) }
-            if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
-            vm = nil
-            await pump?.stop()
-            pump = nil
-            if wanted {
-                do {
-                    var overlay = plan.overlay
-                    if let remote, let volume = plan.remoteDisks?.volumes.first {
-                        // The overlay comes back; its backing file is this machine's candidate.
-                        progress(.note("copying the overlay back from \(host.uri)"))
-                        overlay = plan.directory + "/overlay-from-host.qcow2"
-                        try await remote.download(volume, to: overlay, limit: plan.limits.overlayBytes + (256 << 20))
-                        try await RemoteOverlay.adopt(overlay, backing: plan.image)
-                    }
-                    progress(.note("reading what the guest wrote from its disk"))
-                    result.postMortem = try await PostMortem.collect(overlay: overlay, since: started, accelerator: accelerator, state: state)
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    result.postMortem = PostMortem(problems: ["the stopped instance's disk could not be read: \(error)"])
-                }
-            }
+            if keepRunning, running.vm != nil { return try leaveRunning(result, running: running) }
+            try await stopAndRead(&result, on: site, running: running, since: judged.started)
             try finish(plan, result: result)
             // Kept to read: recorded, so no later command reaps it.
-            if keep || keepRunning { try KeptRun.folder(of: plan, verdict: findings).write() }
-            if let remote, !keep { await Self.deleteVolumes(of: plan, on: remote) }
+            if keep || keepRunning { try KeptRun.folder(of: plan, verdict: result.findings).write() }
+            if !keep { await site.removePlaced(plan) }
             return result
         } catch {
-            if let vm { await Teardown.attempt("destroying \(plan.name)") { try await vm.destroy() } }
-            await pump?.stop()
-            if let remote, !keep { await Self.deleteVolumes(of: plan, on: remote) }
-            if !keep { Teardown.remove(directory) }
+            await running.stop(plan.name)
+            if !keep {
+                await site.removePlaced(plan)
+                Teardown.remove(plan.directory)
+            }
             throw error
         }
     }
 
-    /// The candidate (cached by digest), the overlay on it, the data disk
-    /// and the seed, as volumes on a remote host.
-    private func placeOnHost(_ plan: BootPlan, store: any RemoteDiskStore) async throws -> RemoteDiskPaths {
-        progress(.preparing("the candidate, overlay, data disk and seed as volumes on \(host.uri)"))
-        let sha256 = try FileDigest.sha256(plan.image.accessPath)
-        let candidate = try await store.candidate(plan.image, sha256: sha256)
-        if candidate.uploadedBytes > 0 {
-            let rate = Double(candidate.uploadedBytes) / 1_000_000 / max(candidate.seconds, 0.001)
-            progress(.note(String(format: "uploaded the candidate (%@) to %@ in %.1f s (%.0f MB/s)",
-                                  GateLimits.describe(candidate.uploadedBytes), host.uri, candidate.seconds, rate)))
-        } else {
-            progress(.note("the candidate is cached on \(host.uri) (\(candidate.name.prefix(26))…, digest verified): nothing uploaded"))
+    /// The run folder and the plan in it, settled for `site`.
+    private func makePlan(_ image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator, site: any BootSite,
+                          reservation: SiteReservation, configure: (inout BootPlan) -> Void) throws -> BootPlan {
+        let directory = try state.makeRunDirectory(prefix: "boot")
+        var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reservation.sshPort, directory: directory,
+                            name: site.vmName(.boot))
+        plan.limits = limits
+        plan.interactiveConsole = keepRunning
+        configure(&plan)
+        site.settle(&plan, reservation: reservation, servicePorts: servicePorts)
+        guard plan.dataDiskBytes <= limits.dataDiskBytes else {
+            Teardown.remove(directory)
+            throw ImageGateError.badInput("data disk of \(GateLimits.describe(plan.dataDiskBytes)) is above the limit of \(GateLimits.describe(limits.dataDiskBytes)) (profile limits: max_data_disk_gib)")
         }
-        let overlay = HostPool.overlayVolume(vm: plan.name, candidate: candidate.name), data = HostPool.runVolume(vm: plan.name, "data.qcow2"),
-            seed = HostPool.runVolume(vm: plan.name, "seed.iso")
-        var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [])
-        paths.uploadedBytes = candidate.uploadedBytes
-        paths.overlay = try await store.createOverlay(name: overlay, backing: candidate.path, backingFormat: plan.image.format, capacity: plan.image.virtualSize)
-        paths.volumes.append(overlay)
-        if plan.dataDiskBytes > 0 {
-            paths.dataDisk = try await store.createBlankDisk(name: data, bytes: plan.dataDiskBytes)
-            paths.volumes.append(data)
-        }
-        paths.seed = try await store.upload(file: plan.seed, as: seed)
-        paths.volumes.append(seed)
-        return paths
+        return plan
     }
 
-    /// A run's volumes on a remote host, deleted (the candidate stays cached).
-    private static func deleteVolumes(of plan: BootPlan, on store: any RemoteDiskStore) async {
-        await Teardown.attempt("deleting the volumes of \(plan.name) on the remote host") { try await store.deleteRunVolumes(vm: plan.name) }
+    /// What a boot (and its reboot, if planned) showed, and its judgement.
+    private struct Judged {
+        var first: BootObservation
+        var afterReboot: BootObservation?
+        var findings: [Finding]
+        var liveXML: String
+        var started: Date
     }
 
-    private static func volumeBytes(_ store: any RemoteDiskStore) -> @Sendable (BootPlan) async -> Int64? {
-        { plan in
-            guard let overlay = plan.remoteDisks?.volumes.first else { return nil }
-            return try? await store.allocation(of: overlay)
+    /// Starts the VM paused, attaches its console, lets it run, watches it
+    /// to a verdict, and reboots it once if the plan says so and the first
+    /// boot held.
+    private func startAndJudge(_ plan: BootPlan, on site: any BootSite, running: RunningVM,
+                               booting: ContinuousClock.Instant) async throws -> Judged {
+        progress(.started(name: plan.name, accelerator: plan.accelerator, deadline: plan.deadlines.overall))
+        let started = Date()
+        let vm = try await host.start(xml: plan.domainXML, paused: true)
+        running.vm = vm
+        // The XML as planned stands in for the live one a host would not give.
+        let liveXML = (try? await vm.xml()) ?? plan.domainXML
+        // The console file exists from the start; reading it from byte 0
+        // loses nothing, and the VM runs only once the reader is ready
+        // (where the site pumps the console, once the pump feeds the file).
+        running.pump = try await site.attachConsole(of: vm, file: plan.consoleLog, limit: Int64(plan.limits.consoleBytes) + (1 << 20))
+        var watcher = ConsoleWatcher(plan: plan, vm: vm, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
+        watcher.overlayBytes = { await site.overlayBytes($0) }
+        try await vm.resume()
+        let first = try await watcher.watch()
+        var judged = Judged(first: first, findings: BootRules.evaluate(first), liveXML: liveXML, started: started)
+        guard plan.reboot else { return judged }
+        guard !judged.findings.contains(where: { $0.isFailure || $0.isUncheckedError }) else {
+            progress(.note("not rebooted: the first boot already failed or left a rule unjudged"))
+            return judged
+        }
+        progress(.note("rebooting the instance (ACPI power button), then judging it again"))
+        try await vm.reboot()
+        var again = ConsoleWatcher(plan: plan, vm: vm, progress: progress)
+        again.overlayBytes = watcher.overlayBytes
+        again.startOffset = UInt64(first.console.byteCount)
+        let second = try await again.watch()
+        judged.afterReboot = second
+        judged.findings = BootRules.evaluate(first, afterReboot: second)
+        return judged
+    }
+
+    /// Left running for support to step into: recorded so the reaper
+    /// spares it and `imagegate runs|console|ssh|stop` find it.
+    private func leaveRunning(_ result: BootResult, running: RunningVM) throws -> BootResult {
+        var result = result
+        let kept = KeptRun(plan: result.plan, uri: host.uri, verdict: result.findings)
+        result.keptRun = kept
+        try finish(result.plan, result: result)
+        try kept.write()
+        running.vm = nil
+        return result
+    }
+
+    /// Stops the VM (its disks flushed first when they are to be read) and,
+    /// as ``postMortem`` says, reads what the guest wrote to its disk.
+    private func stopAndRead(_ result: inout BootResult, on site: any BootSite, running: RunningVM, since started: Date) async throws {
+        let plan = result.plan
+        let wanted = postMortem == .always || (postMortem == .onFailure && result.findings.contains { $0.isFailure || $0.isUncheckedError })
+        if wanted, let vm = running.vm { await Self.flushGuestDisks(vm, accelerator: plan.accelerator) }
+        await running.stop(plan.name)
+        guard wanted else { return }
+        do {
+            let overlay = try await site.fetchOverlay(plan, progress: progress)
+            progress(.note("reading what the guest wrote from its disk"))
+            result.postMortem = try await PostMortem.collect(overlay: overlay, since: started, accelerator: plan.accelerator, state: state)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            result.postMortem = PostMortem(problems: ["the stopped instance's disk could not be read: \(error)"])
         }
     }
 
@@ -317,4 +275,18 @@ public struct BootResult: Sendable {
     }
 
     public func finding(_ rule: String) -> Finding? { findings.first { $0.rule == rule } }
+}
+
+/// The VM of a boot in progress and its console pump: stopped once, on
+/// whichever path the boot ends. Used by one task at a time.
+final class RunningVM: @unchecked Sendable {
+    var vm: (any VirtualMachineInstance)?
+    var pump: ConsolePump?
+
+    func stop(_ name: String) async {
+        if let vm { await Teardown.attempt("destroying \(name)") { try await vm.destroy() } }
+        vm = nil
+        await pump?.stop()
+        pump = nil
+    }
 }

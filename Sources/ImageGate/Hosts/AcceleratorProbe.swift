@@ -25,7 +25,7 @@ public struct AcceleratorProbe: Sendable {
     /// How long a KVM guest gets to reach its panic line.
     public var deadline: Duration = .seconds(6)
     /// The kernel to boot; nil finds the host's newest one.
-    public var kernel: String? = KernelBoot.hostKernel()
+    public var kernel: String? = ProbeVM.hostKernel()
 
     /// A probe of `host`; the embedded driver's guests run on this machine.
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
@@ -116,19 +116,13 @@ public struct AcceleratorProbe: Sendable {
         }
         let dir = try state.makeRunDirectory(prefix: "probe")
         defer { Teardown.remove(dir) }
-        var boot = KernelBoot(name: VMName.make(.probe, remote: host.remoteDisks != nil), accelerator: .kvm, kernel: kernel,
-                              consoleLog: dir + "/console.log")
-        // A remote host cannot open this machine's kernel or write its
-        // files: the kernel goes there as a volume, the console comes back
-        // through libvirt's stream.
-        let remoteKernel = host.remoteDisks.map { ($0, HostPool.runVolume(vm: boot.name, "kernel")) }
-        if let (store, name) = remoteKernel {
-            boot.kernel = try await store.upload(file: kernel, as: name)
-            boot.consoleOverStream = true
-        }
+        let site = host.site
+        var boot = ProbeVM(name: site.vmName(.probe), accelerator: .kvm, kernel: kernel, consoleLog: dir + "/console.log")
+        let placed = try await site.placeKernel(kernel, vm: boot.name)
+        boot.kernel = placed.path
+        boot.consoleOverStream = placed.consoleOverStream
         let vm = try await host.start(xml: boot.domainXML, paused: true)
-        var pump: ConsolePump?
-        if boot.consoleOverStream { pump = try ConsolePump(channel: try await vm.openConsole(), file: boot.consoleLog, limit: 1 << 20) }
+        let pump = try await site.attachConsole(of: vm, file: boot.consoleLog, limit: 1 << 20)
         try await vm.resume()
         let started = ContinuousClock.now
         var booted = false
@@ -139,8 +133,7 @@ public struct AcceleratorProbe: Sendable {
         }
         await Teardown.attempt("destroying the probe VM") { try await vm.destroy() }
         await pump?.stop()
-        // (Left behind only if this process dies first: the reaper's then.)
-        if let (store, name) = remoteKernel { await Teardown.attempt("deleting the probe's kernel volume") { try await store.delete(name) } }
+        await site.removeKernel(placed)
         let elapsed = ContinuousClock.now - started
         if booted {
             return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \(elapsed.seconds) s")

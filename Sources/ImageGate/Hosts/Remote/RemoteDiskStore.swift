@@ -24,10 +24,14 @@ public protocol RemoteDiskStore: Sendable {
     func download(_ name: String, to path: String, limit: Int64) async throws
     /// Deletes the volume; a missing one is no error.
     func delete(_ name: String) async throws
-    /// Deletes every volume of the run whose VM is `vm` (``HostPool/runVolume(vm:_:)``).
+    /// Deletes every volume of the run whose VM is `vm` (``RemoteVolumeStore/runVolume(vm:_:)``).
     func deleteRunVolumes(vm: String) async throws
     /// The pool's size, use and cap, for `imagegate hosts check`.
     func describe() async throws -> PoolDescription
+    /// Run volumes this machine left behind whose VM is gone (not in
+    /// `activeDomains`) and whose owner process is dead: deleted; returns
+    /// what was.
+    func reapLeftovers(activeDomains: Set<String>) async -> [String]
 }
 
 /// The candidate's volume on a host, and what it took to have it there.

@@ -5,11 +5,11 @@ import Foundation
 /// follows, as QEMU itself writes it for a local VM. Bounded: past
 /// `limit` bytes nothing more is written (the watch has ended the boot as
 /// a flood by then). Opened before the VM first runs, so nothing is lost.
-final class ConsolePump: Sendable {
+public final class ConsolePump: Sendable {
     private let task: Task<Void, Never>
     private let channel: any ConsoleChannel
 
-    init(channel: any ConsoleChannel, file: String, limit: Int64) throws {
+    public init(channel: any ConsoleChannel, file: String, limit: Int64) throws {
         guard FileManager.default.createFile(atPath: file, contents: nil),
               let handle = FileHandle(forWritingAtPath: file) else {
             throw ImageGateError.infrastructure("cannot write the console log \(file)")
@@ -38,7 +38,7 @@ final class ConsolePump: Sendable {
     }
 
     /// Stops copying and lets go of the console.
-    func stop() async {
+    public func stop() async {
         task.cancel()
         await task.value
         channel.close()

@@ -8,7 +8,7 @@ import Libvirt
 /// data disk and seed (`run-<machine>-<vm>-…`, deleted after the run).
 /// Every byte goes through libvirt's storage API: nothing assumes the host
 /// sees this machine's files.
-public actor HostPool: RemoteDiskStore {
+public actor RemoteVolumeStore: RemoteDiskStore {
     let connection: Connection
     let settings: RemotePoolSettings
     let ledger: CandidateLedger
@@ -176,7 +176,7 @@ public actor HostPool: RemoteDiskStore {
 
     /// Run volumes this machine left on the host (their owner process is
     /// dead and their domain gone): deleted. Other machines' are theirs.
-    func reapLeftovers(activeDomains: Set<String>) async -> [String] {
+    public func reapLeftovers(activeDomains: Set<String>) async -> [String] {
         var reaped: [String] = []
         guard let volumes = try? await storagePool().volumes() else { return [] }
         let mine = Self.runPrefix + MachineTag.current + "-"

@@ -3,7 +3,7 @@ import Foundation
 /// A minimal VM that boots a kernel directly (no disk) with its serial
 /// console logged to a file. Used to probe the accelerator and to test that
 /// a hypervisor really runs guests.
-public struct KernelBoot: Sendable {
+public struct ProbeVM: Sendable {
     public var name: String
     public var accelerator: Accelerator
     public var kernel: String

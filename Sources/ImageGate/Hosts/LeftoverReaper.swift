@@ -43,18 +43,19 @@ public struct LeftoverReaper: Sendable {
         return reaped
     }
 
-    /// The above, then the domains of dead owners on `host` (the embedded
-    /// driver forgets a killed QEMU's domain only once asked).
+    /// The above, then the domains of dead owners on `site` (the embedded
+    /// driver forgets a killed QEMU's domain only once asked), then what
+    /// else they left there.
     @discardableResult
-    public func reap(host: any VirtualMachineHost) async throws -> [String] {
+    public func reap(site: any BootSite) async throws -> [String] {
         var reaped = reapProcessesAndFolders()
         let kept = Set(KeptRun.all(state: state).map(\.vmName))
         // A remote host is shared: only this machine's VMs (boots and
         // accelerator probes, their names carrying its tag) can be judged
         // orphans by a process here.
         var instances: [any VirtualMachineInstance] = []
-        for prefix in host.remoteDisks == nil ? [VMName.prefix] : VMName.remotePrefixes {
-            instances += try await host.instances(prefix: prefix)
+        for prefix in site.reapablePrefixes {
+            instances += try await site.host.instances(prefix: prefix)
         }
         for vm in instances where !kept.contains(vm.name) {
             guard let owner = VMName.owner(of: vm.name), !owner.isAlive else { continue }
@@ -65,9 +66,7 @@ public struct LeftoverReaper: Sendable {
                 Log.warning("could not destroy the leftover domain \(vm.name): \(error)")
             }
         }
-        if let pool = host.remoteDisks as? HostPool {
-            reaped += await pool.reapLeftovers(activeDomains: Set(instances.map(\.name)))
-        }
+        reaped += await site.reapLeftovers(activeDomains: Set(instances.map(\.name)))
         return reaped
     }
 

@@ -9,13 +9,17 @@ public protocol VirtualMachineHost: Sendable {
     func instances(prefix: String) async throws -> [any VirtualMachineInstance]
     /// Whether the hypervisor offers hardware acceleration (a `kvm` domain type).
     func offersKVM() async throws -> Bool
-    /// Where disks go on a host that cannot see this machine's files (a
-    /// remote libvirt host's pool); nil where QEMU opens local files.
-    var remoteDisks: (any RemoteDiskStore)? { get }
+    /// Where this host's boots run (``BootSite``): by default this
+    /// machine's files, console and loopback.
+    var site: any BootSite { get }
+    /// How many boots the host takes at once (for a fleet without a given
+    /// capacity).
+    func bootCapacity() async throws -> Int
 }
 
 extension VirtualMachineHost {
-    public var remoteDisks: (any RemoteDiskStore)? { nil }
+    public var site: any BootSite { LocalSite(host: self) }
+    public func bootCapacity() async throws -> Int { 1 }
 }
 
 /// One running VM. Narrow on purpose: start, observe, destroy.
