@@ -71,36 +71,27 @@ struct BootCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
+        let (result, digest): (BootResult, CandidateDigest) = try await ExitCode.guarding {
             let instance = try instance()
+            var request = BootRequest(instance: instance)
+            request.hardware.memoryMiB = memory
+            request.hardware.cpus = cpus
+            request.dataDiskBytes = Int64(dataDiskSize) << 30
+            request.reboot = reboot
+            request.timeout = timeout.map(BootRequest.Timeout.wallClock)
+            runFolder.configure(&request)
+            let progress = LiveProgress.make(), label = instance.hostname
+            request.progress = { progress(label, $0) }
+            let configured = request
             return try await hypervisor.withHost { host in
-                let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-                var boot = FirstBoot(host: host)
-                boot.keep = runFolder.keep
-                boot.keepRunning = runFolder.keepRunning
-                boot.postMortem = runFolder.postMortem
-                boot.artifacts = runFolder.artifactsFolder
-                let progress = LiveProgress.make(), label = instance.hostname
-                boot.progress = { progress(label, $0) }
-                let memory = self.memory, cpus = self.cpus, reboot = self.reboot, disk = Int64(dataDiskSize) << 30, timeout = self.timeout
-                let configured = boot
                 defer { LiveProgress.finish() }
-                let path = self.image
-                let image = try await ImageFile.validate(path)
-                let (result, digest) = try await CandidateDigest.verifying(image) {
-                    try await Interrupt.cancellingOnSIGINT {
-                        try await configured.run(image, instance: instance, accelerator: accelerator) { plan in
-                            plan.memoryMiB = memory
-                            plan.cpus = cpus
-                            plan.dataDiskBytes = disk
-                            plan.reboot = reboot
-                            if let timeout { plan.deadlines.cap(timeout) }
-                        }
-                    }
+                let image = try await ImageFile.validate(self.image)
+                return try await CandidateDigest.verifying(image) {
+                    try await Interrupt.cancellingOnSIGINT { try await configured.run(image, on: host) }
                 }
-                return (result, digest, accelerator)
             }
         }
+        let accelerator = result.plan.accelerator
         let language = reports.language
         let report = CheckReport.boot(result, digest: digest, accelerator: accelerator, language: language)
         try reports.write(report) { try report.json() }

@@ -43,6 +43,14 @@ struct RunFolderOptions: ParsableArguments {
         runner.artifacts = artifactsFolder
         runner.progress = LiveProgress.make()
     }
+
+    /// One boot's request as these options want it.
+    func configure(_ request: inout BootRequest) {
+        request.keep = keep
+        request.keepRunning = keepRunning
+        request.postMortem = postMortem
+        request.artifacts = artifactsFolder
+    }
 }
 
 /// The platform profile the rules are judged by.

@@ -27,37 +27,26 @@ struct ReproduceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (result, digest, accelerator): (BootResult, CandidateDigest, Accelerator) = try await ExitCode.guarding {
+        let (result, digest): (BootResult, CandidateDigest) = try await ExitCode.guarding {
             let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
             guard instance <= scenario.instances.count else {
                 throw ImageGateError.badInput("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
             }
-            let chosen = scenario.instances[instance - 1], disk = Int64(scenario.dataDiskGiB[instance - 1]) << 30
+            var request = BootRequest(scenario, instance: instance - 1)
+            request.keepRunning = true
+            request.postMortem = .never
+            let progress = LiveProgress.make(), label = request.instance.hostname
+            request.progress = { progress(label, $0) }
+            let configured = request
             return try await hypervisor.withHost { host in
-                let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-                var boot = FirstBoot(host: host)
-                boot.keepRunning = true
-                boot.postMortem = .never
-                boot.servicePorts = scenario.servicePorts
-                let progress = LiveProgress.make(), label = chosen.hostname
-                boot.progress = { progress(label, $0) }
-                let configured = boot
                 defer { LiveProgress.finish() }
                 let image = try await ImageFile.validate(self.image)
-                let (result, digest) = try await CandidateDigest.verifying(image) {
-                    try await Interrupt.cancellingOnSIGINT {
-                        try await configured.run(image, instance: chosen, accelerator: accelerator) { plan in
-                            plan.cpus = scenario.hardware.cpus
-                            plan.memoryMiB = scenario.hardware.memoryMiB
-                            plan.dataDiskBytes = disk
-                            plan.reboot = scenario.reboot
-                            if let timeout = scenario.bootTimeout { plan.deadlines.cap(timeout * accelerator.timeoutMultiplier) }
-                        }
-                    }
+                return try await CandidateDigest.verifying(image) {
+                    try await Interrupt.cancellingOnSIGINT { try await configured.run(image, on: host) }
                 }
-                return (result, digest, accelerator)
             }
         }
+        let accelerator = result.plan.accelerator
         let language = reports.language
         let report = CheckReport.boot(result, digest: digest, accelerator: accelerator, language: language)
         try reports.write(report) { try report.json() }

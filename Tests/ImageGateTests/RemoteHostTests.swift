@@ -57,13 +57,11 @@ final class RemoteHostTests: XCTestCase {
     }
 
     func boot(_ image: String, on uri: String?, postMortem: FirstBoot.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
-        try await LibvirtHost.with(uri) { host in
-            var boot = FirstBoot(host: host)
-            boot.postMortem = postMortem
-            boot.servicePorts = ports
-            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-            return try await boot.run(try await ImageFile.validate(image), instance: .fresh(), accelerator: accelerator)
-        }
+        var request = BootRequest(instance: .fresh())
+        request.postMortem = postMortem
+        request.servicePorts = ports
+        let configured = request
+        return try await LibvirtHost.with(uri) { host in try await configured.run(try await ImageFile.validate(image), on: host) }
     }
 
     func volumes(on uri: String) async throws -> [String] {

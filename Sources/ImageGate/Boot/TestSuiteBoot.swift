@@ -20,12 +20,12 @@ public enum TestSuiteBoot {
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         let env = ProcessInfo.processInfo.environment
         let image = try await ImageFile.validate(path)
+        var request = BootRequest(instance: instance)
+        request.artifacts = env["IMAGEGATE_ARTIFACTS"]
+        request.postMortem = postMortem
+        let configured = request
         return try await LibvirtHost.with(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 }) { host in
-            let accelerator = try await AcceleratorProbe(host: host).chooseOnce().accelerator
-            var boot = FirstBoot(host: host)
-            boot.artifacts = env["IMAGEGATE_ARTIFACTS"]
-            boot.postMortem = postMortem
-            return try await boot.run(image, instance: instance, accelerator: accelerator, configure: configure)
+            try await configured.run(image, on: host, configure: configure)
         }
     }
 

@@ -93,25 +93,16 @@ public struct CheckRunner: Sendable {
 
         var boots: [BootResult] = []
         for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
-            var boot = FirstBoot(host: host)
-            boot.keep = keep
-            boot.keepRunning = keepRunning
-            boot.postMortem = postMortem
-            boot.artifacts = artifacts
-            boot.servicePorts = scenario.servicePorts
-            boot.limits = profile.limits
+            var request = BootRequest(scenario, instance: index)
+            request.keep = keep
+            request.keepRunning = keepRunning
+            request.postMortem = postMortem
+            request.artifacts = artifacts
+            request.limits = profile.limits
+            request.load = load
             let label = instance.hostname
-            boot.progress = { progress(label, $0) }
-            let hardware = scenario.hardware, disk = Int64(scenario.dataDiskGiB[index]) << 30, timeout = scenario.bootTimeout, reboot = scenario.reboot
-            let multiplier = accelerator.timeoutMultiplier * max(1, load)
-            boots.append(try await boot.run(image, instance: instance, accelerator: accelerator) { plan in
-                plan.cpus = hardware.cpus
-                plan.memoryMiB = hardware.memoryMiB
-                plan.dataDiskBytes = disk
-                plan.reboot = reboot
-                plan.deadlines = BootDeadlines(multiplier: multiplier)
-                if let timeout { plan.deadlines.cap(timeout * multiplier) }
-            })
+            request.progress = { progress(label, $0) }
+            boots.append(try await request.run(image, on: host, accelerator: accelerator))
         }
 
         var findings = inspection.findings
