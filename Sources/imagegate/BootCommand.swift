@@ -80,16 +80,7 @@ struct BootCommand: AsyncParsableCommand {
             request.reboot = reboot
             request.timeout = timeout.map(BootRequest.Timeout.wallClock)
             runFolder.configure(&request)
-            let progress = LiveProgress.make(), label = instance.hostname
-            request.progress = { progress(label, $0) }
-            let configured = request
-            return try await hypervisor.withHost { host in
-                defer { LiveProgress.finish() }
-                let image = try await ImageFile.validate(self.image)
-                return try await CandidateDigest.verifying(image) {
-                    try await Interrupt.cancellingOnSIGINT { try await configured.run(image, on: host) }
-                }
-            }
+            return try await hypervisor.boot(request, image: image)
         }
         let accelerator = result.plan.accelerator
         let language = reports.language

@@ -17,6 +17,22 @@ struct HostOptions: ParsableArguments {
     func withHost<T>(_ body: (LibvirtHost) async throws -> T) async throws -> T {
         try await LibvirtHost.with(connect, body)
     }
+
+    /// Boots the image at `path` as `request` asks, with live progress and
+    /// Ctrl-C handling, between two digests of the candidate.
+    func boot(_ request: BootRequest, image path: String) async throws -> (BootResult, CandidateDigest) {
+        var request = request
+        let progress = LiveProgress.make(), label = request.instance.hostname
+        request.progress = { progress(label, $0) }
+        let configured = request
+        return try await withHost { host in
+            defer { LiveProgress.finish() }
+            let image = try await ImageFile.validate(path)
+            return try await CandidateDigest.verifying(image) {
+                try await Interrupt.cancellingOnSIGINT { try await configured.run(image, on: host) }
+            }
+        }
+    }
 }
 
 /// What a boot leaves behind: its run folder, its console logs.

@@ -35,16 +35,7 @@ struct ReproduceCommand: AsyncParsableCommand {
             var request = BootRequest(scenario, instance: instance - 1)
             request.keepRunning = true
             request.postMortem = .never
-            let progress = LiveProgress.make(), label = request.instance.hostname
-            request.progress = { progress(label, $0) }
-            let configured = request
-            return try await hypervisor.withHost { host in
-                defer { LiveProgress.finish() }
-                let image = try await ImageFile.validate(self.image)
-                return try await CandidateDigest.verifying(image) {
-                    try await Interrupt.cancellingOnSIGINT { try await configured.run(image, on: host) }
-                }
-            }
+            return try await hypervisor.boot(request, image: image)
         }
         let accelerator = result.plan.accelerator
         let language = reports.language

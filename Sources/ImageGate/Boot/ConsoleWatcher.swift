@@ -21,6 +21,29 @@ struct ConsoleWatcher: Sendable {
     /// the deadlines.
     static let readChunk = 1 << 20
 
+    /// How much of `pending` decodes whole: an incomplete UTF-8 sequence at
+    /// its end waits for the next read.
+    static func completeUTF8Length(_ pending: Data) -> Int {
+        var cut = pending.count
+        while cut > 0, pending.count - cut < 4, pending[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
+        if cut > 0, pending[cut - 1] & 0x80 != 0, pending.count - cut < 4 { cut -= 1 } else { cut = pending.count }
+        return cut
+    }
+
+    /// The stage deadline the boot missed by `elapsed`, if any.
+    static func missedDeadline(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines) -> BootObservation.End? {
+        if log.stages[.firstByte] == nil, elapsed > d.firstByte { return .deadline(.firstByte, seconds: d.firstByte) }
+        if log.stages[.kernel] == nil, log.stages[.initSystem] == nil, elapsed > d.kernel { return .deadline(.kernel, seconds: d.kernel) }
+        if log.stages[.loginPrompt] == nil, elapsed > d.loginPrompt { return .deadline(.loginPrompt, seconds: d.loginPrompt) }
+        if log.stages[.cloudInitFinished] == nil, elapsed > d.cloudInitFinished {
+            return .deadline(.cloudInitFinished, seconds: d.cloudInitFinished)
+        }
+        if let login = log.stages[.loginPrompt], log.cloudInitActivity == nil, elapsed - login.seconds > d.cloudInitSilence {
+            return .cloudInitSilent(seconds: d.cloudInitSilence)
+        }
+        return nil
+    }
+
     func watch() async throws -> BootObservation {
         let started = ContinuousClock.now
         let file = FileHandle(forReadingAtPath: plan.consoleLog)
@@ -57,10 +80,7 @@ struct ConsoleWatcher: Sendable {
             if let data = try file?.read(upToCount: Self.readChunk), !data.isEmpty {
                 moreWaiting = data.count == Self.readChunk
                 pending.append(data)
-                // Keep an incomplete UTF-8 sequence for the next read.
-                var cut = pending.count
-                while cut > 0, pending.count - cut < 4, pending[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
-                if cut > 0, pending[cut - 1] & 0x80 != 0, pending.count - cut < 4 { cut -= 1 } else { cut = pending.count }
+                let cut = Self.completeUTF8Length(pending)
                 log.feed(String(decoding: pending.prefix(cut), as: UTF8.self), at: elapsed)
                 pending = Data(pending.suffix(from: cut))
                 for stage in ConsoleLog.Stage.allCases where !reported.contains(stage) {
@@ -88,18 +108,7 @@ struct ConsoleWatcher: Sendable {
                     do { sshAnswer.set(.success(try await probe.facts(within: limit))) } catch { sshAnswer.set(.failure(error)) }
                 }
             }
-            // Deadlines.
-            if log.stages[.firstByte] == nil, elapsed > d.firstByte { return await end(.deadline(.firstByte, seconds: d.firstByte)) }
-            if log.stages[.kernel] == nil, log.stages[.initSystem] == nil, elapsed > d.kernel {
-                return await end(.deadline(.kernel, seconds: d.kernel))
-            }
-            if log.stages[.loginPrompt] == nil, elapsed > d.loginPrompt { return await end(.deadline(.loginPrompt, seconds: d.loginPrompt)) }
-            if log.stages[.cloudInitFinished] == nil, elapsed > d.cloudInitFinished {
-                return await end(.deadline(.cloudInitFinished, seconds: d.cloudInitFinished))
-            }
-            if let login = log.stages[.loginPrompt], log.cloudInitActivity == nil, elapsed - login.seconds > d.cloudInitSilence {
-                return await end(.cloudInitSilent(seconds: d.cloudInitSilence))
-            }
+            if let missed = Self.missedDeadline(log, elapsed: elapsed, deadlines: d) { return await end(missed) }
             if let finished = log.stages[.cloudInitFinished], elapsed - finished.seconds > d.facts {
                 var problem: String?
                 if case let .failure(error)? = sshAnswer.result { problem = "\(error)" }

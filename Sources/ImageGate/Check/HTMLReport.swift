@@ -49,73 +49,88 @@ public enum HTMLReport {
         if let notRun = report.bootPhase {
             body += "<h2>\(h(l.label(.bootPhase)))</h2>\n<p class=\"boot-phase\">\(h(notRun))</p>\n"
         }
-        for (index, instance) in report.instances.enumerated() {
-            body += "<h2>\(h(l.label(.instance))) \(h(instance.hostname)) — \(h(instance.mac)), \(h(instance.address))</h2>\n"
-            body += "<p>\(h(instance.end)) · \(String(format: "%.1f", instance.endedAt)) s</p>\n"
-            if let again = instance.afterReboot { body += "<p>\(h(l.label(.afterReboot))): \(h(again.end))</p>\n" }
-            if let kept = instance.keptRun {
-                body += "<p class=\"kept\">\(h(l.label(.keptRunning))): <code>imagegate console \(h(kept.id))</code> · <code>imagegate ssh \(h(kept.id))</code> · <code>imagegate stop \(h(kept.id))</code></p>\n"
+        for (index, instance) in report.instances.enumerated() { body += instanceSection(instance, index: index, l) }
+        return page(title: "ImageGate: \(verdict) — \(URL(fileURLWithPath: report.image.path).lastPathComponent)", language: l, body: body)
+    }
+
+    /// One booted instance: how it ended, its timeline, its console log
+    /// (evidence lines highlighted) and its Diagnosis.
+    static func instanceSection(_ instance: CheckReport.Instance, index: Int, _ l: Language) -> String {
+        var body = ""
+        body += "<h2>\(h(l.label(.instance))) \(h(instance.hostname)) — \(h(instance.mac)), \(h(instance.address))</h2>\n"
+        body += "<p>\(h(instance.end)) · \(String(format: "%.1f", instance.endedAt)) s</p>\n"
+        if let again = instance.afterReboot { body += "<p>\(h(l.label(.afterReboot))): \(h(again.end))</p>\n" }
+        if let kept = instance.keptRun {
+            body += "<p class=\"kept\">\(h(l.label(.keptRunning))): <code>imagegate console \(h(kept.id))</code> · <code>imagegate ssh \(h(kept.id))</code> · <code>imagegate stop \(h(kept.id))</code></p>\n"
+        }
+        body += "<h3>\(h(l.label(.timeline)))</h3>\n<table class=\"timeline\"><tr><th>\(h(l.label(.stage)))</th><th>\(h(l.label(.seconds)))</th>"
+        body += instance.afterReboot == nil ? "</tr>\n" : "<th>\(h(l.label(.afterReboot)))</th></tr>\n"
+        func seconds(_ timeline: [String: Double], _ stage: ConsoleLog.Stage) -> String {
+            timeline[stage.rawValue].map { String(format: "%.1f", $0) } ?? "—"
+        }
+        for stage in ConsoleLog.Stage.allCases {
+            body += "<tr><td>\(h(stage.rawValue))</td><td>\(seconds(instance.timeline, stage))</td>"
+            body += instance.afterReboot.map { "<td>\(seconds($0.timeline, stage))</td></tr>\n" } ?? "</tr>\n"
+        }
+        body += "</table>\n<h3>\(h(l.label(.console)))</h3>\n<pre class=\"console\">"
+        let highlighted = Set(instance.highlightedLines)
+        for (offset, line) in instance.consoleLog.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = offset + 1
+            let css = highlighted.contains(number) ? " class=\"hit\"" : ""
+            body += "<span id=\"i\(index)-L\(number)\"\(css)><i>\(number)</i>\(h(String(line)))</span>\n"
+        }
+        body += "</pre>\n"
+        if let postMortem = instance.postMortem {
+            body += "<h3>\(h(l.label(.diagnosis)))</h3>\n<p>\(h(l.label(.diagnosisIntro)))</p>\n"
+            for diagnosis in instance.diagnosis ?? [] {
+                body += "<h4>\(h(diagnosis.rule))</h4>\n<pre class=\"diagnosis\">"
+                body += diagnosis.excerpts.map { "<i>\(h($0.location))</i> \(h($0.text))" }.joined(separator: "\n") + "</pre>\n"
             }
-            body += "<h3>\(h(l.label(.timeline)))</h3>\n<table class=\"timeline\"><tr><th>\(h(l.label(.stage)))</th><th>\(h(l.label(.seconds)))</th>"
-            body += instance.afterReboot == nil ? "</tr>\n" : "<th>\(h(l.label(.afterReboot)))</th></tr>\n"
-            func seconds(_ timeline: [String: Double], _ stage: ConsoleLog.Stage) -> String {
-                timeline[stage.rawValue].map { String(format: "%.1f", $0) } ?? "—"
-            }
-            for stage in ConsoleLog.Stage.allCases {
-                body += "<tr><td>\(h(stage.rawValue))</td><td>\(seconds(instance.timeline, stage))</td>"
-                body += instance.afterReboot.map { "<td>\(seconds($0.timeline, stage))</td></tr>\n" } ?? "</tr>\n"
-            }
-            body += "</table>\n<h3>\(h(l.label(.console)))</h3>\n<pre class=\"console\">"
-            let highlighted = Set(instance.highlightedLines)
-            for (offset, line) in instance.consoleLog.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let number = offset + 1
-                let css = highlighted.contains(number) ? " class=\"hit\"" : ""
-                body += "<span id=\"i\(index)-L\(number)\"\(css)><i>\(number)</i>\(h(String(line)))</span>\n"
-            }
-            body += "</pre>\n"
-            if let postMortem = instance.postMortem {
-                body += "<h3>\(h(l.label(.diagnosis)))</h3>\n<p>\(h(l.label(.diagnosisIntro)))</p>\n"
-                for diagnosis in instance.diagnosis ?? [] {
-                    body += "<h4>\(h(diagnosis.rule))</h4>\n<pre class=\"diagnosis\">"
-                    body += diagnosis.excerpts.map { "<i>\(h($0.location))</i> \(h($0.text))" }.joined(separator: "\n") + "</pre>\n"
-                }
-                if !postMortem.problems.isEmpty {
-                    body += "<p>\(h(l.label(.postMortemProblems))):</p>\n<ul>" + postMortem.problems.map { "<li>\(h($0))</li>" }.joined() + "</ul>\n"
-                }
+            if !postMortem.problems.isEmpty {
+                body += "<p>\(h(l.label(.postMortemProblems))):</p>\n<ul>" + postMortem.problems.map { "<li>\(h($0))</li>" }.joined() + "</ul>\n"
             }
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="\(l == .chinese ? "zh-CN" : "en")">
-            <head>
-            <meta charset="utf-8">
-            <title>ImageGate: \(h(verdict)) — \(h(URL(fileURLWithPath: report.image.path).lastPathComponent))</title>
-            <style>
-            body { font: 15px/1.45 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 1em 3em; color: #1d2125; }
-            header { padding: .6em 1em; border-radius: 6px; color: white; margin-top: 1em; }
-            header.pass { background: #1f7a3a; } header.fail { background: #b3261e; } header.incomplete { background: #8a5a00; }
-            header a { color: white; }
-            header h1 { margin: .2em 0; }
-            table { border-collapse: collapse; margin: .5em 0; } th, td { text-align: left; padding: .2em .8em .2em 0; vertical-align: top; }
-            .card { border-left: 5px solid #999; background: #f6f7f8; padding: .5em 1em; margin: .7em 0; border-radius: 4px; }
-            .card.fail { border-color: #b3261e; } .card.warn { border-color: #c77700; } .card.unknown { border-color: #5f6b7a; } .card.info { border-color: #2f6fb3; }
-            .card h3 { margin: .1em 0 .3em; font-size: 1.05em; } .card .rule { font-family: monospace; }
-            .card .fix { background: #fff; border: 1px solid #dde; padding: .3em .6em; border-radius: 4px; }
-            .card ul { margin: .2em 0; padding-left: 1.2em; font-family: monospace; font-size: .9em; }
-            .waived { color: #5f6b7a; font-style: italic; }
-            .ids span { font-family: monospace; background: #e7f3ea; border-radius: 3px; padding: 0 .3em; margin: .1em; display: inline-block; }
-            pre.console { background: #111; color: #ddd; padding: .6em; overflow-x: auto; font-size: 12px; line-height: 1.3; max-height: 40em; }
-            pre.console i { color: #777; display: inline-block; width: 4em; font-style: normal; user-select: none; }
-            pre.console .hit { background: #7a1f1a; color: #fff; display: inline-block; min-width: 100%; }
-            </style>
-            </head>
-            <body>
-            \(body)
-            </body>
-            </html>
-
-            """
+        return body
     }
+
+    /// A whole page around `body`, styled for screen and print.
+    static func page(title: String, language l: Language, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="\(l == .chinese ? "zh-CN" : "en")">
+        <head>
+        <meta charset="utf-8">
+        <title>\(h(title))</title>
+        <style>
+        \(style)
+        </style>
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+
+        """
+    }
+
+    static let style = """
+        body { font: 15px/1.45 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 1em 3em; color: #1d2125; }
+        header { padding: .6em 1em; border-radius: 6px; color: white; margin-top: 1em; }
+        header.pass { background: #1f7a3a; } header.fail { background: #b3261e; } header.incomplete { background: #8a5a00; }
+        header a { color: white; }
+        header h1 { margin: .2em 0; }
+        table { border-collapse: collapse; margin: .5em 0; } th, td { text-align: left; padding: .2em .8em .2em 0; vertical-align: top; }
+        .card { border-left: 5px solid #999; background: #f6f7f8; padding: .5em 1em; margin: .7em 0; border-radius: 4px; }
+        .card.fail { border-color: #b3261e; } .card.warn { border-color: #c77700; } .card.unknown { border-color: #5f6b7a; } .card.info { border-color: #2f6fb3; }
+        .card h3 { margin: .1em 0 .3em; font-size: 1.05em; } .card .rule { font-family: monospace; }
+        .card .fix { background: #fff; border: 1px solid #dde; padding: .3em .6em; border-radius: 4px; }
+        .card ul { margin: .2em 0; padding-left: 1.2em; font-family: monospace; font-size: .9em; }
+        .waived { color: #5f6b7a; font-style: italic; }
+        .ids span { font-family: monospace; background: #e7f3ea; border-radius: 3px; padding: 0 .3em; margin: .1em; display: inline-block; }
+        pre.console { background: #111; color: #ddd; padding: .6em; overflow-x: auto; font-size: 12px; line-height: 1.3; max-height: 40em; }
+        pre.console i { color: #777; display: inline-block; width: 4em; font-style: normal; user-select: none; }
+        pre.console .hit { background: #7a1f1a; color: #fff; display: inline-block; min-width: 100%; }
+        """
 
     static func card(_ f: Finding, _ css: String, _ report: CheckReport, _ l: Language) -> String {
         var out = "<div class=\"card \(css)\" id=\"rule-\(h(f.rule))\">\n"

@@ -82,43 +82,9 @@ public struct Scenario: Sendable, Equatable {
         var instances: [InstanceMetadata] = []
         var disks: [Int] = []
         for (index, node) in try r.sequence(instancesNode, "instances").enumerated() {
-            let field = "instances[\(index)]"
-            let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib", "instance_id", "extra_nics"])
-            var instance = InstanceMetadata.fresh()
-            if let v = m["hostname"] { instance.hostname = try r.string(v, "\(field).hostname") }
-            if let v = m["mac"] { instance.mac = try r.string(v, "\(field).mac").lowercased() }
-            if let v = m["ip"] { instance.ip = try r.string(v, "\(field).ip") }
-            if let v = m["prefix"] { instance.prefix = try r.int(v, "\(field).prefix", 1...30) }
-            if let v = m["gateway"] { instance.gateway = try r.string(v, "\(field).gateway") }
-            if let v = m["dns"] { instance.dns = try r.strings(v, "\(field).dns") }
-            if let v = m["dhcp"] { instance.dhcp = try r.bool(v, "\(field).dhcp") }
-            if let v = m["extra_nics"] {
-                let nics = try r.sequence(v, "\(field).extra_nics")
-                guard nics.count <= 3 else { throw r.fail(v, "\(field).extra_nics", "at most 3 further NICs") }
-                instance.extraNICs = try nics.enumerated().map { nicIndex, node in
-                    let nicField = "\(field).extra_nics[\(nicIndex)]"
-                    let n = try r.mapping(node, nicField, known: ["mac", "ip", "prefix"])
-                    guard let mac = n["mac"], let ip = n["ip"] else { throw r.fail(node, nicField, "needs mac and ip") }
-                    return InstanceMetadata.NIC(mac: try r.string(mac, "\(nicField).mac"), ip: try r.string(ip, "\(nicField).ip"),
-                                                prefix: try n["prefix"].map { try r.int($0, "\(nicField).prefix", 1...30) } ?? 24)
-                }
-            }
-            // Pinned by a reproduction bundle; else a new one per check.
-            if let v = m["instance_id"] {
-                instance.instanceID = try r.string(v, "\(field).instance_id")
-                guard instance.instanceID.range(of: #"^[A-Za-z0-9._-]{1,128}$"#, options: .regularExpression) != nil else {
-                    throw r.fail(v, "\(field).instance_id", "expected letters, digits, '.', '_' or '-' (at most 128)")
-                }
-            }
-            // 0: the instance gets no data disk.
-            disks.append(try m["data_disk_gib"].map { try r.int($0, "\(field).data_disk_gib", 0...2048) } ?? 1)
-            do {
-                try instance.validate(source: field)
-            } catch let error as ImageGateError where error.isBadInput {
-                // Point at the instance's line.
-                throw r.fail(node, field, error.message.replacingOccurrences(of: "\(field): ", with: ""))
-            }
+            let (instance, disk) = try parseInstance(node, field: "instances[\(index)]", reader: r)
             instances.append(instance)
+            disks.append(disk)
         }
         guard !instances.isEmpty else { throw r.fail(instancesNode, "instances", "at least one instance") }
         let hostnames = instances.map(\.hostname), macs = instances.flatMap { [$0.mac] + $0.extraNICs.map(\.mac) }
@@ -153,22 +119,7 @@ public struct Scenario: Sendable, Equatable {
             }
         }
         if let v = top["waivers"] {
-            scenario.waivers = try r.sequence(v, "waivers").enumerated().map { index, node in
-                let field = "waivers[\(index)]"
-                let m = try r.mapping(node, field, known: ["rule", "reason", "expires"])
-                guard let rule = m["rule"], let reason = m["reason"] else { throw r.fail(node, field, "needs rule and reason") }
-                let id = try r.string(rule, "\(field).rule")
-                guard RuleCatalogue.all.contains(where: { $0.id == id }) || BootRules.allIDs.contains(id) else {
-                    throw r.fail(rule, "\(field).rule", "unknown rule ID '\(id)'")
-                }
-                var expires: Date?
-                if let e = m["expires"] {
-                    let text = try r.string(e, "\(field).expires")
-                    guard let date = dateFormat.date(from: text) else { throw r.fail(e, "\(field).expires", "'\(text)' is not a date like 2027-01-31") }
-                    expires = date.addingTimeInterval(86_399)
-                }
-                return Waiver(rule: id, reason: try r.string(reason, "\(field).reason"), expires: expires)
-            }
+            scenario.waivers = try r.sequence(v, "waivers").enumerated().map { try parseWaiver($0.element, field: "waivers[\($0.offset)]", reader: r) }
         }
         if let v = top["reboot"] { scenario.reboot = try r.bool(v, "reboot") }
         if let v = top["timeouts"] {
@@ -176,5 +127,62 @@ public struct Scenario: Sendable, Equatable {
             if let b = m["boot_seconds"] { scenario.bootTimeout = Double(try r.int(b, "timeouts.boot_seconds", 30...7200)) }
         }
         return scenario
+    }
+
+    /// One instance of `instances:` and its data disk's size in GiB.
+    private static func parseInstance(_ node: Node, field: String, reader r: YAMLReader) throws -> (InstanceMetadata, Int) {
+        let m = try r.mapping(node, field, known: ["hostname", "mac", "ip", "prefix", "gateway", "dns", "dhcp", "data_disk_gib", "instance_id", "extra_nics"])
+        var instance = InstanceMetadata.fresh()
+        if let v = m["hostname"] { instance.hostname = try r.string(v, "\(field).hostname") }
+        if let v = m["mac"] { instance.mac = try r.string(v, "\(field).mac").lowercased() }
+        if let v = m["ip"] { instance.ip = try r.string(v, "\(field).ip") }
+        if let v = m["prefix"] { instance.prefix = try r.int(v, "\(field).prefix", 1...30) }
+        if let v = m["gateway"] { instance.gateway = try r.string(v, "\(field).gateway") }
+        if let v = m["dns"] { instance.dns = try r.strings(v, "\(field).dns") }
+        if let v = m["dhcp"] { instance.dhcp = try r.bool(v, "\(field).dhcp") }
+        if let v = m["extra_nics"] {
+            let nics = try r.sequence(v, "\(field).extra_nics")
+            guard nics.count <= 3 else { throw r.fail(v, "\(field).extra_nics", "at most 3 further NICs") }
+            instance.extraNICs = try nics.enumerated().map { nicIndex, node in
+                let nicField = "\(field).extra_nics[\(nicIndex)]"
+                let n = try r.mapping(node, nicField, known: ["mac", "ip", "prefix"])
+                guard let mac = n["mac"], let ip = n["ip"] else { throw r.fail(node, nicField, "needs mac and ip") }
+                return InstanceMetadata.NIC(mac: try r.string(mac, "\(nicField).mac"), ip: try r.string(ip, "\(nicField).ip"),
+                                            prefix: try n["prefix"].map { try r.int($0, "\(nicField).prefix", 1...30) } ?? 24)
+            }
+        }
+        // Pinned by a reproduction bundle; else a new one per check.
+        if let v = m["instance_id"] {
+            instance.instanceID = try r.string(v, "\(field).instance_id")
+            guard instance.instanceID.range(of: #"^[A-Za-z0-9._-]{1,128}$"#, options: .regularExpression) != nil else {
+                throw r.fail(v, "\(field).instance_id", "expected letters, digits, '.', '_' or '-' (at most 128)")
+            }
+        }
+        // 0: the instance gets no data disk.
+        let disk = try m["data_disk_gib"].map { try r.int($0, "\(field).data_disk_gib", 0...2048) } ?? 1
+        do {
+            try instance.validate(source: field)
+        } catch let error as ImageGateError where error.isBadInput {
+            // Point at the instance's line.
+            throw r.fail(node, field, error.message.replacingOccurrences(of: "\(field): ", with: ""))
+        }
+        return (instance, disk)
+    }
+
+    /// One entry of `waivers:`, its rule one of the catalogues'.
+    private static func parseWaiver(_ node: Node, field: String, reader r: YAMLReader) throws -> Waiver {
+        let m = try r.mapping(node, field, known: ["rule", "reason", "expires"])
+        guard let rule = m["rule"], let reason = m["reason"] else { throw r.fail(node, field, "needs rule and reason") }
+        let id = try r.string(rule, "\(field).rule")
+        guard RuleCatalogue.all.contains(where: { $0.id == id }) || BootRules.allIDs.contains(id) else {
+            throw r.fail(rule, "\(field).rule", "unknown rule ID '\(id)'")
+        }
+        var expires: Date?
+        if let e = m["expires"] {
+            let text = try r.string(e, "\(field).expires")
+            guard let date = dateFormat.date(from: text) else { throw r.fail(e, "\(field).expires", "'\(text)' is not a date like 2027-01-31") }
+            expires = date.addingTimeInterval(86_399)
+        }
+        return Waiver(rule: id, reason: try r.string(reason, "\(field).reason"), expires: expires)
     }
 }
