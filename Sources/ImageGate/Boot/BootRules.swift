@@ -369,6 +369,20 @@ public enum BootRules {
         }
     }
 
+    /// A check's boots judged, the one place a check's BOOT verdict is made:
+    /// every per-boot rule merged over the instances (each already judged on
+    /// its reboot, ``evaluate(_:afterReboot:)``), the static rules' boot
+    /// halves folded into `staticFindings`, then the rules judged across
+    /// instances. With no boot, each rule could not be checked, saying
+    /// `notBooted`. Returns the static findings with the BOOT ones after.
+    public static func judge(_ boots: [BootResult], staticFindings: [Finding], notBooted: String, declaredPorts: [Int]) -> [Finding] {
+        let merged = merge(boots, notBooted: notBooted)
+        let halves = Set(staticRuleHalves.map(\.id))
+        return foldingBootHalves(staticFindings, booted: merged)
+            + merged.filter { !halves.contains($0.rule) }
+            + evaluate(BootSet(boots: boots, declaredPorts: declaredPorts))
+    }
+
     /// The rules judged across instances.
     public static func evaluate(_ set: BootSet) -> [Finding] {
         acrossInstances.map { rule in

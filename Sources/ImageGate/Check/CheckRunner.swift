@@ -109,11 +109,8 @@ public struct CheckRunner: Sendable {
         // The BOOT rules judge a Linux guest's first boot: a Windows image
         // gets none of them (its boot-only rule is WIN-NO-DYNAMIC-ID).
         if !windows {
-            let merged = BootRules.merge(boots, notBooted: notBooted ?? "no instance was booted")
-            let halves = Set(BootRules.staticRuleHalves.map(\.id))
-            findings = BootRules.foldingBootHalves(findings, booted: merged)
-            findings += merged.filter { !halves.contains($0.rule) }
-            findings += BootRules.evaluate(BootSet(boots: boots, declaredPorts: scenario.servicePorts))
+            findings = BootRules.judge(boots, staticFindings: findings, notBooted: notBooted ?? "no instance was booted",
+                                       declaredPorts: scenario.servicePorts)
         }
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings)
