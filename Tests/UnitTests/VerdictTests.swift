@@ -20,14 +20,14 @@ final class VerdictTests: XCTestCase {
     }
 
     func testAnInfoViolationIsShownAsInfoNotPass() async {
-        let rule = Rule("X-INFO", .info, title: "t", required: "r", fix: "f") { _ in .violated("not latest", [Evidence("kernel 6.1")]) }
+        let rule = Rule("X-INFO", .info, title: "t", required: "r", fix: "f", chinese: RuleText(title: "标题", required: "要求", fix: "修复")) { _ in .violated("not latest", [Evidence("kernel 6.1")]) }
         let context = RuleContext(fs: InMemoryFilesystem(), facts: RuleTests.facts)
         let result = await rule.evaluate(context)
         XCTAssertEqual(result.outcome, .info)
     }
 
     func testAProfileWaiverAcceptsARuleThatCouldNotBeChecked() async {
-        let rule = Rule("X-ERR", .error, title: "t", required: "r", fix: "f") { _ in .couldNotCheck("unreadable") }
+        let rule = Rule("X-ERR", .error, title: "t", required: "r", fix: "f", chinese: RuleText(title: "标题", required: "要求", fix: "修复")) { _ in .couldNotCheck("unreadable") }
         var profile = PlatformProfile.default
         profile.waivers = [.init(rule: "X-ERR", reason: "no agent on this product")]
         let result = await rule.evaluate(RuleContext(fs: InMemoryFilesystem(), facts: RuleTests.facts, profile: profile))
@@ -146,12 +146,15 @@ final class VerdictTests: XCTestCase {
 
     /// Every rule of every catalogue has its texts in both languages.
     func testEveryRuleHasEnglishAndChineseTexts() {
-        let rules = RuleCatalogue.all.map { ($0.id, $0.title, $0.required, $0.fix) } + BootRules.all.map { ($0.id, $0.title, $0.required, $0.fix) }
+        let rules = RuleCatalogue.all.map { ($0.id, RuleText(title: $0.title, required: $0.required, fix: $0.fix), $0.chinese) }
+            + BootRules.all.map { ($0.id, RuleText(title: $0.title, required: $0.required, fix: $0.fix), $0.chinese) }
         XCTAssertEqual(Set(rules.map(\.0)).count, rules.count, "duplicate rule IDs")
-        for (id, title, required, fix) in rules {
-            XCTAssertFalse(title.isEmpty || required.isEmpty || fix.isEmpty, "\(id): English text missing")
-            guard let zh = ChineseRuleText.table[id] else { XCTFail("\(id): no Chinese text"); continue }
-            XCTAssertFalse(zh.title.isEmpty || zh.required.isEmpty || zh.fix.isEmpty, "\(id): Chinese text missing")
+        for (id, english, chinese) in rules {
+            for text in [english, chinese] {
+                XCTAssertFalse(text.title.isEmpty || text.required.isEmpty || text.fix.isEmpty, "\(id): a text is missing")
+            }
+            XCTAssertNotEqual(english.title, chinese.title, "\(id): the Chinese title is the English one")
+            XCTAssertTrue(chinese.title.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(id): the Chinese title has no Chinese")
         }
     }
 }

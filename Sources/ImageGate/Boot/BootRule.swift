@@ -1,7 +1,7 @@
 /// One BOOT rule as one unit: its ID (as in REQUIREMENTS.md), severity,
 /// texts and judge. Most rules judge one boot (``BootObservation``); BOOT-
 /// SERVICE-PORTS and BOOT-REINSTANCE judge a check's boots together
-/// (``BootSet``). The Chinese texts are in ``ChineseRuleText`` with every
+/// (``BootSet``). Its Chinese texts are declared with it, as with every
 /// other rule's.
 public struct BootRule: Sendable {
     public enum Judge: Sendable {
@@ -16,14 +16,17 @@ public struct BootRule: Sendable {
     public let title: String
     public let required: String
     public let fix: String
+    /// The title, requirement and fix in Chinese.
+    public let chinese: RuleText
     public let judge: Judge
 
-    public init(_ id: String, _ severity: Severity = .error, title: String, required: String, fix: String, judge: Judge) {
+    public init(_ id: String, _ severity: Severity = .error, title: String, required: String, fix: String, chinese: RuleText, judge: Judge) {
         self.id = id
         self.severity = severity
         self.title = title
         self.required = required
         self.fix = fix
+        self.chinese = chinese
         self.judge = judge
     }
 

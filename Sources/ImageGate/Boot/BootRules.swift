@@ -28,6 +28,7 @@ public enum BootRules {
         "BOOT-CONSOLE", title: "Console on ttyS0",
         required: "the system booted from the image produces output on ttyS0: a login prompt (kernel messages are welcome, not required)",
         fix: "Put console=tty1 console=ttyS0,115200n8 on the kernel command line (GRUB_CMDLINE_LINUX, then update-grub) and keep a getty on ttyS0 (serial-getty@ttyS0).",
+        chinese: RuleText(title: "ttyS0 串口输出", required: "ttyS0 输出启动信息和登录提示", fix: "内核参数加上 console=tty1 console=ttyS0,115200n8（GRUB_CMDLINE_LINUX，然后 update-grub），并保留 ttyS0 上的 getty（serial-getty@ttyS0）。"),
         judge: .instance { o in
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
@@ -52,6 +53,7 @@ public enum BootRules {
         "BOOT-NO-PANIC", title: "No panic or emergency shell",
         required: "no kernel panic, oops, emergency or rescue shell on the console",
         fix: "Fix what the console line shows: an fstab entry for a disk the new instance lacks needs nofail (or removal); a missing init or root device needs the boot configuration regenerated.",
+        chinese: RuleText(title: "无内核崩溃或紧急模式", required: "串口上没有 kernel panic、oops、emergency 或 rescue shell", fix: "按串口日志中的行修复：新实例没有的磁盘在 fstab 中须加 nofail（或删除该行）；缺少 init 或根设备须重新生成启动配置。"),
         judge: .instance { o in
             let failedUnits = failedUnitLines(o)
             let bad = o.console.hits.filter { $0.pattern.rule == "BOOT-NO-PANIC" }
@@ -85,6 +87,7 @@ public enum BootRules {
         "BOOT-NETWORK", title: "Network from the metadata",
         required: "eth0 comes up with the metadata's MAC and IP, default route via the given gateway",
         fix: "Let cloud-init configure the network from the platform's metadata: remove MAC-pinned and static profiles and 'network: {config: disabled}', keep net.ifnames=0.",
+        chinese: RuleText(title: "按元数据配置网络", required: "eth0 使用元数据中的 MAC 和 IP 启动，默认路由指向给定网关", fix: "让 cloud-init 按平台元数据配置网络：删除绑定 MAC 的配置和静态配置以及 'network: {config: disabled}'，保留 net.ifnames=0。"),
         judge: .instance { o in
             let want = o.instance
             guard let facts = o.facts else {
@@ -135,6 +138,7 @@ public enum BootRules {
         "BOOT-HOSTNAME", title: "Hostname from the metadata",
         required: "the hostname from the metadata is applied",
         fix: "Keep cloud-init enabled with its set_hostname/update_hostname modules; remove preserve_hostname: true and hard-coded /etc/hostname logic.",
+        chinese: RuleText(title: "按元数据设置主机名", required: "应用元数据中的主机名", fix: "保持 cloud-init 启用及其 set_hostname/update_hostname 模块；删除 preserve_hostname: true 和写死 /etc/hostname 的逻辑。"),
         judge: .instance { o in
             let want = o.instance.hostname
             if let facts = o.facts {
@@ -154,6 +158,7 @@ public enum BootRules {
         "BOOT-DATA-DISK", title: "Data disk at /data",
         required: "the attached data disk is mounted at /data",
         fix: "Keep /data empty or absent, keep cloud-init's disk_setup/fs_setup/mounts modules, and do not pin a build-time disk in /etc/fstab.",
+        chinese: RuleText(title: "数据盘挂载到 /data", required: "挂载的数据盘挂载在 /data", fix: "保持 /data 为空或不存在，保留 cloud-init 的 disk_setup/fs_setup/mounts 模块，不要在 /etc/fstab 中写死制作时的磁盘。"),
         judge: .instance { o in
             guard o.hadDataDisk else { return .notApplicable("the scenario attaches no data disk") }
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
@@ -169,6 +174,7 @@ public enum BootRules {
         "BOOT-CLOUD-INIT", title: "cloud-init finished cleanly",
         required: "cloud-init finished, with no errors",
         fix: "Read /var/log/cloud-init.log in the evidence bundle; fix or remove the failing module or vendor config (e.g. a bootcmd that fails on a new instance).",
+        chinese: RuleText(title: "cloud-init 正常完成", required: "cloud-init 运行完成且没有错误", fix: "查看证据包中的 /var/log/cloud-init.log，修复或删除出错的模块或厂商配置（例如在新实例上会失败的 bootcmd）。"),
         judge: .instance { o in
             let tracebacks = o.console.hits.filter { $0.pattern.rule == "BOOT-CLOUD-INIT" }.map { line($0.mark) }
             if let facts = o.facts {
@@ -193,6 +199,7 @@ public enum BootRules {
         "BOOT-AUDITD", title: "auditd active",
         required: "auditd is active after first boot",
         fix: "systemctl enable auditd, and check /etc/audit/auditd.conf with 'auditd -f' until it starts cleanly.",
+        chinese: RuleText(title: "auditd 运行中", required: "首次启动后 auditd 处于运行状态", fix: "systemctl enable auditd，并用 auditd -f 检查 /etc/audit/auditd.conf，直到能正常启动。"),
         judge: .instance { o in
             let failed = failedUnitLines(o, "auditd")
             guard let facts = o.facts else {
@@ -207,6 +214,7 @@ public enum BootRules {
         "BOOT-FIREWALLD", title: "firewalld not active",
         required: "firewalld is not active after first boot",
         fix: "systemctl disable --now firewalld (mandatory on Ubuntu 22.04 and later).",
+        chinese: RuleText(title: "firewalld 未运行", required: "首次启动后 firewalld 未运行", fix: "systemctl disable --now firewalld（Ubuntu 22.04 及以后版本必做）。"),
         judge: .instance { o in
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
             let evidence = [Evidence(path: "systemctl is-active firewalld (\(facts.channel))", facts.firewalld)]
@@ -218,6 +226,7 @@ public enum BootRules {
         "BOOT-SERVICE-PORTS", title: "Declared service ports answer",
         required: "every service port the product declares accepts connections after first boot",
         fix: "Enable the product's services at boot (systemctl enable …), make them listen on all addresses, and open the ports in any firewall the image runs.",
+        chinese: RuleText(title: "声明的服务端口可访问", required: "产品声明的每个服务端口在首次启动后都能建立连接", fix: "让产品服务开机启动（systemctl enable …），监听所有地址，并在镜像运行的防火墙中放行这些端口。"),
         judge: .across { set in
             guard !set.declaredPorts.isEmpty else { return .notApplicable("the scenario declares no service ports") }
             var evidence: [Evidence] = []
@@ -242,6 +251,7 @@ public enum BootRules {
         "BOOT-REINSTANCE", title: "A second instance works too",
         required: "a second instance of the same image, with another hostname, IP and MAC, passes every boot rule; instances do not share SSH host keys or machine-id",
         fix: "Remove everything that ties the image to one instance: SSH host keys, /etc/machine-id, MAC-pinned or static network profiles, hostname pins (see the failing rules).",
+        chinese: RuleText(title: "第二个实例同样正常", required: "同一镜像以另一主机名、IP、MAC 创建的第二个实例也通过所有启动检查；实例之间不共享 SSH 主机密钥和 machine-id", fix: "删除所有把镜像绑定到某个实例的内容：SSH 主机密钥、/etc/machine-id、绑定 MAC 或静态的网络配置、主机名固定（见不通过的规则）。"),
         judge: .across { set in
             let boots = set.boots
             guard boots.count >= 2 else { return .notApplicable("the scenario boots one instance (Scenarios/reinstance.yaml boots two)") }
@@ -281,6 +291,7 @@ public enum BootRules {
         BootLoaderRules.grubConfig.id, BootLoaderRules.grubConfig.severity, title: BootLoaderRules.grubConfig.title,
         required: "the running kernel's command line (/proc/cmdline) carries \(BootLoaderRules.kernelArguments.joined(separator: " "))",
         fix: BootLoaderRules.grubConfig.fix,
+        chinese: BootLoaderRules.grubConfig.chinese,
         judge: .instance { o in
             guard let facts = o.facts, !facts.cmdline.isEmpty else { return .couldNotCheck(o.facts == nil ? noFacts(o) : "/proc/cmdline was empty") }
             let words = facts.cmdline.split(separator: " ").map(String.init)
@@ -298,6 +309,7 @@ public enum BootRules {
         DiskRules.noSwap.id, DiskRules.noSwap.severity, title: DiskRules.noSwap.title,
         required: "no swap is active after first boot (/proc/swaps lists nothing)",
         fix: DiskRules.noSwap.fix,
+        chinese: DiskRules.noSwap.chinese,
         judge: .instance { o in
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
             let swaps = facts.swaps.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -100,18 +100,22 @@ public struct Rule: Sendable {
     public let required: String
     /// What a vendor does to comply.
     public let fix: String
+    /// The title, requirement and fix in Chinese (the guide's words where
+    /// it has them).
+    public let chinese: RuleText
     /// OS families (libguestfs inspection types) the rule applies to;
     /// empty: every image, whatever it holds.
     public let families: Set<String>
     public let check: @Sendable (RuleContext) async throws -> Verdict
 
-    public init(_ id: String, _ severity: Severity, title: String, required: String, fix: String,
+    public init(_ id: String, _ severity: Severity, title: String, required: String, fix: String, chinese: RuleText,
                 families: Set<String> = ["linux"], check: @escaping @Sendable (RuleContext) async throws -> Verdict) {
         self.id = id
         self.severity = severity
         self.title = title
         self.required = required
         self.fix = fix
+        self.chinese = chinese
         self.families = families
         self.check = check
     }

@@ -32,7 +32,8 @@ enum BootLoaderRules {
             sed -i '/^GRUB_TIMEOUT_STYLE/d' /etc/default/grub; sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=5/' /etc/default/grub; \
             sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8"/' /etc/default/grub; \
             then regenerate grub.cfg (update-grub, or grub2-mkconfig -o /boot/grub2/grub.cfg).
-            """
+            """,
+        chinese: RuleText(title: "按指南配置 /etc/default/grub", required: "/etc/default/grub：无 GRUB_TIMEOUT_STYLE，GRUB_TIMEOUT=5，GRUB_CMDLINE_LINUX 含 net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8", fix: "sed -i '/^GRUB_TIMEOUT_STYLE/d' /etc/default/grub; sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=5/' /etc/default/grub; sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8\"/' /etc/default/grub；然后重新生成 grub.cfg（update-grub 或 grub2-mkconfig -o /boot/grub2/grub.cfg）。")
     ) { context in
         let path = "/etc/default/grub"
         guard let lines = try await context.fs.lines(path) else {
@@ -100,7 +101,8 @@ enum BootLoaderRules {
     static let grubConfig = Rule(
         "LNX-GRUB-CFG", .error, title: "grub.cfg regenerated with the guide's kernel arguments",
         required: "the default kernel line of the generated grub.cfg carries \(kernelArguments.joined(separator: " "))",
-        fix: "Regenerate the boot configuration after editing /etc/default/grub: update-grub (Debian, Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (CentOS, Red Hat, Rocky)."
+        fix: "Regenerate the boot configuration after editing /etc/default/grub: update-grub (Debian, Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (CentOS, Red Hat, Rocky).",
+        chinese: RuleText(title: "已重新生成 grub.cfg", required: "生成的 grub.cfg 默认内核行带有 net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8", fix: "修改 /etc/default/grub 后重新生成启动配置：debian/ubuntu 执行 update-grub2 和 update-initramfs -u；centos/redhat/rocky 执行 grub2-mkconfig -o /boot/grub2/grub.cfg。")
     ) { context in
         guard let (path, kernel) = try await defaultKernelLine(context) else {
             return .couldNotCheck("no grub.cfg at \(context.facts.grubConfigPaths.joined(separator: " or ")): the image does not boot with GRUB")

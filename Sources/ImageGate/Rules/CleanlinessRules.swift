@@ -3,7 +3,8 @@ enum CleanlinessRules {
     static let dataEmpty = Rule(
         "LNX-DATA-EMPTY", .error, title: "/data empty or absent",
         required: "/data is empty or absent (it is the data disk's mount point; files there break the automatic mount)",
-        fix: "Move everything out of /data (rm -rf /data/* after moving the files elsewhere)."
+        fix: "Move everything out of /data (rm -rf /data/* after moving the files elsewhere).",
+        chinese: RuleText(title: "/data 为空或不存在", required: "/data 为空或不存在（它是数据盘挂载点，有文件会导致新机器数据盘无法自动挂载）", fix: "把 /data 中的文件移到其他目录，保持 /data 为空。")
     ) { context in
         switch try await context.fs.kind("/data") {
         case .missing: return .pass("/data is absent")
@@ -29,7 +30,8 @@ enum CleanlinessRules {
     static let protectedFiles = Rule(
         "LNX-PROTECTED-FILES", .warning, title: "Platform-owned files left as the platform wrote them",
         required: "blacklist-nouv.conf, mlx5.conf, grub.cfg, /etc/default/grub, 99-default.link and 00-server.conf, where present, are as the guide writes them",
-        fix: "Restore each listed file to the guide's content (the failing rule for that file says how) and do not edit these files afterwards."
+        fix: "Restore each listed file to the guide's content (the failing rule for that file says how) and do not edit these files afterwards.",
+        chinese: RuleText(title: "平台文件保持平台写入的内容", required: "blacklist-nouv.conf、mlx5.conf、grub.cfg、/etc/default/grub、99-default.link、00-server.conf（如存在）保持指南给出的内容", fix: "把列出的文件恢复为指南给出的内容（对应规则给出方法），之后不要修改这些文件。")
     ) { context in
         var changed: [Evidence] = []
         for (path, expected) in platformFiles {
@@ -75,7 +77,8 @@ enum CleanlinessRules {
     static let historyClean = Rule(
         "LNX-HISTORY-CLEAN", .warning, title: "Histories, build logs and login records cleaned",
         required: "no shell histories, no login records (wtmp, btmp, lastlog), no cloud-init logs from the build",
-        fix: "Before capturing: rm -f /root/.*_history /home/*/.*_history; truncate -s 0 /var/log/wtmp /var/log/btmp /var/log/lastlog; rm -f /var/log/cloud-init*.log"
+        fix: "Before capturing: rm -f /root/.*_history /home/*/.*_history; truncate -s 0 /var/log/wtmp /var/log/btmp /var/log/lastlog; rm -f /var/log/cloud-init*.log",
+        chinese: RuleText(title: "已清理历史记录和日志", required: "无 shell 历史、无登录记录（wtmp、btmp、lastlog）、无制作过程的 cloud-init 日志", fix: "制作镜像前：rm -f /root/.*_history /home/*/.*_history；truncate -s 0 /var/log/wtmp /var/log/btmp /var/log/lastlog；rm -f /var/log/cloud-init*.log")
     ) { context in
         var (found, unreadable) = await nonEmptyHistories(context.fs)
         for path in ["/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/var/log/cloud-init.log", "/var/log/cloud-init-output.log"] {

@@ -5,7 +5,8 @@ enum DiskRules {
     static let minimumSize = Rule(
         "LNX-DISK-MIN", .error, title: "System disk at least 20 GiB",
         required: "virtual size of the system disk >= 20 GiB",
-        fix: "Grow the image: qemu-img resize IMAGE 20G, then grow the last partition and its filesystem (growpart, resize2fs / xfs_growfs)."
+        fix: "Grow the image: qemu-img resize IMAGE 20G, then grow the last partition and its filesystem (growpart, resize2fs / xfs_growfs).",
+        chinese: RuleText(title: "系统盘不小于 20 GiB", required: "系统盘虚拟大小 >= 20 GiB", fix: "扩容镜像：qemu-img resize IMAGE 20G，再扩展最后一个分区及其文件系统（growpart、resize2fs / xfs_growfs）。")
     ) { context in
         let size = context.facts.diskVirtualSize
         let found = "virtual size \(formatGiB(size))"
@@ -15,7 +16,8 @@ enum DiskRules {
     static let format = Rule(
         "LNX-FORMAT", .warning, title: "qcow2 disk format",
         required: "the image is a qcow2 file (attached on the virtio bus)",
-        fix: "Convert the image: qemu-img convert -O qcow2 IMAGE IMAGE.qcow2."
+        fix: "Convert the image: qemu-img convert -O qcow2 IMAGE IMAGE.qcow2.",
+        chinese: RuleText(title: "磁盘格式为 qcow2", required: "镜像为 qcow2 格式（virtio 总线）", fix: "转换格式：qemu-img convert -O qcow2 IMAGE IMAGE.qcow2。")
     ) { context in
         let format = context.facts.imageFormat
         return format == "qcow2" ? .pass("qcow2") : .violated("format \(format)", [Evidence("qemu-img reports format \(format)")])
@@ -24,7 +26,8 @@ enum DiskRules {
     static let noSwap = Rule(
         "LNX-NO-SWAP", .error, title: "No swap partition or swap entry",
         required: "no swap partition on the disk and no swap entry in /etc/fstab",
-        fix: "Remove swap: delete the swap partition (and give its space to the root filesystem), and delete every swap line from /etc/fstab and any swap file."
+        fix: "Remove swap: delete the swap partition (and give its space to the root filesystem), and delete every swap line from /etc/fstab and any swap file.",
+        chinese: RuleText(title: "不使用 SWAP 分区", required: "磁盘上没有 swap 分区，/etc/fstab 中没有 swap 条目", fix: "删除 swap 分区（并把空间给根文件系统），删除 /etc/fstab 中所有 swap 行及 swap 文件。")
     ) { context in
         var evidence: [Evidence] = []
         for volume in context.facts.volumes {

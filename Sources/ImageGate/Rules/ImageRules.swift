@@ -4,6 +4,7 @@ enum ImageRules {
         "IMG-OS", .error, title: "One operating system ImageGate knows",
         required: "the image holds exactly one operating system that ImageGate recognises and has rules for (Linux, Windows)",
         fix: "Ship one bootable Linux or Windows system per image; remove other systems and leftover root filesystems from the disk.",
+        chinese: RuleText(title: "只含一个 ImageGate 可审核的操作系统", required: "镜像中恰好有一个 ImageGate 能识别并有规则的操作系统（Linux、Windows；没有系统、有两个系统或系统未知均不通过，并列出所发现的内容）", fix: "每个镜像只放一个可启动的 Linux 或 Windows 系统；删除磁盘上的其他系统和残留的根文件系统。"),
         families: []
     ) { context in
         let facts = context.facts

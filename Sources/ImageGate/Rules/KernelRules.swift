@@ -45,7 +45,8 @@ enum KernelRules {
     static let virtio = Rule(
         "LNX-VIRTIO", .error, title: "virtio drivers present",
         required: "virtio_blk, virtio_net and virtio_pci built into every installed kernel or in its initramfs",
-        fix: "Add the drivers to the initramfs: on Debian/Ubuntu list virtio_blk, virtio_net, virtio_pci in /etc/initramfs-tools/modules and run update-initramfs -u; on the Red Hat family add add_drivers+=\" virtio_blk virtio_net virtio_pci \" to /etc/dracut.conf.d/virtio.conf and run dracut -f."
+        fix: "Add the drivers to the initramfs: on Debian/Ubuntu list virtio_blk, virtio_net, virtio_pci in /etc/initramfs-tools/modules and run update-initramfs -u; on the Red Hat family add add_drivers+=\" virtio_blk virtio_net virtio_pci \" to /etc/dracut.conf.d/virtio.conf and run dracut -f.",
+        chinese: RuleText(title: "包含 virtio 驱动", required: "每个已安装内核内置或在 initramfs 中包含 virtio_blk、virtio_net、virtio_pci", fix: "把驱动加入 initramfs：Debian/Ubuntu 在 /etc/initramfs-tools/modules 中写入 virtio_blk virtio_net virtio_pci 后执行 update-initramfs -u；CentOS/RedHat/Rocky 在 /etc/dracut.conf.d/virtio.conf 中写入 add_drivers+=\" virtio_blk virtio_net virtio_pci \" 后执行 dracut -f。")
     ) { context in
         let kernels = context.facts.kernels
         guard !kernels.isEmpty else { return .couldNotCheck("no kernel found under /lib/modules") }
@@ -89,7 +90,8 @@ enum KernelRules {
     static let netFailover = Rule(
         "LNX-NET-FAILOVER", .error, title: "Fast tier: kernel >= 4.19 with net_failover",
         required: "for fast-tier (快杰) images: a kernel >= 4.19 with the net_failover driver",
-        fix: "Install a kernel of version 4.19 or later that ships net_failover (built in or as a module), or do not claim the fast network tier."
+        fix: "Install a kernel of version 4.19 or later that ships net_failover (built in or as a module), or do not claim the fast network tier.",
+        chinese: RuleText(title: "快杰镜像：内核 >= 4.19 且含 net_failover", required: "快杰镜像的内核版本 >= 4.19，并包含 net_failover 驱动", fix: "安装 4.19 及以上、带 net_failover（内置或模块）的内核；或不声明快杰机型。")
     ) { context in
         guard !context.facts.kernels.isEmpty else { return .couldNotCheck("no kernel found under /lib/modules") }
         var good: [String] = []
@@ -112,7 +114,8 @@ enum KernelRules {
     static let nouveau = Rule(
         "LNX-NOUVEAU", .error, title: "nouveau blacklisted",
         required: "/etc/modprobe.d/blacklist-nouv.conf holds 'blacklist nouveau' and 'options nouveau modeset=0'",
-        fix: "printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouv.conf"
+        fix: "printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouv.conf",
+        chinese: RuleText(title: "屏蔽 nouveau", required: "/etc/modprobe.d/blacklist-nouv.conf 含 blacklist nouveau 和 options nouveau modeset=0", fix: "printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouv.conf")
     ) { context in
         try await requireLines("/etc/modprobe.d/blacklist-nouv.conf", ["blacklist nouveau", "options nouveau modeset=0"], fs: context.fs)
     }
@@ -120,7 +123,8 @@ enum KernelRules {
     static let mlx5 = Rule(
         "LNX-MLX5", .error, title: "mlx5 loads after virtio_net",
         required: "/etc/modprobe.d/mlx5.conf holds 'softdep mlx5_core pre: virtio_net'",
-        fix: "echo 'softdep mlx5_core pre: virtio_net' > /etc/modprobe.d/mlx5.conf"
+        fix: "echo 'softdep mlx5_core pre: virtio_net' > /etc/modprobe.d/mlx5.conf",
+        chinese: RuleText(title: "mlx5 在 virtio_net 之后加载", required: "/etc/modprobe.d/mlx5.conf 含 softdep mlx5_core pre: virtio_net", fix: "echo 'softdep mlx5_core pre: virtio_net' > /etc/modprobe.d/mlx5.conf")
     ) { context in
         try await requireLines("/etc/modprobe.d/mlx5.conf", ["softdep mlx5_core pre: virtio_net"], fs: context.fs)
     }

@@ -6,7 +6,8 @@ enum NetworkRules {
     static let networkManagerServerConf = Rule(
         "LNX-NM-SERVER-CONF", .error, title: "NetworkManager server defaults",
         required: "if NetworkManager manages the network: /usr/lib/NetworkManager/conf.d/00-server.conf has no-auto-default=* and ignore-carrier=* under [main]",
-        fix: "Write /usr/lib/NetworkManager/conf.d/00-server.conf with a [main] section holding no-auto-default=* and ignore-carrier=* (the guide gives the file)."
+        fix: "Write /usr/lib/NetworkManager/conf.d/00-server.conf with a [main] section holding no-auto-default=* and ignore-carrier=* (the guide gives the file).",
+        chinese: RuleText(title: "NetworkManager 服务器配置", required: "使用 NetworkManager 管理网络时，/usr/lib/NetworkManager/conf.d/00-server.conf 的 [main] 中有 no-auto-default=* 和 ignore-carrier=*", fix: "按指南写入 /usr/lib/NetworkManager/conf.d/00-server.conf：[main] 段包含 no-auto-default=* 与 ignore-carrier=*。")
     ) { context in
         guard let package = context.facts.package("NetworkManager", "network-manager") else {
             return .notApplicable("NetworkManager is not installed")
@@ -39,7 +40,8 @@ enum NetworkRules {
     static let alternativeNames = Rule(
         "LNX-ALTNAMES", .error, title: "No alternative interface names",
         required: "if 99-default.link exists: its AlternativeNamesPolicy line is commented out",
-        fix: "sed -i 's/^AlternativeNamesPolicy/# AlternativeNamesPolicy/' /usr/lib/systemd/network/99-default.link"
+        fix: "sed -i 's/^AlternativeNamesPolicy/# AlternativeNamesPolicy/' /usr/lib/systemd/network/99-default.link",
+        chinese: RuleText(title: "关闭网卡备用名", required: "存在 99-default.link 时，其 AlternativeNamesPolicy 行已注释", fix: "sed -i 's/^AlternativeNamesPolicy/# AlternativeNamesPolicy/' /usr/lib/systemd/network/99-default.link")
     ) { context in
         let paths = ["/usr/lib/systemd/network/99-default.link", "/lib/systemd/network/99-default.link"]
         guard let path = try await paths.asyncFirst({ try await context.fs.exists($0) }) else {
@@ -109,7 +111,8 @@ enum NetworkRules {
     static let noDynamicIdentity = Rule(
         "LNX-NO-DYNAMIC-ID", .error, title: "Nothing pins the build host's IP, hostname or MAC",
         required: "no MAC address in network profiles or udev rules, no 70-persistent-net.rules, no static address of the build host, no stale hostname in /etc/hosts, nothing stopping cloud-init from applying the new network and hostname",
-        fix: "Remove MAC matches and static addresses from the network profiles (let cloud-init write them from the platform's metadata), delete /etc/udev/rules.d/70-persistent-net.rules, remove build-host names from /etc/hosts, and drop 'network: {config: disabled}' and 'preserve_hostname: true' from /etc/cloud."
+        fix: "Remove MAC matches and static addresses from the network profiles (let cloud-init write them from the platform's metadata), delete /etc/udev/rules.d/70-persistent-net.rules, remove build-host names from /etc/hosts, and drop 'network: {config: disabled}' and 'preserve_hostname: true' from /etc/cloud.",
+        chinese: RuleText(title: "不依赖制作机的 IP、主机名、MAC", required: "网络配置和 udev 规则中无 MAC 地址，无 70-persistent-net.rules，无制作机静态地址，/etc/hosts 中无旧主机名，无阻止 cloud-init 应用新网络和主机名的配置", fix: "删除网络配置中的 MAC 匹配和静态地址（由 cloud-init 按平台元数据生成），删除 /etc/udev/rules.d/70-persistent-net.rules，清理 /etc/hosts 中的制作机主机名，去掉 /etc/cloud 中的 'network: {config: disabled}' 与 'preserve_hostname: true'。")
     ) { context in
         var pins: [Evidence] = []
         let persistent = "/etc/udev/rules.d/70-persistent-net.rules"
@@ -133,7 +136,8 @@ enum NetworkRules {
     static let hostsClean = Rule(
         "LNX-HOSTS-CLEAN", .error, title: "/etc/hosts without the build host's name",
         required: "/etc/hosts maps only the standard localhost names",
-        fix: "Remove the build host's name from /etc/hosts (keep only the localhost lines); cloud-init writes the new hostname on first boot."
+        fix: "Remove the build host's name from /etc/hosts (keep only the localhost lines); cloud-init writes the new hostname on first boot.",
+        chinese: RuleText(title: "/etc/hosts 中无制作机主机名", required: "/etc/hosts 只含标准的 localhost 名称", fix: "从 /etc/hosts 中删除制作机主机名（只保留 localhost 行）；新实例首次启动时由 cloud-init 写入新主机名。")
     ) { context in
         guard try await context.fs.exists("/etc/hosts") else { return .pass("no /etc/hosts") }
         let foreign = try await HostsFile.foreignNames(context.fs)

@@ -4,7 +4,8 @@ enum SecurityRules {
     static let authorizedKeys = Rule(
         "SEC-AUTHORIZED-KEYS", .error, title: "No authorized SSH keys",
         required: "no authorized_keys with keys for any user, root included",
-        fix: "Delete every authorized_keys file: rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* (cloud-init installs the buyer's key on first boot)."
+        fix: "Delete every authorized_keys file: rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* (cloud-init installs the buyer's key on first boot).",
+        chinese: RuleText(title: "无 SSH 授权公钥", required: "任何用户（包括 root）都没有 authorized_keys 公钥", fix: "删除所有 authorized_keys：rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*（买家的公钥由 cloud-init 在首次启动时写入）。")
     ) { context in
         // Each file on its own: a key found anywhere fails the rule, whatever
         // happened to the other files (sshd reads each file on its own too,
@@ -36,7 +37,8 @@ enum SecurityRules {
     static let passwordHash = Rule(
         "SEC-PASSWORD-HASH", .error, title: "No usable passwords",
         required: "no usable password hash in /etc/shadow (every account locked, '*' or '!'), and no empty password",
-        fix: "Lock every password: passwd -l root (and each user), or usermod -p '*' USER; never ship an empty password."
+        fix: "Lock every password: passwd -l root (and each user), or usermod -p '*' USER; never ship an empty password.",
+        chinese: RuleText(title: "无可用密码", required: "/etc/shadow 中无可用的密码哈希（所有账户锁定、为 * 或 !），且无空密码", fix: "锁定所有密码：passwd -l root（及每个用户）或 usermod -p '*' 用户名；不可出现空密码。")
     ) { context in
         guard let lines = try await context.fs.lines("/etc/shadow") else { return .couldNotCheck("/etc/shadow is missing") }
         var usable: [Evidence] = []
@@ -56,7 +58,8 @@ enum SecurityRules {
     static let sshHostKeys = Rule(
         "SEC-SSH-HOST-KEYS", .error, title: "No SSH host keys shipped",
         required: "no /etc/ssh/ssh_host_* keys (each instance generates its own)",
-        fix: "rm -f /etc/ssh/ssh_host_* before capturing (cloud-init or sshd-keygen creates new keys on first boot)."
+        fix: "rm -f /etc/ssh/ssh_host_* before capturing (cloud-init or sshd-keygen creates new keys on first boot).",
+        chinese: RuleText(title: "不带 SSH 主机密钥", required: "无 /etc/ssh/ssh_host_* 密钥（每个实例自行生成）", fix: "制作镜像前 rm -f /etc/ssh/ssh_host_*（首次启动时由 cloud-init 或 sshd-keygen 生成新密钥）。")
     ) { context in
         let keys = (try await context.fs.list("/etc/ssh") ?? []).filter { $0.hasPrefix("ssh_host_") }.sorted()
         return keys.isEmpty ? .pass("no host keys in /etc/ssh")
@@ -66,7 +69,8 @@ enum SecurityRules {
     static let machineID = Rule(
         "SEC-MACHINE-ID", .error, title: "Empty machine-id",
         required: "/etc/machine-id empty or absent in the image (systemd makes a unique one on first boot)",
-        fix: "truncate -s 0 /etc/machine-id; rm -f /var/lib/dbus/machine-id (or make it a symlink to /etc/machine-id)."
+        fix: "truncate -s 0 /etc/machine-id; rm -f /var/lib/dbus/machine-id (or make it a symlink to /etc/machine-id).",
+        chinese: RuleText(title: "machine-id 为空", required: "镜像中 /etc/machine-id 为空或不存在（systemd 首次启动时生成唯一值）", fix: "truncate -s 0 /etc/machine-id; rm -f /var/lib/dbus/machine-id（或改为指向 /etc/machine-id 的软链接）。")
     ) { context in
         var set: [Evidence] = []
         for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] where try await context.fs.kind(path) == .file {
@@ -115,7 +119,8 @@ enum SecurityRules {
     static let sshdRootPassword = Rule(
         "SEC-SSHD-PASSWORD-ROOT", .warning, title: "No root login with a password over SSH",
         required: "sshd's PermitRootLogin is no or prohibit-password (the default)",
-        fix: "Set PermitRootLogin prohibit-password (or no) in /etc/ssh/sshd_config and remove any PermitRootLogin yes from /etc/ssh/sshd_config.d/."
+        fix: "Set PermitRootLogin prohibit-password (or no) in /etc/ssh/sshd_config and remove any PermitRootLogin yes from /etc/ssh/sshd_config.d/.",
+        chinese: RuleText(title: "禁止 root 用密码登录 SSH", required: "sshd 的 PermitRootLogin 为 no 或 prohibit-password（默认值）", fix: "在 /etc/ssh/sshd_config 中设置 PermitRootLogin prohibit-password（或 no），并删除 /etc/ssh/sshd_config.d/ 中的 PermitRootLogin yes。")
     ) { context in
         guard try await context.fs.exists("/etc/ssh/sshd_config") else { return .notApplicable("no sshd configuration") }
         guard let setting = try await sshdSetting("PermitRootLogin", fs: context.fs) else {
@@ -128,7 +133,8 @@ enum SecurityRules {
     static let history = Rule(
         "SEC-HISTORY", .warning, title: "Shell histories empty",
         required: "shell history files empty (bash, zsh, python, mysql, less, ...)",
-        fix: "rm -f /root/.*_history /root/.lesshst /home/*/.*_history /home/*/.lesshst; history -c before logging out."
+        fix: "rm -f /root/.*_history /root/.lesshst /home/*/.*_history /home/*/.lesshst; history -c before logging out.",
+        chinese: RuleText(title: "shell 历史为空", required: "shell 历史文件为空（bash、zsh、python、mysql、less 等）", fix: "rm -f /root/.*_history /root/.lesshst /home/*/.*_history /home/*/.lesshst；退出前执行 history -c。")
     ) { context in
         let (found, unreadable) = await CleanlinessRules.nonEmptyHistories(context.fs)
         if !found.isEmpty { return .violated("\(found.count) history file(s)", found) }

@@ -3,7 +3,8 @@ enum ServiceRules {
     static let firewalld = Rule(
         "LNX-FIREWALLD", .error, title: "firewalld disabled",
         required: "firewalld stopped and disabled (mandatory on Ubuntu 22.04 and later)",
-        fix: "systemctl stop firewalld; systemctl disable firewalld"
+        fix: "systemctl stop firewalld; systemctl disable firewalld",
+        chinese: RuleText(title: "关闭 firewalld", required: "firewalld 已停止并禁用（Ubuntu 22.04 及以后版本必做）", fix: "systemctl stop firewalld; systemctl disable firewalld")
     ) { context in
         let unit = try await UnitState.read("firewalld.service", aliases: ["dbus-org.fedoraproject.FirewallD1.service"],
                                             sysv: "firewalld", in: context.fs)
@@ -18,7 +19,8 @@ enum ServiceRules {
     static let auditd = Rule(
         "LNX-AUDITD", .error, title: "auditd enabled",
         required: "auditd installed and enabled to start at boot (a boot proves it runs)",
-        fix: "Install the audit daemon (apt-get install auditd / yum install audit) and enable it: systemctl enable auditd"
+        fix: "Install the audit daemon (apt-get install auditd / yum install audit) and enable it: systemctl enable auditd",
+        chinese: RuleText(title: "auditd 开机启用", required: "已安装 auditd 并设为开机启动（启动检查确认其运行）", fix: "安装审计服务（apt-get install auditd / yum install audit）并启用：systemctl enable auditd")
     ) { context in
         let unit = try await UnitState.read("auditd.service", sysv: "auditd", in: context.fs)
         guard unit.isInstalled else {
@@ -35,7 +37,8 @@ enum ServiceRules {
     static let monitorAgent = Rule(
         "LNX-MONITOR-AGENT", .error, title: "Platform monitoring agent installed",
         required: "the platform's monitoring agent is installed (paths and service from the platform profile)",
-        fix: "Install the platform's monitoring agent as its documentation says (https://docs.ucloud.cn/umon/agent) and enable its service."
+        fix: "Install the platform's monitoring agent as its documentation says (https://docs.ucloud.cn/umon/agent) and enable its service.",
+        chinese: RuleText(title: "安装平台监控 Agent", required: "已安装平台的监控 Agent（路径与服务见平台配置）", fix: "按监控代理文档（https://docs.ucloud.cn/umon/agent）安装平台监控 Agent 并启用其服务。")
     ) { context in
         guard let agent = context.profile.monitorAgent else {
             return .couldNotCheck("the platform profile names no monitoring agent (set monitor_agent in the profile)")

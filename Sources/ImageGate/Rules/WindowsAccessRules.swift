@@ -10,6 +10,7 @@ enum WindowsAccessRules {
         "WIN-RDP", .error, title: "Remote Desktop enabled",
         required: "Remote Desktop enabled: fDenyTSConnections = 0 and the TermService service not disabled",
         fix: "System Properties → Remote → Allow remote connections to this computer (sets fDenyTSConnections to 0), and set the Remote Desktop Services service (TermService) to Manual or Automatic.",
+        chinese: RuleText(title: "已开启远程桌面", required: "已开启远程桌面：fDenyTSConnections = 0，且 TermService 服务未被禁用", fix: "系统属性 → 远程 → 允许远程连接到此计算机（将 fDenyTSConnections 设为 0），并把远程桌面服务（TermService）设为手动或自动。"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)
@@ -29,6 +30,7 @@ enum WindowsAccessRules {
         "WIN-FIREWALL", .warning, title: "Firewall profiles off",
         required: "every Windows Firewall profile (domain, private, public) off",
         fix: "netsh advfirewall set allprofiles state off",
+        chinese: RuleText(title: "关闭所有防火墙配置文件", required: "Windows 防火墙的所有配置文件（域、专用、公用）均已关闭", fix: "netsh advfirewall set allprofiles state off"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)
@@ -52,6 +54,7 @@ enum WindowsAccessRules {
         "WIN-LOCKOUT", .error, title: "No account lockout",
         required: "the account lockout threshold is 0 (accounts are never locked out)",
         fix: "secpol.msc → Account Policies → Account Lockout Policy → Account lockout threshold: 0 (or: net accounts /lockoutthreshold:0).",
+        chinese: RuleText(title: "不锁定账户", required: "账户锁定阈值为 0（账户永不锁定）", fix: "secpol.msc → 账户策略 → 账户锁定策略 → 账户锁定阈值：0（或 net accounts /lockoutthreshold:0）。"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)
@@ -74,6 +77,7 @@ enum WindowsAccessRules {
         "WIN-MONITOR-AGENT", .error, title: "Platform monitoring agent installed",
         required: "the platform's monitoring agent is installed (paths and service from the platform profile)",
         fix: "Install the platform's monitoring agent for Windows as its documentation says (https://docs.ucloud.cn/umon/agent) and set its service to start automatically.",
+        chinese: RuleText(title: "已安装平台监控代理", required: "已安装平台的监控代理（路径和服务见平台配置）", fix: "按文档安装平台的 Windows 监控代理（https://docs.ucloud.cn/umon/agent），并把其服务设为自动启动。"),
         families: ["windows"]
     ) { context in
         guard let agent = context.profile.windowsMonitorAgent else {

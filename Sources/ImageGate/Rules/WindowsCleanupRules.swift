@@ -27,6 +27,7 @@ enum WindowsCleanupRules {
         "WIN-CLEANUP", .warning, title: "Build leftovers cleaned",
         required: "browser history, Windows Update logs and caches, event logs and temporary files cleaned",
         fix: "Before capturing the image: clear the event logs (wevtutil el | ForEach-Object { wevtutil cl $_ }), empty C:\\Windows\\Temp, each user's %TEMP% and C:\\Windows\\SoftwareDistribution\\Download, delete C:\\Windows\\Logs\\WindowsUpdate\\*, and clear the browsers' history.",
+        chinese: RuleText(title: "已清理制作残留", required: "已清理浏览器记录、Windows 更新日志和缓存、事件日志和临时文件", fix: "制作镜像前：清空事件日志（wevtutil el | ForEach-Object { wevtutil cl $_ }），清空 C:\\Windows\\Temp、各用户的 %TEMP% 和 C:\\Windows\\SoftwareDistribution\\Download，删除 C:\\Windows\\Logs\\WindowsUpdate\\*，并清除浏览器记录。"),
         families: ["windows"]
     ) { context in
         let root = WindowsReads.systemRoot(context)
@@ -70,6 +71,7 @@ enum WindowsCleanupRules {
         "WIN-PATCHES", .info, title: "Installed updates",
         required: "the latest security updates installed (listed for the reviewer)",
         fix: "Install the latest cumulative update through Windows Update before capturing the image.",
+        chinese: RuleText(title: "已安装的更新", required: "已安装最新的安全更新（列出供审核员查看）", fix: "制作镜像前通过 Windows 更新安装最新的累积更新。"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)

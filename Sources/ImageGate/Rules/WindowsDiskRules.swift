@@ -4,6 +4,7 @@ enum WindowsDiskRules {
         "WIN-DISK-MIN", .error, title: "System disk at least 40 GiB",
         required: "virtual size of the Windows system disk >= 40 GiB",
         fix: "Grow the image: qemu-img resize IMAGE 40G, then extend C: to the end of the disk (Disk Management, or diskpart: select volume C, extend).",
+        chinese: RuleText(title: "系统盘不小于 40 GiB", required: "Windows 系统盘虚拟大小 >= 40 GiB", fix: "扩容镜像：qemu-img resize IMAGE 40G，再把 C: 扩展到磁盘末尾（磁盘管理，或 diskpart：select volume C、extend）。"),
         families: ["windows"]
     ) { context in
         let size = context.facts.diskVirtualSize
@@ -15,6 +16,7 @@ enum WindowsDiskRules {
         "WIN-BIOS-BOOT", .warning, title: "BIOS (MBR) boot",
         required: "the image boots by BIOS from an MBR disk with an active partition; UEFI images need manual handling by the platform",
         fix: "Build the image for BIOS boot: an MBR partition table with the boot partition marked active (or tell the platform the image needs UEFI).",
+        chinese: RuleText(title: "BIOS（MBR）启动", required: "镜像从 MBR 磁盘的活动分区以 BIOS 方式启动；UEFI 镜像需要平台人工处理", fix: "按 BIOS 启动制作镜像：MBR 分区表，启动分区设为活动分区（或告知平台该镜像需要 UEFI）。"),
         families: ["windows"]
     ) { context in
         guard let windows = context.facts.windows else { return .couldNotCheck("the disk layout was not read") }
@@ -37,6 +39,7 @@ enum WindowsDiskRules {
         "WIN-PARTITIONS", .error, title: "Boot partition first, C: last to the end of the disk",
         required: "a boot partition, if any, is first; the system partition (C:) is last and reaches the end of the disk; nothing after it",
         fix: "Lay the disk out as the platform expects: the boot partition (System Reserved or EFI) first, C: last and extended to the end of the disk; move or delete recovery partitions that follow C: (diskpart), then extend C:.",
+        chinese: RuleText(title: "启动分区在前，C: 在最后并到磁盘末尾", required: "如有启动分区，它是第一个分区；系统分区（C:）是最后一个分区并延伸到磁盘末尾，其后没有其他分区", fix: "按平台要求布置磁盘：启动分区（系统保留或 EFI）在前，C: 在最后并扩展到磁盘末尾；移动或删除位于 C: 之后的恢复分区（diskpart），再扩展 C:。"),
         families: ["windows"]
     ) { context in
         guard let windows = context.facts.windows else { return .couldNotCheck("the disk layout was not read") }

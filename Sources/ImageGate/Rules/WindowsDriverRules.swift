@@ -8,6 +8,7 @@ enum WindowsDriverRules {
         "WIN-VIRTIO", .error, title: "virtio storage and network drivers",
         required: "the virtio storage and network drivers (viostor, netkvm) installed; version 0.1.164 for Windows Server 2012 and older, 0.1.229 for newer, not changed without cause",
         fix: "Install the virtio-win drivers (https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/archive-virtio/): 0.1.164 for Windows Server 2012 and older, 0.1.229 for newer; both viostor and netkvm.",
+        chinese: RuleText(title: "virtio 存储和网络驱动", required: "已安装 virtio 存储和网络驱动（viostor、netkvm）；Windows Server 2012 及以下建议 0.1.164 版本，以上建议 0.1.229 版本，无明确问题不要修改驱动版本", fix: "安装 virtio-win 驱动（https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/archive-virtio/）：Windows Server 2012 及以下用 0.1.164，以上用 0.1.229；viostor 和 netkvm 都要安装。"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)

@@ -9,6 +9,7 @@ enum WindowsInitRules {
         "WIN-CLOUDBASE-INIT", .error, title: "cloudbase-init installed (Windows Server 2016 and later)",
         required: "Windows Server 2016 and later: cloudbase-init installed, its package and services kept, C:\\Program Files\\Cloudbase Solutions untouched",
         fix: "Install the platform's cloudbase-init build (seller guide, cloud-init downloads) and keep its service and its folder C:\\Program Files\\Cloudbase Solutions.",
+        chinese: RuleText(title: "已安装 cloudbase-init（Windows Server 2016 及以上）", required: "Windows Server 2016 及以上：已安装 cloudbase-init，不删除其软件包和服务，不改动 C:\\Program Files\\Cloudbase Solutions", fix: "安装平台提供的 cloudbase-init（卖家指南中的 cloud-init 下载链接），保留其服务和 C:\\Program Files\\Cloudbase Solutions 目录。"),
         families: ["windows"]
     ) { context in
         guard WindowsReads.isServer2016OrLater(context.facts) else {
@@ -36,6 +37,7 @@ enum WindowsInitRules {
         "WIN-BOOTSCRIPT", .error, title: "Startup script C:\\bootstrap.bat (without cloudbase-init)",
         required: "without cloudbase-init: C:\\bootstrap.bat registered as a machine startup script (Group Policy)",
         fix: "gpedit.msc → Computer Configuration → Windows Settings → Scripts → Startup → Add: C:\\bootstrap.bat (the platform's script), or install cloudbase-init.",
+        chinese: RuleText(title: "启动脚本 C:\\bootstrap.bat（无 cloudbase-init 时）", required: "没有 cloudbase-init 的系统：C:\\bootstrap.bat 已注册为计算机启动脚本（组策略）", fix: "运行 gpedit.msc → 计算机配置 → Windows 设置 → 脚本 → 启动 → 添加：C:\\bootstrap.bat（平台的脚本）；或安装 cloudbase-init。"),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)
@@ -84,6 +86,7 @@ enum WindowsInitRules {
         "WIN-CLOUDBASE-CLEAN", .error, title: "cloudbase-init state cleaned",
         required: "registry key HKLM\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init removed, ...\\Cloudbase-Init\\log\\cloudbase-init.log empty",
         fix: "In PowerShell: Remove-Item -Path \"HKLM:\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init\" -Recurse -Force; Set-Content -Path \"C:\\Program Files\\Cloudbase Solutions\\Cloudbase-Init\\log\\cloudbase-init.log\" -Value \"\"",
+        chinese: RuleText(title: "已清理 cloudbase-init 状态", required: "注册表项 HKLM\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init 已删除，...\\Cloudbase-Init\\log\\cloudbase-init.log 为空", fix: "在 PowerShell 中执行：Remove-Item -Path \"HKLM:\\SOFTWARE\\Cloudbase Solutions\\Cloudbase-Init\" -Recurse -Force；Set-Content -Path \"C:\\Program Files\\Cloudbase Solutions\\Cloudbase-Init\\log\\cloudbase-init.log\" -Value \"\""),
         families: ["windows"]
     ) { context in
         let registry = try WindowsReads.registry(context)
@@ -108,6 +111,7 @@ enum WindowsInitRules {
         "WIN-NO-DYNAMIC-ID", .error, title: "No dependence on IP, hostname or MAC",
         required: "the image does not depend on the IP, hostname or MAC it was built with",
         fix: "Make services read the instance's address and name at boot instead of the build machine's.",
+        chinese: RuleText(title: "不依赖 IP、主机名或 MAC", required: "镜像不依赖制作时的 IP、主机名或 MAC 地址", fix: "让服务在启动时读取实例自己的地址和名称，而不是制作机器的。"),
         families: ["windows"]
     ) { _ in
         .couldNotCheck("judged only by booting the image as new instances, and ImageGate does not boot Windows images yet: a reviewer checks it by hand, or waives it in the profile")
