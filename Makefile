@@ -62,7 +62,7 @@ bench: fixtures
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 	Benchmarks/run.sh
 
-# libFuzzer on every parser of guest bytes (README, Security): the seed
+# libFuzzer on every parser of guest bytes (docs/security.md): the seed
 # corpus comes from FuzzCorpusTests, each target runs FUZZ_SECONDS; a crash,
 # a hang (-timeout) or a memory blow-up (-rss_limit_mb) stops make with the
 # input in .build/fuzz-findings/TARGET/.

@@ -5,7 +5,7 @@ public enum InspectionReport {
     /// The JSON schema version; bumped on any incompatible change.
     public static let schemaVersion = 1
 
-    /// Documented, stable JSON (see README, "inspect --json").
+    /// Documented, stable JSON (docs/rules.md).
     public static func json(_ result: InspectionResult) throws -> String {
         struct Document: Encodable {
             var schema: String
