@@ -15,7 +15,7 @@ public enum QueueDashboard {
                               linksFrom folder: String) throws -> String {
         let h = XML.escape
         let zh = language == .chinese
-        func t(_ english: String, _ chinese: String) -> String { zh ? chinese : english }
+        func t(_ phrase: Phrase) -> String { language.label(phrase) }
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run)
         let changes = Dictionary(diff.entries.map { ($0.key, $0) }) { first, _ in first }
@@ -23,26 +23,26 @@ public enum QueueDashboard {
 
         func row(_ entry: QueueHistory.Entry) throws -> String {
             let past = try history.history(image: entry.imagePath).filter { $0.1.key == entry.key }.prefix(strip).reversed()
-            let strip = past.map { "<span class=\"v \(h($0.1.verdict.rawValue))\" title=\"\(t("run", "运行")) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict.rawValue))\"></span>" }.joined()
+            let strip = past.map { "<span class=\"v \(h($0.1.verdict.rawValue))\" title=\"\(t(.queueRunWord)) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict.rawValue))\"></span>" }.joined()
             let link = entry.reportPath.map { path -> String in
                 let relative = path.hasPrefix(reportFolder + "/") ? String(path.dropFirst(reportFolder.count + 1)) : path
-                return "<a href=\"\(h(relative.hasPrefix("/") ? "file://" + relative : relative))\">\(t("report", "报告"))</a>"
+                return "<a href=\"\(h(relative.hasPrefix("/") ? "file://" + relative : relative))\">\(t(.queueReport))</a>"
             } ?? ""
             var why = ""
             if let change = changes[entry.key], change.change == .regressed || change.change == .fixed {
                 let rules = change.rules.filter { $0.change == .regressed || $0.change == .fixed }
                     .map { "\(h($0.rule)): \(h($0.before ?? "—")) → \(h($0.after ?? "—"))" }
-                why = "<div class=\"why\">" + (rules + change.reasons.map { t("why: ", "原因: ") + h($0) }).joined(separator: "<br>") + "</div>"
+                why = "<div class=\"why\">" + (rules + change.reasons.map { t(.queueWhy) + h($0) }).joined(separator: "<br>") + "</div>"
             }
-            let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t("flaky", "不稳定")): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
-            let ranOn = entry.host.map { "<div class=\"host\">\(t("host", "主机")): \(h($0))</div>" } ?? ""
+            let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t(.queueFlaky)): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
+            let ranOn = entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? ""
             return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)</td>"
                 + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
             guard !rows.isEmpty else { return "" }
-            var out = "<h2>\(title) (\(rows.count))</h2>\n<table><tr><th>\(t("Vendor", "厂商"))</th><th>\(t("Product", "产品"))</th>"
-                + "<th>\(t("Image", "镜像"))</th><th>\(t("Verdict", "结论"))</th><th>\(t("History", "历史"))</th><th></th></tr>\n"
+            var out = "<h2>\(title) (\(rows.count))</h2>\n<table><tr><th>\(t(.queueVendor))</th><th>\(t(.queueProduct))</th>"
+                + "<th>\(t(.queueImage))</th><th>\(t(.queueVerdict))</th><th>\(t(.queueHistory))</th><th></th></tr>\n"
             for entry in rows { out += try row(entry) }
             return out + "</table>\n"
         }
@@ -53,32 +53,32 @@ public enum QueueDashboard {
         let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == .pass }
         let removed = diff.entries(.removed)
 
-        var body = "<h1>ImageGate — \(t("review queue", "审核队列")) \(h(record.manifest))</h1>\n"
-        body += "<p>\(t("Run", "运行")) \(run), \(h(record.startedAt)) – \(h(record.endedAt ?? "…")) (\(h(record.status))); "
-            + "\(t("compared with", "对比")) \(diff.before.map { t("run ", "运行 ") + String($0) } ?? t("nothing (the first run)", "无（首次运行）")); "
+        var body = "<h1>ImageGate — \(t(.queueReviewQueue)) \(h(record.manifest))</h1>\n"
+        body += "<p>\(t(.queueRun)) \(run), \(h(record.startedAt)) – \(h(record.endedAt ?? "…")) (\(h(record.status))); "
+            + "\(t(.queueComparedWith)) \(diff.before.map { t(.queueRunWord) + " " + String($0) } ?? t(.queueNothingTheFirstRun)); "
             + "imagegate \(h(record.imagegateVersion))</p>\n"
-        body += "<p class=\"summary\">\(t("Regressed", "退化")): \(tonight.count) · \(t("Not passing", "未通过")): \(failing.count) · "
-            + "\(t("Passing", "通过")): \(passing.count) · \(t("New", "新增")): \(diff.entries(.new).count) · \(t("Removed", "移除")): \(removed.count)</p>\n"
+        body += "<p class=\"summary\">\(t(.queueRegressed)): \(tonight.count) · \(t(.queueNotPassing)): \(failing.count) · "
+            + "\(t(.queuePassing)): \(passing.count) · \(t(.queueNew)): \(diff.entries(.new).count) · \(t(.queueRemoved)): \(removed.count)</p>\n"
         let hosts = record.hostStatuses.sorted { !$0.healthy && $1.healthy }
         if !hosts.isEmpty {
-            body += "<h2>\(t("Hosts", "主机")) (\(hosts.count))</h2>\n<table><tr><th>URI</th><th>\(t("State", "状态"))</th><th>\(t("Capacity", "容量"))</th><th>\(t("Checked", "已检查"))</th></tr>\n"
+            body += "<h2>\(t(.queueHosts)) (\(hosts.count))</h2>\n<table><tr><th>URI</th><th>\(t(.queueState))</th><th>\(t(.queueCapacity))</th><th>\(t(.queueChecked))</th></tr>\n"
             for host in hosts {
-                let state = host.healthy ? "<td class=\"pass\">\(t("healthy", "正常"))</td>"
-                    : "<td class=\"unhealthy\">\(t("UNHEALTHY", "不可用")): \(h(host.problem ?? ""))</td>"
+                let state = host.healthy ? "<td class=\"pass\">\(t(.queueHealthy))</td>"
+                    : "<td class=\"unhealthy\">\(t(.queueUnhealthy)): \(h(host.problem ?? ""))</td>"
                 body += "<tr><td class=\"path\">\(h(host.uri))</td>\(state)<td>\(host.capacity)</td><td>\(host.checked)</td></tr>\n"
             }
             body += "</table>\n"
         }
-        body += try table(t("Regressed tonight", "今晚退化"), tonight)
-        body += try table(t("Not passing, by vendor", "未通过（按厂商）"), failing)
-        body += try table(t("Passing", "通过"), passing)
+        body += try table(t(.queueRegressedTonight), tonight)
+        body += try table(t(.queueNotPassingByVendor), failing)
+        body += try table(t(.queuePassing), passing)
         if !removed.isEmpty {
-            body += "<h2>\(t("Removed from the queue", "已从队列移除")) (\(removed.count))</h2>\n<ul>"
+            body += "<h2>\(t(.queueRemovedFromTheQueue)) (\(removed.count))</h2>\n<ul>"
                 + removed.map { "<li>\(h($0.key)) (\(h($0.verdictBefore?.rawValue ?? "")))</li>" }.joined() + "</ul>\n"
         }
         return """
             <!DOCTYPE html>
-            <html lang="\(zh ? "zh" : "en")"><head><meta charset="utf-8"><title>ImageGate \(t("queue", "队列")) \(run)</title>
+            <html lang="\(zh ? "zh" : "en")"><head><meta charset="utf-8"><title>ImageGate \(t(.queueQueue)) \(run)</title>
             <style>
             body { font-family: sans-serif; margin: 1.5em; } table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
             td, th { border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }

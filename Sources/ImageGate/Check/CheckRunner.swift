@@ -85,8 +85,7 @@ public struct CheckRunner: Sendable {
         } else if let os, os.outcome != .pass {
             notBooted = "not booted: \(os.rule) \(os.outcome.rawValue): \(os.found)"
         } else if windows {
-            notBooted = language == .chinese ? "未启动：ImageGate 目前只启动 Linux 镜像；需要启动才能判断的 Windows 规则（WIN-NO-DYNAMIC-ID）无法检查"
-                : "not booted: ImageGate boots Linux images only; the Windows rules a boot judges (WIN-NO-DYNAMIC-ID) could not be checked"
+            notBooted = language.label(.windowsNotBooted)
         } else {
             notBooted = nil
         }
