@@ -300,11 +300,7 @@ public struct QueueRunner: Sendable {
     /// The entry's check report as JSON and HTML in the reports folder.
     private func write(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> String? {
         guard let reports else { return nil }
-        let folder = reports + "/" + FileName.safe(entry.key)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try report.json().write(toFile: folder + "/report.json", atomically: true, encoding: .utf8)
-        try HTMLReport.render(report).write(toFile: folder + "/report.html", atomically: true, encoding: .utf8)
-        return folder + "/report.html"
+        return try ReportWriter.write(report, as: [.json, .html], into: reports + "/" + FileName.safe(entry.key))[.html]
     }
 
     private func writeConsoles(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> [String] {

@@ -34,8 +34,8 @@ struct ReportOptions: ParsableArguments {
             let text = try document()
             if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
         }
-        if let junit { try JUnitReport.render(report).write(toFile: junit, atomically: true, encoding: .utf8) }
-        if let html { try HTMLReport.render(report).write(toFile: html, atomically: true, encoding: .utf8) }
+        if let junit { try ReportWriter.write(report, as: .junit, to: junit) }
+        if let html { try ReportWriter.write(report, as: .html, to: html) }
     }
 
     /// The files written, one line each, for the text report.

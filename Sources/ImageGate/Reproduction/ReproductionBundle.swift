@@ -25,7 +25,7 @@ public enum ReproductionBundle {
         public var profile: String?
     }
 
-    static let manifestMember = "bundle.json", scenarioMember = "scenario.yaml", profileMember = "profile.yaml", reportMember = "report.json"
+    static let manifestMember = "bundle.json", scenarioMember = "scenario.yaml", profileMember = "profile.yaml", reportMember = ReportWriter.Format.json.fileName
     /// The largest member read back (a report with its console logs and post-mortems).
     static let memberLimit = 64 << 20
 
@@ -47,8 +47,7 @@ public enum ReproductionBundle {
             profile = profileMember
         }
         try put(scenarioMember, scenario.yaml(profile: profile))
-        try put(reportMember, try report.json())
-        try put("report.html", HTMLReport.render(report))
+        for format in [ReportWriter.Format.json, .html] { try put(format.fileName, try ReportWriter.render(report, as: format)) }
         for instance in report.instances {
             let dir = "instances/" + FileName.safe(instance.hostname)
             try put(dir + "/console.log", instance.consoleLog)
