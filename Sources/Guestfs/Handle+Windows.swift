@@ -24,6 +24,7 @@ extension Handle {
             return WindowsInspection(
                 systemRoot: try string("windows_systemroot", guestfs_inspect_get_windows_systemroot),
                 productVariant: try string("product_variant", guestfs_inspect_get_product_variant),
+                // Not every hive names one: empty.
                 currentControlSet: (try? string("windows_current_control_set", guestfs_inspect_get_windows_current_control_set)) ?? "",
                 driveMappings: Dictionary(mappings) { first, _ in first },
                 architecture: try string("arch", guestfs_inspect_get_arch))

@@ -53,6 +53,7 @@ public final class Handle: @unchecked Sendable {
     /// Stops the appliance and frees the handle, removing its temporary
     /// folders; later calls fail. Safe to call twice.
     public func close() async {
+        // Closing: the appliance is shut down whatever the call says.
         _ = try? await run { h in
             guard !h.closed else { return }
             h.closed = true
@@ -151,6 +152,7 @@ public final class Handle: @unchecked Sendable {
     /// True while the appliance's daemon answers; false once the appliance
     /// died (or was never launched).
     public func isApplianceAlive() async -> Bool {
+        // A daemon that does not answer is not alive: that is the answer.
         (try? await run { h in try h.call("ping_daemon") { guestfs_ping_daemon($0) } }) != nil
     }
 

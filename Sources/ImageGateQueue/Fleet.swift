@@ -44,6 +44,7 @@ public actor Fleet {
             do {
                 let host = try await connect(spec.uri)
                 let capacity: Int
+                // A host that cannot say takes one boot at a time.
                 if let given = spec.capacity { capacity = given } else { capacity = (try? await host.bootCapacity()) ?? 1 }
                 hosts.append((host, capacity))
             } catch {

@@ -101,6 +101,7 @@ public final class QueueHistory: Sendable {
         public var hosts: String?
 
         public var hostStatuses: [Fleet.HostStatus] {
+            // The history wrote this JSON itself; a damaged row shows no hosts.
             hosts.flatMap { try? JSONDecoder().decode([Fleet.HostStatus].self, from: Data($0.utf8)) } ?? []
         }
 

@@ -51,6 +51,7 @@ public struct QueueManifest: Sendable {
     public var digest: String
 
     public static func load(path: String) throws -> QueueManifest {
+        // Any read failure is the one bad-input line below.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ImageGateError.badInput("\(path): cannot read the queue manifest")
         }
@@ -126,6 +127,7 @@ public struct QueueManifest: Sendable {
         }
         let folder = (path as NSString).deletingLastPathComponent, pattern = (path as NSString).lastPathComponent
         guard pattern.contains("*") || pattern.contains("?") else { throw r.fail(node, field, "\(path): no such file") }
+        // An unreadable folder holds no image: the entry is refused below as matching nothing.
         let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).filter { fnmatch(pattern, $0, 0) == 0 }
         guard !names.isEmpty else { throw r.fail(node, field, "\(path): matches no file") }
         return names.sorted().map { (folder as NSString).appendingPathComponent($0) }

@@ -49,6 +49,7 @@ public enum QueueReport {
     }
 
     static func evidenceText(_ finding: QueueHistory.StoredFinding) -> String {
+        // The history wrote this JSON itself; a damaged row shows no evidence.
         let lines = (try? JSONDecoder().decode([String].self, from: Data(finding.evidence.utf8))) ?? []
         return lines.joined(separator: "\n")
     }

@@ -135,9 +135,11 @@ public struct QueueRunner: Sendable {
     /// whose digest fails is left to its entry's own check.
     func staticPhase(_ entries: [QueueManifest.Entry]) async -> [PreparedEntry] {
         var prepared = entries.map { PreparedEntry(entry: $0) }
+        // Without an accelerator no batch is prepared: each entry then runs alone and records its own error.
         guard let accelerator = try? await AcceleratorProbe(host: host).chooseOnce().accelerator else { return prepared }
         var items: [StaticBatch.Item] = [], itemOwners: [Int] = []
         for (index, entry) in entries.enumerated() {
+            // An entry that cannot be prepared runs alone and records its own error.
             guard let runner = try? checkRunner(for: entry).runner,
                   let image = try? await ImageFile.validate(entry.image, limits: runner.profile.limits) else { continue }
             items.append(.init(image: image, inspector: StaticInspector(profile: runner.effectiveProfile, accelerator: accelerator)))
@@ -254,6 +256,7 @@ public struct QueueRunner: Sendable {
         runner.boot = entry.boot
         runner.postMortem = postMortem
         runner.load = QueueAdmission.loadFactor(jobs: jobs, cpusPerBoot: scenario.hardware.cpus)
+        // An unreadable scenario fails the check itself, which records why.
         let scenarioDigest = entry.scenario.map { (try? FileDigest.sha256($0)) ?? "unreadable" } ?? "built-in"
         return (runner, try Self.digest(of: profile), scenarioDigest)
     }
@@ -293,6 +296,7 @@ public struct QueueRunner: Sendable {
             outcome.problem = code == .badInput ? "\(error)" : "infrastructure error: \(error)"
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
+        // An unreadable image has no digest to record; the outcome says why.
         if outcome.imageSHA256.isEmpty { outcome.imageSHA256 = (try? FileDigest.sha256(entry.image)) ?? "" }
         return (outcome, outcome.isInfrastructureError && number == 1)
     }
@@ -314,6 +318,7 @@ public struct QueueRunner: Sendable {
     }
 
     static func size(of path: String) -> Int64 {
+        // A missing image has size 0; its check records why.
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
     }
 
@@ -347,6 +352,7 @@ public enum QueueAdmission {
     public static func automaticJobs(for manifest: QueueManifest) -> Int {
         var cpus = 1, memory = 1024
         for path in Set(manifest.entries.filter(\.boot).map(\.scenario)) {
+            // A bad scenario is refused by its entry's own check; here the default hardware sizes the admission.
             let hardware = (path.flatMap { try? Scenario.load(path: $0) } ?? .builtIn).hardware
             cpus = max(cpus, hardware.cpus)
             memory = max(memory, hardware.memoryMiB)
@@ -363,6 +369,7 @@ public enum QueueAdmission {
 
     /// `MemAvailable` in MiB.
     static func availableMemoryMiB() -> Int? {
+        // Unknown memory: the admission counts cores alone.
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
             let kib = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }

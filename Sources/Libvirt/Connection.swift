@@ -32,6 +32,7 @@ public final class Connection: @unchecked Sendable {
     /// one keep libvirt's side open until they go). Safe to call twice;
     /// later calls on it fail.
     public func close() async {
+        // Closing: a connection libvirt already lost has nothing left to close.
         _ = try? await queue.run { [self] in
             guard !closed else { return }
             closed = true

@@ -46,6 +46,7 @@ struct ImageGateCommand: AsyncParsableCommand {
     private static func quietLibvirtLog() {
         guard getenv("LIBVIRT_LOG_OUTPUTS") == nil else { return }
         let state = StateDirectory.default.path
+        // secure() made it already; if not, libvirt logs to stderr as by default.
         guard (try? FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)) != nil
         else { return }
         setenv("LIBVIRT_LOG_OUTPUTS", "3:file:\(state)/libvirt.log", 1)

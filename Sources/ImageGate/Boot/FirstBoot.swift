@@ -204,7 +204,9 @@ public struct FirstBoot: Sendable {
     static func flushGuestDisks(_ vm: any VirtualMachineInstance, accelerator: Accelerator) async {
         let alt: UInt32 = 56, sysRq: UInt32 = 99, s: UInt32 = 31, u: UInt32 = 22
         for key in [s, u] {
+            // A guest without a keyboard or SysRq loses only its last seconds of logs.
             guard (try? await vm.sendKeys([alt, sysRq, key], holdMilliseconds: 100)) != nil else { return }
+            // Cancelled: the VM is destroyed next anyway.
             try? await Task.sleep(for: .seconds(accelerator.timeoutMultiplier > 1 ? 2 : 0.5))
         }
     }

@@ -57,6 +57,7 @@ public enum GuestProbe {
               let end = log.range(of: " " + endMarker, range: begin.upperBound..<log.endIndex) else { return nil }
         let encoded = log[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
         guard let data = Data(base64Encoded: String(encoded)) else { return nil }
+        // A block the guest garbled is no answer: the watch waits for another or ends on its deadline.
         return try? GuestFacts.decode(data, channel: "serial console (ttyS0)")
     }
 }

@@ -42,6 +42,7 @@ public final class LoopbackPort: @unchecked Sendable {
 
     /// The process holding the port whose lock file is `path`, if it says.
     public static func owner(ofLock path: String) -> Int32? {
+        // A lock file without a readable owner has none.
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 

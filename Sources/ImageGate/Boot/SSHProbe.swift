@@ -39,6 +39,7 @@ struct SSHProbe: Sendable {
             do {
                 let result = try await BoundedProcess.run("ssh", arguments, input: Array(GuestProbe.script.utf8),
                                                           timeout: min(left, .seconds(60)), outputLimit: Self.outputLimit)
+                // Undecodable facts are no answer: the watch goes on, and says so when it ends.
                 if result.status == 0, let facts = try? GuestFacts.decode(Data(result.stdout), channel: "ssh") {
                     return facts
                 }

@@ -7,6 +7,7 @@ extension Scenario {
     /// written as JSON strings, which YAML reads as they are.
     public func yaml(profile: String?) -> String {
         func q(_ text: String) -> String {
+            // Encoding a Swift String as JSON cannot fail.
             String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
         }
         var out = "# Written by ImageGate: the scenario as a check used it.\n"

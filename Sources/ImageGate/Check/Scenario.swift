@@ -57,6 +57,7 @@ public struct Scenario: Sendable, Equatable {
     }
 
     public static func load(path: String) throws -> Scenario {
+        // Any read failure is the one bad-input line below.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ImageGateError.badInput("\(path): cannot read the scenario")
         }

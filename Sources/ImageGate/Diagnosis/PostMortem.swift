@@ -100,6 +100,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
             }
             var paths = Self.paths
             for folder in folders {
+                // A folder the guest did not write is simply not quoted.
                 guard let names = try? await fs.entries(in: folder) else { continue }
                 paths += names.filter { $0.value == .file }.keys.sorted().map { folder + "/" + $0 }
             }
@@ -152,6 +153,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
     /// The entries of the journal's last boot, newest last, at most
     /// `bounds.journalEntries` of them (walking back from the end).
     static func lastBoot(handle: Handle, since: Date, bounds: Bounds) async throws -> ([JournalLine], Bool) {
+        // No readable journal folder: the problems list says so below.
         guard (try? await handle.isDirectory("/var/log/journal", followSymlinks: true)) == true else {
             throw PostMortemError("no /var/log/journal: the guest keeps its journal in memory only")
         }
@@ -161,6 +163,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
             try await handle.journalClose()
             return lines
         } catch {
+            // Closing a journal that failed to open: nothing to report beyond the open's own error.
             try? await handle.journalClose()
             throw error
         }

@@ -92,11 +92,13 @@ public struct AcceleratorProbe: Sendable {
         let started = ContinuousClock.now
         defer { qemu.kill() }
         while ContinuousClock.now - started < deadline {
+            // Not written yet: the kernel has not booted.
             let log = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""
             if Self.bootedThrough.contains(where: log.contains) {
                 return AcceleratorChoice(accelerator: .kvm, reason: "a KVM guest booted its kernel in \((ContinuousClock.now - started).seconds) s")
             }
             if qemu.hasExited() {
+                // QEMU said nothing readable: "no message".
                 let said = (try? String(contentsOfFile: output, encoding: .utf8))?
                     .split(separator: "\n").first.map { String($0.prefix(200)) } ?? "no message"
                 return AcceleratorChoice(accelerator: .tcg, reason: "QEMU could not run a KVM guest: \(said)")
@@ -127,6 +129,7 @@ public struct AcceleratorProbe: Sendable {
         let started = ContinuousClock.now
         var booted = false
         while ContinuousClock.now - started < deadline {
+            // Not written yet: the kernel has not booted.
             let log = (try? String(contentsOfFile: boot.consoleLog, encoding: .utf8)) ?? ""
             if Self.bootedThrough.contains(where: log.contains) { booted = true; break }
             try await Task.sleep(for: .milliseconds(100))
@@ -190,12 +193,14 @@ struct ProbeCacheFile {
     }
 
     private static var bootID: String {
+        // Without a boot ID the answer is not remembered across processes.
         (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 
     private func entries() -> [String: Entry] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        // A damaged memory file is forgotten: the probe runs again.
         return (try? JSONDecoder().decode([String: Entry].self, from: data)) ?? [:]
     }
 
@@ -207,8 +212,10 @@ struct ProbeCacheFile {
     func write(uri: String, choice: AcceleratorChoice) {
         var all = entries()
         all[uri] = Entry(bootID: Self.bootID, accelerator: choice.accelerator, reason: choice.reason)
+        // Encoding these plain values cannot fail.
         guard let data = try? JSONEncoder().encode(all) else { return }
         let directory = (path as NSString).deletingLastPathComponent
+        // If it cannot be made, the write below fails and is logged.
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path, contents: data)
     }

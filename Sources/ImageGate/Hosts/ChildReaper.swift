@@ -53,6 +53,7 @@ enum ChildReaper {
         defer { lock.unlock() }
         let me = getpid()
         var reaped: [pid_t] = [], zombies: Set<pid_t> = []
+        // /proc is always there on Linux; an empty list only delays the reaping.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.parent == me, stat.state == "Z" else { continue }
             if !stat.command.hasPrefix("qemu-system") {
@@ -79,6 +80,7 @@ enum ChildReaper {
     /// The QEMU started with `-name guest=NAME,...`.
     static func pid(ofGuest name: String) -> pid_t? {
         let needle = Array("guest=\(name),".utf8)
+        // /proc is always there on Linux; an empty list only delays the reaping.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry),
                   let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }

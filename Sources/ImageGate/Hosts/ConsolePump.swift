@@ -16,6 +16,7 @@ public final class ConsolePump: Sendable {
         }
         self.channel = channel
         task = Task.detached {
+            // The pump ends either way; what was written is on disk.
             defer { try? handle.close() }
             var written: Int64 = 0
             while !Task.isCancelled {
@@ -26,6 +27,7 @@ public final class ConsolePump: Sendable {
                 }
                 guard let bytes else { return }  // the console closed: the VM stopped
                 if bytes.isEmpty {
+                    // Cancelled: the loop ends at its next check.
                     try? await Task.sleep(for: .milliseconds(20))
                     continue
                 }

@@ -83,6 +83,7 @@ enum EmbeddedRoot {
 
             """
         let path = etc + "/qemu.conf"
+        // Missing or unreadable: written anew.
         if (try? String(contentsOfFile: path, encoding: .utf8)) != conf {
             try conf.write(toFile: path, atomically: true, encoding: .utf8)
         }
@@ -98,6 +99,7 @@ enum EmbeddedRoot {
         try manager.createDirectory(atPath: shared, withIntermediateDirectories: true)
         let parent = root + "/cache/qemu", link = parent + "/capabilities"
         try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        // Not a link (yet): made below.
         if (try? manager.destinationOfSymbolicLink(atPath: link)) == shared { return }
         if manager.fileExists(atPath: link) { try manager.removeItem(atPath: link) }
         try manager.createSymbolicLink(atPath: link, withDestinationPath: shared)

@@ -75,11 +75,13 @@ public struct LeftoverReaper: Sendable {
     /// domains' libvirt state is left for the next start to reap.
     public func reapOwnRun() {
         let me = getpid()
+        // /proc is always there on Linux; a failed listing only leaves the next start to reap.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), ProcessStat(pid: pid)?.parent == me else { continue }
             kill(pid, SIGKILL)
         }
         let mine = "-\(ProcessIdentity.current)-"
+        // No runs folder yet: nothing of this run to remove.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
         where name.contains(mine) && KeptRun.record(in: state.runs + "/" + name) == nil {
             Teardown.remove(state.runs + "/" + name)
@@ -98,6 +100,7 @@ public struct LeftoverReaper: Sendable {
         var found: [(pid_t, String)] = []
         let marker = "guest=" + VMName.prefix
         let folders = Set([state.path, URL(fileURLWithPath: state.path).resolvingSymlinksInPath().path].map { $0 + "/" })
+        // /proc is always there on Linux; a failed listing finds nothing to reap now, the next start does.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.command.hasPrefix("qemu-system"),
                   let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }

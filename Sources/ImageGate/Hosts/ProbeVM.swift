@@ -22,6 +22,7 @@ public struct ProbeVM: Sendable {
 
     /// The host's newest kernel in `/boot`, if one is readable.
     public static func hostKernel(boot: String = "/boot") -> String? {
+        // No /boot to read: no kernel, and the probe says so.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: boot)) ?? []
         return names.filter { $0.hasPrefix("vmlinuz-") }
             .sorted { $0.compare($1, options: .numeric) == .orderedAscending }

@@ -62,6 +62,7 @@ public struct StateDirectory: Sendable {
     /// The boots running now, of any live ImageGate process: their run
     /// folders' names (kept runs are listed by ``KeptRun/all(state:)``).
     public func bootsInProgress() -> [String] {
+        // No runs folder yet: no boot in progress.
         ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter { name in
             name.hasPrefix("boot-") && Self.owner(ofRun: name)?.isAlive == true && KeptRun.record(in: runs + "/" + name) == nil
         }.sorted()

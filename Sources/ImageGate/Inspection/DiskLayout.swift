@@ -29,11 +29,14 @@ struct DiskLayout {
         var layout = DiskLayout(partitions: partitions, logicalVolumes: [], wholeDisks: [], blkid: [:])
         if layout.partitions.isEmpty { layout.wholeDisks = try await handle.devices().filter { drive == nil || $0 == drive } }
         for device in layout.partitions + layout.wholeDisks {
+            // What the image does not let blkid read stays unknown; the rules needing it say could-not-check.
             layout.blkid[device] = try? await handle.blockID(device)
         }
         // LVM only where a physical volume is.
         if drive == nil, !layout.physicalVolumes.isEmpty {
+            // An image without LVM (or a broken one) has no logical volumes to list.
             layout.logicalVolumes = (try? await handle.logicalVolumes()) ?? []
+            // As above: an unreadable volume stays unknown.
             for device in layout.logicalVolumes { layout.blkid[device] = try? await handle.blockID(device) }
         }
         return layout
@@ -62,7 +65,9 @@ struct DiskLayout {
                 volumes.append(volume)
                 continue
             }
+            // Partition facts the image does not let us read stay unknown: the rules that need them say so.
             var volume = OSFacts.Volume(device: device, filesystem: (try? await handle.filesystemType(device)) ?? "unknown")
+            // The same for where the partition lies and its type.
             if let location = try? await handle.partitionLocation(device),
                let table = try? await handle.partitionTableType(location.device) {
                 if table == "msdos" { volume.mbrID = try? await handle.mbrID(location.device, partition: location.number) }

@@ -99,8 +99,10 @@ public struct GuestfsFilesystem: GuestFilesystem {
     /// nil when neither can.
     public func initramfsContents(_ path: String) async throws -> [String]? {
         let bytes = try await readBytes(path, limit: limits.guestFileBytes)
+        // An initramfs ImageGate cannot unpack falls back to the appliance's own listing; nil from both is could-not-check for the rule.
         if let bytes, let names = try? await InitramfsArchive.list(bytes, limits: .init(limits, scratch: scratch)) { return names }
         guard bytes != nil else { return nil }
+        // Neither could list it: nil, and the rule that asked says could-not-check.
         return try? await handle.initrdList(path)
     }
 }

@@ -52,6 +52,7 @@ public struct ImageFile: Sendable, Codable, Equatable {
         let descriptor = try ImageDescriptor.open(given)
         let path = descriptor.path, access = descriptor.procPath
         let info = try await qemuImg(["info", "-U", "--output=json", access], image: path, access: access)
+        // Output qemu-img did not make readable is the bad-input line below.
         guard let json = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
               let format = json["format"] as? String else {
             throw ImageGateError.badInput("\(path): qemu-img could not read it as a disk image")

@@ -85,6 +85,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
 
     /// Loads a profile; every problem is an bad-input ``ImageGateError`` naming the file.
     public static func load(path: String) throws -> PlatformProfile {
+        // Any read failure is the one bad-input line below.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ImageGateError.badInput("\(path): cannot read the platform profile")
         }

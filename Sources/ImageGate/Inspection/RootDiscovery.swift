@@ -36,6 +36,7 @@ struct RootDiscovery {
         // The root: the first ext/xfs filesystem with an os-release.
         var root: (device: BlockDevice, release: OSRelease)?
         for device in devices where Self.rootTypes.contains(device.type) {
+            // A filesystem that will not mount is no root candidate; the next one is tried.
             guard (try? await handle.mountReadOnly(device.device, at: "/")) != nil else { continue }
             if let text = try await Self.osRelease(fs) {
                 root = (device, OSRelease(parsing: text))
@@ -46,6 +47,7 @@ struct RootDiscovery {
         guard let root else { return .unsure("no ext or xfs filesystem with an os-release") }
         // A file that cannot be read (a FIFO, a device, too large) is left
         // to the rules, which report it; it does not hide the OS.
+        // Only a Debian guest has it.
         let debianVersion = try? await fs.read(fs.resolve("/etc/debian_version").last!)
         guard let identity = root.release.identity(debianVersion: debianVersion ?? nil) else {
             return .unsure("os-release ID=\(root.release.values["ID"] ?? "?") VERSION_ID=\(root.release.values["VERSION_ID"] ?? "?")")
@@ -53,6 +55,7 @@ struct RootDiscovery {
         guard identity.packageFormat == "deb" else { return .unsure("\(identity.packageFormat) package database") }
 
         // What fstab mounts below the root, where it is on this disk.
+        // No readable fstab: this root mounts nothing else; the fstab rules say why.
         let fstab = Fstab(parsing: ((try? await fs.read(fs.resolve("/etc/fstab").last!)) ?? nil) ?? "")
         var mounts = [OSInspection.Mount(mountpoint: "/", device: root.device.device)]
         for entry in fstab.localMounts {
@@ -66,6 +69,7 @@ struct RootDiscovery {
         let mounted = Set(mounts.map(\.device))
         for device in devices where Self.rootTypes.contains(device.type) && !mounted.contains(device.device) {
             try await handle.unmountAll()
+            // A filesystem that will not mount is no root candidate; the next one is tried.
             guard (try? await handle.mountReadOnly(device.device, at: "/")) != nil else { continue }
             if try await Self.osRelease(fs) != nil { return .unsure("a second OS on \(device.device)") }
         }

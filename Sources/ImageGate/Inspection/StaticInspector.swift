@@ -154,6 +154,7 @@ public struct StaticInspector: Sendable {
         let root = os.root
         let failures = try await handle.mountReadOnly(os.mountpoints)
         var packages: [String: String] = [:]
+        // An unreadable package database lists nothing here; the dpkg reader above already says why.
         for app in (try? await handle.applications(root: root)) ?? [] where packages[app.name] == nil {
             packages[app.name] = app.fullVersion
         }
@@ -172,6 +173,7 @@ public struct StaticInspector: Sendable {
             for name in try await fs.list("/lib/modules") ?? [] where try await fs.list("/lib/modules/" + name) != nil {
                 kernels.append(name)
             }
+            // No readable fstab: no mount to follow; the fstab rules read it themselves and say why.
             let fstab = Fstab(parsing: (try? await fs.read("/etc/fstab")) ?? "")
             let attempted = Dictionary(os.mountpoints.map { ($0.mountpoint, $0.device) }) { first, _ in first }
             mounts = GuestMount.table(fstab: fstab, root: os.root, attempted: attempted, failures: os.mountFailures)

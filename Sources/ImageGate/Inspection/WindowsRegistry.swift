@@ -80,10 +80,12 @@ actor GuestfsRegistry: WindowsRegistry {
         var hives: [RegistryKey.Hive: Result<String, HiveUnreadable>] = [:]
         for hive in RegistryKey.Hive.allCases {
             let wanted = systemRoot + "/System32/config/" + hive.rawValue
+            // A hive the image lacks or hides is reported as missing, with what was found.
             guard let path = try? await WindowsPath.find(wanted, in: fs) else {
                 hives[hive] = .failure(HiveUnreadable(description: "\(wanted): no such file"))
                 continue
             }
+            // A hive whose kind or size cannot be read is reported as found, with what is known.
             let kind = (try? await fs.kind(path)) ?? .missing
             let size = (try? await fs.size(path)) ?? nil
             if kind != .file {

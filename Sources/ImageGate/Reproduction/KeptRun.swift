@@ -75,6 +75,7 @@ public struct KeptRun: Sendable, Codable, Equatable {
 
     /// Every kept run in `state`, oldest first.
     public static func all(state: StateDirectory = .default) -> [KeptRun] {
+        // No runs folder yet: no kept run.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
         return names.compactMap { record(in: state.runs + "/" + $0) }.sorted { $0.keptAt < $1.keptAt }
     }
@@ -82,7 +83,9 @@ public struct KeptRun: Sendable, Codable, Equatable {
     /// The record in a run folder, if the run was kept.
     static func record(in directory: String) -> KeptRun? {
         guard let file = FileHandle(forReadingAtPath: directory + "/" + fileName) else { return nil }
+        // Read-only: nothing is lost if closing fails.
         defer { try? file.close() }
+        // An unreadable or foreign record is no kept run (the folder is then an ordinary leftover).
         guard let data = try? file.read(upToCount: recordLimit),
               var run = try? JSONDecoder().decode(KeptRun.self, from: data) else { return nil }
         run.directory = directory  // where it is now, whatever the record says
@@ -131,9 +134,11 @@ public struct KeptRun: Sendable, Codable, Equatable {
             // during that reconnect kills QEMU and then reports the domain
             // as not found. What counts is that QEMU is gone; one libvirt no
             // longer knows of is still this run's, and is ended here.
+            // Cancelled: stop checks below whether QEMU is gone.
             for _ in 0..<50 where ChildReaper.pid(ofGuest: vmName) != nil { try? await Task.sleep(for: .milliseconds(100)) }
             if let pid = ChildReaper.pid(ofGuest: vmName) {
                 kill(pid, SIGKILL)
+                // Cancelled: as above.
                 for _ in 0..<50 where ChildReaper.pid(ofGuest: vmName) != nil { try? await Task.sleep(for: .milliseconds(100)) }
             }
             if ChildReaper.pid(ofGuest: vmName) == nil { firstError = nil }

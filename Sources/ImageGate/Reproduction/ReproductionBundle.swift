@@ -42,6 +42,7 @@ public enum ReproductionBundle {
         }
         var profile: String?
         if let profilePath {
+            // Any read failure is the bad-input line here.
             guard let text = try? String(contentsOfFile: profilePath, encoding: .utf8) else { throw ImageGateError.badInput("\(profilePath): cannot read the profile") }
             try put(profileMember, text)
             profile = profileMember
@@ -102,6 +103,7 @@ public enum ReproductionBundle {
             return String(decoding: result.stdout, as: UTF8.self)
         }
         guard let manifestText = try await member(manifestMember),
+              // Any decoding failure is the bad-input line below.
               let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(manifestText.utf8)), manifest.schema == "imagegate-bundle" else {
             throw ImageGateError.badInput("\(path): not an ImageGate bundle (no readable \(manifestMember))")
         }
@@ -114,6 +116,7 @@ public enum ReproductionBundle {
             profile = try PlatformProfile.parse(text, source: "\(path):\(profileMember)")
         }
         guard let reportText = try await member(reportMember),
+              // Any decoding failure is the bad-input line below.
               let report = try? JSONDecoder().decode(CheckReport.self, from: Data(reportText.utf8)) else {
             throw ImageGateError.badInput("\(path): no readable \(reportMember)")
         }

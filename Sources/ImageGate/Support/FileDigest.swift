@@ -75,6 +75,7 @@ public actor BackgroundDigests<Key: Hashable & Sendable> {
 
     public func start(_ key: Key, of image: ImageFile) {
         let queue = queue
+        // A digest that fails here is taken again, with its error, by the check that needs it.
         digests[key] = Task { try? await queue.run { try CandidateDigest.digest(of: image) } }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 /// domains carry, so each machine reaps only its own leftovers there.
 enum MachineTag {
     static let current: String = {
+        // No machine-id: the hostname stands in (below).
         let id = (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if id.count >= 8, id.allSatisfy(\.isHexDigit) { return String(id.prefix(8)).lowercased() }

@@ -5,6 +5,7 @@ import Foundation
 /// includes the time before any Swift code ran. Precise to a clock tick.
 enum ProcessAge {
     static var seconds: Double? {
+        // Only for a trace line: no age is shown when /proc cannot say.
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")"),
               let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),

@@ -11,6 +11,7 @@ struct ProcessStat {
     var startTime: UInt64?
 
     init?(pid: pid_t) {
+        // A process that exited meanwhile has no stat: nil says so.
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
         self.init(text)
     }

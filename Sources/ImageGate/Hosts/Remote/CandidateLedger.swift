@@ -14,6 +14,7 @@ final class CandidateLedger: @unchecked Sendable {
 
     private func load() -> [String: Double] {
         guard let data = FileManager.default.contents(atPath: path), data.count < 1 << 20,
+              // A damaged ledger is started anew: it only orders eviction.
               let entries = try? JSONDecoder().decode([String: Double].self, from: data) else { return [:] }
         return entries
     }

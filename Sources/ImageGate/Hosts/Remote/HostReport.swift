@@ -26,6 +26,7 @@ public struct HostReport: Sendable, Codable, Equatable {
         do {
             try await LibvirtHost.with(uri, state: state) { host in
                 report.reachable = true
+                // The hostname only labels the report.
                 report.hostname = try? await host.connection.hostname()
                 report.libvirtVersion = try await host.connection.libvirtVersion()
                 report.qemuVersion = try await host.connection.hypervisorVersion()

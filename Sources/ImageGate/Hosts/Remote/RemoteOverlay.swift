@@ -13,7 +13,9 @@ enum RemoteOverlay {
         // Read before any tool opens the copy: qemu-img would open a data
         // file the header names (a FIFO or a device would block it).
         guard let file = FileHandle(forReadingAtPath: path) else { throw ImageGateError.infrastructure("cannot read \(path)") }
+        // A short or unreadable header fails the qcow2 check below.
         let header = [UInt8]((try? file.read(upToCount: 80)) ?? Data())
+        // Read-only: nothing is lost if closing fails.
         try? file.close()
         guard header.count == 80, header.prefix(4) == [0x51, 0x46, 0x49, 0xFB] else {
             throw ImageGateError.infrastructure("the overlay copied from the host is not a qcow2 image")

@@ -42,6 +42,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
                 """
             found = try await connection.defineStoragePool(xml: xml)
             try await found.build()
+            // Autostart only spares a restart; the pool is started on every use.
             try? await found.setAutostart(true)
         }
         if try await !found.info().active { try await found.start() }
@@ -178,11 +179,13 @@ public actor RemoteVolumeStore: RemoteDiskStore {
     /// dead and their domain gone): deleted. Other machines' are theirs.
     public func reapLeftovers(activeDomains: Set<String>) async -> [String] {
         var reaped: [String] = []
+        // A host that does not answer is reaped at its next use.
         guard let volumes = try? await storagePool().volumes() else { return [] }
         let mine = Self.runPrefix + MachineTag.current + "-"
         for volume in volumes where volume.name.hasPrefix(mine) {
             let vm = String(volume.name.dropFirst(mine.count)).components(separatedBy: "--").first ?? ""
             guard !activeDomains.contains(vm), let owner = VMName.owner(of: vm), !owner.isAlive else { continue }
+            // A volume another process deletes first is gone either way.
             if (try? await volume.delete()) != nil { reaped.append("volume \(volume.name)") }
         }
         return reaped
@@ -214,6 +217,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
     /// stream holds its connection's thread for its whole length).
     func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws {
         guard let file = FileHandle(forReadingAtPath: path) else { throw ImageGateError.infrastructure("cannot open \(path) to upload it") }
+        // Read-only: nothing is lost if closing fails.
         defer { try? file.close() }
         try await withOwnConnection(to: volume.name) { target in
             try await target.upload(length: UInt64(length)) { [UInt8](try file.read(upToCount: $0) ?? Data()) }
@@ -225,6 +229,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
               let file = FileHandle(forWritingAtPath: path) else {
             throw ImageGateError.infrastructure("cannot write \(path)")
         }
+        // Read-only: nothing is lost if closing fails.
         defer { try? file.close() }
         let written = ByteCount()
         try await withOwnConnection(to: name) { source in
