@@ -76,4 +76,18 @@ final class RuleCoverageTests: XCTestCase {
         }
         XCTAssertEqual(Set(Self.noTestByName.keys).subtracting(allIDs), [], "noTestByName names unknown rules")
     }
+
+    /// The vendor libraries offer exactly the per-boot BOOT rules: Swift
+    /// Testing's arguments come from the catalogue; XCTest's test methods
+    /// are written out (XCTest on Linux finds only declared methods), so
+    /// their list is read from the source and compared.
+    func testTheVendorLibrariesOfferEveryPerBootRule() throws {
+        let catalogue = BootRules.catalogue.map(\.id)
+        let source = try String(contentsOfFile: PackageRoot.path + "/Sources/ImageGateXCTest/FirstBootTestCase.swift", encoding: .utf8)
+        let asserted = try NSRegularExpression(pattern: #"open func test\w+\(\) async throws \{ try await assertRule\("([A-Z-]+)"\) \}"#)
+        let xctest = asserted.matches(in: source, range: NSRange(source.startIndex..., in: source)).compactMap {
+            Range($0.range(at: 1), in: source).map { String(source[$0]) }
+        }
+        XCTAssertEqual(xctest, catalogue, "FirstBootTestCase's test methods")
+    }
 }
