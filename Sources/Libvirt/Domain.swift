@@ -3,21 +3,9 @@ import Foundation
 
 /// A libvirt domain. The only owner of its `virDomainPtr`, freed when the
 /// value goes away (the domain itself keeps running until destroyed).
-public final class Domain: @unchecked Sendable {
-    let pointer: OpaquePointer
-    /// Keeps the connection open while the domain handle lives.
-    public let connection: Connection
-
+public final class Domain: ConnectionObject, @unchecked Sendable {
     init(pointer: OpaquePointer, connection: Connection) {
-        self.pointer = pointer
-        self.connection = connection
-    }
-
-    deinit {
-        // Asynchronous: the last reference may go away on the queue itself.
-        // The block keeps the connection open until the domain is freed.
-        let pointer = Handle(value: self.pointer), connection = self.connection
-        connection.queue.async { _ = virDomainFree(pointer.value); _ = connection }
+        super.init(pointer: pointer, connection: connection) { _ = virDomainFree($0) }
     }
 
     /// Where a domain is in its life.

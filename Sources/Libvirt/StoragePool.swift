@@ -3,19 +3,9 @@ import Foundation
 
 /// A libvirt storage pool on the connection's host. The only owner of its
 /// `virStoragePoolPtr`, freed when the value goes away.
-public final class StoragePool: @unchecked Sendable {
-    let pointer: OpaquePointer
-    /// Keeps the connection open while the pool handle lives.
-    public let connection: Connection
-
+public final class StoragePool: ConnectionObject, @unchecked Sendable {
     init(pointer: OpaquePointer, connection: Connection) {
-        self.pointer = pointer
-        self.connection = connection
-    }
-
-    deinit {
-        let pointer = Handle(value: self.pointer), connection = self.connection
-        connection.queue.async { _ = virStoragePoolFree(pointer.value); _ = connection }
+        super.init(pointer: pointer, connection: connection) { _ = virStoragePoolFree($0) }
     }
 
     /// Bytes: the pool's size, what its volumes take, and what is free.

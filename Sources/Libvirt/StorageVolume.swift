@@ -3,18 +3,9 @@ import Foundation
 
 /// A volume in a libvirt storage pool. The only owner of its
 /// `virStorageVolPtr`, freed when the value goes away.
-public final class StorageVolume: @unchecked Sendable {
-    let pointer: OpaquePointer
-    public let connection: Connection
-
+public final class StorageVolume: ConnectionObject, @unchecked Sendable {
     init(pointer: OpaquePointer, connection: Connection) {
-        self.pointer = pointer
-        self.connection = connection
-    }
-
-    deinit {
-        let pointer = Handle(value: self.pointer), connection = self.connection
-        connection.queue.async { _ = virStorageVolFree(pointer.value); _ = connection }
+        super.init(pointer: pointer, connection: connection) { _ = virStorageVolFree($0) }
     }
 
     public var name: String {
