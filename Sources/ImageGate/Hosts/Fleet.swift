@@ -1,5 +1,4 @@
 import Foundation
-import ImageGate
 
 /// The libvirt hosts a queue spreads its boots over (`--hosts`, or the
 /// manifest's `hosts:`): each entry goes to the healthy host with the most
@@ -62,7 +61,7 @@ public actor Fleet {
     /// A slot on the healthy host with the most free capacity (not one in
     /// `avoiding` while another is healthy), waiting for one to free up.
     /// Throws once no host is healthy.
-    func acquire(avoiding: Set<String> = []) async throws -> (index: Int, host: any VirtualMachineHost) {
+    public func acquire(avoiding: Set<String> = []) async throws -> (index: Int, host: any VirtualMachineHost) {
         while true {
             try Task.checkCancellation()
             let healthy = members.indices.filter { members[$0].status.healthy }
@@ -85,14 +84,14 @@ public actor Fleet {
         }
     }
 
-    func release(_ index: Int, checked: Bool) {
+    public func release(_ index: Int, checked: Bool) {
         members[index].busy -= 1
         if checked { members[index].status.checked += 1 }
     }
 
     /// Whether the host still answers; one that does not is marked
     /// unhealthy with why, for good.
-    func stillHealthy(_ index: Int) async -> Bool {
+    public func stillHealthy(_ index: Int) async -> Bool {
         guard members[index].status.healthy else { return false }
         let host = members[index].host
         do {
@@ -105,5 +104,5 @@ public actor Fleet {
         }
     }
 
-    func uri(_ index: Int) -> String { members[index].status.uri }
+    public func uri(_ index: Int) -> String { members[index].status.uri }
 }
