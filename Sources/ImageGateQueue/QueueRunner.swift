@@ -47,11 +47,21 @@ public struct QueueRunner: Sendable {
         public var status: String
     }
 
-    /// Runs the manifest; with `resume`, continues its last unfinished run.
+    /// Runs the manifest; with `resume`, continues its last unfinished run
+    /// (of the same manifest, unchanged). One run at a time uses a history:
+    /// a second (an overlapping timer) is refused in one line rather than
+    /// taking the same run and marking it interrupted.
     public func run(resume: Bool) async throws -> Summary {
+        guard let lock = try FileLock.tryExclusive(history.path + ".lock") else {
+            throw ImageGateError.badInput("\(history.path): another queue run is using this history (it holds \(history.path).lock); wait for it to end")
+        }
+        defer { close(lock) }
         let runID: Int64
         var done = Set<String>()
         if resume, let unfinished = try history.unfinishedRun(of: manifest.source) {
+            guard unfinished.manifestDigest == manifest.digest else {
+                throw ImageGateError.badInput("\(manifest.source): changed since run \(unfinished.id) began (sha256 \(unfinished.manifestDigest.prefix(12))… then, \(manifest.digest.prefix(12))… now); start a new run without --resume")
+            }
             runID = unfinished.id
             done = Set(try history.entries(run: runID).map(\.key))
             progress("resuming run \(runID): \(done.count) of \(manifest.entries.count) entries already recorded")
@@ -304,17 +314,24 @@ public struct QueueRunner: Sendable {
     /// The entry's check report as JSON and HTML in the reports folder.
     private func write(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> String? {
         guard let reports else { return nil }
-        return try ReportWriter.write(report, as: [.json, .html], into: reports + "/" + FileName.safe(entry.key))[.html]
+        return try ReportWriter.write(report, as: [.json, .html], into: Self.reportFolder(of: entry, in: reports))[.html]
     }
 
     private func writeConsoles(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> [String] {
         guard let reports else { return [] }
-        let folder = reports + "/" + FileName.safe(entry.key)
+        let folder = Self.reportFolder(of: entry, in: reports)
         return try report.instances.map { instance in
             let path = folder + "/\(FileName.safe(instance.hostname))-console.log"
             try instance.consoleLog.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
+    }
+
+    /// An entry's own folder of reports: its key made a file name, and a
+    /// digest of the key, so two keys the file name would merge (`a/b`,
+    /// `a_b`) keep apart.
+    static func reportFolder(of entry: QueueManifest.Entry, in reports: String) -> String {
+        reports + "/" + FileName.safe(entry.key) + "-" + Digest.sha256(entry.key).prefix(8)
     }
 
     static func size(of path: String) -> Int64 {

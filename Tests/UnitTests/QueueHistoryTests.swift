@@ -28,4 +28,54 @@ final class QueueHistoryTests: XCTestCase {
         XCTAssertEqual(entries.map(\.exitCode), [2, 1])
         XCTAssertEqual(entries.map(\.flakyFirstVerdict), [nil, .error])
     }
+
+    /// A host that must not be used: the queue refuses before it boots anything.
+    struct UnusedHost: VirtualMachineHost {
+        var uri: String { "test:///unused" }
+        func start(xml: String, paused: Bool) async throws -> any VirtualMachineInstance { throw ImageGateError.infrastructure("unused") }
+        func instances(prefix: String) async throws -> [any VirtualMachineInstance] { [] }
+        func offersKVM() async throws -> Bool { false }
+    }
+
+    func testASecondRunOfOneHistoryIsRefusedAndResumeNeedsTheSameManifest() async throws {
+        let dir = NSTemporaryDirectory() + "history-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/a.qcow2", contents: Data())
+        let manifestPath = dir + "/queue.yaml"
+        try "entries:\n  - {vendor: acme, product: web, image: a.qcow2}\n".write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let history = try QueueHistory(path: dir + "/queue.sqlite")
+
+        // Another run holds the history.
+        let held = try XCTUnwrap(try FileLock.tryExclusive(history.path + ".lock"))
+        do {
+            _ = try await QueueRunner(manifest: try QueueManifest.load(path: manifestPath), history: history, host: UnusedHost()).run(resume: true)
+            XCTFail("a second run of one history started")
+        } catch let error as ImageGateError {
+            XCTAssertTrue(error.message.contains("another queue run is using this history"), error.message)
+        }
+        close(held)
+
+        // A run began with the manifest as it was; it changed since.
+        _ = try history.startRun(try QueueManifest.load(path: manifestPath))
+        try "entries:\n  - {vendor: acme, product: db, image: a.qcow2}\n".write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try await QueueRunner(manifest: try QueueManifest.load(path: manifestPath), history: history, host: UnusedHost()).run(resume: true)
+            XCTFail("a changed manifest was resumed")
+        } catch let error as ImageGateError {
+            XCTAssertTrue(error.isBadInput && error.message.contains("changed since run"), error.message)
+        }
+    }
+
+    func testReportFoldersOfEntriesNeverMerge() throws {
+        let dir = NSTemporaryDirectory() + "history-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/a", withIntermediateDirectories: true)
+        for image in ["a/b.qcow2", "a_b.qcow2"] { FileManager.default.createFile(atPath: dir + "/" + image, contents: Data()) }
+        try "entries:\n  - {vendor: v, product: p, image: a/b.qcow2}\n  - {vendor: v, product: p, image: a_b.qcow2}\n"
+            .write(toFile: dir + "/queue.yaml", atomically: true, encoding: .utf8)
+        let entries = try QueueManifest.load(path: dir + "/queue.yaml").entries
+        let folders = entries.map { QueueRunner.reportFolder(of: $0, in: "/r") }
+        XCTAssertEqual(Set(folders).count, entries.count, "\(entries.map(\.key)) → \(folders)")
+    }
 }
