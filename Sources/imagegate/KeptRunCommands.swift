@@ -73,7 +73,7 @@ struct ConsoleCommand: AsyncParsableCommand {
 struct SSHCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssh",
-        abstract: "SSH into a kept run as the test user (the run's own key, its loopback port); with a command, run it there.")
+        abstract: "SSH into a kept run as the test user (the run's own key, its loopback port); with a command, run it there, its output filtered as the console's.")
 
     @Argument(help: "The kept run's ID (imagegate runs).")
     var run: String
@@ -86,11 +86,53 @@ struct SSHCommand: AsyncParsableCommand {
             guard kept.isRunning != false else { throw ImageGateError.badInput("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
             return kept.sshArguments(command: command, terminal: isatty(STDIN_FILENO) == 1)
         }
-        // ssh takes over this process: its exit status is the command's.
+        if !command.isEmpty { throw ExitCode(try FilteredSSH.run(arguments)) }
+        // An interactive session: ssh takes over this process and its
+        // terminal (modes, window size, signals); what the guest prints
+        // then reaches the terminal as ssh gives it. `imagegate console`
+        // is the filtered way in.
         let argv = (["ssh"] + arguments).map { strdup($0) } + [nil]
         execvp("ssh", argv)
         complain("cannot run ssh: \(String(cString: strerror(errno)))")
         throw ExitCode.infrastructure
+    }
+}
+
+/// A command run over ssh with its output (stdout and stderr alike)
+/// through ``TerminalControlFilter``, as the console's: a guest's motd or
+/// command cannot set the reviewer's clipboard or title.
+enum FilteredSSH {
+    /// Runs ssh with `arguments`; returns its exit status.
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ssh"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.standardInput
+        do {
+            try process.run()
+        } catch {
+            complain("cannot run ssh: \(error)")
+            return ImageGateError.Code.infrastructure.exitStatus
+        }
+        let group = DispatchGroup()
+        for (pipe, target) in [(out, FileHandle.standardOutput), (err, FileHandle.standardError)] {
+            group.enter()
+            DispatchQueue.global().async {
+                var filter = TerminalControlFilter()
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    target.write(Data(filter.filter([UInt8](chunk))))
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }
 

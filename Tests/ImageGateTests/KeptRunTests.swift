@@ -172,6 +172,10 @@ final class KeptRunTests: XCTestCase {
             XCTAssertEqual(ssh.status, 0, ssh.stderr)
             let hostname = try await Shell.runAsync(imagegate, ["ssh", kept.id, "--", "hostname"])
             XCTAssertEqual(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines), kept.hostname)
+            // A guest's output cannot reach beyond the reviewer's screen (OSC 52: the clipboard).
+            let motd = try await Shell.runAsync(imagegate, ["ssh", kept.id, "--", "printf", #"'\033]52;c;aGk=\007shown\n'"#])
+            XCTAssertEqual(motd.status, 0, motd.stderr)
+            XCTAssertEqual(motd.stdout, "shown\n", "no ESC reaches stdout")
 
             let console = try await ScriptedConsole.run(imagegate, ["console", kept.id], waitFor: "\(kept.hostname) login:")
             XCTAssertTrue(console.sawPrompt, "the login prompt after Enter: \(console.output)")

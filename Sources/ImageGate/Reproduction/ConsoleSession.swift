@@ -30,7 +30,12 @@ public struct ConsoleSession: Sendable {
         var inputOpen = true
         var drainUntil: ContinuousClock.Instant?
         var pending: [UInt8] = []
-        defer { console.close() }
+        defer {
+            console.close()
+            // Whatever the guest left the terminal in (colours, a hidden
+            // cursor, the alternate screen) ends with the session.
+            if isatty(output) == 1 { try? write(TerminalControlFilter.terminalReset) }  // Best effort: the session is over either way.
+        }
         while true {
             try Task.checkCancellation()
             // The guest's side first: everything waiting now.
