@@ -97,7 +97,10 @@ public struct BootPlan: Sendable {
         return arguments
     }
 
-    /// The libvirt domain: virtio disk (overlay) and data disk, the seed as
+    /// The libvirt domain: virtio disk (overlay, its backing chain pinned to
+    /// the checked candidate and ended there, so neither libvirt nor QEMU
+    /// reads the candidate's header again for a backing file of its own) and
+    /// data disk, the seed as
     /// an IDE CD-ROM (machine `pc`: Debian's cloud kernel has no AHCI), one
     /// virtio NIC with the metadata's MAC on a user-mode network that lives
     /// inside QEMU (libvirt 9.0 here has no portForward for type='user', so
@@ -108,6 +111,7 @@ public struct BootPlan: Sendable {
         let x = XML.escape
         let remote = placement.remote
         let overlay = remote?.overlay ?? overlay, dataDisk = remote?.dataDisk ?? dataDisk, seed = remote?.seed ?? seed
+        let candidate = remote?.candidate ?? image.accessPath
         let serial = remote != nil ? "<serial type='pty'>"
             : interactiveConsole ? "<serial type='pty'>\n      <log file='\(x(consoleLog))' append='off'/>"
             : "<serial type='file'>\n      <source path='\(x(consoleLog))'/>"
@@ -130,6 +134,11 @@ public struct BootPlan: Sendable {
             <disk type='file' device='disk'>
               <driver name='qemu' type='qcow2' discard='unmap'/>
               <source file='\(x(overlay))'/>
+              <backingStore type='file'>
+                <format type='\(x(image.format))'/>
+                <source file='\(x(candidate))'/>
+                <backingStore/>
+              </backingStore>
               <target dev='vda' bus='virtio'/>
             </disk>
             \(dataDiskBytes > 0 ? """
@@ -181,6 +190,8 @@ public enum DiskPlacement: Sendable, Equatable {
 /// the volume names to delete afterwards.
 public struct RemoteDiskPaths: Sendable, Codable, Equatable {
     public var overlay: String
+    /// The candidate's volume, the overlay's backing file there.
+    public var candidate: String?
     public var dataDisk: String?
     public var seed: String
     public var volumes: [String]

@@ -49,7 +49,7 @@ public struct RemoteSite: BootSite {
         }
         let overlay = RemoteVolumeStore.overlayVolume(vm: plan.name, candidate: candidate.name)
         let data = RemoteVolumeStore.runVolume(vm: plan.name, "data.qcow2"), seed = RemoteVolumeStore.runVolume(vm: plan.name, "seed.iso")
-        var paths = RemoteDiskPaths(overlay: "", dataDisk: nil, seed: "", volumes: [])
+        var paths = RemoteDiskPaths(overlay: "", candidate: candidate.path, dataDisk: nil, seed: "", volumes: [])
         paths.uploadedBytes = candidate.uploadedBytes
         paths.overlay = try await store.createOverlay(name: overlay, backing: candidate.path, backingFormat: plan.image.format,
                                                       capacity: plan.image.virtualSize)
