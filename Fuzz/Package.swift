@@ -15,7 +15,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ImageGateFuzz",
-            dependencies: [.product(name: "ImageGate", package: "ImageGate")]
+            dependencies: [.product(name: "ImageGate", package: "ImageGate"), .product(name: "Guestfs", package: "ImageGate")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,6 @@
 import Foundation
 import TestSupport
-import ImageGate
+@testable import ImageGate
 import XCTest
 
 /// The fuzzers' seed corpus (`make fuzz`), made from inputs the other tests
@@ -23,6 +23,14 @@ final class FuzzCorpusTests: XCTestCase {
                         Array("\(GuestProbe.beginMarker) \(facts) \(GuestProbe.endMarker)\r\n".utf8)],
             "scenario": scenarios,
             "guest-facts": [Array(facts.utf8)],
+            "terminal-filter": [[7] + Array("login: \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}kt\u{1B}\\\u{1B}[1;31mred\u{1B}[0m ŝ€审".utf8) + [0x9D, 0x41, 0x07, 0x9B]],
+            "terminal-text": [Array("Debian\u{1B}]0;owned\u{07}\u{1B}[2J \u{202E}lmth.exe".utf8)],
+            "xml-escape": [Array("\"\u{0301}><b>injected</b>&\u{0000}\u{FFFE}".utf8)],
+            "listening-sockets": [Array("00000000:0016 0100007F:0CEA 00000000000000000000000000000000:0050 zz:1".utf8)],
+            "kept-record": [Array(#"{"id":"abc","directory":"/x","vmName":"imagegate-boot-1.2-abc","uri":"qemu+ext:///system?command=/x","sshPort":22,"hostname":"h","image":"i","verdict":"pass","keptAt":"2026-01-01T00:00:00Z","folderOnly":true}"#.utf8)],
+            "bundle-manifest": [Array(#"{"schema":"imagegate-bundle","schemaVersion":1,"tool":"imagegate","command":["imagegate"],"imagePath":"/x","imageSHA256":"00","verdict":"fail","createdAt":"t"}"#.utf8)],
+            "libvirt-uri": [Array("qemu+ssh://root@h/system?keyfile=k&no_verify=1".utf8), Array("qemu+ext:///system?command=/x".utf8)],
+            "registry-value": [[1] + Array("C\u{0}:\u{0}\\\u{0}".utf8), [4, 1, 0, 0, 0], [7] + Array("a\u{0}\u{0}b\u{0}\u{0}\u{0}\u{0}".utf8)],
         ]
         for (target, inputs) in seeds {
             let folder = Self.corpus + "/" + target
@@ -38,5 +46,9 @@ final class FuzzCorpusTests: XCTestCase {
         XCTAssertNotNil(OSRelease(parsing: String(decoding: seeds["os-release"]![0], as: UTF8.self)).identity(debianVersion: "12.5"))
         XCTAssertEqual(DpkgStatus.installedPackages(String(decoding: seeds["dpkg-status"]![0], as: UTF8.self)).count, 2)
         for scenario in scenarios { XCTAssertNoThrow(try Scenario.parse(String(decoding: scenario, as: UTF8.self), source: "seed")) }
+        XCTAssertEqual(ListeningSockets(listening: String(decoding: seeds["listening-sockets"]![0], as: UTF8.self)).sockets.count, 3)
+        XCTAssertNotNil(try? JSONDecoder().decode(KeptRun.self, from: Data(seeds["kept-record"]![0])))
+        XCTAssertNotNil(try? JSONDecoder().decode(ReproductionBundle.Manifest.self, from: Data(seeds["bundle-manifest"]![0])))
+        XCTAssertNoThrow(try LibvirtURI.check(String(decoding: seeds["libvirt-uri"]![0], as: UTF8.self)))
     }
 }

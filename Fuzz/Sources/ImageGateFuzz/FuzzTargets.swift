@@ -1,4 +1,5 @@
 import Foundation
+import Guestfs
 import ImageGate
 
 /// One entry point for libFuzzer; `IMAGEGATE_FUZZ_TARGET` picks the parser.
@@ -7,6 +8,9 @@ import ImageGate
 /// or unbounded memory (`-rss_limit_mb`) is the finding.
 enum FuzzTarget: String, CaseIterable {
     case initramfs, fstab, osRelease = "os-release", dpkgStatus = "dpkg-status", console, scenario, guestFacts = "guest-facts"
+    case terminalFilter = "terminal-filter", terminalText = "terminal-text", xmlEscape = "xml-escape"
+    case listeningSockets = "listening-sockets", keptRecord = "kept-record", bundleManifest = "bundle-manifest"
+    case libvirtURI = "libvirt-uri", registryValue = "registry-value"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -43,6 +47,26 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? Scenario.parse(text, source: "fuzz.yaml")
         case .guestFacts:
             _ = try? GuestFacts.decode(Data(bytes), channel: "fuzz")
+        case .terminalFilter:
+            // In two chunks, split where the input says, as a console's reads split it.
+            var filter = TerminalControlFilter()
+            let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+            _ = filter.filter(Array(bytes[..<cut])) + filter.filter(Array(bytes[cut...]))
+        case .terminalText:
+            _ = TerminalText.sanitize(text)
+        case .xmlEscape:
+            _ = XML.escape(text)
+        case .listeningSockets:
+            _ = ListeningSockets(listening: text).judge(port: 22)
+        case .keptRecord:
+            _ = try? JSONDecoder().decode(KeptRun.self, from: Data(bytes))
+        case .bundleManifest:
+            _ = try? JSONDecoder().decode(ReproductionBundle.Manifest.self, from: Data(bytes))
+        case .libvirtURI:
+            _ = try? LibvirtURI.check(text)
+        case .registryValue:
+            // The first byte picks the value's type, as hivex reports it.
+            _ = RegistryValue(type: Int64(bytes.first ?? 0) % 12, bytes: Array(bytes.dropFirst())).description
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// state `0A` (LISTEN), in the kernel's hex: how a service port is judged
 /// from inside the guest where no port of the host reaches it (a remote
 /// libvirt host).
-struct ListeningSockets: Sendable, Equatable {
+public struct ListeningSockets: Sendable, Equatable {
     struct Socket: Sendable, Equatable {
         /// Dotted IPv4, or IPv6 in hex groups; `*` for every address.
         var address: String
@@ -17,7 +17,7 @@ struct ListeningSockets: Sendable, Equatable {
     var sockets: [Socket]
 
     /// Every word that is a kernel-hex endpoint; anything else is ignored.
-    init(listening text: String) {
+    public init(listening text: String) {
         sockets = text.split(whereSeparator: \.isWhitespace).compactMap { Self.endpoint(String($0)) }
     }
 
@@ -44,7 +44,7 @@ struct ListeningSockets: Sendable, Equatable {
     }
 
     /// Whether `port` is reachable from outside the guest, and the evidence.
-    func judge(port: Int) -> (accepted: Bool, detail: String) {
+    public func judge(port: Int) -> (accepted: Bool, detail: String) {
         let on = sockets.filter { $0.port == port }
         if let open = on.first(where: { !$0.loopbackOnly }) {
             return (true, "judged from inside the guest: listening on \(open.address == "*" ? "every address" : open.address):\(port)")
