@@ -193,8 +193,15 @@ public struct Badness: Sendable, Codable, Equatable {
     public var text: String
     public var meaning: String
     public var fatal: Bool
-    /// The BOOT rule it breaks.
+    /// The BOOT rule it breaks ("": none; the rule that declares it sets it).
     public var rule: String
+
+    public init(text: String, meaning: String, fatal: Bool, rule: String = "") {
+        self.text = text
+        self.meaning = meaning
+        self.fatal = fatal
+        self.rule = rule
+    }
 
     /// Whether `line` holds the pattern as words of their own: where the
     /// pattern begins (or ends) with a letter, digit or underscore, the
@@ -220,20 +227,12 @@ public struct Badness: Sendable, Codable, Equatable {
         return false
     }
 
-    public static let table: [Badness] = [
-        Badness(text: "Kernel panic - not syncing", meaning: "kernel panic", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "You are in emergency mode", meaning: "systemd emergency mode", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Entering emergency mode", meaning: "emergency mode", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "You are in rescue mode", meaning: "systemd rescue mode", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Cannot open access to console, the root account is locked", meaning: "emergency shell with root locked", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Give root password for maintenance", meaning: "maintenance shell", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Dropping to debug shell", meaning: "dracut debug shell", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "dracut:/#", meaning: "dracut shell", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "(initramfs)", meaning: "initramfs shell", fatal: true, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Oops: ", meaning: "kernel oops", fatal: false, rule: "BOOT-NO-PANIC"),
-        Badness(text: "kernel BUG at", meaning: "kernel BUG", fatal: false, rule: "BOOT-NO-PANIC"),
-        Badness(text: "BUG: ", meaning: "kernel BUG", fatal: false, rule: "BOOT-NO-PANIC"),
-        Badness(text: "Traceback (most recent call last)", meaning: "Python traceback (cloud-init)", fatal: false, rule: "BOOT-CLOUD-INIT"),
-        Badness(text: "[FAILED] Failed to start", meaning: "a unit failed to start", fatal: false, rule: ""),
+    /// Every pattern: the BOOT rules' own (each declared with its rule),
+    /// then those that are only evidence.
+    public static let table: [Badness] = BootRules.all.flatMap(\.consolePatterns) + evidenceOnly
+
+    /// Lines worth quoting that break no rule by themselves.
+    static let evidenceOnly: [Badness] = [
+        Badness(text: "[FAILED] Failed to start", meaning: "a unit failed to start", fatal: false),
     ]
 }

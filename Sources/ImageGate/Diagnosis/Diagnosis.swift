@@ -2,7 +2,7 @@ import Foundation
 
 /// For one failed or unjudged BOOT rule, the lines of the guest's own logs
 /// and configuration that explain it (``PostMortem``), each with its file
-/// (or the journal) and line, picked by ``DiagnosisPick/table``.
+/// (or the journal) and line, picked by each rule's ``BootRule/diagnosis``.
 public struct Diagnosis: Sendable, Codable, Equatable {
     public struct Excerpt: Sendable, Codable, Equatable {
         /// A guest path, or `journal` (then `line` is the entry's number
@@ -25,7 +25,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public static func diagnose(_ findings: [Finding], from postMortem: PostMortem) -> [Diagnosis] {
         findings.filter { $0.rule.hasPrefix("BOOT-") && ($0.outcome == .fail || $0.outcome == .couldNotCheck || $0.outcome == .warning) }
             .compactMap { finding in
-                let pick = DiagnosisPick.table[finding.rule] ?? DiagnosisPick.fallback
+                let pick = BootRules.all.first { $0.id == finding.rule }?.diagnosis ?? DiagnosisPick.fallback
                 let excerpts = pick.excerpts(from: postMortem)
                 return excerpts.isEmpty ? nil : Diagnosis(rule: finding.rule, excerpts: Array(excerpts.prefix(maxExcerpts)))
             }
@@ -68,33 +68,32 @@ struct DiagnosisPick: Sendable {
     static let networkConfiguration = ["/etc/netplan/", "/etc/network/interfaces", "/etc/network/interfaces.d/", "/etc/sysconfig/network-scripts/",
                                        "/etc/NetworkManager/system-connections/", "/etc/systemd/network/"]
 
-    static let table: [String: DiagnosisPick] = [
-        "BOOT-CLOUD-INIT": DiagnosisPick(
+    // The pick of each BOOT rule that has one (``BootRule/diagnosis``).
+    static let cloudInit = DiagnosisPick(
             files: [
                 FilePick(path: cloudInitLog, containing: ["[WARNING]", "[ERROR]", "[CRITICAL]", "Traceback (most recent call last)", "failed"], from: cloudInitStart),
                 FilePick(path: "/var/log/cloud-init-output.log", containing: ["Traceback", "failed", "error"], from: cloudInitStart),
                 FilePick(path: "/var/lib/cloud/data/result.json"),
             ],
-            journal: JournalPick(sources: ["cloud-init", "cloud-config", "cloud-final"], priorityAtMost: nil, containing: [])),
-        "BOOT-NETWORK": DiagnosisPick(
+            journal: JournalPick(sources: ["cloud-init", "cloud-config", "cloud-final"], priorityAtMost: nil, containing: []))
+    static let network = DiagnosisPick(
             files: networkConfiguration.map { FilePick(path: $0) } + [
                 FilePick(path: cloudInitLog, containing: ["network config", "network_config", "Applying network", "renderer", "fallback", "No network", "mac address"],
                          from: cloudInitStart),
             ],
             journal: JournalPick(sources: ["systemd-networkd", "NetworkManager", "networking", "ifup", "ifupdown", "dhclient", "dhcpcd", "network", "wicked"],
-                                 containing: ["renamed from", "link is not ready", "Link UP", "Link DOWN", "no carrier"])),
-        "BOOT-NO-PANIC": DiagnosisPick(
+                                 containing: ["renamed from", "link is not ready", "Link UP", "Link DOWN", "no carrier"]))
+    static let noPanic = DiagnosisPick(
             files: [FilePick(path: "/etc/fstab")],
-            journal: JournalPick(priorityAtMost: 3, containing: ["Failed to mount", "Dependency failed", "emergency", "Timed out waiting for device", "failed with result"])),
-        "BOOT-DATA-DISK": DiagnosisPick(
+            journal: JournalPick(priorityAtMost: 3, containing: ["Failed to mount", "Dependency failed", "emergency", "Timed out waiting for device", "failed with result"]))
+    static let dataDisk = DiagnosisPick(
             files: [FilePick(path: "/etc/fstab")],
-            journal: JournalPick(sources: ["data.mount", "systemd-fsck", "cloud-init"], containing: ["/data", "Failed to mount"])),
-        "BOOT-HOSTNAME": DiagnosisPick(
+            journal: JournalPick(sources: ["data.mount", "systemd-fsck", "cloud-init"], containing: ["/data", "Failed to mount"]))
+    static let hostname = DiagnosisPick(
             files: [FilePick(path: "/etc/hostname"), FilePick(path: cloudInitLog, containing: ["hostname"], from: cloudInitStart)],
-            journal: JournalPick(sources: ["systemd-hostnamed"], containing: ["hostname"])),
-        "BOOT-AUDITD": DiagnosisPick(files: [], journal: JournalPick(sources: ["auditd", "augenrules", "audit"])),
-        "BOOT-FIREWALLD": DiagnosisPick(files: [], journal: JournalPick(sources: ["firewalld"])),
-    ]
+            journal: JournalPick(sources: ["systemd-hostnamed"], containing: ["hostname"]))
+    static let auditd = DiagnosisPick(files: [], journal: JournalPick(sources: ["auditd", "augenrules", "audit"]))
+    static let firewalld = DiagnosisPick(files: [], journal: JournalPick(sources: ["firewalld"]))
 
     /// Any other BOOT rule: the guest's errors.
     static let fallback = DiagnosisPick(files: [], journal: JournalPick(priorityAtMost: 3))

@@ -54,6 +54,21 @@ public enum BootRules {
         required: "no kernel panic, oops, emergency or rescue shell on the console",
         fix: "Fix what the console line shows: an fstab entry for a disk the new instance lacks needs nofail (or removal); a missing init or root device needs the boot configuration regenerated.",
         chinese: RuleText(title: "无内核崩溃或紧急模式", required: "串口上没有 kernel panic、oops、emergency 或 rescue shell", fix: "按串口日志中的行修复：新实例没有的磁盘在 fstab 中须加 nofail（或删除该行）；缺少 init 或根设备须重新生成启动配置。"),
+        consolePatterns: [
+            Badness(text: "Kernel panic - not syncing", meaning: "kernel panic", fatal: true),
+            Badness(text: "You are in emergency mode", meaning: "systemd emergency mode", fatal: true),
+            Badness(text: "Entering emergency mode", meaning: "emergency mode", fatal: true),
+            Badness(text: "You are in rescue mode", meaning: "systemd rescue mode", fatal: true),
+            Badness(text: "Cannot open access to console, the root account is locked", meaning: "emergency shell with root locked", fatal: true),
+            Badness(text: "Give root password for maintenance", meaning: "maintenance shell", fatal: true),
+            Badness(text: "Dropping to debug shell", meaning: "dracut debug shell", fatal: true),
+            Badness(text: "dracut:/#", meaning: "dracut shell", fatal: true),
+            Badness(text: "(initramfs)", meaning: "initramfs shell", fatal: true),
+            Badness(text: "Oops: ", meaning: "kernel oops", fatal: false),
+            Badness(text: "kernel BUG at", meaning: "kernel BUG", fatal: false),
+            Badness(text: "BUG: ", meaning: "kernel BUG", fatal: false),
+        ],
+        diagnosis: .noPanic,
         judge: .instance { o in
             let failedUnits = failedUnitLines(o)
             let bad = o.console.hits.filter { $0.pattern.rule == "BOOT-NO-PANIC" }
@@ -88,6 +103,7 @@ public enum BootRules {
         required: "eth0 comes up with the metadata's MAC and IP, default route via the given gateway",
         fix: "Let cloud-init configure the network from the platform's metadata: remove MAC-pinned and static profiles and 'network: {config: disabled}', keep net.ifnames=0.",
         chinese: RuleText(title: "按元数据配置网络", required: "eth0 使用元数据中的 MAC 和 IP 启动，默认路由指向给定网关", fix: "让 cloud-init 按平台元数据配置网络：删除绑定 MAC 的配置和静态配置以及 'network: {config: disabled}'，保留 net.ifnames=0。"),
+        diagnosis: .network,
         judge: .instance { o in
             let want = o.instance
             guard let facts = o.facts else {
@@ -139,6 +155,7 @@ public enum BootRules {
         required: "the hostname from the metadata is applied",
         fix: "Keep cloud-init enabled with its set_hostname/update_hostname modules; remove preserve_hostname: true and hard-coded /etc/hostname logic.",
         chinese: RuleText(title: "按元数据设置主机名", required: "应用元数据中的主机名", fix: "保持 cloud-init 启用及其 set_hostname/update_hostname 模块；删除 preserve_hostname: true 和写死 /etc/hostname 的逻辑。"),
+        diagnosis: .hostname,
         judge: .instance { o in
             let want = o.instance.hostname
             if let facts = o.facts {
@@ -159,6 +176,7 @@ public enum BootRules {
         required: "the attached data disk is mounted at /data",
         fix: "Keep /data empty or absent, keep cloud-init's disk_setup/fs_setup/mounts modules, and do not pin a build-time disk in /etc/fstab.",
         chinese: RuleText(title: "数据盘挂载到 /data", required: "挂载的数据盘挂载在 /data", fix: "保持 /data 为空或不存在，保留 cloud-init 的 disk_setup/fs_setup/mounts 模块，不要在 /etc/fstab 中写死制作时的磁盘。"),
+        diagnosis: .dataDisk,
         judge: .instance { o in
             guard o.hadDataDisk else { return .notApplicable("the scenario attaches no data disk") }
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
@@ -175,6 +193,10 @@ public enum BootRules {
         required: "cloud-init finished, with no errors",
         fix: "Read /var/log/cloud-init.log in the evidence bundle; fix or remove the failing module or vendor config (e.g. a bootcmd that fails on a new instance).",
         chinese: RuleText(title: "cloud-init 正常完成", required: "cloud-init 运行完成且没有错误", fix: "查看证据包中的 /var/log/cloud-init.log，修复或删除出错的模块或厂商配置（例如在新实例上会失败的 bootcmd）。"),
+        consolePatterns: [
+            Badness(text: "Traceback (most recent call last)", meaning: "Python traceback (cloud-init)", fatal: false),
+        ],
+        diagnosis: .cloudInit,
         judge: .instance { o in
             let tracebacks = o.console.hits.filter { $0.pattern.rule == "BOOT-CLOUD-INIT" }.map { line($0.mark) }
             if let facts = o.facts {
@@ -200,6 +222,7 @@ public enum BootRules {
         required: "auditd is active after first boot",
         fix: "systemctl enable auditd, and check /etc/audit/auditd.conf with 'auditd -f' until it starts cleanly.",
         chinese: RuleText(title: "auditd 运行中", required: "首次启动后 auditd 处于运行状态", fix: "systemctl enable auditd，并用 auditd -f 检查 /etc/audit/auditd.conf，直到能正常启动。"),
+        diagnosis: .auditd,
         judge: .instance { o in
             let failed = failedUnitLines(o, "auditd")
             guard let facts = o.facts else {
@@ -215,6 +238,7 @@ public enum BootRules {
         required: "firewalld is not active after first boot",
         fix: "systemctl disable --now firewalld (mandatory on Ubuntu 22.04 and later).",
         chinese: RuleText(title: "firewalld 未运行", required: "首次启动后 firewalld 未运行", fix: "systemctl disable --now firewalld（Ubuntu 22.04 及以后版本必做）。"),
+        diagnosis: .firewalld,
         judge: .instance { o in
             guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
             let evidence = [Evidence(path: "systemctl is-active firewalld (\(facts.channel))", facts.firewalld)]
