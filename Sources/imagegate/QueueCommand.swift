@@ -119,7 +119,7 @@ struct QueueCommand: AsyncParsableCommand {
         }
     }
 
-    struct Diff: AsyncParsableCommand {
+    struct Diff: AsyncParsableCommand, ListingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare two runs (default: the last run with the one before it of the same manifest).")
 
@@ -151,7 +151,7 @@ struct QueueCommand: AsyncParsableCommand {
         }
     }
 
-    struct History: AsyncParsableCommand {
+    struct History: AsyncParsableCommand, ListingCommand {
         static let configuration = CommandConfiguration(abstract: "Every recorded verdict of an image (path or SHA-256), or of a vendor's images.")
 
         @Argument(help: "The image's path or SHA-256.")
