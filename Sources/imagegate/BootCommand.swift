@@ -98,7 +98,8 @@ struct BootCommand: AsyncParsableCommand {
         let diagnosis = Diagnosis.text(report.instances, language: language)
         if !diagnosis.isEmpty { say(diagnosis) }
         if let kept = result.keptRun { KeptRunAdvice.tell(kept) } else if result.kept {
-            say("Run folder kept: \(result.plan.directory) (imagegate runs lists it; imagegate stop \(KeptRun.folder(of: result.plan, verdict: []).id) removes it)")
+            say("Run folder kept: \(result.plan.directory)")
+            say("  (imagegate runs lists it; imagegate stop \(KeptRun.folder(of: result.plan, verdict: []).id) removes it)")
         }
         reports.writtenLines.forEach { say($0) }
         say(InspectionReport.verdictLine(report.findings, language: language))
