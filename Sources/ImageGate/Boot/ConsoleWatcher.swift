@@ -44,14 +44,19 @@ struct ConsoleWatcher: Sendable {
         return nil
     }
 
+    /// The console log's limits: a flood is the profile's console limit.
+    static func consoleLimits(_ plan: BootPlan) -> ConsoleLog.Limits {
+        var limits = ConsoleLog.Limits()
+        limits.floodBytes = plan.limits.consoleBytes
+        return limits
+    }
+
     func watch() async throws -> BootObservation {
         let started = ContinuousClock.now
         let file = FileHandle(forReadingAtPath: plan.consoleLog)
         if startOffset > 0 { try file?.seek(toOffset: startOffset) }
         defer { if let file { Teardown.attempt("closing the console log") { try file.close() } } }
-        var consoleLimits = ConsoleLog.Limits()
-        consoleLimits.floodBytes = plan.limits.consoleBytes
-        var log = ConsoleLog(limits: consoleLimits)
+        var log = ConsoleLog(limits: Self.consoleLimits(plan))
         var reported = Set<ConsoleLog.Stage>()
         var pending = Data()
         var sshTask: Task<Void, Never>?
