@@ -23,6 +23,10 @@ public struct OSFacts: Sendable, Codable, Equatable {
     /// Every operating system found on the disk (`linux debian 12.5 on
     /// /dev/sda1`); IMG-OS requires exactly one.
     public var operatingSystems: [String] = []
+    /// Why no operating system could be read when the image's own bytes
+    /// stopped libguestfs's inspection (a symlink loop, a damaged
+    /// filesystem): the image's fault, judged by IMG-OS.
+    public var unreadableOS: String?
     /// The guest's local filesystems, and whether inspection mounted each.
     public var mounts: [GuestMount] = []
     /// What only a Windows image has; nil for any other.

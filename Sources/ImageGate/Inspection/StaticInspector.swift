@@ -103,7 +103,7 @@ public struct StaticInspector: Sendable {
         case .unsure(let reason):
             mark("libguestfs inspection (\(reason))")
             try await handle.unmountAll()
-            os = try await inspectWithLibguestfs(handle: handle, path: path, roots: batchRoots)
+            os = try await inspectOrNameWhy(handle: handle, path: path, roots: batchRoots)
             mark("inspected")
         }
         let cache = CachingFilesystem(guestfs)
@@ -134,6 +134,23 @@ public struct StaticInspector: Sendable {
                                 accelerator: accelerator, seconds: (ContinuousClock.now - started).seconds)
     }
 
+    /// ``inspectWithLibguestfs(handle:path:roots:)``; when it fails on the
+    /// image's own bytes, no OS with the reason why. Whose fault a failure
+    /// is, the appliance tells: one that still answers read a guest it
+    /// could not make sense of; one that died is ImageGate's machinery, and
+    /// the error stands.
+    private func inspectOrNameWhy(handle: Handle, path: String, roots: [String]?) async throws -> GuestOS {
+        do {
+            return try await inspectWithLibguestfs(handle: handle, path: path, roots: roots)
+        } catch let error as GuestfsError {
+            guard await handle.isApplianceAlive() else { throw error }
+            var none = GuestOS.none
+            none.unreadable = TerminalText.sanitize(error.message)
+            try await handle.unmountAll()
+            return none
+        }
+    }
+
     /// libguestfs's inspection: the OS, its mounts (mounted read-only) and
     /// its packages.
     /// With no OS on the disk, the family is `none` (IMG-OS fails); with
@@ -146,11 +163,7 @@ public struct StaticInspector: Sendable {
             GuestOS.describe(family: os.type, OSIdentity(distro: os.distro, majorVersion: os.majorVersion, minorVersion: os.minorVersion,
                                                          productName: os.productName, packageFormat: os.packageFormat), root: os.root)
         }
-        guard let os = inspected.first else {
-            return GuestOS(family: "none", identity: OSIdentity(distro: "unknown", majorVersion: 0, minorVersion: 0, productName: "no operating system",
-                                                                packageFormat: "unknown"),
-                           packages: [:], root: "", mountpoints: [], mountFailures: [:], found: [])
-        }
+        guard let os = inspected.first else { return .none }
         let root = os.root
         let failures = try await handle.mountReadOnly(os.mountpoints)
         var packages: [String: String] = [:]
@@ -188,6 +201,7 @@ public struct StaticInspector: Sendable {
                             kernels: kernels.sorted(), diskVirtualSize: image.virtualSize, imageFormat: image.format,
                             volumes: volumes)
         facts.operatingSystems = os.found
+        facts.unreadableOS = os.unreadable
         facts.mounts = mounts
         return facts
     }
@@ -205,6 +219,13 @@ private struct GuestOS {
     var mountFailures: [String: String]
     /// Every OS on the disk, described.
     var found: [String]
+    /// Why no OS could be read, when the image's bytes stopped inspection.
+    var unreadable: String?
+
+    /// No operating system on the disk.
+    static let none = GuestOS(family: "none", identity: OSIdentity(distro: "unknown", majorVersion: 0, minorVersion: 0,
+                                                                  productName: "no operating system", packageFormat: "unknown"),
+                              packages: [:], root: "", mountpoints: [], mountFailures: [:], found: [])
 
     static func describe(family: String, _ id: OSIdentity, root: String) -> String {
         "\(family) \(id.distro) \(id.majorVersion).\(id.minorVersion) (\(id.productName)) on \(root)"

@@ -18,6 +18,9 @@ enum ImageRules {
         case "windows":
             return .pass("\(facts.productName) (Windows \(facts.majorVersion).\(facts.minorVersion))", facts.operatingSystems.map { Evidence($0) })
         case "none":
+            if let why = facts.unreadableOS {
+                return .violated("no operating system could be read from the disk: \(why)", [Evidence("libguestfs: \(why)")] + volumes)
+            }
             return .violated("no operating system found on the disk", volumes.isEmpty ? [Evidence("no partitions or filesystems")] : volumes)
         default:
             return .violated("\(facts.family) (\(facts.distro), \(facts.productName)): ImageGate has no rules for this operating system",
