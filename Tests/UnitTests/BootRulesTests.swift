@@ -139,3 +139,22 @@ final class BootRulesTests: XCTestCase {
         XCTAssertEqual(outcome("BOOT-CONSOLE", o).outcome, .fail)
     }
 }
+
+/// BOOT-CONSOLE's evidence is what the guest wrote: never ImageGate's own
+/// facts block, and a line too long to show says how long it was.
+final class ConsoleEvidenceTests: XCTestCase {
+    func testTheEvidenceIsTheGuestsOwnLines() {
+        var log = ConsoleLog()
+        log.feed("guest line one\r\nguest line two\r\n", at: 1)
+        log.feed("\(GuestProbe.beginMarker) \r\nQUJDREVGR0g=\r\nSUpLTE1OT1A=\r\n\(GuestProbe.endMarker)\r\n", at: 2)
+        log.feed(String(repeating: "x", count: 5000), at: 3)
+        let o = BootObservation(instance: BootRulesTests.instance, console: log, facts: nil, end: .overallTimeout(seconds: 10))
+        let finding = BootRules.evaluate(o).first { $0.rule == "BOOT-CONSOLE" }!
+        XCTAssertEqual(finding.outcome, .fail)
+        let texts = finding.evidence.map(\.text)
+        XCTAssertFalse(texts.contains { $0.contains("IMAGEGATE") || $0.contains("QUJD") || $0.contains("SUpL") }, "\(texts)")
+        XCTAssertTrue(texts.contains("guest line two"), "\(texts)")
+        XCTAssertTrue(texts.contains { $0.hasPrefix("[a line of 5000 characters; the end kept:] …") }, "\(texts)")
+        XCTAssertEqual(finding.evidence.last?.line, 7, "numbered as in the console log")
+    }
+}

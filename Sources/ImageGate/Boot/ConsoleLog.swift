@@ -52,6 +52,9 @@ public struct ConsoleLog: Sendable {
     /// Lines cut at ``Limits/lineScalars``.
     public private(set) var truncatedLines = 0
     public private(set) var partial = ""
+    /// How long the unfinished last line is as the guest wrote it (its
+    /// kept part, ``partial``, stops at ``Limits/lineScalars``).
+    public private(set) var partialLength = 0
     public private(set) var stages: [Stage: Mark] = [:]
     public private(set) var hits: [Hit] = []
     /// The host name the last login prompt showed (`NAME login:`).
@@ -91,6 +94,7 @@ public struct ConsoleLog: Sendable {
         var current = String.UnicodeScalarView(partial.unicodeScalars)
         var length = current.count
         for scalar in chunk.unicodeScalars {
+            partialLength = scalar == "\n" ? 0 : partialLength + 1
             if scalar == "\n" {
                 // CR LF and lone CRs are dropped by clean(_:).
                 end(line: String(current), at: seconds)

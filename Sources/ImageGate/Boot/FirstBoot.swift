@@ -56,7 +56,7 @@ public struct FirstBoot: Sendable {
         defer { reservation.release() }
         try Task.checkCancellation()
         var plan = try makePlan(image, instance: instance, accelerator: accelerator, site: site, reservation: reservation, configure: configure)
-        let running = RunningVM()
+        let running = RunningBoot()
         do {
             let seedFiles = try await prepare(plan)
             try await site.place(&plan, progress: progress)
@@ -113,7 +113,7 @@ public struct FirstBoot: Sendable {
     /// Starts the VM paused, attaches its console, lets it run, watches it
     /// to a verdict, and reboots it once if the plan says so and the first
     /// boot held.
-    private func startAndJudge(_ plan: BootPlan, on site: any BootSite, running: RunningVM,
+    private func startAndJudge(_ plan: BootPlan, on site: any BootSite, running: RunningBoot,
                                booting: ContinuousClock.Instant) async throws -> Judged {
         progress(.started(name: plan.name, accelerator: plan.accelerator, deadline: plan.deadlines.overall))
         let started = Date()
@@ -148,7 +148,7 @@ public struct FirstBoot: Sendable {
 
     /// Left running for support to step into: recorded so the reaper
     /// spares it and `imagegate runs|console|ssh|stop` find it.
-    private func leaveRunning(_ result: BootResult, running: RunningVM) throws -> BootResult {
+    private func leaveRunning(_ result: BootResult, running: RunningBoot) throws -> BootResult {
         var result = result
         let kept = KeptRun(plan: result.plan, uri: host.uri, verdict: result.findings)
         result.keptRun = kept
@@ -160,7 +160,7 @@ public struct FirstBoot: Sendable {
 
     /// Stops the VM (its disks flushed first when they are to be read) and,
     /// as ``postMortem`` says, reads what the guest wrote to its disk.
-    private func stopAndRead(_ result: inout BootResult, on site: any BootSite, running: RunningVM, since started: Date) async throws {
+    private func stopAndRead(_ result: inout BootResult, on site: any BootSite, running: RunningBoot, since started: Date) async throws {
         let plan = result.plan
         let wanted = postMortem == .always || (postMortem == .onFailure && result.findings.contains { $0.isFailure || $0.isUncheckedError })
         if wanted, let vm = running.vm { await Self.flushGuestDisks(vm, accelerator: plan.accelerator) }
@@ -281,7 +281,7 @@ public struct BootResult: Sendable {
 
 /// The VM of a boot in progress and its console pump: stopped once, on
 /// whichever path the boot ends. Used by one task at a time.
-final class RunningVM: @unchecked Sendable {
+final class RunningBoot: @unchecked Sendable {
     var vm: (any VirtualMachineInstance)?
     var pump: ConsolePump?
 

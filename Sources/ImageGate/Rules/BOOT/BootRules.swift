@@ -9,9 +9,31 @@ public enum BootRules {
 
     static func line(_ mark: ConsoleLog.Mark) -> Evidence { Evidence(path: console, line: mark.line, clip(mark.text)) }
 
-    /// A console line short enough to read (GRUB draws its menu as one).
-    static func clip(_ text: String) -> String {
-        text.count <= 240 ? text : "…" + text.suffix(239)
+    /// A console line short enough to read (GRUB draws its menu as one),
+    /// its length said when it was cut.
+    static func clip(_ text: String, length: Int? = nil) -> String {
+        let length = max(length ?? 0, text.count)
+        return length <= 240 ? text : "[a line of \(length) characters; the end kept:] …" + text.suffix(239)
+    }
+
+    /// The last `count` lines the guest itself wrote, numbered as in the
+    /// console log, the unfinished last one included: ImageGate's own facts
+    /// block (from its begin marker to its end marker, or to the end of the
+    /// log) is never the guest's evidence.
+    static func lastGuestLines(_ c: ConsoleLog, _ count: Int) -> [Evidence] {
+        let all = c.lines + (c.partial.isEmpty ? [] : [c.partial])
+        var own = Set<Int>()
+        var inside = false
+        for (index, text) in all.enumerated() {
+            if text.contains(GuestProbe.beginMarker) { inside = true }
+            if inside { own.insert(index) }
+            if text.contains(GuestProbe.endMarker) { inside = false }
+        }
+        let lastIsPartial = !c.partial.isEmpty
+        return all.indices.filter { !own.contains($0) }.suffix(count).map { index in
+            let length = lastIsPartial && index == all.count - 1 ? c.partialLength : nil
+            return Evidence(path: console, line: index + 1, clip(all[index], length: length))
+        }
     }
 
     /// Why a fact is missing, for "could not check".
@@ -33,8 +55,7 @@ public enum BootRules {
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
             if case .consoleFlood = o.end {
-                let last = c.lines.suffix(2).enumerated().map { Evidence(path: console, line: c.lineCount - 1 + $0.offset, clip($0.element)) }
-                return .violated("\(o.end) (\(c.lineCount) lines)", last)
+                return .violated("\(o.end) (\(c.lineCount) lines)", lastGuestLines(c, 2))
             }
             let boot = c.stages[.kernel] ?? c.stages[.initSystem]
             if let login = c.stages[.loginPrompt] {
@@ -45,7 +66,7 @@ public enum BootRules {
                 return .pass("boot messages on ttyS0 (the boot stopped before a login prompt; see BOOT-NO-PANIC)", [line(boot)])
             }
             var evidence = boot.map { [line($0)] } ?? []
-            evidence += c.lines.suffix(3).enumerated().map { Evidence(path: console, line: c.lines.count - 2 + $0.offset, clip($0.element)) }
+            evidence += lastGuestLines(c, 3)
             return .violated("no login prompt on ttyS0 (\(o.end))\(boot == nil ? ", and no boot messages" : "")", evidence)
         })
 
