@@ -27,8 +27,10 @@ public struct StateDirectory: Sendable {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        // The folder itself, through a symlink if it is one: its owner and
+        // mode are what count.
         var info = stat()
-        guard lstat(path, &info) == 0 else {
+        guard stat(path, &info) == 0 else {
             throw ImageGateError.badInput("\(path): cannot read the state folder: \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw ImageGateError.badInput("\(path): the state folder is not a folder") }
