@@ -69,6 +69,18 @@ public final class Connection: @unchecked Sendable {
         return Connection(pointer: pointer.value, queue: queue, uri: uri)
     }
 
+    /// Asks a remote connection's daemon to answer a ping every `interval`
+    /// seconds; after `count` unanswered ones libvirt closes the connection,
+    /// and every call or stream on it fails instead of waiting for ever.
+    /// Drivers that run in this process (the embedded one) have no such
+    /// thing: the call fails there.
+    public func setKeepAlive(interval: Int32, count: UInt32) async throws {
+        try await queue.run { [self] in
+            try ensureOpen()
+            try check("virConnectSetKeepAlive") { virConnectSetKeepAlive(pointer, interval, count) }
+        }
+    }
+
     /// The URI of libvirt's embedded QEMU driver rooted at `root`, which
     /// needs no daemon: the driver runs inside this process and reads its
     /// settings from `root/etc/qemu.conf`, which the caller writes.

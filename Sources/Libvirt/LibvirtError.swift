@@ -33,6 +33,10 @@ public struct LibvirtError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(operation): \(message)" }
+
+    /// libvirt refused the operation in the object's current state (e.g.
+    /// a volume still being created or copied).
+    public var isOperationInvalid: Bool { code == VIR_ERR_OPERATION_INVALID.rawValue }
 }
 
 /// The one helper through which every fallible libvirt call goes: runs the

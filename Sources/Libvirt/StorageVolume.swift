@@ -30,6 +30,16 @@ public final class StorageVolume: ConnectionObject, @unchecked Sendable {
         }
     }
 
+    /// The volume's XML as its host describes it now (format, capacity,
+    /// permissions, and for a file its timestamps in the host's clock).
+    public func xmlDescription() async throws -> String {
+        try await connection.queue.run { [self] in
+            let xml = try check("virStorageVolGetXMLDesc") { virStorageVolGetXMLDesc(pointer, 0) }
+            defer { free(xml) }
+            return String(cString: xml)
+        }
+    }
+
     public func delete() async throws {
         try await connection.queue.run { [self] in
             try check("virStorageVolDelete") { virStorageVolDelete(pointer, 0) }

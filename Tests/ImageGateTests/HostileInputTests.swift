@@ -417,13 +417,22 @@ final class HostileInputTests: XCTestCase {
     }
 
     /// `imagegate boot` killed with SIGKILL mid-boot leaves its QEMU
-    /// running; the next ImageGate start of any command (`inspect` here)
-    /// ends it. Bound: 60 s.
-    func testAKilledBootsQEMUIsEndedByTheNextStart() async throws {
+    /// running; a listing (`imagegate runs`) and another state folder's
+    /// start leave it alone, and the next start of its own state folder, of
+    /// any command (`inspect` here), ends it and removes its run folder.
+    /// The test's state folders are its own: an ImageGate started by anyone
+    /// else in the default folder would rightly reap the killed run first.
+    /// Bound: 60 s.
+    func testAKilledBootsQEMUIsEndedByTheNextStartOfItsOwnStateFolderOnly() async throws {
         try sh("qemu-img", "create", "-q", "-f", "qcow2", dir + "/blank.qcow2", "64M")
+        // Short: QEMU's monitor socket lies under the state folder.
+        let base = NSTemporaryDirectory() + "igk-" + UUID().uuidString.prefix(6)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let own = ["IMAGEGATE_STATE_DIR": base + "/state"], state = StateDirectory(path: base + "/state")
         let boot = Process()
         boot.executableURL = URL(fileURLWithPath: binary)
         boot.arguments = ["boot", dir + "/blank.qcow2", "--timeout", "600"]
+        boot.environment = ProcessInfo.processInfo.environment.merging(own) { $1 }
         boot.standardOutput = FileHandle.nullDevice
         boot.standardError = FileHandle.nullDevice
         try boot.run()
@@ -431,14 +440,19 @@ final class HostileInputTests: XCTestCase {
         var qemu: pid_t?
         for _ in 0..<300 where qemu == nil {
             try await Task.sleep(for: .milliseconds(200))
-            qemu = LeftoverReaper.imageGateQEMUs(of: .default).first { VMName.owner(of: $0.1)?.pid == owner }?.0
+            qemu = LeftoverReaper.imageGateQEMUs(of: state).first { VMName.owner(of: $0.1)?.pid == owner }?.0
         }
         let pid = try XCTUnwrap(qemu, "the boot started a QEMU")
         kill(owner, SIGKILL)
         boot.waitUntilExit()
         XCTAssertEqual(kill(pid, 0), 0, "the killed run's QEMU is still running")
 
-        let run = try imagegate(["inspect", "blank.qcow2", "--rules", "IMG-OS"])
+        XCTAssertEqual(try imagegate(["runs"], environment: own).status, 0)
+        let elsewhere = try imagegate(["inspect", "blank.qcow2", "--rules", "IMG-OS"], environment: ["IMAGEGATE_STATE_DIR": base + "/other"])
+        XCTAssertEqual(elsewhere.status, 1, elsewhere.stderr)
+        XCTAssertEqual(ProcessStat(pid: pid).map { $0.state != "Z" }, true, "a listing or another state folder's start ended the QEMU")
+
+        let run = try imagegate(["inspect", "blank.qcow2", "--rules", "IMG-OS"], environment: own)
         XCTAssertEqual(run.status, 1, run.stderr)
         var alive = true
         for _ in 0..<50 where alive {
@@ -446,7 +460,7 @@ final class HostileInputTests: XCTestCase {
             if alive { try await Task.sleep(for: .milliseconds(100)) }
         }
         XCTAssertFalse(alive, "the next start ended the killed run's QEMU")
-        let runs = (try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.runs)) ?? []
         XCTAssertEqual(runs.filter { StateDirectory.owner(ofRun: $0)?.pid == owner }, [], "the killed run's folders were removed")
     }
 }

@@ -121,9 +121,9 @@ final class RemoteHostTests: XCTestCase {
     }
 
     /// Under the pool's cap, caching a new candidate evicts the least
-    /// recently used one; a candidate a run's overlay still names is never
-    /// evicted (then the new one is refused, saying why); one larger than
-    /// the cap is refused outright.
+    /// recently used one; a candidate a run still holds (its lease, upload
+    /// or overlay names it) is never evicted (then the new one is refused,
+    /// saying why); one larger than the cap is refused outright.
     func testAFullPoolEvictsTheLeastRecentlyUsedCandidateButNotOneInUse() async throws {
         let uri = try await hosts()[0]
         let state = StateDirectory(path: NSTemporaryDirectory() + "pool-state-" + UUID().uuidString)
@@ -131,6 +131,7 @@ final class RemoteHostTests: XCTestCase {
         try await FixtureManifest.withCandidate("init-missing") { bigPath in
             let big = try await ImageFile.validate(bigPath), small = try await ImageFile.validate(try FixtureManifest.image("debian12-conformant"))
             let bigDigest = try FileDigest.sha256(bigPath), smallDigest = try FileDigest.sha256(small.path)
+            let holder = VMName.make(.boot, remote: true), newcomer = VMName.make(.boot, remote: true)
             try await Connection.withConnection(uri) { connection in
                 if let pool = try await connection.storagePool(named: "imagegate") {
                     for volume in try await pool.volumes() where volume.name.hasPrefix("candidate-") { try await volume.delete() }
@@ -140,32 +141,59 @@ final class RemoteHostTests: XCTestCase {
                 var settings = RemotePoolSettings()
                 settings.capBytes = sizes.max()! + sizes.min()! / 2
                 let pool = RemoteVolumeStore(connection: connection, settings: settings, state: state)
-                let first = try await pool.candidate(small, sha256: smallDigest)
+                let first = try await pool.candidate(small, sha256: smallDigest, vm: holder)
                 XCTAssertGreaterThan(first.uploadedBytes, 0)
-                // In use: an overlay on it, as a boot makes.
-                let overlay = RemoteVolumeStore.overlayVolume(vm: "imagegate-boot-test-1.1-aaaa", candidate: first.name)
-                _ = try await pool.createOverlay(name: overlay, backing: first.path, backingFormat: "qcow2", capacity: small.virtualSize)
                 do {
-                    _ = try await pool.candidate(big, sha256: bigDigest)
+                    _ = try await pool.candidate(big, sha256: bigDigest, vm: newcomer)
                     XCTFail("a candidate in use was evicted, or the cap ignored")
                 } catch {
                     XCTAssertTrue("\(error)".contains("no room for the candidate"), "\(error)")
                 }
-                try await pool.delete(overlay)
-                // No longer in use: evicted, least recently used first.
-                let second = try await pool.candidate(big, sha256: bigDigest)
+                // The holder's run ends: no longer in use, evicted, least recently used first.
+                try await pool.deleteRunVolumes(vm: holder)
+                let second = try await pool.candidate(big, sha256: bigDigest, vm: newcomer)
                 XCTAssertGreaterThan(second.uploadedBytes, 0)
+                try await pool.deleteRunVolumes(vm: newcomer)
                 let names = try await connection.storagePool(named: "imagegate")!.volumes().map(\.name)
                 XCTAssertEqual(names.filter { $0.hasPrefix("candidate-") }, ["candidate-" + bigDigest])
                 // Larger than the cap itself.
                 settings.capBytes = sizes[0] - 1
                 do {
-                    _ = try await RemoteVolumeStore(connection: connection, settings: settings, state: state).candidate(small, sha256: smallDigest)
+                    _ = try await RemoteVolumeStore(connection: connection, settings: settings, state: state).candidate(small, sha256: smallDigest, vm: holder)
                     XCTFail("a candidate larger than the cap was cached")
                 } catch {
                     XCTAssertTrue("\(error)".contains("larger than the pool's cap"), "\(error)")
                 }
+                try await pool.deleteRunVolumes(vm: holder)
             }
+        }
+    }
+
+    /// Two ImageGate processes boot one image on one host at once, its
+    /// candidate cached there by neither: each boots on bytes it verified
+    /// (its own upload, hashed as it was sent, or the published candidate,
+    /// read back), neither deletes what the other is uploading, both see
+    /// the same kernel panic, no run volume stays, and the published
+    /// candidate holds the whole image, readable by its owner only.
+    func testTwoProcessesUploadingOneCandidateAtOnceBothBootOnVerifiedBytes() async throws {
+        let uri = try await hosts()[0]
+        let binary = FileManager.default.currentDirectoryPath + "/.build/debug/imagegate"
+        try await FixtureManifest.withCandidate("init-missing") { image in
+            let digest = try FileDigest.sha256(image)
+            try await Connection.withConnection(uri) { try await $0.storagePool(named: "imagegate")?.volume(named: "candidate-" + digest)?.delete() }
+            async let first = Shell.runAsync(binary, ["boot", image, "--connect", uri])
+            async let second = Shell.runAsync(binary, ["boot", image, "--connect", uri])
+            for run in try await [first, second] {
+                XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+                XCTAssertTrue(run.stdout.contains("BOOT-NO-PANIC"), run.stdout)
+                XCTAssertTrue(run.stderr.contains("uploaded the candidate") || run.stderr.contains("digest verified"), run.stderr)
+            }
+            let cached = "/var/lib/imagegate-test-hosts/h1/imagegate/pool/candidate-\(digest)"
+            XCTAssertEqual(try FileDigest.sha256(cached), digest, "the published candidate is the whole image")
+            let mode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: cached)[.posixPermissions] as? NSNumber).intValue
+            XCTAssertEqual(mode & 0o077, 0, "a candidate volume is its owner's alone")
+            let left = try await volumes(on: uri)
+            XCTAssertEqual(left.filter { !$0.hasPrefix("candidate-") }, [], "no run volume stays")
         }
     }
 

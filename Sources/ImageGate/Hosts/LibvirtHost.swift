@@ -33,6 +33,7 @@ public struct LibvirtHost: VirtualMachineHost {
             try LibvirtURI.check(uri)
             guard isEmbedded(uri), let kept = KeptRun.embeddedRoot(of: uri) else {
                 let connection = try await Connection.open(uri)
+                if !isEmbedded(uri) { await RemoteLink.keepAlive(connection) }
                 let pool = isEmbedded(uri) ? nil : RemoteVolumeStore(connection: connection, settings: .fromEnvironment, state: state)
                 return LibvirtHost(connection: connection, pool: pool)
             }

@@ -39,7 +39,7 @@ public struct RemoteSite: BootSite {
     public func place(_ plan: inout BootPlan, progress: @escaping @Sendable (FirstBoot.Event) -> Void) async throws {
         progress(.preparing("the candidate, overlay, data disk and seed as volumes on \(host.uri)"))
         let sha256 = try FileDigest.sha256(plan.image.accessPath)
-        let candidate = try await store.candidate(plan.image, sha256: sha256)
+        let candidate = try await store.candidate(plan.image, sha256: sha256, vm: plan.name)
         if candidate.uploadedBytes > 0 {
             let rate = Double(candidate.uploadedBytes) / 1_000_000 / max(candidate.seconds, 0.001)
             progress(.note(String(format: "uploaded the candidate (%@) to %@ in %.1f s (%.0f MB/s)",
@@ -47,7 +47,7 @@ public struct RemoteSite: BootSite {
         } else {
             progress(.note("the candidate is cached on \(host.uri) (\(candidate.name.prefix(26))…, digest verified): nothing uploaded"))
         }
-        let overlay = RemoteVolumeStore.overlayVolume(vm: plan.name, candidate: candidate.name)
+        let overlay = RemoteVolumeStore.overlayVolume(vm: plan.name, sha256: sha256)
         let data = RemoteVolumeStore.runVolume(vm: plan.name, "data.qcow2"), seed = RemoteVolumeStore.runVolume(vm: plan.name, "seed.iso")
         var paths = RemoteDiskPaths(overlay: "", candidate: candidate.path, dataDisk: nil, seed: "", volumes: [])
         paths.uploadedBytes = candidate.uploadedBytes

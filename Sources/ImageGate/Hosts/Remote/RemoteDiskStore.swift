@@ -5,10 +5,12 @@ import Foundation
 /// and read only through libvirt. The embedded driver has none (its QEMU
 /// opens the run folder's files directly).
 public protocol RemoteDiskStore: Sendable {
-    /// The candidate as a volume on the host, named by its SHA-256:
-    /// uploaded when missing; an existing one reused only once its bytes,
-    /// read back, hash to `sha256`.
-    func candidate(_ image: ImageFile, sha256: String) async throws -> CandidateVolume
+    /// The candidate as a volume on the host for the run whose VM is `vm`:
+    /// the cached one (named by its SHA-256) once its bytes, read back,
+    /// hash to `sha256`; else the run's own upload, whose bytes hashed to
+    /// `sha256` as they were sent. Held for the run (a lease among its
+    /// volumes) until ``deleteRunVolumes(vm:)``.
+    func candidate(_ image: ImageFile, sha256: String, vm: String) async throws -> CandidateVolume
     /// A new qcow2 volume backed by the candidate volume at `backing`;
     /// returns its path on the host.
     func createOverlay(name: String, backing: String, backingFormat: String, capacity: Int64) async throws -> String
@@ -36,6 +38,7 @@ public protocol RemoteDiskStore: Sendable {
 
 /// The candidate's volume on a host, and what it took to have it there.
 public struct CandidateVolume: Sendable, Equatable {
+    /// The cached candidate's (`candidate-<sha256>`) or the run's own upload's.
     public var name: String
     /// The volume's path on the host.
     public var path: String

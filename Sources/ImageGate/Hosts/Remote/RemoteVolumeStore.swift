@@ -46,15 +46,25 @@ public actor RemoteVolumeStore: RemoteDiskStore {
             try? await found.setAutostart(true)
         }
         if try await !found.info().active { try await found.start() }
-        try await found.refresh()
+        do {
+            try await found.refresh()
+        } catch {
+            // Only files put there behind libvirt's back need it; libvirt
+            // refuses while any stream (another run's upload) is open.
+            Log.debug("\(connection.uri): the pool was not refreshed: \(error)")
+        }
         pool = found
         return found
     }
 
-    public func candidate(_ image: ImageFile, sha256: String) async throws -> CandidateVolume {
+    public func candidate(_ image: ImageFile, sha256: String, vm: String) async throws -> CandidateVolume {
         let name = Self.candidatePrefix + sha256
-        if let running = inFlight[name] { return try await running.value }
-        let task = Task { try await self.placeCandidate(image, name: name, sha256: sha256) }
+        let hostNow = try await lease(sha256: sha256, vm: vm)
+        // One placement of a candidate at a time in this process: a second
+        // boot of it waits for the first, then finds it published (whatever
+        // became of the first is the first's to report).
+        while let running = inFlight[name] { _ = try? await running.value }
+        let task = Task { try await self.placeCandidate(image, sha256: sha256, vm: vm, hostNow: hostNow) }
         inFlight[name] = task
         defer { inFlight[name] = nil }
         let volume = try await task.value
@@ -62,29 +72,104 @@ public actor RemoteVolumeStore: RemoteDiskStore {
         return volume
     }
 
-    private func placeCandidate(_ image: ImageFile, name: String, sha256: String) async throws -> CandidateVolume {
+    /// A run volume naming the candidate, made before anything else of it
+    /// is read: no machine's eviction deletes a candidate a run volume
+    /// names, so from here until the run's volumes go it stays. Returns
+    /// when the lease was made, in the host's clock.
+    private func lease(sha256: String, vm: String) async throws -> Double? {
         let pool = try await storagePool()
+        let name = Self.runVolume(vm: vm, "uses-" + Self.tag(sha256))
+        var lease = try await pool.volume(named: name)
+        if lease == nil { lease = try await pool.createVolume(xml: Self.volumeXML(name: name, capacity: 0, format: "raw")) }
+        guard let lease else { return nil }
+        return VolumeTimes(xml: try await lease.xmlDescription()).changed
+    }
+
+    /// The cached candidate when its bytes hash to `sha256`. Else uploaded
+    /// (hashed as it is sent): under the candidate's name when that is free
+    /// (then cached for later runs), else as this run's own volume. libvirt
+    /// lets one stream at a time write a volume and deletes none a stream
+    /// is using; a cached candidate that does not verify is deleted only
+    /// once nothing has written to it for ``settleSeconds``, since another
+    /// machine may be uploading it.
+    private func placeCandidate(_ image: ImageFile, sha256: String, vm: String, hostNow: Double?) async throws -> CandidateVolume {
+        let pool = try await storagePool()
+        let name = Self.candidatePrefix + sha256
         let started = ContinuousClock.now
-        if let existing = try await pool.volume(named: name) {
-            let found = try await digest(of: existing)
-            if found == sha256 {
-                return CandidateVolume(name: name, path: try await existing.path(), uploadedBytes: 0, seconds: (ContinuousClock.now - started).seconds)
-            }
-            Log.warning("\(connection.uri): the cached candidate \(name) hashes to \(found): deleted, uploaded again")
-            try await existing.delete()
-        }
         let size = try Self.fileSize(image.accessPath)
+        var targets = [name, Self.runVolume(vm: vm, "upload-" + Self.tag(sha256))]
+        if let existing = try await pool.volume(named: name) {
+            switch try await verify(existing, sha256: sha256, bytes: size, hostNow: hostNow) {
+            case .matches:
+                return CandidateVolume(name: name, path: try await existing.path(), uploadedBytes: 0, seconds: (ContinuousClock.now - started).seconds)
+            case .inFlight:
+                Log.debug("\(connection.uri): \(name) is being written by another run: this run uploads its own")
+                targets.removeFirst()
+            case .differs(let found):
+                Log.warning("\(connection.uri): the cached candidate \(name) \(found): deleted, uploaded again")
+                await Teardown.attempt("deleting the damaged \(name)") { try await existing.delete() }
+            }
+        }
         try await makeRoom(for: size, in: pool)
-        let volume = try await pool.createVolume(xml: Self.volumeXML(name: name, capacity: size, format: "raw"))
+        for (index, target) in targets.enumerated() {
+            do {
+                let volume = try await uploadVerified(image, sha256: sha256, bytes: size, as: target, in: pool)
+                return CandidateVolume(name: target, path: try await volume.path(), uploadedBytes: size, seconds: (ContinuousClock.now - started).seconds)
+            } catch let error as LibvirtError where index + 1 < targets.count {
+                Log.debug("\(connection.uri): \(target) could not be written (\(error)): this run uploads its own")
+            }
+        }
+        throw ImageGateError.infrastructure("\(connection.uri): no volume to upload the candidate to")
+    }
+
+    /// A new volume `name` holding the image's bytes, which hashed to
+    /// `sha256` as they were sent; deleted again if they did not, or the
+    /// upload failed.
+    private func uploadVerified(_ image: ImageFile, sha256: String, bytes: Int64, as name: String, in pool: StoragePool) async throws -> StorageVolume {
+        let volume = try await pool.createVolume(xml: Self.volumeXML(name: name, capacity: bytes, format: "raw"))
         do {
-            try await upload(image.accessPath, length: size, into: volume)
-            try await pool.refresh()
-            return CandidateVolume(name: name, path: try await volume.path(), uploadedBytes: size, seconds: (ContinuousClock.now - started).seconds)
+            let sent = try await upload(image.accessPath, length: bytes, into: volume)
+            guard sent == sha256 else {
+                throw ImageGateError.candidateChanged("\(image.path) changed while it was uploaded to \(connection.uri): the bytes sent hash to \(sent), not \(sha256)")
+            }
+            return volume
         } catch {
             await Teardown.attempt("deleting the half-uploaded \(name)") { try await volume.delete() }
             throw error
         }
     }
+
+    /// How long a cached candidate that does not verify must have gone
+    /// unwritten before it counts as damaged rather than being uploaded.
+    static let settleSeconds = 120.0
+
+    enum Verification: Equatable {
+        case matches
+        /// Being written by another run (or copied by libvirt): left alone.
+        case inFlight
+        /// What is wrong with it.
+        case differs(String)
+    }
+
+    /// Whether the volume holds exactly the candidate: its bytes read back
+    /// (no more than `bytes`, in bounded time) hash to `sha256`.
+    func verify(_ volume: StorageVolume, sha256: String, bytes: Int64, hostNow: Double?) async throws -> Verification {
+        let found: String
+        do {
+            found = try await digest(of: volume, bytes: bytes)
+        } catch let error as LibvirtError where error.isOperationInvalid {
+            return .inFlight
+        } catch let error as ImageGateError {
+            found = error.message
+        }
+        if found == sha256 { return .matches }
+        let written = VolumeTimes(xml: try await volume.xmlDescription()).modified
+        if let written, let hostNow, hostNow - written < Self.settleSeconds { return .inFlight }
+        return .differs(found.count == 64 ? "hashes to \(found)" : found)
+    }
+
+    /// The first 16 hex digits of a candidate's digest: how run volumes name it.
+    static func tag(_ sha256: String) -> String { String(sha256.prefix(16)) }
 
     /// Evicts cached candidates, least recently used first, until `bytes`
     /// more fit under the cap and in the pool's free space. A candidate a
@@ -94,6 +179,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
             throw ImageGateError.infrastructure("\(connection.uri): the candidate (\(GateLimits.describe(bytes))) is larger than the pool's cap of \(GateLimits.describe(settings.capBytes)) (IMAGEGATE_POOL_CAP_GIB)")
         }
         let volumes = try await pool.volumes()
+        // Every machine's run volumes: its leases, uploads and overlays name the candidates it uses.
         let runNames = volumes.map(\.name).filter { $0.hasPrefix(Self.runPrefix) }
         var cached: [(name: String, volume: StorageVolume, bytes: Int64)] = []
         for volume in volumes where volume.name.hasPrefix(Self.candidatePrefix) {
@@ -106,7 +192,12 @@ public actor RemoteVolumeStore: RemoteDiskStore {
             let tag = String(entry.dropFirst(Self.candidatePrefix.count).prefix(16))
             if runNames.contains(where: { $0.contains(tag) }) { continue }
             guard let victim = cached.first(where: { $0.name == entry }) else { continue }
-            try await victim.volume.delete()
+            do {
+                try await victim.volume.delete()
+            } catch {
+                Log.warning("\(connection.uri): \(entry) stays (another run is reading or publishing it): \(error)")
+                continue
+            }
             ledger.forget(entry)
             used -= victim.bytes
             available += victim.bytes
@@ -158,8 +249,8 @@ public actor RemoteVolumeStore: RemoteDiskStore {
 
     /// The overlay's name: it names the candidate it is backed by, so a
     /// candidate a run still uses is never evicted.
-    public static func overlayVolume(vm: String, candidate: String) -> String {
-        runVolume(vm: vm, "overlay-on-" + candidate.dropFirst(candidatePrefix.count).prefix(16) + ".qcow2")
+    public static func overlayVolume(vm: String, sha256: String) -> String {
+        runVolume(vm: vm, "overlay-on-" + tag(sha256) + ".qcow2")
     }
 
     public func describe() async throws -> PoolDescription {
@@ -202,7 +293,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
           <name>\(XML.escape(name))</name>
           <capacity unit='bytes'>\(capacity)</capacity>
           <allocation unit='bytes'>0</allocation>
-          <target><format type='\(XML.escape(format))'/><permissions><mode>0644</mode></permissions></target>
+          <target><format type='\(XML.escape(format))'/><permissions><mode>0600</mode></permissions></target>
         </volume>
         """
     }
@@ -214,14 +305,23 @@ public actor RemoteVolumeStore: RemoteDiskStore {
     }
 
     /// Streams a local file into a volume over a connection of its own (a
-    /// stream holds its connection's thread for its whole length).
-    func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws {
+    /// stream holds its connection's thread for its whole length), in
+    /// bounded time; returns the SHA-256 of the bytes sent.
+    @discardableResult
+    func upload(_ path: String, length: Int64, into volume: StorageVolume) async throws -> String {
         guard let file = FileHandle(forReadingAtPath: path) else { throw ImageGateError.infrastructure("cannot open \(path) to upload it") }
         // Read-only: nothing is lost if closing fails.
         defer { try? file.close() }
+        let hasher = StreamingSHA256(), deadline = TransferDeadline(bytes: length, what: "uploading \(volume.name) to \(connection.uri)")
         try await withOwnConnection(to: volume.name) { target in
-            try await target.upload(length: UInt64(length)) { [UInt8](try file.read(upToCount: $0) ?? Data()) }
+            try await target.upload(length: UInt64(length)) {
+                try deadline.check()
+                let bytes = [UInt8](try file.read(upToCount: $0) ?? Data())
+                hasher.update(bytes)
+                return bytes
+            }
         }
+        return hasher.finish()
     }
 
     public func download(_ name: String, to path: String, limit: Int64) async throws {
@@ -231,9 +331,10 @@ public actor RemoteVolumeStore: RemoteDiskStore {
         }
         // Read-only: nothing is lost if closing fails.
         defer { try? file.close() }
-        let written = ByteCount()
+        let written = ByteCount(), deadline = TransferDeadline(bytes: limit, what: "copying \(name) from \(connection.uri)")
         try await withOwnConnection(to: name) { source in
             try await source.download { bytes in
+                try deadline.check()
                 guard written.add(bytes.count) <= limit else {
                     throw ImageGateError.infrastructure("\(name) on the host is larger than \(GateLimits.describe(limit)): not copied")
                 }
@@ -242,11 +343,20 @@ public actor RemoteVolumeStore: RemoteDiskStore {
         }
     }
 
-    /// SHA-256 of a volume's bytes, read back over a connection of its own.
-    func digest(of volume: StorageVolume) async throws -> String {
-        let hasher = StreamingSHA256()
-        try await withOwnConnection(to: volume.name) { source in
-            try await source.download { hasher.update($0) }
+    /// SHA-256 of a volume's bytes, read back over a connection of its own:
+    /// more than `bytes` of them, or longer than their transfer may take,
+    /// is an error.
+    func digest(of volume: StorageVolume, bytes: Int64) async throws -> String {
+        let hasher = StreamingSHA256(), read = ByteCount(), name = volume.name
+        let deadline = TransferDeadline(bytes: bytes, what: "reading back \(name) on \(connection.uri)")
+        try await withOwnConnection(to: name) { source in
+            try await source.download { chunk in
+                try deadline.check()
+                guard read.add(chunk.count) <= bytes else {
+                    throw ImageGateError.infrastructure("\(name) on the host holds more than its \(bytes) bytes")
+                }
+                hasher.update(chunk)
+            }
         }
         return hasher.finish()
     }
@@ -254,6 +364,7 @@ public actor RemoteVolumeStore: RemoteDiskStore {
     private nonisolated func withOwnConnection(to name: String, _ body: @escaping @Sendable (StorageVolume) async throws -> Void) async throws {
         let uri = connection.uri, poolName = settings.name
         try await Connection.withConnection(uri) { connection in
+            await RemoteLink.keepAlive(connection)
             guard let pool = try await connection.storagePool(named: poolName),
                   let volume = try await pool.volume(named: name) else {
                 throw ImageGateError.infrastructure("\(uri): the volume \(name) went away")
