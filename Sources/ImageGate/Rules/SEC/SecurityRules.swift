@@ -3,35 +3,22 @@
 enum SecurityRules {
     static let authorizedKeys = Rule(
         "SEC-AUTHORIZED-KEYS", .error, title: "No authorized SSH keys",
-        required: "no authorized_keys with keys for any user, root included",
-        fix: "Delete every authorized_keys file: rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* (cloud-init installs the buyer's key on first boot).",
-        chinese: RuleText(title: "无 SSH 授权公钥", required: "任何用户（包括 root）都没有 authorized_keys 公钥", fix: "删除所有 authorized_keys：rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*（买家的公钥由 cloud-init 在首次启动时写入）。")
+        required: "no key sshd would accept for any account, root included: no key in any file AuthorizedKeysFile names (default ~/.ssh/authorized_keys and authorized_keys2), no AuthorizedKeysCommand, no TrustedUserCAKeys",
+        fix: "Delete every authorized_keys file sshd reads (rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*, and each account's file where AuthorizedKeysFile points), and remove AuthorizedKeysCommand and TrustedUserCAKeys from sshd_config and sshd_config.d/ (cloud-init installs the buyer's key on first boot).",
+        chinese: RuleText(title: "无 SSH 授权公钥", required: "sshd 不会为任何账户（包括 root）接受任何公钥：AuthorizedKeysFile 指向的文件（默认 ~/.ssh/authorized_keys 和 authorized_keys2）中无公钥，且未设置 AuthorizedKeysCommand 和 TrustedUserCAKeys", fix: "删除 sshd 读取的所有 authorized_keys 文件（rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*，以及 AuthorizedKeysFile 为各账户指向的文件），并从 sshd_config 和 sshd_config.d/ 中删除 AuthorizedKeysCommand 和 TrustedUserCAKeys（买家的公钥由 cloud-init 在首次启动时写入）。")
     ) { context in
         // Each file on its own: a key found anywhere fails the rule, whatever
         // happened to the other files (sshd reads each file on its own too,
         // and skips one that is not a regular file).
-        var keys: [Evidence] = [], skipped: [Evidence] = []
-        let (homes, problems) = await Account.homesAndProblems(context.fs)
-        var unreadable = problems.map { "\($0)" }
-        for home in homes {
-            for name in ["authorized_keys", "authorized_keys2"] {
-                let path = home + "/.ssh/" + name
-                switch await context.fs.readRegular(path) {
-                case .absent: continue
-                case .text(let text):
-                    for line in Line.split(text) where !line.isCommentOrBlank {
-                        let words = line.trimmed.split(separator: " ")
-                        let summary = words.count >= 2 ? "\(words[0]) \(words[1].prefix(16))… \(words.count > 2 ? words[2...].joined(separator: " ") : "")" : line.trimmed
-                        keys.append(Evidence(path: path, line: line.number, summary))
-                    }
-                case .notRegular(let why): skipped.append(Evidence(path: path, "\(why): sshd skips it"))
-                case .unreadable(let why): unreadable.append(why)
-                }
-            }
+        let access = await SSHAccess.read(context.fs, config: try await SSHDConfig.read(context.fs))
+        if !access.keys.isEmpty || !access.grants.isEmpty {
+            let found = [access.keys.isEmpty ? nil : "\(access.keys.count) authorized key(s)",
+                         access.grants.isEmpty ? nil : "\(access.grants.count) setting(s) granting access to keys not in the image"]
+            return .violated(found.compactMap { $0 }.joined(separator: "; "), access.keys + access.grants + access.skipped)
         }
-        if !keys.isEmpty { return .violated("\(keys.count) authorized key(s)", keys + skipped) }
-        if !unreadable.isEmpty { return .couldNotCheck(unreadable.joined(separator: "; "), skipped) }
-        return .pass(skipped.isEmpty ? "no authorized keys" : "no authorized keys (\(skipped.count) path(s) that are not files)", skipped)
+        if !access.unreadable.isEmpty { return .couldNotCheck(access.unreadable.joined(separator: "; "), access.skipped) }
+        let skipped = access.skipped.isEmpty ? "" : " (\(access.skipped.count) path(s) that are not files)"
+        return .pass("no authorized keys in the \(access.filesRead) key file(s) sshd would read\(skipped)", access.skipped)
     }
 
     static let passwordHash = Rule(
@@ -80,54 +67,20 @@ enum SecurityRules {
         return set.isEmpty ? .pass("machine-id is empty") : .violated("machine-id is set", set)
     }
 
-    /// sshd's effective setting for `keyword`: the first one it reads wins,
-    /// following `Include` in order (as sshd does).
-    static func sshdSetting(_ keyword: String, fs: any GuestFilesystem) async throws -> Evidence? {
-        func scan(_ path: String, depth: Int) async throws -> Evidence? {
-            guard depth < 4 else { return nil }
-            for line in try await fs.lines(path) ?? [] where !line.isCommentOrBlank {
-                let words = line.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" }).map(String.init)
-                guard let first = words.first?.lowercased() else { continue }
-                if first == "match" { return nil }  // only global settings count
-                if first == "include" {
-                    for pattern in words.dropFirst() {
-                        let full = pattern.hasPrefix("/") ? pattern : "/etc/ssh/" + pattern
-                        for file in try await expand(full, fs: fs) {
-                            if let found = try await scan(file, depth: depth + 1) { return found }
-                        }
-                    }
-                } else if first == keyword.lowercased(), words.count >= 2 {
-                    return .at(path, line)
-                }
-            }
-            return nil
-        }
-        return try await scan("/etc/ssh/sshd_config", depth: 0)
-    }
-
-    /// A path with a `*` in its last component, expanded and sorted.
-    static func expand(_ pattern: String, fs: any GuestFilesystem) async throws -> [String] {
-        guard pattern.contains("*") else { return [pattern] }
-        let dir = GuestPath.directory(of: pattern)
-        let name = String(pattern.split(separator: "/").last ?? "")
-        let parts = name.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-        return (try await fs.list(dir) ?? []).sorted().filter { file in
-            file.hasPrefix(parts.first ?? "") && file.hasSuffix(parts.last ?? "")
-        }.map { dir + "/" + $0 }
-    }
-
     static let sshdRootPassword = Rule(
         "SEC-SSHD-PASSWORD-ROOT", .warning, title: "No root login with a password over SSH",
         required: "sshd's PermitRootLogin is no or prohibit-password (the default)",
         fix: "Set PermitRootLogin prohibit-password (or no) in /etc/ssh/sshd_config and remove any PermitRootLogin yes from /etc/ssh/sshd_config.d/.",
         chinese: RuleText(title: "禁止 root 用密码登录 SSH", required: "sshd 的 PermitRootLogin 为 no 或 prohibit-password（默认值）", fix: "在 /etc/ssh/sshd_config 中设置 PermitRootLogin prohibit-password（或 no），并删除 /etc/ssh/sshd_config.d/ 中的 PermitRootLogin yes。")
     ) { context in
-        guard try await context.fs.exists("/etc/ssh/sshd_config") else { return .notApplicable("no sshd configuration") }
-        guard let setting = try await sshdSetting("PermitRootLogin", fs: context.fs) else {
-            return .pass("PermitRootLogin not set: OpenSSH's default prohibit-password")
+        guard let config = try await SSHDConfig.read(context.fs) else { return .notApplicable("no sshd configuration") }
+        let global = config.effective("PermitRootLogin")
+        let yes = ([global].compactMap { $0 } + config.conditional("PermitRootLogin")).filter { $0.values.first?.lowercased() == "yes" }
+        if let first = yes.first {
+            return .violated("PermitRootLogin yes" + (first.match.map { " under \($0)" } ?? ""), yes.map(\.evidence))
         }
-        let value = setting.text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "=" }).dropFirst().first.map { $0.lowercased() } ?? ""
-        return value == "yes" ? .violated("PermitRootLogin yes", [setting]) : .pass("PermitRootLogin \(value)", [setting])
+        guard let global else { return .pass("PermitRootLogin not set: OpenSSH's default prohibit-password") }
+        return .pass("PermitRootLogin \(global.values.first?.lowercased() ?? "")", [global.evidence])
     }
 
     static let history = Rule(
