@@ -11,6 +11,7 @@ DEFECTS=(
   cloud-init-disabled auditd-disabled nic-pinned-mac firewalld-enabled
   auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
   authorized-keys2-dir home-unmountable data-lost-on-reboot
+  service-account-keys sshd-keys-elsewhere sshd-keys-command
 )
 
 # --- static defects -------------------------------------------------------
@@ -69,6 +70,27 @@ defect_authorized-keys2-dir() {
   echo 'mkdir-mode /root/.ssh 0700'
   echo 'write /root/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
   echo 'mkdir /root/.ssh/authorized_keys2'
+}
+defect_service-account-keys() {
+  # Two accounts below uid 1000 with homes outside /home, passwords locked:
+  # one with a login shell, one nologin. sshd takes a key for either.
+  echo 'write-append /etc/passwd "deploy:x:990:990:Deploy:/srv/deploy:/bin/bash\napp:x:991:991:App:/var/lib/app:/usr/sbin/nologin\n"'
+  echo 'write-append /etc/group "deploy:x:990:\napp:x:991:\n"'
+  echo 'write-append /etc/shadow "deploy:*:19000:0:99999:7:::\napp:!:19000:0:99999:7:::\n"'
+  echo 'mkdir-p /srv/deploy/.ssh'
+  echo 'write /srv/deploy/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+  echo 'mkdir-p /var/lib/app/.ssh'
+  echo 'write /var/lib/app/.ssh/authorized_keys2 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+}
+defect_sshd-keys-elsewhere() {
+  # A drop-in points sshd at /etc/ssh/keys/%u, and root's key is there.
+  echo 'write /etc/ssh/sshd_config.d/50-vendor-keys.conf "AuthorizedKeysFile /etc/ssh/keys/%u\n"'
+  echo 'mkdir-p /etc/ssh/keys'
+  echo 'write /etc/ssh/keys/root "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+}
+defect_sshd-keys-command() {
+  # sshd asks a vendor program for keys at each login.
+  echo 'write /etc/ssh/sshd_config.d/60-vendor-agent.conf "AuthorizedKeysCommand /usr/local/bin/vendor-keys %u\nAuthorizedKeysCommandUser nobody\n"'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

@@ -18,9 +18,11 @@ struct FixtureManifest: Decodable {
         /// Could-not-check beyond the conformant image's own.
         var unchecked: [String]?
         var differs: [Fact]
+        /// Texts the failing rules' evidence must hold.
+        var evidence: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case name, changed, fails, warns, differs, unchecked
+            case name, changed, fails, warns, differs, unchecked, evidence
             case shownBy = "shown_by", bootFails = "boot_fails", rebootFails = "reboot_fails"
         }
 

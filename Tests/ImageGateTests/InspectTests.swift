@@ -69,6 +69,10 @@ final class InspectTests: XCTestCase {
             let expected = Set(manifest.conformantUnchecked + (variant.unchecked ?? [])).subtracting(fails)
             XCTAssertEqual(unchecked, expected, "\(variant.name): could-not-check \(describe(result, unchecked.symmetricDifference(expected)))")
             XCTAssertEqual(result.verdict, fails.isEmpty ? .incomplete : .fail, variant.name)
+            let shown = result.findings.filter { $0.outcome == .fail }.flatMap(\.evidence).map(\.description).joined(separator: "\n")
+            for text in variant.evidence ?? [] {
+                XCTAssertTrue(shown.contains(text), "\(variant.name): no failing evidence holds \(text): \(shown)")
+            }
             for finding in result.findings where finding.outcome == .fail {
                 XCTAssertFalse(finding.evidence.isEmpty, "\(variant.name) \(finding.rule) has no evidence")
                 XCTAssertNotNil(finding.fix, "\(variant.name) \(finding.rule) has no fix")

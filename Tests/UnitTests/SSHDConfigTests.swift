@@ -56,7 +56,7 @@ final class SSHDConfigTests: XCTestCase {
         let finding = await authorizedKeys(guest(["/srv/app/.ssh/authorized_keys": Self.key]))
         XCTAssertEqual(finding.outcome, .fail)
         XCTAssertEqual(finding.evidence.first?.path, "/srv/app/.ssh/authorized_keys")
-        XCTAssertTrue(finding.evidence.first?.text.contains("for app") == true, "\(finding.evidence)")
+        XCTAssertTrue(finding.evidence.first?.text.contains("for app, shell /usr/sbin/nologin") == true, "\(finding.evidence)")
     }
 
     func testAuthorizedKeysFileFromADropInIsExpandedPerAccount() async {

@@ -37,12 +37,13 @@ struct SSHAccess: Sendable {
             owners[path, default: []].append(user)
         }
         for account in accounts {
-            for pattern in patterns { if let path = expand(pattern, for: account) { add(path, account.name) } }
+            let who = "\(account.name), shell \(account.shell.isEmpty ? "(none)" : account.shell)"
+            for pattern in patterns { if let path = expand(pattern, for: account) { add(path, who) } }
         }
         do {
             let known = Set(accounts.map(\.home))
             for name in try await fs.list("/home") ?? [] where !known.contains("/home/" + name) {
-                for pattern in defaultPatterns { add("/home/\(name)/\(pattern)", name) }
+                for pattern in defaultPatterns { add("/home/\(name)/\(pattern)", "\(name), no account") }
             }
         } catch { access.unreadable.append("\(error)") }
         if order.count > maxPaths {
@@ -81,7 +82,7 @@ struct SSHAccess: Sendable {
     }
 
     private mutating func readKeys(_ path: String, users: [String], fs: any GuestFilesystem) async {
-        let whose = users.count == 1 ? "for \(users[0])" : "for \(users.prefix(3).joined(separator: ", "))\(users.count > 3 ? " and \(users.count - 3) more" : "")"
+        let whose = "for " + users.prefix(3).joined(separator: "; ") + (users.count > 3 ? " and \(users.count - 3) more" : "")
         switch await fs.readRegular(path) {
         case .absent: return
         case .text(let text):
