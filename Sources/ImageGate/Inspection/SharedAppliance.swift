@@ -8,7 +8,7 @@ import Guestfs
 actor SharedAppliance {
     private let handle: Handle
     private var partitions: [String]?
-    private var roots: [String]?
+    private var roots: Result<[String], any Error>?
 
     init(handle: Handle) { self.handle = handle }
 
@@ -18,9 +18,14 @@ actor SharedAppliance {
         return partitions!
     }
 
-    /// The OS roots libguestfs found on `drive`.
+    /// The OS roots libguestfs found on `drive`. Its inspection reads every
+    /// disk: when it fails, it fails once for all of them (the images
+    /// then go to appliances of their own, where the failure is their own
+    /// disk's, or not at all).
     func roots(on drive: String) async throws -> [String] {
-        if roots == nil { roots = try await handle.inspectOS() }
-        return roots!.filter { DiskLayout.partition($0, isOn: drive) || $0 == drive }
+        if roots == nil {
+            do { roots = .success(try await handle.inspectOS()) } catch { roots = .failure(error) }
+        }
+        return try roots!.get().filter { DiskLayout.partition($0, isOn: drive) || $0 == drive }
     }
 }

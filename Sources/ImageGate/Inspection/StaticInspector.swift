@@ -90,7 +90,15 @@ public struct StaticInspector: Sendable {
         // so when that inspection vouches for roots on this disk alone.
         var batchRoots: [String]?
         if let drive, case let .unsure(reason) = discovery {
-            guard let onDrive = try await shared?.roots(on: drive), !onDrive.isEmpty else { throw NeedsOwnAppliance(description: reason) }
+            let onDrive: [String]?
+            do {
+                onDrive = try await shared?.roots(on: drive)
+            } catch let error as GuestfsError {
+                // Any disk of the batch may have caused it: this one is judged alone.
+                guard await handle.isApplianceAlive() else { throw error }
+                throw NeedsOwnAppliance(description: "\(reason); libguestfs's inspection of the shared appliance's disks failed: \(TerminalText.sanitize(error.message))")
+            }
+            guard let onDrive, !onDrive.isEmpty else { throw NeedsOwnAppliance(description: reason) }
             batchRoots = onDrive
         }
         switch discovery {
