@@ -348,6 +348,30 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue("\(growing.end)".contains("above the limit of 1 MiB"), "\(growing.end)")
     }
 
+    /// A real boot of a guest (a boot sector) that writes 49,152 bytes to
+    /// ttyS0 with no newline and halts: BOOT-CONSOLE fails, and its
+    /// evidence is that one line of the guest's, its true length shown and
+    /// its end kept — nothing of ImageGate's own. Bound: the 15 s deadline.
+    func testALongLineWithoutANewlineIsTheGuestsOwnEvidence() throws {
+        // mov dx,0x3f8; mov cx,0xc000; mov al,'A'; out dx,al; loop; cli; hlt; jmp $-2
+        let code: [UInt8] = [0xBA, 0xF8, 0x03, 0xB9, 0x00, 0xC0, 0xB0, 0x41, 0xEE, 0xE2, 0xFB, 0xFA, 0xF4, 0xEB, 0xFD]
+        var sector = code + [UInt8](repeating: 0, count: 510 - code.count)
+        sector += [0x55, 0xAA]
+        try Data(sector).write(to: URL(fileURLWithPath: dir + "/longline.raw"))
+        try sh("truncate", "-s", "16M", dir + "/longline.raw")
+        let run = try imagegate(["boot", "longline.raw", "--timeout", "15", "--post-mortem", "never", "--json", "report.json"])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any]
+        let findings = report?["findings"] as? [[String: Any]] ?? []
+        let console = try XCTUnwrap(findings.first { $0["rule"] as? String == "BOOT-CONSOLE" }, "\(report ?? [:])")
+        XCTAssertEqual(console["outcome"] as? String, "fail")
+        let evidence = (console["evidence"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        XCTAssertEqual(evidence.count, 1, "\(evidence)")
+        XCTAssertTrue(evidence.first?.contains("a line of 49152 characters") == true, "\(evidence)")
+        XCTAssertTrue(evidence.first?.hasSuffix("AAAA") == true, "the line's end kept: \(evidence)")
+        XCTAssertFalse(evidence.joined().contains("IMAGEGATE"), "ImageGate's own lines are no evidence")
+    }
+
     // MARK: 8. SSH
 
     /// Nothing of the reviewer's SSH setup is used, and a server that
