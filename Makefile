@@ -74,7 +74,8 @@ FUZZ_RUNTIME := $(shell dirname $$(dirname $$(readlink -f $$(command -v swiftc))
 FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
   -Xlinker $$(ls $(FUZZ_RUNTIME)/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1) -Xlinker -lstdc++
 FUZZ_TARGETS := initramfs fstab os-release dpkg-status console scenario guest-facts \
-  terminal-filter terminal-text xml-escape listening-sockets kept-record bundle-manifest libvirt-uri registry-value
+  terminal-filter terminal-text xml-escape listening-sockets kept-record bundle-manifest libvirt-uri registry-value \
+  initramfs-compressed journal-entry sshd-config volume-times
 fuzz: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build --filter FuzzCorpusTests

@@ -30,6 +30,10 @@ final class FuzzCorpusTests: XCTestCase {
             "kept-record": [Array(#"{"id":"abc","directory":"/x","vmName":"imagegate-boot-1.2-abc","uri":"qemu+ext:///system?command=/x","sshPort":22,"hostname":"h","image":"i","verdict":"pass","keptAt":"2026-01-01T00:00:00Z","folderOnly":true}"#.utf8)],
             "bundle-manifest": [Array(#"{"schema":"imagegate-bundle","schemaVersion":1,"tool":"imagegate","command":["imagegate"],"imagePath":"/x","imageSHA256":"00","verdict":"fail","createdAt":"t"}"#.utf8)],
             "libvirt-uri": [Array("qemu+ssh://root@h/system?keyfile=k&no_verify=1".utf8), Array("qemu+ext:///system?command=/x".utf8)],
+            "initramfs-compressed": [try InitramfsArchiveTests.compressed(InitramfsArchiveTests.cpio([("init", "#!/bin/sh\n")]), "gzip", ["-c"])],
+            "journal-entry": [Array("MESSAGE=Started \u{1B}]0;x\u{07}ssh\n_SYSTEMD_UNIT=ssh.service\nPRIORITY=3\n_SOURCE_MONOTONIC_TIMESTAMP=12345678\n".utf8)],
+            "sshd-config": [Array("Include /etc/ssh/sshd_config.d/*.conf\nAuthorizedKeysFile \".ssh/my keys\" %h/.ssh/k_%U\nMatch User a\n PermitRootLogin=yes\n".utf8)],
+            "volume-times": [Array("<volume><target><timestamps><atime>1.5</atime><mtime>1796219908.89</mtime><ctime>nan</ctime></timestamps></target></volume>".utf8)],
             "registry-value": [[1] + Array("C\u{0}:\u{0}\\\u{0}".utf8), [4, 1, 0, 0, 0], [7] + Array("a\u{0}\u{0}b\u{0}\u{0}\u{0}\u{0}".utf8)],
         ]
         for (target, inputs) in seeds {
@@ -50,5 +54,10 @@ final class FuzzCorpusTests: XCTestCase {
         XCTAssertNotNil(try? JSONDecoder().decode(KeptRun.self, from: Data(seeds["kept-record"]![0])))
         XCTAssertNotNil(try? JSONDecoder().decode(ReproductionBundle.Manifest.self, from: Data(seeds["bundle-manifest"]![0])))
         XCTAssertNoThrow(try LibvirtURI.check(String(decoding: seeds["libvirt-uri"]![0], as: UTF8.self)))
+        let unpacked = try await InitramfsArchive.list(seeds["initramfs-compressed"]![0])
+        XCTAssertEqual(unpacked, ["init"])
+        XCTAssertEqual(PostMortem.journalLine(["MESSAGE": Array("m\u{1B}]0;x\u{07}".utf8), "PRIORITY": Array("3".utf8)]).priority, 3)
+        XCTAssertEqual(SSHDConfig.words(String(decoding: seeds["sshd-config"]![0], as: UTF8.self).components(separatedBy: "\n")[1])?.1.count, 2)
+        XCTAssertNotNil(VolumeTimes(xml: String(decoding: seeds["volume-times"]![0], as: UTF8.self)).modified)
     }
 }

@@ -25,6 +25,10 @@ final class InitramfsArchiveTests: XCTestCase {
     }
 
     func compressed(_ bytes: [UInt8], _ program: String, _ arguments: [String]) throws -> [UInt8] {
+        try Self.compressed(bytes, program, arguments)
+    }
+
+    static func compressed(_ bytes: [UInt8], _ program: String, _ arguments: [String]) throws -> [UInt8] {
         let file = NSTemporaryDirectory() + "/initramfs-test-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: file) }

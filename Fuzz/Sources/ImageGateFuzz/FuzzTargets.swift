@@ -11,6 +11,8 @@ enum FuzzTarget: String, CaseIterable {
     case terminalFilter = "terminal-filter", terminalText = "terminal-text", xmlEscape = "xml-escape"
     case listeningSockets = "listening-sockets", keptRecord = "kept-record", bundleManifest = "bundle-manifest"
     case libvirtURI = "libvirt-uri", registryValue = "registry-value"
+    case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
+    case volumeTimes = "volume-times"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -67,7 +69,43 @@ enum FuzzTarget: String, CaseIterable {
         case .registryValue:
             // The first byte picks the value's type, as hivex reports it.
             _ = RegistryValue(type: Int64(bytes.first ?? 0) % 12, bytes: Array(bytes.dropFirst())).description
+        case .initramfsCompressed:
+            // Through the decompressors (gzip, zstd, xz, ...), bounded in
+            // bytes and time, as a guest's initramfs is read.
+            Self.wait { _ = try? await InitramfsArchive.list(bytes, limits: Self.initramfsLimits) }
+        case .journalEntry:
+            // Fields as the journal hands them: NAME=value per line.
+            var fields: [String: [UInt8]] = [:]
+            for line in bytes.split(separator: 10) {
+                guard let equals = line.firstIndex(of: 61) else { continue }
+                fields[String(decoding: line[..<equals], as: UTF8.self)] = Array(line[(equals + 1)...])
+            }
+            _ = PostMortem.journalLine(fields)
+        case .sshdConfig:
+            for line in text.split(separator: "\n") { _ = SSHDConfig.words(String(line)) }
+        case .volumeTimes:
+            _ = VolumeTimes(xml: text)
         }
+    }
+}
+
+extension FuzzTarget {
+    static let initramfsLimits: InitramfsArchive.Limits = {
+        var limits = InitramfsArchive.Limits()
+        limits.decompressedBytes = 8 << 20
+        limits.timeout = .seconds(5)
+        limits.scratch = NSTemporaryDirectory()
+        return limits
+    }()
+
+    /// Runs `body` to its end from libFuzzer's synchronous callback.
+    static func wait(_ body: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await body()
+            done.signal()
+        }
+        done.wait()
     }
 }
 

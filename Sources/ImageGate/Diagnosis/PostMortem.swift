@@ -186,7 +186,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
             if boot == nil { boot = fields["_BOOT_ID"] }
             guard fields["_BOOT_ID"] == boot else { break }
             if lines.count == bounds.journalEntries { truncated = true; break }
-            lines.append(line(fields))
+            lines.append(journalLine(fields))
             guard try await handle.journalSkip(-1) == 1 else { break }
         }
         lines.reverse()
@@ -198,7 +198,9 @@ public struct PostMortem: Sendable, Codable, Equatable {
         return (lines, truncated)
     }
 
-    static func line(_ fields: [String: [UInt8]]) -> JournalLine {
+    /// One journal entry's fields as a line of the diagnosis (every value
+    /// the guest's: sanitized; a missing one defaulted).
+    public static func journalLine(_ fields: [String: [UInt8]]) -> JournalLine {
         func text(_ name: String) -> String? { fields[name].map { TerminalText.sanitize(String(decoding: $0, as: UTF8.self)) } }
         let source = text("_SYSTEMD_UNIT") ?? text("SYSLOG_IDENTIFIER") ?? (text("_TRANSPORT") == "kernel" ? "kernel" : "?")
         let monotonic = text("_SOURCE_MONOTONIC_TIMESTAMP").flatMap(Double.init) ?? fields["__MONOTONIC_TIMESTAMP"].flatMap { Double(String(decoding: $0, as: UTF8.self)) }

@@ -3,13 +3,13 @@ import Foundation
 /// A file volume's timestamps from its libvirt XML (`<timestamps>`), in
 /// seconds since 1970 by the host's clock: comparable only with each
 /// other, never with this machine's clock.
-struct VolumeTimes: Equatable {
+public struct VolumeTimes: Equatable, Sendable {
     /// When its bytes last changed (`mtime`).
-    var modified: Double?
+    public var modified: Double?
     /// When it, or its metadata, last changed (`ctime`).
-    var changed: Double?
+    public var changed: Double?
 
-    init(xml: String) {
+    public init(xml: String) {
         // The XML comes from the host: only its first 64 KiB are looked at.
         let text = String(xml.utf8.prefix(64 << 10)) ?? ""
         let block = text.range(of: "<timestamps>").flatMap { start in

@@ -8,7 +8,7 @@ import Foundation
 /// `Match` (up to `Match all`, or the end of the file the `Match` is in)
 /// applies only to the connections the `Match` selects: it is kept as
 /// conditional, with its `Match` line.
-struct SSHDConfig: Sendable {
+public struct SSHDConfig: Sendable {
     struct Setting: Sendable, Equatable {
         /// Lowercased.
         var keyword: String
@@ -76,7 +76,7 @@ struct SSHDConfig: Sendable {
     /// A line's keyword (lowercased) and its arguments: the keyword ends at
     /// white space or `=`; arguments are split at white space, a double
     /// quoted one kept whole.
-    static func words(_ text: String) -> (String, [String])? {
+    public static func words(_ text: String) -> (String, [String])? {
         var rest = Substring(text)
         let keyword = rest.prefix { !$0.isWhitespace && $0 != "=" }
         guard !keyword.isEmpty else { return nil }
