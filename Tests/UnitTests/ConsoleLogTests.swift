@@ -53,8 +53,10 @@ final class ConsoleLogTests: XCTestCase {
                         "[ TIME ] Timed out waiting for device dev-vdb1.device - /dev/vdb1.\r\n",
                         "[DEPEND] Dependency failed for data.mount - /data.\r\n",
                         "You are in emergency mode. After logging in, type \"journalctl -xb\" to view\r\n"])
-        XCTAssertEqual(log.fatal?.pattern.meaning, "systemd emergency mode")
+        XCTAssertEqual(log.fatal?.pattern.failureClass, "emergency-shell")
         XCTAssertEqual(log.fatal?.mark.line, 4)
+        XCTAssertEqual(log.hits.map { $0.pattern.failureClass ?? "" }, ["unit-failed", "unit-failed", "emergency-shell"],
+                       "the device that never came and the failed dependency are evidence before the shell")
         XCTAssertEqual(log.context(of: 4, before: 2, after: 0).first, "[ TIME ] Timed out waiting for device dev-vdb1.device - /dev/vdb1.")
     }
 

@@ -91,7 +91,8 @@ final class VerdictTests: XCTestCase {
         XCTAssertEqual(log.hits, [], "false badness on a healthy console")
         var bad = ConsoleLog()
         bad.feed("[ 5.1] BUG: unable to handle page fault for address: 0000\r\n[ 5.2] Oops: 0002 [#1] SMP\r\n", at: 1)
-        XCTAssertEqual(bad.hits.map(\.pattern.meaning), ["kernel BUG", "kernel oops"])
+        XCTAssertEqual(bad.hits.map(\.pattern.text), ["BUG: ", "Oops: "])
+        XCTAssertEqual(bad.hits.map(\.pattern.failureClass), ["kernel-oops", "kernel-oops"])
     }
 
     func testNoPanicIsCouldNotCheckUntilTheBootGotSomewhere() {

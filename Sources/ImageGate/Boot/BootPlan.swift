@@ -123,6 +123,7 @@ public struct BootPlan: Sendable {
           <os>
             <type arch='x86_64' machine='pc'>hvm</type>
             <boot dev='hd'/>
+            <bios useserial='yes'/>
           </os>
           <features><acpi/><apic/></features>
           \(accelerator == .kvm ? "<cpu mode='host-passthrough'/>" : "")

@@ -66,6 +66,8 @@ public struct ConsoleLog: Sendable {
     private var skippingRestOfLine = false
     /// Every line seen, kept or not.
     public private(set) var lineCount = 0
+    /// The line a prompt was found on before its newline came.
+    private var promptHitLine = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -118,6 +120,19 @@ public struct ConsoleLog: Sendable {
             loginHost = host
             if stages[.loginPrompt] == nil { stages[.loginPrompt] = Mark(seconds: seconds, line: lineCount + 1, text: pending) }
         }
+        // A shell or boot loader prompt waits for input: it has no newline either.
+        if !pending.isEmpty, promptHitLine != lineCount + 1 {
+            let scalars = Array(pending.unicodeScalars)
+            if let pattern = Self.promptPatterns.first(where: { $0.matches(scalars: scalars) }) {
+                hits.append(Hit(pattern: pattern, mark: Mark(seconds: seconds, line: lineCount + 1, text: pending)))
+                promptHitLine = lineCount + 1
+            }
+        }
+    }
+
+    /// The patterns of classes whose lines are prompts.
+    static let promptPatterns = Badness.table.filter { pattern in
+        pattern.failureClass.flatMap(FailureClass.named)?.prompt == true
     }
 
     private mutating func end(line raw: String, at seconds: Double) {
@@ -146,6 +161,8 @@ public struct ConsoleLog: Sendable {
         if cloudInitActivity == nil, line.contains("cloud-init") || line.contains("Cloud-init v.") || line.hasPrefix("ci-info:") {
             cloudInitActivity = mark
         }
+        // A prompt already counted before its newline came is not counted twice.
+        guard number != promptHitLine else { return }
         let scalars = Array(line.unicodeScalars)
         for pattern in Badness.table where pattern.matches(scalars: scalars) {
             hits.append(Hit(pattern: pattern, mark: mark))
@@ -192,25 +209,30 @@ public struct ConsoleLog: Sendable {
 }
 
 /// A console line that means the boot went wrong (coreos-assembler's kola
-/// keeps a table like this). Fatal patterns end the boot at once.
+/// keeps a table like this): one signature of a ``FailureClass``. Fatal
+/// patterns end the boot at once.
 public struct Badness: Sendable, Codable, Equatable {
     public var text: String
     public var meaning: String
     public var fatal: Bool
-    /// The BOOT rule it breaks ("": none; the rule that declares it sets it).
+    /// The BOOT rule it breaks ("": none, it is evidence).
     public var rule: String
+    /// The ``FailureClass`` it is a signature of.
+    public var failureClass: String?
 
-    public init(text: String, meaning: String, fatal: Bool, rule: String = "") {
+    public init(text: String, meaning: String, fatal: Bool, rule: String = "", failureClass: String? = nil) {
         self.text = text
         self.meaning = meaning
         self.fatal = fatal
         self.rule = rule
+        self.failureClass = failureClass
     }
 
     /// Whether `line` holds the pattern as words of their own: where the
     /// pattern begins (or ends) with a letter, digit or underscore, the
     /// character before (or after) it must not be one, so `BUG: ` is not
-    /// found in `DEBUG: ` nor `Oops: ` in `Whoops: `.
+    /// found in `DEBUG: ` nor `Oops: ` in `Whoops: `. A `*` in the
+    /// pattern stands for any run of characters.
     public func matches(_ line: String) -> Bool {
         matches(scalars: Array(line.unicodeScalars))
     }
@@ -218,25 +240,39 @@ public struct Badness: Sendable, Codable, Equatable {
     /// ``matches(_:)`` on a line already split into scalars (the console
     /// splits each line once for the whole table).
     func matches(scalars: [Unicode.Scalar]) -> Bool {
-        let pattern = Array(text.unicodeScalars)
-        guard let first = pattern.first, let last = pattern.last, scalars.count >= pattern.count else { return false }
+        let parts = text.split(separator: "*", omittingEmptySubsequences: true).map { Array($0.unicodeScalars) }
+        guard let head = parts.first else { return false }
         func isWord(_ s: Unicode.Scalar) -> Bool { s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil }
-        for start in 0...(scalars.count - pattern.count) where scalars[start] == first {
-            guard scalars[start..<(start + pattern.count)].elementsEqual(pattern) else { continue }
-            if isWord(first), start > 0, isWord(scalars[start - 1]) { continue }
-            let after = start + pattern.count
-            if isWord(last), after < scalars.count, isWord(scalars[after]) { continue }
-            return true
+        func find(_ part: [Unicode.Scalar], from: Int, boundedStart: Bool, boundedEnd: Bool) -> Int? {
+            guard scalars.count >= part.count, from <= scalars.count - part.count else { return nil }
+            for start in from...(scalars.count - part.count) where scalars[start] == part[0] {
+                guard scalars[start..<(start + part.count)].elementsEqual(part) else { continue }
+                if boundedStart, isWord(part[0]), start > 0, isWord(scalars[start - 1]) { continue }
+                let after = start + part.count
+                if boundedEnd, isWord(part[part.count - 1]), after < scalars.count, isWord(scalars[after]) { continue }
+                return after
+            }
+            return nil
+        }
+        // Each word-bounded start of the first part, then the rest in order
+        // (the earliest place of each is the best for those after it).
+        var from = 0
+        while let afterHead = find(head, from: from, boundedStart: true, boundedEnd: parts.count == 1) {
+            var position: Int? = afterHead
+            for (index, part) in parts.enumerated().dropFirst() {
+                guard let at = position else { break }
+                position = find(part, from: at, boundedStart: false, boundedEnd: index == parts.count - 1)
+            }
+            if position != nil { return true }
+            from = afterHead - head.count + 1
         }
         return false
     }
 
-    /// Every pattern: the BOOT rules' own (each declared with its rule),
-    /// then those that are only evidence.
-    public static let table: [Badness] = BootRules.all.flatMap(\.consolePatterns) + evidenceOnly
-
-    /// Lines worth quoting that break no rule by themselves.
-    static let evidenceOnly: [Badness] = [
-        Badness(text: "[FAILED] Failed to start", meaning: "a unit failed to start", fatal: false),
-    ]
+    /// Every pattern, in ``FailureClass/precedence``: a line counts for the
+    /// first it matches. Each carries the BOOT rule that declares its class
+    /// ("" for a class that is only evidence).
+    public static let table: [Badness] = FailureClass.precedence.flatMap { failure in
+        failure.patterns(rule: BootRules.all.first { $0.failureClasses.contains(failure) }?.id ?? "")
+    }
 }

@@ -42,6 +42,8 @@ public struct CheckReport: Sendable, Codable {
         public var postMortem: PostMortem?
         /// Per BOOT rule that did not pass, the guest's lines that explain it.
         public var diagnosis: [Diagnosis]?
+        /// The failure classes the console showed, the one that ended the boot first.
+        public var failures: [BootFailure]?
         /// What the probe reported, over whichever channel.
         public var facts: GuestFacts?
         /// The live domain XML libvirt ran, and the seed's files: the plan
@@ -84,6 +86,8 @@ public struct CheckReport: Sendable, Codable {
             keptRun = boot.keptRun
             postMortem = boot.postMortem
             diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
+            let named = BootFailure.named(in: o.console)
+            failures = named.isEmpty ? nil : named
             facts = o.facts
             domainXML = boot.domainXML
             seedFiles = boot.seedFiles

@@ -80,6 +80,10 @@ public enum HTMLReport {
             body += "<span id=\"i\(index)-L\(number)\"\(css)><i>\(number)</i>\(h(String(line)))</span>\n"
         }
         body += "</pre>\n"
+        if let failures = instance.failures {
+            body += "<h3>\(h(l.label(.bootFailure)))</h3>\n<pre class=\"diagnosis\">"
+            body += failures.flatMap { $0.text(l) }.map(h).joined(separator: "\n") + "</pre>\n"
+        }
         if let postMortem = instance.postMortem {
             body += "<h3>\(h(l.label(.diagnosis)))</h3>\n<p>\(h(l.label(.diagnosisIntro)))</p>\n"
             for diagnosis in instance.diagnosis ?? [] {

@@ -43,6 +43,10 @@ extension Phrase {
     public static let diagnosis = Phrase("Diagnosis", "诊断")
     public static let diagnosisIntro = Phrase("What the guest itself logged, read from its disk after the instance stopped; each line with its file and line number (journal: entry number of this boot).", "实例停止后从其磁盘读取的客户机自身日志；每行注明文件和行号（journal：本次启动的条目序号）。")
     public static let postMortemProblems = Phrase("Not read from the guest's disk", "未能从客户机磁盘读取")
+    public static let bootFailure = Phrase("How the boot failed", "启动失败的原因")
+    public static let endedTheBoot = Phrase("ended the boot", "导致启动终止")
+    public static let evidenceOnly = Phrase("evidence", "仅作证据")
+    public static let likelyCauses = Phrase("Likely causes", "可能原因")
     public static let afterReboot = Phrase("After the reboot (seconds after it)", "重启后（重启后秒数）")
     public static let keptRunning = Phrase("Kept running for support", "实例保持运行，供支持人员排查")
     public static let windowsNotBooted = Phrase(

@@ -18,22 +18,22 @@ public struct BootRule: Sendable {
     public let fix: String
     /// The title, requirement and fix in Chinese.
     public let chinese: RuleText
-    /// Console lines that mean the boot broke this rule (a fatal one ends
-    /// the boot at once).
-    public let consolePatterns: [Badness]
+    /// The ways a boot breaks this rule that the console shows (a fatal
+    /// one ends the boot at once).
+    public let failureClasses: [FailureClass]
     /// What of the guest's own logs explains a failure of this rule.
     let diagnosis: DiagnosisPick
     public let judge: Judge
 
     init(_ id: String, _ severity: Severity = .error, title: String, required: String, fix: String, chinese: RuleText,
-         consolePatterns: [Badness] = [], diagnosis: DiagnosisPick = .fallback, judge: Judge) {
+         failureClasses: [FailureClass] = [], diagnosis: DiagnosisPick = .fallback, judge: Judge) {
         self.id = id
         self.severity = severity
         self.title = title
         self.required = required
         self.fix = fix
         self.chinese = chinese
-        self.consolePatterns = consolePatterns.map { var pattern = $0; pattern.rule = id; return pattern }
+        self.failureClasses = failureClasses
         self.diagnosis = diagnosis
         self.judge = judge
     }

@@ -51,9 +51,13 @@ public enum BootRules {
         required: "the system booted from the image produces output on ttyS0: a login prompt (kernel messages are welcome, not required)",
         fix: "Put console=tty1 console=ttyS0,115200n8 on the kernel command line (GRUB_CMDLINE_LINUX, then update-grub) and keep a getty on ttyS0 (serial-getty@ttyS0).",
         chinese: RuleText(title: "ttyS0 串口输出", required: "ttyS0 输出启动信息和登录提示", fix: "内核参数加上 console=tty1 console=ttyS0,115200n8（GRUB_CMDLINE_LINUX，然后 update-grub），并保留 ttyS0 上的 getty（serial-getty@ttyS0）。"),
+        failureClasses: [.nothingBootable],
         judge: .instance { o in
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
+            if case .fatal(let hit) = o.end, hit.pattern.rule == "BOOT-CONSOLE" {
+                return .violated("\(hit.pattern.meaning): the firmware found no system to start", [line(hit.mark)])
+            }
             if case .consoleFlood = o.end {
                 return .violated("\(o.end) (\(c.lineCount) lines)", lastGuestLines(c, 2))
             }
@@ -75,20 +79,7 @@ public enum BootRules {
         required: "no kernel panic, oops, emergency or rescue shell on the console",
         fix: "Fix what the console line shows: an fstab entry for a disk the new instance lacks needs nofail (or removal); a missing init or root device needs the boot configuration regenerated.",
         chinese: RuleText(title: "无内核崩溃或紧急模式", required: "串口上没有 kernel panic、oops、emergency 或 rescue shell", fix: "按串口日志中的行修复：新实例没有的磁盘在 fstab 中须加 nofail（或删除该行）；缺少 init 或根设备须重新生成启动配置。"),
-        consolePatterns: [
-            Badness(text: "Kernel panic - not syncing", meaning: "kernel panic", fatal: true),
-            Badness(text: "You are in emergency mode", meaning: "systemd emergency mode", fatal: true),
-            Badness(text: "Entering emergency mode", meaning: "emergency mode", fatal: true),
-            Badness(text: "You are in rescue mode", meaning: "systemd rescue mode", fatal: true),
-            Badness(text: "Cannot open access to console, the root account is locked", meaning: "emergency shell with root locked", fatal: true),
-            Badness(text: "Give root password for maintenance", meaning: "maintenance shell", fatal: true),
-            Badness(text: "Dropping to debug shell", meaning: "dracut debug shell", fatal: true),
-            Badness(text: "dracut:/#", meaning: "dracut shell", fatal: true),
-            Badness(text: "(initramfs)", meaning: "initramfs shell", fatal: true),
-            Badness(text: "Oops: ", meaning: "kernel oops", fatal: false),
-            Badness(text: "kernel BUG at", meaning: "kernel BUG", fatal: false),
-            Badness(text: "BUG: ", meaning: "kernel BUG", fatal: false),
-        ],
+        failureClasses: [.grubShell, .rootNotFound, .noInit, .emergencyShell, .kernelPanic, .oops],
         diagnosis: .noPanic,
         judge: .instance { o in
             let failedUnits = failedUnitLines(o)
@@ -214,9 +205,7 @@ public enum BootRules {
         required: "cloud-init finished, with no errors",
         fix: "Read /var/log/cloud-init.log in the evidence bundle; fix or remove the failing module or vendor config (e.g. a bootcmd that fails on a new instance).",
         chinese: RuleText(title: "cloud-init 正常完成", required: "cloud-init 运行完成且没有错误", fix: "查看证据包中的 /var/log/cloud-init.log，修复或删除出错的模块或厂商配置（例如在新实例上会失败的 bootcmd）。"),
-        consolePatterns: [
-            Badness(text: "Traceback (most recent call last)", meaning: "Python traceback (cloud-init)", fatal: false),
-        ],
+        failureClasses: [.cloudInitFailure],
         diagnosis: .cloudInit,
         judge: .instance { o in
             let tracebacks = o.console.hits.filter { $0.pattern.rule == "BOOT-CLOUD-INIT" }.map { line($0.mark) }

@@ -1,0 +1,41 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Failure classes on real boots of tiny guests (a boot sector that prints
+/// what a dying boot prints): a prompt with no newline ends the boot at
+/// once as its class, and the report names the class first, with its
+/// likely causes and fix.
+final class BootFailureClassTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() async throws {
+        dir = NSTemporaryDirectory() + "boot-class-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    func testAGRUBRescuePromptEndsTheBootAsTheGRUBShellClass() throws {
+        try BootSector.disk(printing: "error: unknown filesystem.\r\nEntering rescue mode...\r\ngrub rescue> ", at: dir + "/grub.raw")
+        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/grub.raw", "--timeout", "120", "--post-mortem", "never",
+                                                        "--json", dir + "/report.json"])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
+        let instance = try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)")
+        let failures = instance["failures"] as? [[String: Any]] ?? []
+        XCTAssertEqual(failures.map { $0["failureClass"] as? String ?? "" }, ["grub-shell", "grub-error"])
+        XCTAssertEqual(failures.first?["endedTheBoot"] as? Bool, true)
+        // Ended by the prompt, seconds after the VM started: not by a deadline.
+        XCTAssertTrue((instance["end"] as? String ?? "").contains("GRUB stopped at its shell"), "\(instance["end"] ?? "")")
+        XCTAssertLessThan(instance["endedAt"] as? Double ?? 999, 15)
+        let findings = instance["findings"] as? [[String: Any]] ?? []
+        XCTAssertEqual(findings.first { $0["rule"] as? String == "BOOT-NO-PANIC" }?["outcome"] as? String, "fail")
+        // The text report names the class before anything else of the diagnosis.
+        let named = try XCTUnwrap(run.stdout.range(of: "How the boot failed"), run.stdout)
+        XCTAssertTrue(run.stdout[named.upperBound...].contains("grub-shell: GRUB stopped at its shell (ended the boot, BOOT-NO-PANIC)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("Likely causes: GRUB cannot find its own files"), run.stdout)
+    }
+}
