@@ -12,6 +12,7 @@ DEFECTS=(
   auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
   authorized-keys2-dir home-unmountable data-lost-on-reboot
   service-account-keys sshd-keys-elsewhere sshd-keys-command
+  grub-root-elsewhere boot-code-wiped
 )
 
 # --- static defects -------------------------------------------------------
@@ -91,6 +92,18 @@ defect_sshd-keys-elsewhere() {
 defect_sshd-keys-command() {
   # sshd asks a vendor program for keys at each login.
   echo 'write /etc/ssh/sshd_config.d/60-vendor-agent.conf "AuthorizedKeysCommand /usr/local/bin/vendor-keys %u\nAuthorizedKeysCommandUser nobody\n"'
+}
+defect_grub-root-elsewhere() {
+  # grub.cfg as the build machine left it: root= names a filesystem of
+  # another disk.
+  echo 'sh "sed -i \"s/root=UUID=[0-9a-f-]*/root=UUID=0c2b6f1e-5a7d-4e0f-9d3b-2f1e0c0ffee1/\" /boot/grub/grub.cfg"'
+}
+defect_boot-code-wiped() {
+  # The first 440 bytes of the disk (GRUB's boot.img) zeroed: nothing for
+  # the BIOS to start.
+  printf 'pwrite-device %s "' "$1"
+  for _ in $(seq 440); do printf '\\x00'; done
+  printf '" 0\n'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

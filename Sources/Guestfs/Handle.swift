@@ -264,6 +264,18 @@ public final class Handle: @unchecked Sendable {
         }
     }
 
+    /// At most `count` bytes of a block device from `offset` (one round trip).
+    public func readDevice(_ device: String, at offset: Int64, count: Int) async throws -> [UInt8] {
+        try await run { h in
+            var size = 0
+            let buffer = try h.call("pread_device \(device) at \(offset)") {
+                guestfs_pread_device($0, device, Int32(count), offset, &size)
+            }
+            defer { free(buffer) }
+            return Array(UnsafeRawBufferPointer(start: buffer, count: min(size, count)))
+        }
+    }
+
     /// How many newlines the file holds (`wc -l`, counted in the appliance).
     public func lineCount(_ path: String) async throws -> Int {
         try await run { h in Int(try h.call("wc_l \(path)") { guestfs_wc_l($0, path) }) }

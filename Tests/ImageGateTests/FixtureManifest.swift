@@ -36,6 +36,13 @@ struct FixtureManifest: Decodable {
         var exists: Bool?
         var absent: Bool?
         var link: String?
+        /// The disk (`path` is its device) has code in its first 440 bytes.
+        var bootCode: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case path, contains, exists, absent, link
+            case bootCode = "boot_code"
+        }
     }
 
     /// A Windows variant: judged statically only.

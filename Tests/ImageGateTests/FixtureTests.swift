@@ -37,7 +37,10 @@ final class FixtureTests: XCTestCase {
         var devices = try await handle.devices()
         XCTAssertEqual(devices.count, images.count)
 
-        func holds(_ fact: FixtureManifest.Fact) async throws -> Bool {
+        func holds(_ fact: FixtureManifest.Fact, disk: String) async throws -> Bool {
+            if let code = fact.bootCode {
+                return try await handle.readDevice(disk, at: 0, count: 440).contains { $0 != 0 } == code
+            }
             if let text = fact.contains {
                 guard try await handle.exists(fact.path) else { return false }
                 return String(decoding: try await handle.readFile(fact.path, limit: 1 << 20), as: UTF8.self).contains(text)
@@ -51,16 +54,17 @@ final class FixtureTests: XCTestCase {
             let present = isLink || isThere
             if fact.exists == true { return present }
             if fact.absent == true { return !present }
-            XCTFail("\(fact.path): a fact needs contains, link, exists or absent")
+            XCTFail("\(fact.path): a fact needs contains, link, exists, absent or boot_code")
             return false
         }
 
         // Facts on the conformant image (first drive): none may hold.
         if conformant != nil {
-            try await handle.mountReadOnly(devices.removeFirst() + "1", at: "/")
+            let disk = devices.removeFirst()
+            try await handle.mountReadOnly(disk + "1", at: "/")
             for variant in allVariants {
                 for fact in variant.differs {
-                    let holdsOnConformant = try await holds(fact)
+                    let holdsOnConformant = try await holds(fact, disk: disk)
                     XCTAssertFalse(holdsOnConformant, "\(variant.name): \(fact.path) already holds on the conformant image")
                 }
             }
@@ -72,7 +76,7 @@ final class FixtureTests: XCTestCase {
             try await handle.mountReadOnly(device + "1", at: "/")
             XCTAssertFalse(variant.differs.isEmpty, "\(variant.name) lists no difference")
             for fact in variant.differs {
-                let holdsOnVariant = try await holds(fact)
+                let holdsOnVariant = try await holds(fact, disk: device)
                 XCTAssertTrue(holdsOnVariant, "\(variant.name): \(fact) does not hold")
             }
             try await handle.unmountAll()

@@ -17,6 +17,8 @@ final class RuleTests: XCTestCase {
                 "/etc/modprobe.d/blacklist-nouv.conf": "blacklist nouveau\noptions nouveau modeset=0\n",
                 "/etc/modprobe.d/mlx5.conf": "softdep mlx5_core pre: virtio_net\n",
                 "/etc/fstab": "# /etc/fstab\nUUID=6a1f / ext4 errors=remount-ro 0 1\n",
+                "/boot/vmlinuz-\(kernel)": "kernel",
+                "/boot/initrd.img-\(kernel)": "",
                 "/lib/modules/\(kernel)/modules.builtin": "kernel/drivers/block/virtio_blk.ko\nkernel/drivers/net/virtio_net.ko\nkernel/drivers/virtio/virtio_pci.ko\n",
                 "/lib/modules/\(kernel)/modules.dep": "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\nkernel/net/core/failover.ko:\n",
                 "/lib/systemd/system/auditd.service": "[Unit]\n",

@@ -58,6 +58,7 @@ struct DiskLayout {
         for device in partitions + logicalVolumes + wholeDisks {
             if let id = blkid[device] {
                 var volume = OSFacts.Volume(device: device, filesystem: id["TYPE"] ?? "")
+                (volume.uuid, volume.label, volume.partUUID) = (id["UUID"], id["LABEL"], id["PART_ENTRY_UUID"] ?? id["PARTUUID"])
                 if let type = id["PART_ENTRY_TYPE"] {
                     if id["PART_ENTRY_SCHEME"] == "dos" { volume.mbrID = Int(type.replacingOccurrences(of: "0x", with: ""), radix: 16) }
                     if id["PART_ENTRY_SCHEME"] == "gpt" { volume.gptType = type.uppercased() }

@@ -20,6 +20,9 @@ public struct OSFacts: Sendable, Codable, Equatable {
     public var imageFormat: String
     /// Every partition and filesystem on the disk.
     public var volumes: [Volume]
+    /// The disk's first 440 bytes hold code (a boot loader's first stage)
+    /// rather than zeros; nil when they were not read.
+    public var bootCode: Bool?
     /// Every operating system found on the disk (`linux debian 12.5 on
     /// /dev/sda1`); IMG-OS requires exactly one.
     public var operatingSystems: [String] = []
@@ -39,6 +42,11 @@ public struct OSFacts: Sendable, Codable, Equatable {
         public var mbrID: Int?
         /// GPT type GUID, on a `gpt` disk.
         public var gptType: String?
+        /// What a kernel's `root=` or an fstab line may name it by, as blkid
+        /// read them (nil: none, or not read).
+        public var uuid: String?
+        public var label: String?
+        public var partUUID: String?
 
         public init(device: String, filesystem: String, mbrID: Int? = nil, gptType: String? = nil) {
             self.device = device

@@ -115,7 +115,7 @@ public struct StaticInspector: Sendable {
             mark("inspected")
         }
         let cache = CachingFilesystem(guestfs)
-        var facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image)
+        var facts = try await gatherFacts(handle: handle, fs: cache, os: os, layout: layout, image: image, disk: drive ?? "/dev/sda")
         mark("facts")
         // Nothing under a filesystem the guest needs but that would not mount
         // is judged as if it had been read.
@@ -187,7 +187,7 @@ public struct StaticInspector: Sendable {
     /// Kernels are read through the rules' cache, which then knows `/lib/modules`.
     /// The guest's fstab, matched with what was mounted, says what could
     /// not be read.
-    private func gatherFacts(handle: Handle, fs: CachingFilesystem, os: GuestOS, layout: DiskLayout, image: ImageFile) async throws -> OSFacts {
+    private func gatherFacts(handle: Handle, fs: CachingFilesystem, os: GuestOS, layout: DiskLayout, image: ImageFile, disk: String) async throws -> OSFacts {
         var kernels: [String] = []
         var mounts: [GuestMount] = []
         if os.family == "linux" {
@@ -210,6 +210,8 @@ public struct StaticInspector: Sendable {
                             volumes: volumes)
         facts.operatingSystems = os.found
         facts.unreadableOS = os.unreadable
+        // Unread, the boot code stays unknown: the rule reading it says so.
+        facts.bootCode = (try? await handle.readDevice(disk, at: 0, count: 440)).map { $0.count == 440 && $0.contains { $0 != 0 } }
         facts.mounts = mounts
         return facts
     }

@@ -100,9 +100,9 @@ enum BootLoaderRules {
 
     static let grubConfig = Rule(
         "LNX-GRUB-CFG", .error, title: "grub.cfg regenerated with the guide's kernel arguments",
-        required: "the default kernel line of the generated grub.cfg carries \(kernelArguments.joined(separator: " "))",
-        fix: "Regenerate the boot configuration after editing /etc/default/grub: update-grub (Debian, Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (CentOS, Red Hat, Rocky).",
-        chinese: RuleText(title: "已重新生成 grub.cfg", required: "生成的 grub.cfg 默认内核行带有 net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8", fix: "修改 /etc/default/grub 后重新生成启动配置：debian/ubuntu 执行 update-grub2 和 update-initramfs -u；centos/redhat/rocky 执行 grub2-mkconfig -o /boot/grub2/grub.cfg。")
+        required: "the default kernel line of the generated grub.cfg carries \(kernelArguments.joined(separator: " ")), and its kernel, initramfs and root= are on this disk",
+        fix: "Regenerate the boot configuration inside the image after editing /etc/default/grub or changing kernels or filesystems: update-grub (Debian, Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (CentOS, Red Hat, Rocky).",
+        chinese: RuleText(title: "已重新生成 grub.cfg", required: "生成的 grub.cfg 默认内核行带有 net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8，且其内核、initramfs 和 root= 都在本磁盘上", fix: "修改 /etc/default/grub 或更换内核、文件系统后在镜像内重新生成启动配置：debian/ubuntu 执行 update-grub2 和 update-initramfs -u；centos/redhat/rocky 执行 grub2-mkconfig -o /boot/grub2/grub.cfg。")
     ) { context in
         guard let (path, kernel) = try await defaultKernelLine(context) else {
             return .couldNotCheck("no grub.cfg at \(context.facts.grubConfigPaths.joined(separator: " or ")): the image does not boot with GRUB")
@@ -110,8 +110,12 @@ enum BootLoaderRules {
         guard let kernel else { return .couldNotCheck("\(path) has no kernel line this tool can read") }
         let missing = kernelArguments.filter { !kernel.arguments.contains($0) }
         let evidence = [Evidence(path: kernel.path, line: kernel.line?.number, kernel.line?.trimmed ?? "")]
-        return missing.isEmpty ? .pass("default kernel line has the guide's arguments", evidence)
-            : .violated("default kernel line lacks \(missing.joined(separator: " "))", evidence)
+        let chain = kernel.path == path ? try await BootChain.check(kernel, grubLines: try await context.fs.lines(path) ?? [], context: context) : BootChain()
+        var broken = chain.problems.isEmpty ? [] : ["the default entry's \(chain.problems.count == 1 ? "boot file or root is" : "boot files or root are") not on this disk"]
+        if !missing.isEmpty { broken.insert("default kernel line lacks \(missing.joined(separator: " "))", at: 0) }
+        guard broken.isEmpty else { return .violated(broken.joined(separator: "; "), evidence + chain.problems) }
+        let unchecked = chain.notChecked.isEmpty ? "" : " (not checked: \(chain.notChecked.joined(separator: "; ")))"
+        return .pass("default kernel line has the guide's arguments; its kernel, initramfs and root are on this disk\(unchecked)", evidence)
     }
 }
 
