@@ -254,7 +254,9 @@ final class QueueTests: XCTestCase {
         let html = try String(contentsOfFile: try XCTUnwrap(bootcmd.reportPath), encoding: .utf8)
         XCTAssertTrue(html.contains("<h3>Diagnosis</h3>") && html.contains("<i>/var/log/cloud-init.log:\(log[traceback].line)</i>"), "the HTML report's Diagnosis")
         let text = Diagnosis.text(report.instances, language: .chinese)
-        XCTAssertTrue(text.hasPrefix("诊断") && text.contains("/var/log/cloud-init.log:\(log[traceback].line): "), text)
+        // How the boot failed, named from the console, comes first; then the guest's own logs.
+        XCTAssertTrue(text.hasPrefix("启动失败的原因") && text.contains("cloud-init-failure"), text)
+        XCTAssertTrue(text.contains("诊断") && text.contains("/var/log/cloud-init.log:\(log[traceback].line): "), text)
     }
 
     /// The manifest is strict: unknown keys, a missing vendor, a glob that

@@ -212,13 +212,16 @@ public struct ConsoleLog: Sendable {
 /// keeps a table like this): one signature of a ``FailureClass``. Fatal
 /// patterns end the boot at once.
 public struct Badness: Sendable, Codable, Equatable {
-    public var text: String
+    public let text: String
     public var meaning: String
     public var fatal: Bool
     /// The BOOT rule it breaks ("": none, it is evidence).
     public var rule: String
     /// The ``FailureClass`` it is a signature of.
     public var failureClass: String?
+    /// `text` cut at its `*`s, once: every console line is matched
+    /// against every pattern.
+    private let parts: [[Unicode.Scalar]]
 
     public init(text: String, meaning: String, fatal: Bool, rule: String = "", failureClass: String? = nil) {
         self.text = text
@@ -226,6 +229,22 @@ public struct Badness: Sendable, Codable, Equatable {
         self.fatal = fatal
         self.rule = rule
         self.failureClass = failureClass
+        parts = Self.parts(of: text)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, meaning, fatal, rule, failureClass
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(text: try c.decode(String.self, forKey: .text), meaning: try c.decode(String.self, forKey: .meaning),
+                  fatal: try c.decode(Bool.self, forKey: .fatal), rule: try c.decode(String.self, forKey: .rule),
+                  failureClass: try c.decodeIfPresent(String.self, forKey: .failureClass))
+    }
+
+    static func parts(of text: String) -> [[Unicode.Scalar]] {
+        text.split(separator: "*", omittingEmptySubsequences: true).map { Array($0.unicodeScalars) }
     }
 
     /// Whether `line` holds the pattern as words of their own: where the
@@ -240,8 +259,7 @@ public struct Badness: Sendable, Codable, Equatable {
     /// ``matches(_:)`` on a line already split into scalars (the console
     /// splits each line once for the whole table).
     func matches(scalars: [Unicode.Scalar]) -> Bool {
-        let parts = text.split(separator: "*", omittingEmptySubsequences: true).map { Array($0.unicodeScalars) }
-        guard let head = parts.first else { return false }
+        guard let head = parts.first, scalars.count >= head.count else { return false }
         func isWord(_ s: Unicode.Scalar) -> Bool { s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil }
         func find(_ part: [Unicode.Scalar], from: Int, boundedStart: Bool, boundedEnd: Bool) -> Int? {
             guard scalars.count >= part.count, from <= scalars.count - part.count else { return nil }
