@@ -111,9 +111,11 @@ enum BootLoaderRules {
         let missing = kernelArguments.filter { !kernel.arguments.contains($0) }
         let evidence = [Evidence(path: kernel.path, line: kernel.line?.number, kernel.line?.trimmed ?? "")]
         let chain = kernel.path == path ? try await BootChain.check(kernel, grubLines: try await context.fs.lines(path) ?? [], context: context) : BootChain()
-        var broken = chain.problems.isEmpty ? [] : ["the default entry's \(chain.problems.count == 1 ? "boot file or root is" : "boot files or root are") not on this disk"]
+        var broken = chain.problems.isEmpty ? [] : ["the boot chain is broken: \(chain.problems.map(\.text).joined(separator: "; "))"]
         if !missing.isEmpty { broken.insert("default kernel line lacks \(missing.joined(separator: " "))", at: 0) }
-        guard broken.isEmpty else { return .violated(broken.joined(separator: "; "), evidence + chain.problems) }
+        // The kernel line is evidence when what is wrong is in grub.cfg, not only on the disk's boot sector.
+        let inGrubConfig = !missing.isEmpty || chain.problems.contains { !($0.path ?? "").hasPrefix("/dev/") }
+        guard broken.isEmpty else { return .violated(broken.joined(separator: "; "), (inGrubConfig ? evidence : []) + chain.problems) }
         let unchecked = chain.notChecked.isEmpty ? "" : " (not checked: \(chain.notChecked.joined(separator: "; ")))"
         return .pass("default kernel line has the guide's arguments; its kernel, initramfs and root are on this disk\(unchecked)", evidence)
     }

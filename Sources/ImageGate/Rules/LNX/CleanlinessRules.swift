@@ -47,7 +47,9 @@ enum CleanlinessRules {
         for (rule, name) in related {
             if case let .violated(found, evidence, _) = try await rule.check(context) {
                 let missingFile = evidence.contains { $0.text == "file not found" }
-                if !missingFile { changed.append(Evidence(path: evidence.first?.path, "\(name): \(found) (see \(rule.id))")) }
+                // What the rule found in the file itself (not on the disk's boot sector, say).
+                guard let inFile = evidence.first(where: { !($0.path ?? "").hasPrefix("/dev/") }) else { continue }
+                if !missingFile { changed.append(Evidence(path: inFile.path, "\(name): \(found) (see \(rule.id))")) }
             }
         }
         return changed.isEmpty ? .pass("the platform's files, where present, are as the guide writes them")
