@@ -154,18 +154,16 @@ public actor RemoteVolumeStore: RemoteDiskStore {
     /// Whether the volume holds exactly the candidate: its bytes read back
     /// (no more than `bytes`, in bounded time) hash to `sha256`.
     func verify(_ volume: StorageVolume, sha256: String, bytes: Int64, hostNow: Double?) async throws -> Verification {
-        let found: String
+        let found: String?
         do {
             found = try await digest(of: volume, bytes: bytes)
         } catch let error as LibvirtError where error.isOperationInvalid {
             return .inFlight
-        } catch let error as ImageGateError {
-            found = error.message
         }
         if found == sha256 { return .matches }
         let written = VolumeTimes(xml: try await volume.xmlDescription()).modified
         if let written, let hostNow, hostNow - written < Self.settleSeconds { return .inFlight }
-        return .differs(found.count == 64 ? "hashes to \(found)" : found)
+        return .differs(found.map { "hashes to \($0)" } ?? "holds more than the candidate's \(bytes) bytes")
     }
 
     /// The first 16 hex digits of a candidate's digest: how run volumes name it.
@@ -343,20 +341,23 @@ public actor RemoteVolumeStore: RemoteDiskStore {
         }
     }
 
-    /// SHA-256 of a volume's bytes, read back over a connection of its own:
-    /// more than `bytes` of them, or longer than their transfer may take,
-    /// is an error.
-    func digest(of volume: StorageVolume, bytes: Int64) async throws -> String {
+    /// SHA-256 of a volume's bytes, read back over a connection of its own;
+    /// nil when it holds more than `bytes`. Longer than the transfer may
+    /// take is an error (a slow host, not a damaged copy).
+    func digest(of volume: StorageVolume, bytes: Int64) async throws -> String? {
+        struct Oversized: Error {}
         let hasher = StreamingSHA256(), read = ByteCount(), name = volume.name
         let deadline = TransferDeadline(bytes: bytes, what: "reading back \(name) on \(connection.uri)")
-        try await withOwnConnection(to: name) { source in
-            try await source.download { chunk in
-                try deadline.check()
-                guard read.add(chunk.count) <= bytes else {
-                    throw ImageGateError.infrastructure("\(name) on the host holds more than its \(bytes) bytes")
+        do {
+            try await withOwnConnection(to: name) { source in
+                try await source.download { chunk in
+                    try deadline.check()
+                    guard read.add(chunk.count) <= bytes else { throw Oversized() }
+                    hasher.update(chunk)
                 }
-                hasher.update(chunk)
             }
+        } catch is Oversized {
+            return nil
         }
         return hasher.finish()
     }

@@ -15,14 +15,12 @@ struct BootChain {
     static func check(_ kernel: BootLoaderRules.KernelLine, grubLines: [Line], context: RuleContext) async throws -> BootChain {
         var chain = BootChain()
         guard let line = kernel.line, let index = grubLines.firstIndex(of: line) else { return chain }
-        let words = line.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        var files = words.count > 1 ? [words[1]] : []
+        func words(_ line: Line) -> [String] { line.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        var files = Array(words(line).dropFirst().prefix(1))
         for next in grubLines[(index + 1)...].prefix(12) {
-            let first = next.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
-            if first == "menuentry" || first == "submenu" || first == "}" { break }
-            if ["initrd", "initrd16", "initrdefi"].contains(first) {
-                files += next.trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().map(String.init)
-            }
+            let command = words(next)
+            if ["menuentry", "submenu", "}"].contains(command.first) { break }
+            if ["initrd", "initrd16", "initrdefi"].contains(command.first) { files += command.dropFirst() }
         }
         chain.checkPlacement(context.facts)
         for file in files { try await chain.checkFile(file, line: line, path: kernel.path, fs: context.fs) }

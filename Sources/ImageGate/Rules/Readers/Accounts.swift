@@ -13,16 +13,10 @@ struct Account: Sendable {
         }
     }
 
-    /// Home folders that may hold a person's files: root's, and those of
-    /// users with a login shell (plus /home/* even without a passwd entry).
-    static func homes(_ fs: any GuestFilesystem) async throws -> [String] {
-        let found = await homesAndProblems(fs)
-        if let problem = found.problems.first { throw problem }
-        return found.homes
-    }
-
-    /// ``homes(_:)``, each source read on its own: what could be listed,
-    /// and why the rest could not (an unreadable passwd, an unmounted /home).
+    /// Home folders that may hold a person's files — root's, those of uid 0
+    /// and uid 1000 and up, and /home/* even without a passwd entry — each
+    /// source read on its own: what could be listed, and why the rest could
+    /// not (an unreadable passwd, an unmounted /home).
     static func homesAndProblems(_ fs: any GuestFilesystem) async -> (homes: [String], problems: [Error]) {
         var homes = ["/root"], problems: [Error] = []
         do {
