@@ -48,16 +48,44 @@ let package = Package(
         .target(name: "Libvirt", dependencies: ["CLibvirt", "SerialQueue"]),
         .target(name: "Guestfs", dependencies: ["CGuestfs", "SerialQueue"]),
 
-        // The core: rules, checks, boot plan, scenarios, reports.
+        // The core, in four layers, each target depending only on those
+        // before it. The model: findings, verdicts, the one error type,
+        // limits, texts in both languages, the candidate file and its
+        // digest, the state folder, and small helpers.
         .target(
-            name: "ImageGate",
+            name: "ImageGateModel",
             dependencies: [
-                "Libvirt", "Guestfs", "CHostProcess", "SerialQueue",
+                "SerialQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
+        ),
+        // The static phase: libguestfs appliances, what they read of a
+        // guest, and the static rules (IMG, LNX, SEC, WIN) with their readers.
+        .target(
+            name: "ImageGateInspection",
+            dependencies: [
+                "ImageGateModel", "Guestfs", "SerialQueue",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Boots: scenarios, the boot sequence and its judgement, the BOOT
+        // rules and failure classes, hosts and sites (local and remote),
+        // reapers, the accelerator probe, kept runs, post-mortem diagnosis.
+        .target(
+            name: "ImageGateBoot",
+            dependencies: [
+                "ImageGateInspection", "Libvirt", "CHostProcess", "SerialQueue",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // A whole check and its reports (every renderer and the one
+        // ReportWriter), and support's reproduction bundles and replay.
+        .target(
+            name: "ImageGate",
+            dependencies: ["ImageGateBoot"]
         ),
 
         // The nightly review queue: manifest, fleet, history (the only

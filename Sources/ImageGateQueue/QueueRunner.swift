@@ -160,6 +160,8 @@ public struct QueueRunner: Sendable {
         let images = items.map(\.image), staticOnly = itemOwners.map { !entries[$0].boot }
         let digests = BackgroundDigests<DigestKey>()
         for (item, image) in images.enumerated() { await digests.start(.before(item), of: image) }
+        // What a crashed run left in the scratch and run folders goes first.
+        LeftoverReaper().reapProcessesAndFolders()
         var batch = StaticBatch(accelerator: accelerator)
         batch.maxDrives = max(1, items.count)
         let keys = itemOwners.map { entries[$0].key }

@@ -177,8 +177,12 @@ final class KeptRunTests: XCTestCase {
             XCTAssertEqual(motd.status, 0, motd.stderr)
             XCTAssertEqual(motd.stdout, "shown\n", "no ESC reaches stdout")
 
+            let logged = try FileManager.default.attributesOfItem(atPath: kept.consoleLog)[.size] as? Int
             let console = try await ScriptedConsole.run(imagegate, ["console", kept.id], waitFor: "\(kept.hostname) login:")
             XCTAssertTrue(console.sawPrompt, "the login prompt after Enter: \(console.output)")
+            let loggedAfter = try FileManager.default.attributesOfItem(atPath: kept.consoleLog)[.size] as? Int
+            XCTAssertEqual(loggedAfter, logged, "the console log ends at the verdict: what the guest writes later is not written to a file")
+            XCTAssertGreaterThan(logged ?? 0, 0)
             XCTAssertEqual(console.status, 0, "Ctrl-] leaves the console: \(console.output)")
             XCTAssertNotNil(ChildReaper.pid(ofGuest: kept.vmName), "leaving the console leaves the VM running")
 

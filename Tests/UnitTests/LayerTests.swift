@@ -3,7 +3,9 @@ import TestSupport
 import XCTest
 
 /// Layers go one way, as the package declares them: the wrappers know no
-/// policy, and a vendor's test library does not pull the queue (or GRDB).
+/// policy, the core's four layers (model, inspection, boot, check) each
+/// know only those before it, and a vendor's test library does not pull
+/// the queue (or GRDB).
 /// Reads `swift package describe --type json` as `make test` and `make
 /// test-unit` write it before the tests (SwiftPM holds the build folder's
 /// lock while tests run, so a test cannot ask it).
@@ -45,8 +47,19 @@ final class LayerTests: XCTestCase {
             XCTAssertFalse(dependencies.contains("ImageGateQueue"), vendorLibrary)
         }
         XCTAssertTrue(closure(of: "ImageGateQueue", in: targets).contains("GRDB"))
+        // The core's layers, each knowing only those before it: the model
+        // knows neither libguestfs nor libvirt, inspection not libvirt.
+        let layers = ["ImageGateModel", "ImageGateInspection", "ImageGateBoot", "ImageGate"]
+        for (index, layer) in layers.enumerated() {
+            let dependencies = closure(of: layer, in: targets)
+            XCTAssertEqual(dependencies.intersection(layers), Set(layers[..<index]), layer)
+            XCTAssertFalse(dependencies.contains("GRDB"), "\(layer) links GRDB")
+        }
+        XCTAssertFalse(closure(of: "ImageGateModel", in: targets).contains("Guestfs"), "the model reads no guest")
+        XCTAssertFalse(closure(of: "ImageGateModel", in: targets).contains("Libvirt"), "the model boots nothing")
+        XCTAssertFalse(closure(of: "ImageGateInspection", in: targets).contains("Libvirt"), "inspection boots nothing")
         for wrapper in ["Libvirt", "Guestfs"] {
-            XCTAssertFalse(closure(of: wrapper, in: targets).contains("ImageGate"), "\(wrapper) is a thin wrapper: no policy")
+            XCTAssertTrue(closure(of: wrapper, in: targets).isDisjoint(with: layers), "\(wrapper) is a thin wrapper: no policy")
         }
     }
 }

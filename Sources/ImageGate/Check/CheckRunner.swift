@@ -73,6 +73,8 @@ public struct CheckRunner: Sendable {
             inspection = inspected
         } else {
             progress("static", .note("inspecting \(image.path) read-only"))
+            // What a crashed run left in the scratch and run folders goes first.
+            LeftoverReaper().reapProcessesAndFolders()
             inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
         }
         inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
@@ -112,7 +114,7 @@ public struct CheckRunner: Sendable {
                                        declaredPorts: scenario.servicePorts)
         }
         findings = findings.map { Self.waive($0, profile.waivers) }
-        findings = language.localize(findings)
+        findings = language.localize(findings, chinese: RuleCatalogue.chineseWithBoot)
         let localizedInspection = inspection.localized(language)
 
         let instances = boots.map { CheckReport.Instance(boot: $0, language: language) }

@@ -1,0 +1,64 @@
+import Foundation
+import ImageGateModel
+
+/// The facts first boot is judged by, read inside the guest. The same
+/// script runs over SSH (channel one) and, installed by user-data, writes
+/// one base64 JSON line between markers on ttyS0 (channel two, which needs
+/// no network).
+public enum GuestProbe {
+    public static let path = "/usr/local/sbin/imagegate-probe"
+    public static let beginMarker = "IMAGEGATE-FACTS-BEGIN"
+    public static let endMarker = "IMAGEGATE-FACTS-END"
+
+    /// POSIX sh; every command may be missing on a given image.
+    public static let script = #"""
+        #!/bin/sh
+        # ImageGate guest probe: prints first boot's facts as one JSON object.
+        json() { v=$("$@" 2>/dev/null); [ -n "$v" ] && printf '%s' "$v" || printf null; }
+        str() { printf '"%s"' "$("$@" 2>/dev/null | tr '\n\t' '  ' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+        # One cloud-init call (its Python starts slowly under TCG). On the
+        # console the probe starts while cloud-init's last stage still runs,
+        # so the call waits for cloud-init to finish (and, should it not
+        # know --wait or JSON, so does the loop on result.json, which
+        # cloud-init writes last). Progress dots before the JSON are dropped.
+        cistatus() {
+          v=$(cloud-init status $wait --long --format json 2>/dev/null)
+          n=0; while [ -n "$wait" ] && [ ! -e /run/cloud-init/result.json ] && [ $n -lt 1200 ]; do sleep 0.5; n=$((n + 1)); done
+          case "$v" in *"{"*) printf '{%s' "${v#*\{}" ;; *) printf null ;; esac
+        }
+        wait=; [ "$1" = --console ] && wait=--wait
+        facts() {
+          printf '{"cloudInitStatus":'; cistatus
+          printf ',"hostname":'; str hostname
+          printf ',"addresses":'; json ip -j addr show
+          printf ',"routes":'; json ip -j route show
+          printf ',"data":'; json findmnt -J /data
+          printf ',"auditd":'; str systemctl is-active auditd
+          printf ',"firewalld":'; str systemctl is-active firewalld
+          printf ',"cloudInitResult":'; json cat /run/cloud-init/result.json
+          printf ',"cmdline":'; str cat /proc/cmdline
+          printf ',"swaps":'; str sed 1d /proc/swaps
+          printf ',"machineID":'; str cat /etc/machine-id
+          printf ',"hostKeys":'; str sh -c 'cat /etc/ssh/ssh_host_*_key.pub | sha256sum | cut -c1-64'
+          printf ',"failedUnits":'; str systemctl --failed --no-legend --plain
+          printf ',"listeningTCP":'; str sed -n 's/^ *[0-9]*: \([0-9A-F]*:[0-9A-F]*\) [0-9A-F]*:[0-9A-F]* 0A .*/\1/p' /proc/net/tcp /proc/net/tcp6
+          printf '}'
+        }
+        if [ "$1" = --console ]; then
+          facts > /run/imagegate-facts.json
+          printf '\n%s %s %s\n' IMAGEGATE-FACTS-BEGIN "$(base64 -w 76 /run/imagegate-facts.json)" IMAGEGATE-FACTS-END > /dev/ttyS0
+        else
+          facts
+        fi
+        """#
+
+    /// The facts from a console log, if the probe wrote them there.
+    public static func facts(inConsole log: String) -> GuestFacts? {
+        guard let begin = log.range(of: beginMarker + " "),
+              let end = log.range(of: " " + endMarker, range: begin.upperBound..<log.endIndex) else { return nil }
+        let encoded = log[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
+        guard let data = Data(base64Encoded: String(encoded)) else { return nil }
+        // A block the guest garbled is no answer: the watch waits for another or ends on its deadline.
+        return try? GuestFacts.decode(data, channel: "serial console (ttyS0)")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Yams
+import ImageGateModel
+
+/// The platform's own settings the rules depend on. The shipped default is
+/// the seller guide; a platform or a reviewer can give another YAML file.
+public struct PlatformProfile: Sendable, Codable, Equatable {
+    /// The platform's cloud-init build for each OS (the guide's download table).
+    public var cloudInitBuilds: [CloudInitBuild]
+    /// The tag every platform cloud-init version carries, e.g. `ucloud`.
+    public var cloudInitTag: String
+    /// The platform's monitoring agent; nil when the profile names none.
+    public var monitorAgent: MonitorAgent?
+    /// The monitoring agent on Windows images: paths (`C:\…`) and its
+    /// Windows service; nil when the profile names none.
+    public var windowsMonitorAgent: MonitorAgent?
+    /// Whether the image claims the fast ("快杰") network tier.
+    public var fastTier: Bool
+    /// Rules waived for this profile, with the reason.
+    public var waivers: [Waiver]
+    /// Ceilings on what an image and its guest may make ImageGate do.
+    public var limits = GateLimits()
+
+    public struct CloudInitBuild: Sendable, Codable, Equatable {
+        /// libguestfs distro name (`ubuntu`, `rocky`, `rhel`, `centos`).
+        public var distro: String
+        /// `22.04`, `9`, `8`, `7` (a bare major matches every minor).
+        public var version: String
+        /// The package file the guide links.
+        public var package: String
+    }
+
+    public struct MonitorAgent: Sendable, Codable, Equatable {
+        /// Paths that exist when the agent is installed.
+        public var paths: [String]
+        /// Its service (systemd unit on Linux, Windows service name on Windows), which must be enabled.
+        public var service: String?
+
+        public init(paths: [String], service: String?) {
+            self.paths = paths
+            self.service = service
+        }
+    }
+
+    public struct Waiver: Sendable, Codable, Equatable {
+        public var rule: String
+        public var reason: String
+
+        public init(rule: String, reason: String) {
+            self.rule = rule
+            self.reason = reason
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
+        case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
+    }
+
+    /// A field the file leaves out keeps the seller guide's value, so a
+    /// profile can hold just what it changes (say, only `waivers:`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ builtIn: @autoclosure () -> T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? builtIn()
+        }
+        cloudInitBuilds = try value(.cloudInitBuilds, PlatformProfile.default.cloudInitBuilds)
+        cloudInitTag = try value(.cloudInitTag, PlatformProfile.default.cloudInitTag)
+        monitorAgent = c.contains(.monitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .monitorAgent) : PlatformProfile.default.monitorAgent
+        windowsMonitorAgent = c.contains(.windowsMonitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .windowsMonitorAgent)
+            : PlatformProfile.default.windowsMonitorAgent
+        fastTier = try value(.fastTier, PlatformProfile.default.fastTier)
+        waivers = try value(.waivers, PlatformProfile.default.waivers)
+        limits = try value(.limits, GateLimits())
+    }
+
+    /// The expected build for an OS, or nil when the table has none.
+    public func cloudInitBuild(for facts: OSFacts) -> CloudInitBuild? {
+        cloudInitBuilds.first { build in
+            guard build.distro == facts.distro else { return false }
+            let parts = build.version.split(separator: ".").compactMap { Int($0) }
+            guard parts.first == facts.majorVersion else { return false }
+            return parts.count < 2 || parts[1] == facts.minorVersion
+        }
+    }
+
+    /// Loads a profile; every problem is an bad-input ``ImageGateError`` naming the file.
+    public static func load(path: String) throws -> PlatformProfile {
+        // Any read failure is the one bad-input line below.
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ImageGateError.badInput("\(path): cannot read the platform profile")
+        }
+        return try parse(text, source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws -> PlatformProfile {
+        do {
+            return try YAMLDecoder().decode(PlatformProfile.self, from: text)
+        } catch let error as DecodingError {
+            throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
+        } catch {
+            throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
+        }
+    }
+
+    /// The seller guide's settings.
+    public static let `default`: PlatformProfile = {
+        // The text is a constant of this file; a failure here is a bug.
+        try! parse(defaultYAML, source: "built-in profile")
+    }()
+
+    public static let defaultYAML = """
+        # The platform profile: what the seller guide says, as data.
+        cloud_init_tag: ucloud
+        fast_tier: false
+        monitor_agent: null
+        windows_monitor_agent: null
+        waivers: []
+        cloud_init_builds:
+          - {distro: rocky, version: "9", package: cloud-init-23.4-7.el9.5.0.1.ucloud.noarch.rpm}
+          - {distro: rocky, version: "8", package: cloud-init-23.4-7.el8.3.0.1.ucloud.noarch.rpm}
+          - {distro: rhel, version: "8", package: cloud-init-23.4-7.el8.3.ucloud.noarch.rpm}
+          - {distro: ubuntu, version: "20.04", package: cloud-init_24.1.3-1ubuntu1~20.04.5ucloud_all.deb}
+          - {distro: ubuntu, version: "22.04", package: cloud-init_24.1.3-1ubuntu2~22.04.5ucloud_all.deb}
+          - {distro: ubuntu, version: "24.04", package: cloud-init_24.1.3-0ubuntu3.3ucloud_all.deb}
+          - {distro: centos, version: "9", package: cloud-init-23.4-17.el9.ucloud.noarch.rpm}
+          - {distro: centos, version: "8", package: cloud-init-22.1-8.el8.ucloud.noarch.rpm}
+          - {distro: centos, version: "7", package: cloud-init-19.4-7.el7.7.ucloud.x86_64.rpm}
+          - {distro: centos, version: "6", package: cloud-init-19.4+11.g158c661c-1.el6.noarch.rpm}
+
+        """
+}
