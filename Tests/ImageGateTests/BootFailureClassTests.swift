@@ -38,4 +38,26 @@ final class BootFailureClassTests: XCTestCase {
         XCTAssertTrue(run.stdout[named.upperBound...].contains("grub-shell: GRUB stopped at its shell (ended the boot, BOOT-NO-PANIC)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("Likely causes: GRUB cannot find its own files"), run.stdout)
     }
+
+    /// A boot sector that prints nothing and halts: the firmware's last
+    /// line, then silence. The boot ends at the kernel stage's deadline (here
+    /// capped by --timeout), named as a stall before the kernel with the
+    /// line it stopped after.
+    func testASilentBootAfterTheFirmwareIsNamedAsAStallBeforeTheKernel() throws {
+        try BootSector.disk(printing: "", at: dir + "/silent.raw")
+        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/silent.raw", "--timeout", "20", "--post-mortem", "never",
+                                                        "--json", dir + "/report.json"])
+        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
+        let instance = try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)")
+        let failures = instance["failures"] as? [[String: Any]] ?? []
+        XCTAssertEqual(failures.first?["failureClass"] as? String, "stalled-before-kernel", "\(failures)")
+        XCTAssertEqual(failures.first?["endedTheBoot"] as? Bool, true)
+        let lines = (failures.first?["lines"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        XCTAssertTrue(lines.last?.contains("Booting from Hard Disk") == true, "\(lines)")
+        XCTAssertTrue((instance["end"] as? String ?? "").contains("no kernel within 20 s"), "\(instance["end"] ?? "")")
+        let findings = instance["findings"] as? [[String: Any]] ?? []
+        XCTAssertEqual(findings.first { $0["rule"] as? String == "BOOT-CONSOLE" }?["outcome"] as? String, "fail")
+        XCTAssertTrue(run.stdout.contains("stalled-before-kernel: the boot stopped before the kernel"), run.stdout)
+    }
 }

@@ -85,6 +85,30 @@ final class FailureClassTests: XCTestCase {
         XCTAssertTrue(Badness(text: "error: file '*' not found", meaning: "", fatal: false).matches("error: file '/a' not found."))
     }
 
+    /// A boot that ends at the kernel stage's deadline, silent after the
+    /// boot loader, is named by its end and quoted by its last lines; a
+    /// boot that a line already ended keeps that class alone.
+    func testASilentBootAfterTheBootLoaderIsNamedByItsEnd() throws {
+        var log = ConsoleLog()
+        log.feed("SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\nBooting from Hard Disk...\r\n", at: 0.4)
+        log.feed("Loading Linux 6.1.0-13-cloud-amd64 ...\r\n", at: 1.5)
+        let named = BootFailure.named(in: log, end: .deadline(.kernel, seconds: 200))
+        let stalled = try XCTUnwrap(named.first)
+        XCTAssertEqual(stalled.failureClass, "stalled-before-kernel")
+        XCTAssertTrue(stalled.endedTheBoot)
+        XCTAssertEqual(stalled.rule, "BOOT-CONSOLE")
+        XCTAssertEqual(stalled.lines.map(\.text), ["Booting from Hard Disk...", "Loading Linux 6.1.0-13-cloud-amd64 ..."])
+        XCTAssertEqual(stalled.lines.map(\.line), [2, 3])
+        XCTAssertEqual(stalled.lines.last?.seconds, 1.5)
+        XCTAssertTrue(stalled.text(.chinese).first?.contains("启动在内核之前停止") == true)
+
+        XCTAssertEqual(BootFailure.named(in: log, end: .overallTimeout(seconds: 1000)), [], "not every deadline is a stall before the kernel")
+        var rescued = ConsoleLog()
+        rescued.feed("Booting from Hard Disk...\r\ngrub rescue> ", at: 1)
+        XCTAssertEqual(BootFailure.named(in: rescued, end: .deadline(.kernel, seconds: 200)).map(\.failureClass), ["grub-shell"],
+                       "a prompt already named the failure")
+    }
+
     func testAHealthyBootHasNoClass() {
         var log = ConsoleLog()
         log.feed(ConsoleLogTests.healthy.joined(), at: 1)

@@ -86,7 +86,7 @@ public struct CheckReport: Sendable, Codable {
             keptRun = boot.keptRun
             postMortem = boot.postMortem
             diagnosis = boot.postMortem.map { Diagnosis.diagnose(boot.findings, from: $0) }
-            let named = BootFailure.named(in: o.console)
+            let named = BootFailure.named(in: o.console, end: o.end)
             failures = named.isEmpty ? nil : named
             facts = o.facts
             domainXML = boot.domainXML

@@ -64,6 +64,8 @@ public struct ConsoleLog: Sendable {
     /// The first line cloud-init printed, if any.
     public private(set) var cloudInitActivity: Mark?
     public private(set) var byteCount = 0
+    /// When the last byte came, in seconds after the VM started.
+    public private(set) var lastByteSeconds: Double = 0
     /// Scalars of the current line beyond the cap, being skipped to its newline.
     private var skippingRestOfLine = false
     /// Every line seen, kept or not.
@@ -94,6 +96,7 @@ public struct ConsoleLog: Sendable {
     public mutating func feed(_ chunk: String, at seconds: Double) {
         guard !chunk.isEmpty else { return }
         byteCount += chunk.utf8.count
+        lastByteSeconds = seconds
         if stages[.firstByte] == nil { stages[.firstByte] = Mark(seconds: seconds, line: lineCount + 1, text: "") }
         var current = String.UnicodeScalarView(partial.unicodeScalars)
         var length = current.count

@@ -14,7 +14,19 @@ public struct BootFailure: Sendable, Codable, Equatable {
 
     static let maxLines = 5
 
-    /// The classes `console` shows.
+    /// The classes a boot showed: those its console's lines name, and the
+    /// one its end names (a boot that stalled before the kernel, quoted by
+    /// its last lines).
+    public static func named(in console: ConsoleLog, end: BootObservation.End) -> [BootFailure] {
+        var named = named(in: console)
+        if case let .deadline(stage, _) = end, stage == .firstByte || stage == .kernel, !named.contains(where: \.endedTheBoot) {
+            let last = BootRules.lastGuestLines(console, 2).map { ConsoleLog.Mark(seconds: console.lastByteSeconds, line: $0.line ?? 0, text: $0.text) }
+            named.insert(BootFailure(failureClass: FailureClass.stalledBeforeKernel.id, rule: BootRules.consoleOutput.id, endedTheBoot: true, lines: last), at: 0)
+        }
+        return named
+    }
+
+    /// The classes `console`'s lines show.
     public static func named(in console: ConsoleLog) -> [BootFailure] {
         var byClass: [String: BootFailure] = [:], order: [String] = []
         for hit in console.hits {

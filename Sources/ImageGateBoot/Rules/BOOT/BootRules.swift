@@ -53,7 +53,7 @@ public enum BootRules {
         required: "the system booted from the image produces output on ttyS0: a login prompt (kernel messages are welcome, not required)",
         fix: "Put console=tty1 console=ttyS0,115200n8 on the kernel command line (GRUB_CMDLINE_LINUX, then update-grub) and keep a getty on ttyS0 (serial-getty@ttyS0).",
         chinese: RuleText(title: "ttyS0 串口输出", required: "ttyS0 输出启动信息和登录提示", fix: "内核参数加上 console=tty1 console=ttyS0,115200n8（GRUB_CMDLINE_LINUX，然后 update-grub），并保留 ttyS0 上的 getty（serial-getty@ttyS0）。"),
-        failureClasses: [.nothingBootable],
+        failureClasses: [.nothingBootable, .stalledBeforeKernel],
         judge: .instance { o in
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }

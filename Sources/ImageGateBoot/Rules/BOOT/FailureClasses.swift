@@ -16,6 +16,18 @@ extension FailureClass {
                       causes: "MBR 中没有引导程序（或只有 EFI 系统分区：本平台以 BIOS 方式启动），GRUB 被擦除或从未安装，镜像是单个分区而非整块磁盘",
                       fix: "在整块磁盘上为 BIOS 安装 GRUB（grub-install /dev/sda；GPT 需有 BIOS boot 分区），并重新生成 grub.cfg。"))
 
+    /// Named from how the boot ended, not from a line: no kernel (and no
+    /// init) within the kernel stage's deadline, the console silent after
+    /// the firmware or the boot loader.
+    static let stalledBeforeKernel = FailureClass(
+        "stalled-before-kernel", fatal: true, signatures: [],
+        english: Text(meaning: "the boot stopped before the kernel: ttyS0 stayed silent after the firmware or the boot loader",
+                      causes: "a boot loader waiting on a screen this platform does not show (a GRUB menu, prompt or password on the VGA console only), a kernel and initramfs that print only to tty0 (no console=ttyS0) and hang before init, a boot loader installed for another disk or partition layout, a kernel that stops before its first message on this CPU",
+                      fix: "Watch the boot on the serial console (imagegate boot --keep-running, then imagegate console RUN): set GRUB_TERMINAL=\"serial console\", GRUB_TIMEOUT=1 and console=tty1 console=ttyS0,115200n8 in /etc/default/grub, run update-grub, and remove anything that waits for a key."),
+        chinese: Text(meaning: "启动在内核之前停止：固件或引导程序之后 ttyS0 再无输出",
+                      causes: "引导程序在本平台看不到的屏幕上等待（仅在 VGA 控制台上的 GRUB 菜单、提示或密码），内核和 initramfs 只输出到 tty0（没有 console=ttyS0）并在 init 之前挂起，引导程序是为另一种磁盘或分区布局安装的，内核在本 CPU 上输出第一条信息之前就停止",
+                      fix: "在串口控制台上观察启动（imagegate boot --keep-running，然后 imagegate console RUN）：在 /etc/default/grub 中设置 GRUB_TERMINAL=\"serial console\"、GRUB_TIMEOUT=1 以及 console=tty1 console=ttyS0,115200n8，运行 update-grub，并去掉任何等待按键的设置。"))
+
     static let grubShell = FailureClass(
         "grub-shell", fatal: true, prompt: true,
         signatures: ["grub rescue>", "grub>", "Entering rescue mode..."],
@@ -170,11 +182,11 @@ extension FailureClass {
     /// The order a console line is matched in: specific classes before the
     /// general ones they share words with (a root that cannot be mounted
     /// before the panic it causes, a soft lockup before a kernel BUG).
-    package static let precedence: [FailureClass] = [nothingBootable, grubShell, rootNotFound, noInit, initNotRun, emergencyShell, stall,
+    package static let precedence: [FailureClass] = [nothingBootable, stalledBeforeKernel, grubShell, rootNotFound, noInit, initNotRun, emergencyShell, stall,
                                              kernelPanic, oops, outOfMemory, orderingCycle, generatorFailed, unitFailed, grubError,
                                              cloudInitFailure]
 
     /// Every class.
-    public static let all: [FailureClass] = [nothingBootable, grubShell, rootNotFound, noInit, emergencyShell, kernelPanic, oops,
+    public static let all: [FailureClass] = [nothingBootable, stalledBeforeKernel, grubShell, rootNotFound, noInit, emergencyShell, kernelPanic, oops,
                                              cloudInitFailure] + evidenceOnly
 }
