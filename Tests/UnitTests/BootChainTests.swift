@@ -55,6 +55,36 @@ final class BootChainTests: XCTestCase {
         XCTAssertEqual(separate.outcome, .pass, "\(separate.found) \(separate.evidence)")
     }
 
+    /// The init the command line names must be where the kernel runs it
+    /// from: `rdinit=` in the entry's initramfs, `init=` on the root
+    /// filesystem; the last of each counts, and words after `--` are init's.
+    func testAnInitTheCommandLineNamesMustBeThere() async {
+        func judge(_ extra: String, initramfs: [String]? = ["init", "scripts/local", "usr/lib/modules/\(Self.kernel)/kernel/fs/ext4/ext4.ko"]) async -> Finding {
+            var grub = Self.entry(root: "UUID=6a1f0000-aaaa-bbbb-cccc-000000000001")
+            grub = grub.replacingOccurrences(of: " ro ", with: " ro \(extra) ")
+            var fs = RuleTests.clean
+            fs.files["/boot/grub/grub.cfg"] = grub
+            fs.files["/opt/vendor/init"] = "#!/bin/sh\n"
+            fs.initramfs["/boot/initrd.img-\(Self.kernel)"] = initramfs
+            var facts = RuleTests.facts
+            facts.volumes = Self.disk
+            facts.bootCode = true
+            return await BootLoaderRules.grubConfig.evaluate(RuleContext(fs: fs, facts: facts, profile: .default))
+        }
+        for held in ["rdinit=/init", "rdinit=/scripts/local", "init=/opt/vendor/init", "init=/nowhere init=/opt/vendor/init", "-- init=/nowhere"] {
+            let finding = await judge(held)
+            XCTAssertEqual(finding.outcome, .pass, "\(held): \(finding.found) \(finding.evidence)")
+        }
+        let noRdinit = await judge("rdinit=/opt/vendor/init")
+        XCTAssertEqual(noRdinit.outcome, .fail)
+        XCTAssertTrue(noRdinit.evidence.contains { $0.line == 4 && $0.text.contains("rdinit=/opt/vendor/init is not in the initramfs") }, "\(noRdinit.evidence)")
+        let noInit = await judge("init=/sbin/vendor-init")
+        XCTAssertEqual(noInit.outcome, .fail)
+        XCTAssertTrue(noInit.evidence.contains { $0.text.contains("init=/sbin/vendor-init is not on the root filesystem") }, "\(noInit.evidence)")
+        let unread = await judge("rdinit=/opt/vendor/init", initramfs: nil)
+        XCTAssertNotEqual(unread.outcome, .fail, "an initramfs not read decides nothing: \(unread.evidence)")
+    }
+
     /// The BIOS starts the first sector's code; GRUB on GPT needs a BIOS
     /// boot partition; an EFI system partition alone is UEFI-only.
     func testTheBootLoaderMustBeWhereTheBIOSLooks() async {
