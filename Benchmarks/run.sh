@@ -5,7 +5,7 @@
 # $BENCH_RUNS runs (default 3).
 #
 #   Benchmarks/run.sh            (make bench builds the release binary first)
-#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic, queue, windows or remote
+#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, start, panic, wrong-root, queue, windows or remote
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 imagegate="${IMAGEGATE_BIN:-$root/.build/release/imagegate}"
@@ -141,6 +141,25 @@ if section panic && [ -f "$(dirname "$image")/init-missing.qcow2" ]; then
   [ -n "$latency" ] || { cat "$work/panic.out" >&2; echo "bench: no panic verdict" >&2; exit 3; }
   printf '%-58s %6.1f s                      target %-7s %s\n' "panic fixture: verdict after the panic line" "$latency" "<= 5 s" \
     "$([ "$(echo "$latency <= 5" | bc)" = 1 ] && echo ok || echo MISSED)"
+fi
+
+# A root= that names no filesystem on the disk (grub-root-elsewhere): the
+# kernel and initramfs start, the initramfs waits for the root device, gives
+# up and drops to its shell. The figures: from the first console byte to the
+# verdict, and how long after the line that named the failure the verdict
+# came (the guest's own wait is the baseline the verdict cannot beat).
+wrong_root_image="$work/grub-root-elsewhere.qcow2"
+if section wrong-root && [ -f "$(dirname "$image")/grub-root-elsewhere.qcow2" ]; then
+  qemu-img convert -U -O qcow2 "$(dirname "$image")/grub-root-elsewhere.qcow2" "$wrong_root_image"
+  "$imagegate" boot "$wrong_root_image" --post-mortem never > "$work/wrong-root.out" 2>&1 || true
+  first=$(sed -n 's/.*first byte at \([0-9.]*\) s.*/\1/p' "$work/wrong-root.out" | head -1)
+  ended=$(sed -n 's/^Watch ended at \([0-9.]*\) s.*/\1/p' "$work/wrong-root.out")
+  after=$(sed -n 's/^Verdict \([0-9.]*\) s after the console line (at \([0-9.]*\) s).*/\1 \2/p' "$work/wrong-root.out")
+  [ -n "$first" ] && [ -n "$ended" ] && [ -n "$after" ] || { cat "$work/wrong-root.out" >&2; echo "bench: the wrong-root boot ended on no failure line" >&2; exit 3; }
+  set -- $after
+  grep -q 'root-not-found' "$work/wrong-root.out" || { cat "$work/wrong-root.out" >&2; echo "bench: the wrong-root boot was not named root-not-found" >&2; exit 3; }
+  printf '%-58s %6.1f s (its line at %.1f s)    target %-7s %s\n' "wrong-root fixture: first byte -> verdict" "$(echo "$ended - $first" | bc)" "$2" \
+    "<= line + 10 s" "$([ "$(echo "$1 <= 10" | bc)" = 1 ] && echo ok || echo MISSED)"
 fi
 
 # The review queue (issue 10), on hard links of the image (distinct entries,

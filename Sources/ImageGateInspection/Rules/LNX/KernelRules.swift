@@ -1,7 +1,7 @@
 import ImageGateModel
 
 /// Rules about the kernel and its modules.
-enum KernelRules {
+package enum KernelRules {
     /// Whether `module` is built into kernel `version`, shipped as a module
     /// file, and (for a module) present in that kernel's initramfs.
     struct ModuleFinding {
@@ -37,6 +37,20 @@ enum KernelRules {
         return result
     }
 
+    /// The root filesystem's type and the modules that can mount it (ext2
+    /// and ext3 are mounted by ext4's driver as well), when ImageGate knows
+    /// them; nil for anything else, which is left to the boot.
+    static func rootDriver(_ facts: OSFacts) -> (filesystem: String, modules: [String])? {
+        guard let root = facts.mounts.first(where: { $0.mountpoint == "/" && $0.mounted }),
+              let filesystem = facts.volumes.first(where: { $0.device == root.spec })?.filesystem else { return nil }
+        switch filesystem {
+        case "ext4": return (filesystem, ["ext4"])
+        case "ext2", "ext3": return (filesystem, ["ext4", filesystem])
+        case "xfs", "btrfs": return (filesystem, [filesystem])
+        default: return nil
+        }
+    }
+
     static func initramfsPath(for version: String, fs: any GuestFilesystem) async throws -> String? {
         for path in ["/boot/initrd.img-\(version)", "/boot/initramfs-\(version).img"] where try await fs.exists(path) {
             return path
@@ -44,9 +58,9 @@ enum KernelRules {
         return nil
     }
 
-    static let virtio = Rule(
+    package static let virtio = Rule(
         "LNX-VIRTIO", .error, title: "virtio drivers present",
-        required: "virtio_blk, virtio_net and virtio_pci built into every installed kernel or in its initramfs",
+        required: "virtio_blk, virtio_net and virtio_pci built into every installed kernel or in its initramfs, with the root filesystem's driver",
         fix: "Add the drivers to the initramfs: on Debian/Ubuntu list virtio_blk, virtio_net, virtio_pci in /etc/initramfs-tools/modules and run update-initramfs -u; on the Red Hat family add add_drivers+=\" virtio_blk virtio_net virtio_pci \" to /etc/dracut.conf.d/virtio.conf and run dracut -f.",
         chinese: RuleText(title: "包含 virtio 驱动", required: "每个已安装内核内置或在 initramfs 中包含 virtio_blk、virtio_net、virtio_pci", fix: "把驱动加入 initramfs：Debian/Ubuntu 在 /etc/initramfs-tools/modules 中写入 virtio_blk virtio_net virtio_pci 后执行 update-initramfs -u；CentOS/RedHat/Rocky 在 /etc/dracut.conf.d/virtio.conf 中写入 add_drivers+=\" virtio_blk virtio_net virtio_pci \" 后执行 dracut -f。")
     ) { context in
@@ -82,6 +96,30 @@ enum KernelRules {
                 case false?: missing.append(Evidence(path: initrdPath, "\(module).ko is not in the initramfs of \(version)"))
                 case nil: undecided.append("\(module) is a module of \(version) (\(file)) and its initramfs \(initrdPath ?? "(none)") could not be listed")
                 }
+            }
+            // The root filesystem's driver: without it the initramfs cannot mount root.
+            guard let (filesystem, modules) = rootDriver(context.facts) else { continue }
+            var found: [(String, ModuleFinding)] = []
+            for module in modules { found.append((module, try await find(module, kernel: version, initramfs: nil, fs: context.fs))) }
+            if let builtIn = found.first(where: { $0.1.builtIn }) {
+                seen.append("\(builtIn.0) (the root filesystem, \(filesystem)) built into \(version)")
+                continue
+            }
+            guard found.contains(where: { $0.1.file != nil }) else {
+                missing.append(Evidence(path: "/lib/modules/\(version)", "no driver for the root filesystem (\(filesystem)): \(modules.joined(separator: " or ")) is neither built in nor a module"))
+                continue
+            }
+            if contents == nil {
+                contents = .some(try await initrdPath.asyncMap { try await context.fs.initramfsContents($0) } ?? nil)
+            }
+            var inInitramfs: [Bool?] = []
+            for module in modules { inInitramfs.append(try await find(module, kernel: version, initramfs: contents ?? nil, fs: context.fs).inInitramfs) }
+            if let index = inInitramfs.firstIndex(of: true) {
+                seen.append("\(modules[index]) (the root filesystem, \(filesystem)) module in the initramfs of \(version)")
+            } else if inInitramfs.contains(false) {
+                missing.append(Evidence(path: initrdPath, "\(modules.map { "\($0).ko" }.joined(separator: " or ")) is not in the initramfs of \(version): it cannot mount the root filesystem (\(filesystem))"))
+            } else {
+                undecided.append("the root filesystem's driver (\(filesystem)) is a module of \(version) and its initramfs \(initrdPath ?? "(none)") could not be listed")
             }
         }
         if !missing.isEmpty { return .violated("virtio drivers missing", missing) }
