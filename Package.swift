@@ -118,7 +118,7 @@ let package = Package(
         // test targets; `UnitTests` needs no VM and no appliance (make
         // test-unit); the others boot guests and launch appliances.
         .target(name: "TestSupport", path: "Tests/Support"),
-        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateQueue", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateTesting", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
         .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateXCTest", "ImageGateTesting", "TestSupport"]),

@@ -24,6 +24,15 @@ final class FirstBootConformantTests: FirstBootTestCase {
         XCTAssertEqual(result.observation.facts?.channel, "ssh", "\(result.observation.end); \(result.observation.sshProblem ?? "")")
     }
 
+    /// A conformant boot shows no failure class, not even one that is only
+    /// evidence: a class on a healthy console would be a false alarm in
+    /// every report.
+    func testNoFailureClassOnAConformantBoot() async throws {
+        let result = try await firstBoot()
+        let named = BootFailure.named(in: result.observation.console, end: result.observation.end)
+        XCTAssertEqual(named.map(\.failureClass), [], "\(named.flatMap { $0.text(.english) })")
+    }
+
     override func testBootConsole() async throws { try await super.testBootConsole() }
     override func testBootNoPanic() async throws { try await super.testBootNoPanic() }
     override func testBootNetwork() async throws { try await super.testBootNetwork() }

@@ -1,3 +1,3 @@
 import ImageGateTesting
 import Testing
-@Test(arguments: FirstBootRule.all) func firstBoot(_ rule: FirstBootRule) async throws { try await rule.check() }
+@Test(arguments: GateRule.all) func gate(_ rule: GateRule) async throws { try await rule.check(scenario: "Tests/Scenarios/conformant-fixture.yaml") }
