@@ -3,11 +3,23 @@ import ImageGate
 
 /// The night's HTML dashboard, one self-contained page: tonight's
 /// regressions first (with why), then failures by vendor, then the rest;
-/// per image a strip of its last verdicts and a link to tonight's full
+/// per image the rules that failed or could not be checked (each with what
+/// was found), a strip of its last verdicts and a link to tonight's full
 /// check report. Every text from an image is escaped (``XML/escape(_:)``).
 public enum QueueDashboard {
     /// How many past verdicts each image's strip shows.
     static let strip = 10
+    /// How many rules a row names, and how much of each one's found text.
+    static let rulesShown = 8
+    static let foundShown = 160
+
+    /// The rules of an entry's check that keep it from passing: failed,
+    /// then could not be checked (waived ones count for nothing).
+    static func blockingRules(_ findings: [QueueHistory.StoredFinding]) -> [QueueHistory.StoredFinding] {
+        let open = findings.filter { $0.waived == nil }
+        return open.filter { $0.outcome == Outcome.fail.rawValue }
+            + open.filter { $0.outcome == Outcome.couldNotCheck.rawValue && $0.severity == Severity.error.rawValue }
+    }
 
     /// The page for `run`; links to reports under `folder` (where the page
     /// is written) are relative, so the folder can be moved or served.
@@ -36,7 +48,16 @@ public enum QueueDashboard {
             }
             let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t(.queueFlaky)): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
             let ranOn = entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? ""
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)</td>"
+            let blocking = Self.blockingRules(try history.findings(entry: entry.id))
+            var rules: String = blocking.prefix(Self.rulesShown).map { finding -> String in
+                let found = finding.found.count > Self.foundShown ? String(finding.found.prefix(Self.foundShown)) + "…" : finding.found
+                let mark = finding.outcome == Outcome.fail.rawValue ? "✗" : "?"
+                return "<li class=\"\(h(finding.outcome))\">\(mark) <b>\(h(finding.rule))</b> \(h(found))</li>"
+            }.joined()
+            if blocking.count > Self.rulesShown { rules += "<li>… +\(blocking.count - Self.rulesShown)</li>" }
+            if let problem = entry.problem, blocking.isEmpty { rules += "<li class=\"error\">\(h(problem))</li>" }
+            let ruleList = rules.isEmpty ? "" : "<ul class=\"rules\">\(rules)</ul>"
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)</td>"
                 + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
@@ -87,6 +108,8 @@ public enum QueueDashboard {
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
             .flaky { color: #a60; font-weight: normal; }
+            ul.rules { margin: .3em 0 0 0; padding-left: 1em; font-family: sans-serif; font-size: 90%; list-style: none; }
+            ul.rules li.fail b, ul.rules li.error { color: #b00; } ul.rules li.could-not-check b { color: #a60; }
             td.unhealthy { color: #b00; } .host { color: #555; font-size: 85%; margin-top: .2em; }
             </style></head><body>
             \(body)</body></html>

@@ -46,8 +46,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         @Argument(help: "The queue manifest (YAML: defaults, entries).")
         var manifest: String
-        @Option(help: "Entries checked at once: a number or auto (default 1).")
-        var jobs: Jobs = .count(1)
+        @Option(help: "Entries checked at once: a number, or auto (the default): as many as this machine's cores and free memory admit for the manifest's largest scenario.")
+        var jobs: Jobs = .automatic
         @Option(help: "Images whose static inspections share one libguestfs appliance (default 8; 1: an appliance per image, and a kill loses at most the entry in flight).")
         var batch = 8
         @Flag(help: "Continue the manifest's last unfinished run, skipping what it recorded.")
@@ -56,7 +56,7 @@ struct QueueCommand: AsyncParsableCommand {
                 help: "When a boot's stopped disk is read for the guest's logs and a Diagnosis: never, on-failure (default) or always.")
         var postMortem: FirstBoot.PostMortemWhen = .onFailure
         @OptionGroup var database: DatabaseOptions
-        @Option(help: ArgumentHelp("Write each entry's check report (JSON, HTML) and console logs under this folder.", valueName: "folder"))
+        @Option(help: ArgumentHelp("Write each entry's check report (JSON, HTML) and console logs under this folder (default with --html: reports/ beside the dashboard, which links each row to its report).", valueName: "folder"))
         var reports: String?
         @Option(help: ArgumentHelp("Write the run's JSON (entries and comparison) here ('-' for standard output).", valueName: "file"))
         var json: String?
@@ -96,7 +96,7 @@ struct QueueCommand: AsyncParsableCommand {
                     }
                     runner.batchSize = batch
                     runner.postMortem = postMortem
-                    runner.reports = reports
+                    runner.reports = reports ?? html.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path + "/reports" }
                     runner.language = lang ?? .fromEnvironment
                     runner.progress = { FileHandle.standardError.write(Data("queue: \(TerminalText.sanitize($0))\n".utf8)) }
                     let configured = runner, resume = self.resume

@@ -145,6 +145,9 @@ final class QueueTests: XCTestCase {
             XCTAssertLessThan(try XCTUnwrap(dom.range(of: heading)).lowerBound, try XCTUnwrap(dom.range(of: "globex")).lowerBound,
                               "regressions come first")
             XCTAssertTrue(dom.contains("LNX-NO-SWAP"), "the regressed rule is named")
+            // Each row names what keeps its image from passing, with what was found.
+            XCTAssertTrue(dom.contains("✗ <b>LNX-NO-SWAP</b> "), "the failed rule in its row")
+            XCTAssertTrue(dom.contains("? <b>LNX-MONITOR-AGENT</b> "), "an error rule that could not be checked in its row")
             XCTAssertEqual(dom.components(separatedBy: "class=\"v ").count - 1, 5, "history strips: web 2, db 2, new 1")
             let links = dom.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
             XCTAssertEqual(links.count, 3, "a report link per entry")
