@@ -57,8 +57,11 @@ public enum QueueDashboard {
             if blocking.count > Self.rulesShown { rules += "<li>… +\(blocking.count - Self.rulesShown)</li>" }
             if let problem = entry.problem, blocking.isEmpty { rules += "<li class=\"error\">\(h(problem))</li>" }
             let ruleList = rules.isEmpty ? "" : "<ul class=\"rules\">\(rules)</ul>"
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)</td>"
-                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)</td><td>\(link)</td></tr>\n"
+            let bootTime = try QueueBootTime.trend(of: entry, in: history)
+            let slower = bootTime.flatMap { $0.slower ? "<div class=\"slower\">\(h($0.warning(language)))</div>" : nil } ?? ""
+            let spark = bootTime?.sparkline ?? ""
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(slower)</td>"
+                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
             guard !rows.isEmpty else { return "" }
@@ -108,6 +111,7 @@ public enum QueueDashboard {
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
             .flaky { color: #a60; font-weight: normal; }
+            .slower { color: #a60; font-family: sans-serif; margin-top: .3em; } svg.spark { display: block; margin-top: .2em; }
             ul.rules { margin: .3em 0 0 0; padding-left: 1em; font-family: sans-serif; font-size: 90%; list-style: none; }
             ul.rules li.fail b, ul.rules li.error { color: #b00; } ul.rules li.could-not-check b { color: #a60; }
             td.unhealthy { color: #b00; } .host { color: #555; font-size: 85%; margin-top: .2em; }

@@ -83,6 +83,10 @@ public final class QueueHistory: Sendable {
             try db.alter(table: "entry") { t in t.add(column: "host", .text) }
             try db.alter(table: "run") { t in t.add(column: "hosts", .text) }
         }
+        // Boot times compare only under one accelerator: which one ran the entry's boots.
+        migrator.registerMigration("v3-accelerator") { db in
+            try db.alter(table: "entry") { t in t.add(column: "accelerator", .text) }
+        }
         return migrator
     }
 
@@ -143,6 +147,8 @@ public final class QueueHistory: Sendable {
         public var consoleLogs: String
         /// The libvirt host that ran the boots (a fleet's URI); nil: this machine.
         public var host: String?
+        /// `kvm` or `tcg`, when the entry was booted.
+        public var accelerator: String?
     }
 
     public struct StoredFinding: Sendable, Equatable, Codable, FetchableRecord {
@@ -173,6 +179,8 @@ public final class QueueHistory: Sendable {
         public var findings: [Finding]
         /// The libvirt host that ran the boots (a fleet's URI); nil: this machine.
         public var host: String?
+        /// The accelerator the boots ran under; nil when nothing was booted.
+        public var accelerator: Accelerator?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -242,11 +250,13 @@ public final class QueueHistory: Sendable {
             let e = outcome.entry
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
-                                   scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
+                                   accelerator)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
-                                 outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host])
+                                 outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
+                                 outcome.accelerator?.rawValue])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """
@@ -283,6 +293,16 @@ public final class QueueHistory: Sendable {
 
     public func entries(run: Int64) throws -> [Entry] {
         try database.read { db in try Entry.fetchAll(db, sql: "SELECT * FROM entry WHERE runID = ? ORDER BY key", arguments: [run]) }
+    }
+
+    /// The entries of `key` in the finished runs before run `run`, newest first.
+    public func earlierEntries(key: String, before run: Int64, limit: Int) throws -> [Entry] {
+        try database.read { db in
+            try Entry.fetchAll(db, sql: """
+                SELECT entry.* FROM entry JOIN run ON run.id = entry.runID
+                WHERE entry.key = ? AND entry.runID < ? AND run.status = 'finished' ORDER BY entry.runID DESC LIMIT ?
+                """, arguments: [key, run, limit])
+        }
     }
 
     public func findings(entry: Int64) throws -> [StoredFinding] {

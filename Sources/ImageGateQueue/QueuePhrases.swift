@@ -2,6 +2,7 @@ import ImageGate
 
 /// The review queue dashboard's phrases.
 extension Phrase {
+    static let queueBootSlower = Phrase("boot slower than its trend", "启动比以往变慢")
     static let queueCapacity = Phrase("Capacity", "容量")
     static let queueChecked = Phrase("Checked", "已检查")
     static let queueComparedWith = Phrase("compared with", "对比")

@@ -114,7 +114,10 @@ struct QueueCommand: AsyncParsableCommand {
                 let text = try QueueReport.json(history, run: runID, diff: diff)
                 if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
             }
-            if json != "-" { say(QueueReport.text(diff), terminator: "") }
+            if json != "-" {
+                say(QueueReport.text(diff), terminator: "")
+                for slower in try QueueBootTime.slower(in: history, run: runID) { say(slower.warning(lang ?? .fromEnvironment)) }
+            }
             if diff.hasRegressions { throw ExitCode.imageFailed }
         }
     }

@@ -1,0 +1,74 @@
+import Foundation
+@testable import ImageGate
+@testable import ImageGateQueue
+import XCTest
+
+/// Boot time as a trend, on a real history: tonight's time to cloud-init's
+/// finished line against the median of the entry's last complete runs under
+/// the same accelerator; slower by more than 1.2× is a warning on the
+/// dashboard, never a verdict.
+final class QueueBootTimeTests: XCTestCase {
+    var dir = ""
+    var history: QueueHistory!
+    var manifest: QueueManifest!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "boot-time-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/a.qcow2", contents: Data())
+        try "entries:\n  - {vendor: acme, product: web, version: '1', image: a.qcow2}\n".write(toFile: dir + "/queue.yaml", atomically: true, encoding: .utf8)
+        manifest = try QueueManifest.load(path: dir + "/queue.yaml")
+        history = try QueueHistory(path: dir + "/queue.sqlite")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// One finished run whose entry reached cloud-init finished after `seconds` (nil: never).
+    @discardableResult
+    func night(_ seconds: Double?, accelerator: Accelerator = .kvm, finished: Bool = true) throws -> Int64 {
+        let run = try history.startRun(manifest)
+        var outcome = QueueHistory.Outcome(entry: manifest.entries[0], imageSize: 1, failedWith: .infrastructure)
+        outcome.record(.pass)
+        outcome.accelerator = accelerator
+        outcome.timelines = ["mkt-vm-0001": ["first byte": 0.4] .merging(seconds.map { ["cloud-init finished": $0] } ?? [:]) { $1 }]
+        try history.record(outcome, run: run)
+        try history.endRun(run, status: finished ? "finished" : "interrupted")
+        return run
+    }
+
+    func trend(_ run: Int64) throws -> QueueBootTime? {
+        try QueueBootTime.trend(of: try XCTUnwrap(history.entries(run: run).first), in: history)
+    }
+
+    func testTonightIsComparedWithTheMedianOfItsLastCompleteRunsUnderTheSameAccelerator() throws {
+        for seconds in [58.0, 61, 60, 250, 59, 62, 60, 61, 300, 60, 59] { try night(seconds) }  // 11 runs: the oldest is past the window
+        try night(15, accelerator: .tcg)        // another accelerator says nothing
+        try night(20, finished: false)          // nor does an interrupted run
+        try night(nil)                          // nor a boot that never finished
+        let slow = try XCTUnwrap(try trend(try night(80)))
+        XCTAssertEqual(slow.earlier.count, 10)
+        XCTAssertEqual(slow.median, 60.5, "two slow outliers do not move the median")
+        XCTAssertTrue(slow.slower, "80 s > 1.2 × 60.5 s")
+        XCTAssertTrue(slow.warning(.english).contains("80 s to cloud-init finished, 1.3× the median 60 s of 10 runs (kvm)"), slow.warning(.english))
+        XCTAssertTrue(slow.warning(.chinese).hasPrefix("启动比以往变慢"))
+        XCTAssertTrue(slow.sparkline?.contains("<polyline") == true)
+
+        let usual = try XCTUnwrap(try trend(try night(70)))
+        XCTAssertFalse(usual.slower, "70 s is within 1.2 × the median")
+        let slower = try QueueBootTime.slower(in: history, run: try night(90))
+        XCTAssertEqual(slower.map(\.tonight), [90])
+
+        let page = try QueueDashboard.render(history, run: try night(95), diff: QueueDiff.compare(history, after: history.runs().first!.id),
+                                             language: .english, linksFrom: dir)
+        XCTAssertTrue(page.contains("<div class=\"slower\">boot slower than its trend: "), "the warning in the row")
+        XCTAssertTrue(page.contains("<svg class=\"spark\""), "the sparkline in the row")
+        XCTAssertTrue(page.contains("<td class=\"pass\">PASS"), "a warning, not a verdict")
+    }
+
+    func testAFirstBootOrOneThatNeverFinishedHasNoTrend() throws {
+        let first = try XCTUnwrap(try trend(try night(60)))
+        XCTAssertNil(first.median)
+        XCTAssertFalse(first.slower)
+        XCTAssertNil(try trend(try night(nil)))
+    }
+}
