@@ -84,6 +84,10 @@ final class CheckTests: XCTestCase {
         try assertReportsName("SEC-SSH-HOST-KEYS", verdict: "fail")
         let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
         XCTAssertEqual(report.instances.count, 0, "nothing booted")
+        XCTAssertEqual(report.catalogueDigest, RuleCatalogue.digest, "the report names the rule catalogue it was judged by")
+        let version = try Shell.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", ["--version"])
+        XCTAssertEqual(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "\(ImageGateVersion.current) (rule catalogue \(RuleCatalogue.digest.prefix(12)))")
         for finding in report.findings where finding.rule.hasPrefix("BOOT-") && finding.rule != "BOOT-SERVICE-PORTS" && finding.rule != "BOOT-REINSTANCE" {
             XCTAssertEqual(finding.outcome, .couldNotCheck, finding.rule)
             XCTAssertTrue(finding.found.contains("static inspection only"), "\(finding.rule): \(finding.found)")

@@ -174,7 +174,7 @@ final class QueueTests: XCTestCase {
         let queue = Process()
         queue.executableURL = URL(fileURLWithPath: binary)
         // One appliance per image: the kill then loses at most the entry in flight.
-        queue.arguments = ["queue", "run", manifest, "--db", database, "--batch", "1"]
+        queue.arguments = ["queue", "run", manifest, "--db", database, "--batch", "1", "--jobs", "1"]
         queue.standardOutput = FileHandle.nullDevice
         queue.standardError = FileHandle.nullDevice
         try queue.run()
