@@ -16,8 +16,9 @@ import Testing
 /// in the language of `LANG`; a rule that could not be checked is an issue
 /// too, unless the profile (`IMAGEGATE_PROFILE`) or the scenario
 /// (`IMAGEGATE_SCENARIO`) waives it; a warning is a warning issue, which
-/// fails nothing. A rule that does not apply to the image (a WIN rule on
-/// Linux) passes, saying so in nothing.
+/// fails nothing, and so is a warning rule that could not be checked (as in
+/// the verdict, only an unchecked error rule keeps it from PASS). A rule
+/// that does not apply to the image (a WIN rule on Linux) passes silently.
 public struct GateRule: Sendable, CustomTestStringConvertible {
     public let id: String
     public let title: String
@@ -37,7 +38,7 @@ public struct GateRule: Sendable, CustomTestStringConvertible {
         case held
         /// A warning: shown, failing nothing.
         case warning(String)
-        /// Failed, or could not be checked.
+        /// Failed, or an error rule that could not be checked.
         case failed(String)
     }
 
@@ -63,7 +64,8 @@ public struct GateRule: Sendable, CustomTestStringConvertible {
         switch finding.outcome {
         case .pass, .info, .notApplicable: return .held
         case .warning: return .warning(message)
-        case .couldNotCheck, .fail: return .failed(message)
+        case .couldNotCheck: return finding.severity == .error ? .failed(message) : .warning(message)
+        case .fail: return .failed(message)
         }
     }
 }

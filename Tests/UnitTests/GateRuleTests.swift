@@ -30,6 +30,9 @@ final class GateRuleTests: XCTestCase {
         }
         guard case .failed = swap.judgement(in: report([finding("LNX-NO-SWAP", .couldNotCheck)])) else { return XCTFail("unchecked is no pass") }
         guard case .warning = swap.judgement(in: report([finding("LNX-NO-SWAP", .warning, severity: .warning)])) else { return XCTFail("a warning") }
+        guard case .warning = swap.judgement(in: report([finding("LNX-NO-SWAP", .couldNotCheck, severity: .warning)])) else {
+            return XCTFail("an unchecked warning rule keeps no verdict from PASS, nor a vendor's test")
+        }
         XCTAssertEqual(swap.judgement(in: report([finding("LNX-NO-SWAP", .fail, waived: "ticket 12")])), .held, "waived")
         XCTAssertEqual(swap.judgement(in: report([finding("LNX-NO-SWAP", .pass)])), .held)
         let rdp = try XCTUnwrap(all.first { $0.id == "WIN-RDP" })
