@@ -258,7 +258,7 @@ public struct QueueRunner: Sendable {
     func checkRunner(for entry: QueueManifest.Entry, host: (any VirtualMachineHost)? = nil) throws -> (runner: CheckRunner, profileDigest: String, scenarioDigest: String) {
         let host = host ?? self.host
         var scenario = try entry.scenario.map(Scenario.load(path:)) ?? .builtIn
-        let profilePath = entry.profile ?? scenario.profile.map { Self.relative($0, to: scenario.source) }
+        let profilePath = entry.profile ?? scenario.profile.map(scenario.resolve)
         if !entry.servicePorts.isEmpty { scenario.servicePorts = entry.servicePorts }
         if let tier = entry.tier { scenario.tier = tier }
         var profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
@@ -340,10 +340,6 @@ public struct QueueRunner: Sendable {
     static func size(of path: String) -> Int64 {
         // A missing image has size 0; its check records why.
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    static func relative(_ path: String, to source: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: source).deletingLastPathComponent().path + "/" + path
     }
 
     /// What the profile says, whatever file it came from.

@@ -33,12 +33,10 @@ struct CheckCommand: AsyncParsableCommand {
         let report: CheckReport = try await ExitCode.guarding {
             let language = reports.language
             let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
-            let base = self.scenario.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
-            func relative(_ path: String) -> String { path.hasPrefix("/") ? path : base + "/" + path }
-            guard let imagePath = image ?? scenario.image.map(relative) else {
+            guard let imagePath = image ?? scenario.image.map(scenario.resolve) else {
                 throw ImageGateError.badInput("no image: give IMAGE or set image: in the scenario")
             }
-            let profilePath = self.profile.profile ?? scenario.profile.map(relative)
+            let profilePath = self.profile.profile ?? scenario.profile.map(scenario.resolve)
             let profile = try self.profile.load(orPath: profilePath)
             let bundle = self.bundle
             return try await hypervisor.withHost { host in

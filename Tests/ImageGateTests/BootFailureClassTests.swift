@@ -18,13 +18,19 @@ final class BootFailureClassTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func testAGRUBRescuePromptEndsTheBootAsTheGRUBShellClass() throws {
-        try BootSector.disk(printing: "error: unknown filesystem.\r\nEntering rescue mode...\r\ngrub rescue> ", at: dir + "/grub.raw")
-        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/grub.raw", "--timeout", "120", "--post-mortem", "never",
+    /// `imagegate boot` of a boot sector printing `message`: the command's
+    /// output and the report's one instance.
+    func boot(printing message: String, timeout: Int) throws -> (run: Shell.Result, instance: [String: Any]) {
+        try BootSector.disk(printing: message, at: dir + "/disk.raw")
+        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/disk.raw", "--timeout", String(timeout), "--post-mortem", "never",
                                                         "--json", dir + "/report.json"])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
-        let instance = try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)")
+        return (run, try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)"))
+    }
+
+    func testAGRUBRescuePromptEndsTheBootAsTheGRUBShellClass() throws {
+        let (run, instance) = try boot(printing: "error: unknown filesystem.\r\nEntering rescue mode...\r\ngrub rescue> ", timeout: 120)
         let failures = instance["failures"] as? [[String: Any]] ?? []
         XCTAssertEqual(failures.map { $0["failureClass"] as? String ?? "" }, ["grub-shell", "grub-error"])
         XCTAssertEqual(failures.first?["endedTheBoot"] as? Bool, true)
@@ -44,12 +50,7 @@ final class BootFailureClassTests: XCTestCase {
     /// capped by --timeout), named as a stall before the kernel with the
     /// line it stopped after.
     func testASilentBootAfterTheFirmwareIsNamedAsAStallBeforeTheKernel() throws {
-        try BootSector.disk(printing: "", at: dir + "/silent.raw")
-        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/silent.raw", "--timeout", "20", "--post-mortem", "never",
-                                                        "--json", dir + "/report.json"])
-        XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
-        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
-        let instance = try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)")
+        let (run, instance) = try boot(printing: "", timeout: 20)
         let failures = instance["failures"] as? [[String: Any]] ?? []
         XCTAssertEqual(failures.first?["failureClass"] as? String, "stalled-before-kernel", "\(failures)")
         XCTAssertEqual(failures.first?["endedTheBoot"] as? Bool, true)

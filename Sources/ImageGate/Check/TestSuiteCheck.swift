@@ -15,8 +15,7 @@ public enum TestSuiteCheck {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         let scenarioPath = scenarioFile ?? value("IMAGEGATE_SCENARIO")
         let scenario = try scenarioPath.map(Scenario.load(path:)) ?? .builtIn
-        let base = scenarioPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
-        let profilePath = value("IMAGEGATE_PROFILE") ?? scenario.profile.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 }
+        let profilePath = value("IMAGEGATE_PROFILE") ?? scenario.profile.map(scenario.resolve)
         let profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
         return try await LibvirtHost.with(value("IMAGEGATE_CONNECT")) { host in
             var runner = CheckRunner(host: host, scenario: scenario, profile: profile)

@@ -58,6 +58,12 @@ public struct Scenario: Sendable, Equatable {
         self.source = source
     }
 
+    /// `path` as this scenario's file names it (its image, its profile): a
+    /// relative path is taken from the file's folder.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: source).deletingLastPathComponent().path + "/" + path
+    }
+
     public static func load(path: String) throws -> Scenario {
         // Any read failure is the one bad-input line below.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

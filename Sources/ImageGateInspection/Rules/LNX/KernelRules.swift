@@ -122,7 +122,7 @@ package enum KernelRules {
                 undecided.append("the root filesystem's driver (\(filesystem)) is a module of \(version) and its initramfs \(initrdPath ?? "(none)") could not be listed")
             }
         }
-        if !missing.isEmpty { return .violated("virtio drivers missing", missing) }
+        if !missing.isEmpty { return .violated("drivers the new instance needs to boot are missing (virtio, or the root filesystem's)", missing) }
         if !undecided.isEmpty { return .couldNotCheck(undecided.joined(separator: "; ")) }
         return .pass(seen.joined(separator: "; "))
     }
