@@ -21,7 +21,6 @@ struct ImageGateCommand: AsyncParsableCommand {
             complain("\(error)")
             Foundation.exit(ImageGateError.code(of: error).exitStatus)
         }
-        quietLibvirtLog()
         do {
             var command = try parseAsRoot()
             // What a crashed or killed run left (its QEMU above all) goes
@@ -37,20 +36,5 @@ struct ImageGateCommand: AsyncParsableCommand {
             LeftoverReaper.removeScratch()
             exit(withError: error)
         }
-    }
-
-    /// libvirt reads `LIBVIRT_LOG_OUTPUTS` once, when the process loads
-    /// libguestfs (which initialises libvirt), and otherwise logs warnings to
-    /// stderr. Unless the user chose an output, the CLI re-executes itself
-    /// once with libvirt's log sent to a file in the state folder.
-    private static func quietLibvirtLog() {
-        guard getenv("LIBVIRT_LOG_OUTPUTS") == nil else { return }
-        let state = StateDirectory.default.path
-        // secure() made it already; if not, libvirt logs to stderr as by default.
-        guard (try? FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)) != nil
-        else { return }
-        setenv("LIBVIRT_LOG_OUTPUTS", "3:file:\(state)/libvirt.log", 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // execv returned: carry on with libvirt's default log.
     }
 }

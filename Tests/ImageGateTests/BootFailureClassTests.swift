@@ -19,12 +19,19 @@ final class BootFailureClassTests: XCTestCase {
     }
 
     /// `imagegate boot` of a boot sector printing `message`: the command's
-    /// output and the report's one instance.
+    /// output and the report's one instance. Run as a user would, with no
+    /// `LIBVIRT_LOG_OUTPUTS` (make sets it): none of libvirt's own log lines
+    /// (its version, the security driver, the domain's taint) reaches the
+    /// terminal.
     func boot(printing message: String, timeout: Int) throws -> (run: Shell.Result, instance: [String: Any]) {
         try BootSector.disk(printing: message, at: dir + "/disk.raw")
-        let run = try Shell.run(PackageRoot.imagegate, ["boot", dir + "/disk.raw", "--timeout", String(timeout), "--post-mortem", "never",
-                                                        "--json", dir + "/report.json"])
+        let run = try Shell.run("env", ["-u", "LIBVIRT_LOG_OUTPUTS", "-u", "IMAGEGATE_TRACE", PackageRoot.imagegate,
+                                        "boot", dir + "/disk.raw", "--timeout", String(timeout), "--post-mortem", "never",
+                                        "--json", dir + "/report.json"])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
+        for libvirtLine in [" info : ", " warning : ", " error : ", "tainted", "security driver"] {
+            XCTAssertFalse(run.stderr.contains(libvirtLine), "libvirt's log on stderr: \(run.stderr)")
+        }
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
         return (run, try XCTUnwrap((report["instances"] as? [[String: Any]])?.first, "\(report)"))
     }
