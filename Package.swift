@@ -60,8 +60,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+            ],
+            plugins: ["SourceCommit"]
         ),
+        // The git commit the sources were built from, for --version and reports.
+        .plugin(name: "SourceCommit", capability: .buildTool()),
         // The static phase: libguestfs appliances, what they read of a
         // guest, and the static rules (IMG, LNX, SEC, WIN) with their readers.
         .target(

@@ -64,6 +64,7 @@ public enum QueueReport {
             var schema = "imagegate-queue"
             var schemaVersion = 1
             var tool = "imagegate \(ImageGateVersion.current)"
+            var commit = ImageGateVersion.commit
             var run: QueueHistory.Run
             var entries: [Entry]
             var diff: QueueDiff

@@ -9,7 +9,7 @@ struct ImageGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imagegate",
         abstract: "Check a marketplace VM image against the platform's rules.",
-        version: "\(ImageGateVersion.current) (rule catalogue \(RuleCatalogue.digest.prefix(12)))",
+        version: ImageGateVersion.line(catalogueDigest: RuleCatalogue.digest),
         subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, ReplayCommand.self,
                       ReproduceCommand.self, RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self, HostsCommand.self]
     )

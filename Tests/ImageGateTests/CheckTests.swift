@@ -85,9 +85,13 @@ final class CheckTests: XCTestCase {
         let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
         XCTAssertEqual(report.instances.count, 0, "nothing booted")
         XCTAssertEqual(report.catalogueDigest, RuleCatalogue.digest, "the report names the rule catalogue it was judged by")
+        // The commit is the checkout's own, as git names it.
+        let head = try Shell.run("git", ["-C", FixtureManifest.packageRoot, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(head.count, 40, "the checkout is a git clone")
+        XCTAssertTrue(report.commit?.hasPrefix(head) == true, "the report names the commit \(head): \(report.commit ?? "none")")
         let version = try Shell.run(FixtureManifest.packageRoot + "/.build/debug/imagegate", ["--version"])
-        XCTAssertEqual(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                       "\(ImageGateVersion.current) (rule catalogue \(RuleCatalogue.digest.prefix(12)))")
+        XCTAssertTrue(version.stdout.hasPrefix("\(ImageGateVersion.current) (commit \(head.prefix(12))"), version.stdout)
+        XCTAssertTrue(version.stdout.contains("rule catalogue \(RuleCatalogue.digest.prefix(12)))"), version.stdout)
         for finding in report.findings where finding.rule.hasPrefix("BOOT-") && finding.rule != "BOOT-SERVICE-PORTS" && finding.rule != "BOOT-REINSTANCE" {
             XCTAssertEqual(finding.outcome, .couldNotCheck, finding.rule)
             XCTAssertTrue(finding.found.contains("static inspection only"), "\(finding.rule): \(finding.found)")

@@ -101,6 +101,9 @@ public struct CheckReport: Sendable, Codable {
     public var schema = "imagegate-check"
     public var schemaVersion = 1
     public var tool = "imagegate \(ImageGateVersion.current)"
+    /// The git commit ImageGate was built from (``ImageGateVersion/commit``);
+    /// nil in a report written before reports carried it.
+    public var commit: String? = ImageGateVersion.commit
     /// The rule catalogue the verdict was judged by (``RuleCatalogue/digest``);
     /// nil in a report written before reports carried it.
     public var catalogueDigest: String? = RuleCatalogue.digest

@@ -26,7 +26,7 @@ public enum HTMLReport {
               <tr><th>\(l.label(.image))</th><td>\(h(report.image.path)) (\(h(report.image.format)), sha256 \(h(report.image.sha256)))</td></tr>
               <tr><th>\(l.label(.scenario))</th><td>\(h(report.scenario.name)) — \(h(report.scenario.description))</td></tr>
               <tr><th>\(l.label(.accelerator))</th><td>\(h(report.accelerator.rawValue))</td></tr>
-              <tr><th>\(l.label(.duration))</th><td>\(String(format: "%.1f", report.seconds)) s · \(h(report.tool))\(report.catalogueDigest.map { " (rule catalogue \(h(String($0.prefix(12)))))" } ?? "") · \(h(report.generatedAt))</td></tr>
+              <tr><th>\(l.label(.duration))</th><td>\(String(format: "%.1f", report.seconds)) s · \(h(report.tool))\(report.commit.map { ", commit \(h(String($0.prefix(12))))" } ?? "")\(report.catalogueDigest.map { " (rule catalogue \(h(String($0.prefix(12)))))" } ?? "") · \(h(report.generatedAt))</td></tr>
             </table>
 
             """

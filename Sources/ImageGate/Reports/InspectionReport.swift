@@ -11,6 +11,8 @@ public enum InspectionReport {
             var schema: String
             var schemaVersion: Int
             var tool: String
+            var commit: String
+            var catalogueDigest: String
             var verdict: String
             var summary: [String: Int]
             var result: InspectionResult
@@ -18,7 +20,8 @@ public enum InspectionReport {
         var summary: [String: Int] = [:]
         for finding in result.findings { summary[finding.outcome.rawValue, default: 0] += 1 }
         let document = Document(schema: "imagegate-inspection", schemaVersion: schemaVersion,
-                                tool: "imagegate \(ImageGateVersion.current)", verdict: result.verdict.rawValue,
+                                tool: "imagegate \(ImageGateVersion.current)", commit: ImageGateVersion.commit,
+                                catalogueDigest: RuleCatalogue.digest, verdict: result.verdict.rawValue,
                                 summary: summary, result: result)
         return String(decoding: try JSONEncoder.report.encode(document), as: UTF8.self)
     }
