@@ -3,6 +3,10 @@
 #   make test   set up, build the fixtures, run the whole test suite
 #   make test-unit  the tests that need no VM and no appliance (seconds)
 #   make bench  speed figures, each a ratio against a baseline measured in the same run
+#   make install  release build installed under $(DESTDIR)$(PREFIX): binary, man pages,
+#                 completions, scenarios, profile, systemd units (scripts/install.sh)
+#   make deb    imagegate_VERSION_ARCH.deb in $(DEB_DIR) (scripts/deb.sh)
+#   make test-package  both of those checked as a user gets them (CI runs it after make test)
 
 SHELL := /bin/bash
 STATE ?= $(HOME)/.local/state/imagegate
@@ -14,7 +18,19 @@ export LIBVIRT_LOG_OUTPUTS ?= 3:file:$(STATE)/libvirt.log
 # libguestfs without libvirtd; ImageGate adds force_tcg itself where KVM hangs.
 export LIBGUESTFS_BACKEND ?= direct
 
-.PHONY: setup build fixtures test test-unit run bench fuzz vagrant-validate clean-state
+.PHONY: setup build fixtures test test-unit run bench fuzz vagrant-validate clean-state release install deb test-package
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+DEB_DIR ?= .
+# scripts/install.sh puts the Swift runtime the binary links beside it, so
+# an installed ImageGate needs no toolchain. CONFIGURATION=debug packages
+# the build the tests already made (CI's time budget).
+CONFIGURATION ?= release
+RELEASE_FLAGS = -c $(CONFIGURATION)
+RELEASE_BIN = .build/$(CONFIGURATION)/imagegate
+# swift-argument-parser's man page generator, built from its package.
+MANUAL_TOOL := .build/debug/generate-manual
 
 setup:
 	@scripts/setup.sh
@@ -59,8 +75,23 @@ run: fixtures
 	elif [ $$status -ne 0 ]; then exit $$status; fi
 
 bench: fixtures
-	$(SWIFT) build -c release $(SWIFT_FLAGS)
+	$(MAKE) release CONFIGURATION=release
 	Benchmarks/run.sh
+
+release: setup
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagegate $(SWIFT_FLAGS)
+	$(SWIFT) build --product generate-manual $(SWIFT_FLAGS)
+
+install: release
+	scripts/install.sh $(RELEASE_BIN) $(MANUAL_TOOL) "$(DESTDIR)" "$(PREFIX)"
+
+deb: release
+	scripts/deb.sh $(RELEASE_BIN) $(MANUAL_TOOL) $(DEB_DIR)
+
+# make install into a scratch root, and the .deb installed here with apt-get
+# and used from a folder with no source tree (then removed).
+test-package: fixtures
+	scripts/test-package.sh $(CONFIGURATION)
 
 # libFuzzer on every parser of guest bytes (docs/security.md): the seed
 # corpus comes from FuzzCorpusTests, each target runs FUZZ_SECONDS; a crash,

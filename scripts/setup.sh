@@ -29,6 +29,9 @@ packages=(
   # The review queue's history (GRDB links the system SQLite; make bench
   # reads it with the sqlite3 shell).
   libsqlite3-dev sqlite3
+  # make deb: the package's library dependencies, the bundled Swift runtime's
+  # search path; make test-package reads the installed man page.
+  dpkg-dev patchelf man-db
   # Reports: JUnit schema validation, HTML rendering in a headless browser
   # (with CJK fonts: the reports are in Chinese too).
   libxml2-utils chromium fonts-noto-cjk

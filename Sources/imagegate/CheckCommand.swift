@@ -13,7 +13,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     @Argument(help: "The image (default: the scenario's image).")
     var image: String?
-    @Option(help: "Scenario YAML (default: the built-in one-instance scenario, as Scenarios/default-linux.yaml).")
+    @Option(help: "Scenario YAML, or the name of an installed one (reinstance, windows, ...; default: the built-in one-instance scenario, as Scenarios/default-linux.yaml).")
     var scenario: String?
     @OptionGroup(title: "Profile (default: the scenario's, else the seller guide's)")
     var profile: ProfileOptions
@@ -32,7 +32,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let report: CheckReport = try await ExitCode.guarding {
             let language = reports.language
-            let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
+            let scenario = try self.scenario.map(Scenario.load(pathOrName:)) ?? .builtIn
             guard let imagePath = image ?? scenario.image.map(scenario.resolve) else {
                 throw ImageGateError.badInput("no image: give IMAGE or set image: in the scenario")
             }

@@ -11,7 +11,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         abstract: "Check a marketplace VM image against the platform's rules.",
         version: ImageGateVersion.line(catalogueDigest: RuleCatalogue.digest),
         subcommands: [CheckCommand.self, InspectCommand.self, BootCommand.self, QueueCommand.self, ReplayCommand.self,
-                      ReproduceCommand.self, RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self, HostsCommand.self]
+                      ReproduceCommand.self, ProfileCommand.self, RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self, HostsCommand.self]
     )
 
     static func main() async {

@@ -28,7 +28,7 @@ struct ReproduceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (result, digest): (BootResult, CandidateDigest) = try await ExitCode.guarding {
-            let scenario = try self.scenario.map(Scenario.load(path:)) ?? .builtIn
+            let scenario = try self.scenario.map(Scenario.load(pathOrName:)) ?? .builtIn
             guard instance <= scenario.instances.count else {
                 throw ImageGateError.badInput("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
             }

@@ -23,20 +23,20 @@ final class GateRuleTests: XCTestCase {
         XCTAssertTrue(all.contains { $0.id == "LNX-NO-SWAP" } && all.contains { $0.id == "BOOT-CONSOLE" } && all.contains { $0.id == "WIN-RDP" },
                       "static, boot and Windows rules alike")
         let swap = try XCTUnwrap(all.first { $0.id == "LNX-NO-SWAP" })
-        guard case let .failed(message) = swap.judgement(in: report([finding("LNX-NO-SWAP", .fail)])) else { return XCTFail("a failure must fail") }
+        guard case let .failed(message) = TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .fail)])) else { return XCTFail("a failure must fail") }
         for part in ["LNX-NO-SWAP", "required: what is required", "found:    what was found", "at /etc/fstab:3: /swapfile none swap sw 0 0", "fix:      the fix",
                      "/images/vendor.qcow2"] {
             XCTAssertTrue(message.contains(part), "\(part) in \(message)")
         }
-        guard case .failed = swap.judgement(in: report([finding("LNX-NO-SWAP", .couldNotCheck)])) else { return XCTFail("unchecked is no pass") }
-        guard case .warning = swap.judgement(in: report([finding("LNX-NO-SWAP", .warning, severity: .warning)])) else { return XCTFail("a warning") }
-        guard case .warning = swap.judgement(in: report([finding("LNX-NO-SWAP", .couldNotCheck, severity: .warning)])) else {
+        guard case .failed = TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .couldNotCheck)])) else { return XCTFail("unchecked is no pass") }
+        guard case .warning = TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .warning, severity: .warning)])) else { return XCTFail("a warning") }
+        guard case .warning = TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .couldNotCheck, severity: .warning)])) else {
             return XCTFail("an unchecked warning rule keeps no verdict from PASS, nor a vendor's test")
         }
-        XCTAssertEqual(swap.judgement(in: report([finding("LNX-NO-SWAP", .fail, waived: "ticket 12")])), .held, "waived")
-        XCTAssertEqual(swap.judgement(in: report([finding("LNX-NO-SWAP", .pass)])), .held)
+        XCTAssertEqual(TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .fail, waived: "ticket 12")])), .held, "waived")
+        XCTAssertEqual(TestSuiteCheck.judgement(of: swap.id, in: report([finding("LNX-NO-SWAP", .pass)])), .held)
         let rdp = try XCTUnwrap(all.first { $0.id == "WIN-RDP" })
-        XCTAssertEqual(rdp.judgement(in: report([finding("LNX-NO-SWAP", .pass)])), .held, "a Linux image has no WIN rules to judge")
-        guard case .failed = GateRule(id: "LNX-NOPE", title: "").judgement(in: report([])) else { return XCTFail("an unknown rule") }
+        XCTAssertEqual(TestSuiteCheck.judgement(of: rdp.id, in: report([finding("LNX-NO-SWAP", .pass)])), .held, "a Linux image has no WIN rules to judge")
+        guard case .failed = TestSuiteCheck.judgement(of: "LNX-NOPE", in: report([])) else { return XCTFail("an unknown rule") }
     }
 }

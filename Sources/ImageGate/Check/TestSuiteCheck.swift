@@ -14,7 +14,7 @@ public enum TestSuiteCheck {
         let env = ProcessInfo.processInfo.environment
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         let scenarioPath = scenarioFile ?? value("IMAGEGATE_SCENARIO")
-        let scenario = try scenarioPath.map(Scenario.load(path:)) ?? .builtIn
+        let scenario = try scenarioPath.map(Scenario.load(pathOrName:)) ?? .builtIn
         let profilePath = value("IMAGEGATE_PROFILE") ?? scenario.profile.map(scenario.resolve)
         let profile = try profilePath.map(PlatformProfile.load(path:)) ?? .default
         return try await LibvirtHost.with(value("IMAGEGATE_CONNECT")) { host in
@@ -25,6 +25,56 @@ public enum TestSuiteCheck {
         }
     }
 
+    /// One rule of the whole gate — IMG, LNX or WIN, SEC and BOOT — as a
+    /// vendor's test case names it.
+    public struct Rule: Sendable, Equatable {
+        public let id: String
+        public let title: String
+    }
+
+    /// Every rule of the catalogue, static then boot, each once.
+    public static var rules: [Rule] {
+        var seen: Set<String> = []
+        let rules = RuleCatalogue.all.map { Rule(id: $0.id, title: $0.title) } + BootRules.catalogue.map { Rule(id: $0.id, title: $0.title) }
+        return rules.filter { seen.insert($0.id).inserted }
+    }
+
+    /// What a rule's test case says of a check.
+    public enum Judgement: Sendable, Equatable {
+        /// Passed, waived, or not one of this image's rules.
+        case held
+        /// A warning: shown, failing nothing.
+        case warning(String)
+        /// Failed, or an error rule that could not be checked.
+        case failed(String)
+    }
+
+    /// As the verdict judges: a failed rule, or an error rule that could not
+    /// be checked, fails; a warning, or a warning rule that could not be
+    /// checked, warns; a waived rule holds, and so does a rule of another OS
+    /// family (the check judges an image by its own family's rules only).
+    public static func judgement(of rule: String, in report: CheckReport) -> Judgement {
+        guard let finding = report.findings.first(where: { $0.rule == rule }) else {
+            return rules.contains(where: { $0.id == rule }) ? .held : .failed("\(rule): no such rule in the catalogue")
+        }
+        guard finding.waived == nil else { return .held }
+        let message = failureMessage(finding, report: report)
+        switch finding.outcome {
+        case .pass, .info, .notApplicable: return .held
+        case .warning: return .warning(message)
+        case .couldNotCheck: return finding.severity == .error ? .failed(message) : .warning(message)
+        case .fail: return .failed(message)
+        }
+    }
+
+    /// The one check of `IMAGEGATE_IMAGE` a test process shares, per
+    /// scenario file asked for: made by the first test that asks, awaited by
+    /// the others. With `IMAGEGATE_ARTIFACTS` set, its JSON and HTML reports
+    /// are written there too (`check/`, or `check-SCENARIO/`).
+    public static func shared(scenario: String? = nil) async throws -> CheckReport {
+        try await SharedChecks.shared.report(scenario: scenario)
+    }
+
     /// What a rule that did not hold says in a test's failure: required,
     /// found, evidence, fix, and which check.
     public static func failureMessage(_ finding: Finding, report: CheckReport) -> String {
@@ -33,5 +83,25 @@ public enum TestSuiteCheck {
         if let fix = finding.fix { text += "  fix:      \(fix)\n" }
         text += "  (check of \(report.image.path): \(report.verdict.rawValue))"
         return TerminalText.sanitize(text)
+    }
+}
+
+/// The checks of one test process, one per scenario file.
+private actor SharedChecks {
+    static let shared = SharedChecks()
+    private var tasks: [String?: Task<CheckReport, Error>] = [:]
+
+    func report(scenario: String?) async throws -> CheckReport {
+        if let task = tasks[scenario] { return try await task.value }
+        let task = Task {
+            let report = try await TestSuiteCheck.check(TestSuiteBoot.imagePath, scenario: scenario)
+            if let folder = ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"], !folder.isEmpty {
+                let name = scenario.map { "check-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "check"
+                try ReportWriter.write(report, as: [.json, .html], into: folder + "/" + name)
+            }
+            return report
+        }
+        tasks[scenario] = task
+        return try await task.value
     }
 }
