@@ -69,8 +69,9 @@ public enum TestSuiteCheck {
 
     /// The one check of `IMAGEGATE_IMAGE` a test process shares, per
     /// scenario file asked for: made by the first test that asks, awaited by
-    /// the others. With `IMAGEGATE_ARTIFACTS` set, its JSON and HTML reports
-    /// are written there too (`check/`, or `check-SCENARIO/`).
+    /// the others. With `IMAGEGATE_ARTIFACTS` set, its JSON, JUnit (a test
+    /// case per rule) and HTML reports are written there too (`check/`, or
+    /// `check-SCENARIO/`).
     public static func shared(scenario: String? = nil) async throws -> CheckReport {
         try await SharedChecks.shared.report(scenario: scenario)
     }
@@ -97,7 +98,7 @@ private actor SharedChecks {
             let report = try await TestSuiteCheck.check(TestSuiteBoot.imagePath, scenario: scenario)
             if let folder = ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"], !folder.isEmpty {
                 let name = scenario.map { "check-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "check"
-                try ReportWriter.write(report, as: [.json, .html], into: folder + "/" + name)
+                try ReportWriter.write(report, as: [.json, .junit, .html], into: folder + "/" + name)
             }
             return report
         }
