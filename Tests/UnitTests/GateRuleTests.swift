@@ -39,4 +39,18 @@ final class GateRuleTests: XCTestCase {
         XCTAssertEqual(TestSuiteCheck.judgement(of: rdp.id, in: report([finding("LNX-NO-SWAP", .pass)])), .held, "a Linux image has no WIN rules to judge")
         guard case .failed = TestSuiteCheck.judgement(of: "LNX-NOPE", in: report([])) else { return XCTFail("an unknown rule") }
     }
+
+    /// A Windows image's check runs no boot: its BOOT cases say so as
+    /// warnings with the reason, never a silent pass; with a boot, a BOOT rule
+    /// the report has no finding for is none of this check's.
+    func testABootPhaseThatDidNotRunIsAWarningOnEveryBootCase() throws {
+        var windows = report([finding("WIN-RDP", .pass)])
+        windows.bootPhase = "not booted: Windows images are inspected only"
+        guard case let .warning(message) = TestSuiteCheck.judgement(of: "BOOT-NETWORK", in: windows) else {
+            return XCTFail("a boot that did not run is reported")
+        }
+        XCTAssertTrue(message.contains("BOOT-NETWORK: not run: not booted: Windows images are inspected only"), message)
+        XCTAssertEqual(TestSuiteCheck.judgement(of: "WIN-RDP", in: windows), .held)
+        XCTAssertEqual(TestSuiteCheck.judgement(of: "BOOT-NETWORK", in: report([finding("LNX-NO-SWAP", .pass)])), .held)
+    }
 }

@@ -52,10 +52,16 @@ public enum TestSuiteCheck {
     /// As the verdict judges: a failed rule, or an error rule that could not
     /// be checked, fails; a warning, or a warning rule that could not be
     /// checked, warns; a waived rule holds, and so does a rule of another OS
-    /// family (the check judges an image by its own family's rules only).
+    /// family (the check judges an image by its own family's rules only). A
+    /// BOOT rule of a check whose boot phase did not run (a Windows image)
+    /// warns with the reason: not run is not passed.
     public static func judgement(of rule: String, in report: CheckReport) -> Judgement {
         guard let finding = report.findings.first(where: { $0.rule == rule }) else {
-            return rules.contains(where: { $0.id == rule }) ? .held : .failed("\(rule): no such rule in the catalogue")
+            guard rules.contains(where: { $0.id == rule }) else { return .failed("\(rule): no such rule in the catalogue") }
+            if rule.hasPrefix("BOOT-"), let reason = report.bootPhase {
+                return .warning(TerminalText.sanitize("\(rule): not run: \(reason) (check of \(report.image.path): \(report.verdict.rawValue))"))
+            }
+            return .held
         }
         guard finding.waived == nil else { return .held }
         let message = failureMessage(finding, report: report)
