@@ -7,10 +7,12 @@ import XCTest
 /// the checkout (`.build/vendor-package`), depending on ImageGate by path,
 /// whose test target is the three-line Swift Testing file of the README
 /// (and the XCTest form, compiled). Its tests run as `swift test` runs them,
-/// without `LIBVIRT_LOG_OUTPUTS` (make sets it), on the conformant fixture
-/// and on a static-defect one at once, each under the conformant fixture's
-/// scenario (its two waivers), while `imagegate check --no-boot` judges the
-/// defect alone.
+/// without `LIBVIRT_LOG_OUTPUTS` (make sets it), on a static-defect fixture
+/// (the conformant image with one defect, so every other rule is the
+/// conformant image's) under the conformant fixture's scenario (its two
+/// waivers), while `imagegate check --no-boot` judges the same image. (The
+/// conformant image's own check passing is `CheckTests`'; one more boot here
+/// would cost CI minutes it does not have.)
 final class VendorPackageTests: XCTestCase {
     let root = PackageRoot.path
     var package: String { root + "/.build/vendor-package" }
@@ -115,14 +117,14 @@ final class VendorPackageTests: XCTestCase {
         guard build.status == 0 else { return }
 
         try await FixtureManifest.withCandidate("ssh-host-keys") { defect in
-            let conformant = try FixtureManifest.image("debian12-conformant")
             let cli = Process()
             cli.executableURL = URL(fileURLWithPath: PackageRoot.imagegate)
             cli.arguments = ["check", defect, "--no-boot", "--scenario", root + "/Tests/Scenarios/conformant-fixture.yaml", "--json", work + "/cli.json"]
-            let runs = try await runTogether([gate(conformant, artifacts: work + "/conformant"), gate(defect, artifacts: work + "/defect"), cli])
+            let runs = try await runTogether([gate(defect, artifacts: work + "/defect"), cli])
             let rules = TestSuiteCheck.rules.map(\.id)
 
-            for (run, name) in zip(runs.prefix(2), ["conformant", "defect"]) {
+            do {
+                let (run, name) = (runs[0], "defect")
                 // One test case per rule, and not one of libvirt's own log lines.
                 XCTAssertTrue(run.err.contains("with \(rules.count) test cases"), "\(name): \(run.err.suffix(2000))")
                 for libvirtLine in [" info : ", " warning : ", " error : ", "tainted", "security driver"] {
@@ -143,15 +145,16 @@ final class VendorPackageTests: XCTestCase {
                 let cases = Set(junit.components(separatedBy: "<testcase name=\"").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) })
                 XCTAssertEqual(cases, Set(report.findings.map(\.rule)), name)
             }
-            XCTAssertEqual(runs[0].status, 0, "the conformant image passes every case: \(runs[0].err.suffix(3000))")
-            XCTAssertNotEqual(runs[1].status, 0)
-            XCTAssertEqual(failedCases(runs[1].err), ["SEC-SSH-HOST-KEYS"], runs[1].err.suffix(3000).description)
-            // The failure carries the evidence and the fix.
-            XCTAssertTrue(runs[1].err.contains("at /etc/ssh/ssh_host_ed25519_key: present"), runs[1].err.suffix(3000).description)
-            XCTAssertTrue(runs[1].err.contains("fix:      rm -f /etc/ssh/ssh_host_*"), runs[1].err.suffix(3000).description)
+            // Every rule but the defect's passes; the defect's fails with its evidence and fix.
+            XCTAssertNotEqual(runs[0].status, 0)
+            XCTAssertEqual(failedCases(runs[0].err), ["SEC-SSH-HOST-KEYS"], runs[0].err.suffix(3000).description)
+            XCTAssertTrue(runs[0].err.contains("with \(rules.count) test cases failed after"), runs[0].err.suffix(500).description)
+            XCTAssertTrue(runs[0].err.contains("with 1 issue"), runs[0].err.suffix(500).description)
+            XCTAssertTrue(runs[0].err.contains("at /etc/ssh/ssh_host_ed25519_key: present"), runs[0].err.suffix(3000).description)
+            XCTAssertTrue(runs[0].err.contains("fix:      rm -f /etc/ssh/ssh_host_*"), runs[0].err.suffix(3000).description)
 
             // The static findings are imagegate check's, rule for rule.
-            XCTAssertEqual(runs[2].status, 1, runs[2].err)
+            XCTAssertEqual(runs[1].status, 1, runs[1].err)
             let cliReport = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: work + "/cli.json")))
             let gateReport = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: work + "/defect/check/report.json")))
             func staticOutcomes(_ report: CheckReport) -> [String: Outcome] {
