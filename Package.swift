@@ -120,7 +120,7 @@ let package = Package(
         // Tests. `TestSupport` runs programs and finds the checkout for both
         // test targets; `UnitTests` needs no VM and no appliance (make
         // test-unit); the others boot guests and launch appliances.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["ImageGate"], path: "Tests/Support"),
         .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateTesting", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
         .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),

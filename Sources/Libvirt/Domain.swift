@@ -27,10 +27,13 @@ public final class Domain: ConnectionObject, @unchecked Sendable {
         }
     }
 
-    /// Stops the domain at once (a transient domain is then gone).
+    /// Stops the domain at once (a transient domain is then gone). A
+    /// transient domain that has already ended is not an error.
     public func destroy() async throws {
         try await connection.queue.run { [self] in
-            try check("virDomainDestroy") { virDomainDestroy(pointer) }
+            do {
+                try check("virDomainDestroy") { virDomainDestroy(pointer) }
+            } catch let error as LibvirtError where error.isNoDomain {}
         }
     }
 
@@ -46,12 +49,17 @@ public final class Domain: ConnectionObject, @unchecked Sendable {
         }
     }
 
-    /// The domain's current state.
+    /// The domain's current state. A transient domain that has ended (shut
+    /// off, crashed with `on_crash` destroy) no longer exists: shut off.
     public func state() async throws -> State {
         try await connection.queue.run { [self] in
             var state: Int32 = 0
             var reason: Int32 = 0
-            try check("virDomainGetState") { virDomainGetState(pointer, &state, &reason, 0) }
+            do {
+                try check("virDomainGetState") { virDomainGetState(pointer, &state, &reason, 0) }
+            } catch let error as LibvirtError where error.isNoDomain {
+                return .shutOff
+            }
             switch UInt32(state) {
             case VIR_DOMAIN_RUNNING.rawValue: return .running
             case VIR_DOMAIN_BLOCKED.rawValue: return .blocked

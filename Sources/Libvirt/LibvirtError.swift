@@ -37,6 +37,10 @@ public struct LibvirtError: Error, CustomStringConvertible, Sendable {
     /// libvirt refused the operation in the object's current state (e.g.
     /// a volume still being created or copied).
     public var isOperationInvalid: Bool { code == VIR_ERR_OPERATION_INVALID.rawValue }
+
+    /// The domain the handle named no longer exists (a transient domain
+    /// that ended).
+    public var isNoDomain: Bool { code == VIR_ERR_NO_DOMAIN.rawValue }
 }
 
 /// The one helper through which every fallible libvirt call goes: runs the

@@ -606,18 +606,6 @@ final class StateFolderLengthTests: XCTestCase {
     }
 }
 
-/// A VM that keeps running, for the watch alone.
-private struct RunningVM: VirtualMachineInstance {
-    var name: String { "imagegate-test" }
-    func resume() async throws {}
-    func destroy() async throws {}
-    func isRunning() async throws -> Bool { true }
-    func xml() async throws -> String { "" }
-    func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
-    func reboot() async throws {}
-    func openConsole() async throws -> any ConsoleChannel { throw ImageGateError.infrastructure("no console") }
-}
-
 /// A host nothing may be started on: the check must refuse before.
 private struct NoHost: VirtualMachineHost {
     var uri: String { "test:///none" }

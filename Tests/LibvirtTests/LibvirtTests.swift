@@ -49,6 +49,11 @@ final class LibvirtTests: XCTestCase {
         if try await domain.isRunning() { try await domain.destroy() }
         let gone = try await host.connection.lookup(name: boot.name)
         XCTAssertNil(gone, "the transient domain is still defined after destroy")
+        // The handle outlives its domain (a guest that powered off, or one
+        // on_crash destroyed): shut off, and destroying it again is harmless.
+        let endedState = try await domain.state()
+        XCTAssertEqual(endedState, .shutOff)
+        try await domain.destroy()
     }
 
     /// Issue 15: libvirt validates its QEMU capabilities cache on every

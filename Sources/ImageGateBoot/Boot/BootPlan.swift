@@ -220,7 +220,8 @@ public struct BootDeadlines: Sendable, Codable, Equatable {
     /// After the login prompt, how long cloud-init may stay silent before
     /// the boot is taken to have no working cloud-init.
     public var cloudInitSilence: Double
-    /// The facts from the guest probe, after cloud-init finished.
+    /// The facts from the guest probe, after cloud-init finished; then
+    /// the login prompt on ttyS0, if it had not shown yet, after the facts.
     public var facts: Double
     /// How long after cloud-init finished the console may deliver the
     /// facts alone before SSH is asked too (two probes at once slow each

@@ -5,8 +5,9 @@ import ImageGateModel
 /// Follows ttyS0 (the console log file) as it arrives, feeds it to a
 /// ``ConsoleLog``, asks for the guest's facts over SSH once the guest is up
 /// (and the console has not delivered them first),
-/// and decides when watching ends: facts in hand, a fatal console line, a
-/// stage past its deadline, the VM gone, or the overall timeout.
+/// and decides when watching ends: facts in hand (and the login prompt
+/// seen, or given up on), a fatal console line, a stage past its deadline,
+/// the VM gone, or the overall timeout.
 package struct ConsoleWatcher: Sendable {
     let plan: BootPlan
     let vm: any VirtualMachineInstance
@@ -73,6 +74,11 @@ package struct ConsoleWatcher: Sendable {
         defer { sshTask?.cancel() }
         var lastRunningCheck = 0.0
         let d = plan.deadlines
+        // Facts can arrive before the getty prints its prompt on ttyS0 (both
+        // follow cloud-init; on a loaded host the getty can be seconds
+        // late): held until the prompt shows, within `promptWait`.
+        var held: (facts: GuestFacts, at: Double)?
+        func promptWait(after factsAt: Double) -> Double { min(d.loginPrompt, factsAt + d.facts) }
 
         func end(_ end: BootObservation.End, facts: GuestFacts? = nil, ssh: String? = nil) async -> BootObservation {
             var sshProblem = ssh
@@ -100,16 +106,27 @@ package struct ConsoleWatcher: Sendable {
                 for stage in ConsoleLog.Stage.allCases where !reported.contains(stage) {
                     if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
                 }
-                if let hit = log.fatal { return await end(.fatal(hit)) }
-                if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes)) }
-                if plan.factChannels.contains(.serial),
+                if let hit = log.fatal { return await end(.fatal(hit), facts: held?.facts) }
+                if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes), facts: held?.facts) }
+                if held == nil, plan.factChannels.contains(.serial),
                    log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
                    let facts = GuestProbe.facts(inConsole: log.text) {
-                    return await end(.factsReceived, facts: facts)
+                    held = (facts, elapsed)
                 }
             }
-            if case let .success(facts)? = sshAnswer.result {
-                return await end(.factsReceived, facts: facts)
+            if held == nil, case let .success(facts)? = sshAnswer.result {
+                held = (facts, elapsed)
+            }
+            if let held {
+                if log.stages[.loginPrompt] != nil || elapsed > promptWait(after: held.at) {
+                    return await end(.factsReceived, facts: held.facts)
+                }
+                if elapsed - lastRunningCheck > 1 {
+                    lastRunningCheck = elapsed
+                    if try await !vm.isRunning() { return await end(.vmStopped, facts: held.facts) }
+                }
+                if !moreWaiting { try await Task.sleep(for: pollInterval) }
+                continue
             }
             // Once the guest is up, ask over SSH (channel one) as well — at
             // once if it is the only channel, else if the console (channel

@@ -1,0 +1,15 @@
+import ImageGate
+
+/// A VM that runs until the test is done with it: for watching a console
+/// log the test writes, with no hypervisor.
+public struct RunningVM: VirtualMachineInstance {
+    public init() {}
+    public var name: String { "imagegate-test" }
+    public func resume() async throws {}
+    public func destroy() async throws {}
+    public func isRunning() async throws -> Bool { true }
+    public func xml() async throws -> String { "" }
+    public func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
+    public func reboot() async throws {}
+    public func openConsole() async throws -> any ConsoleChannel { throw ImageGateError.infrastructure("no console") }
+}

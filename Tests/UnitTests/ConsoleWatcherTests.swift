@@ -1,0 +1,86 @@
+import Foundation
+import ImageGate
+import TestSupport
+import XCTest
+
+/// When the watch of a boot ends, once the guest probe's facts are in:
+/// the login prompt on ttyS0 is waited for, within the facts deadline.
+final class ConsoleWatcherTests: XCTestCase {
+    private var dir = ""
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "console-watcher-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// A plan whose deadlines are a tenth of KVM's: facts 3 s, login prompt 9 s.
+    private func plan() -> BootPlan {
+        let instance = InstanceMetadata(hostname: "ig-1", mac: "52:54:00:aa:bb:cc", ip: "10.77.0.20", prefix: 24, gateway: "10.77.0.1", dns: [])
+        var plan = BootPlan(image: ImageFile(path: dir + "/x.qcow2", format: "qcow2", virtualSize: 1 << 30), instance: instance,
+                            accelerator: .tcg, sshPort: 1, directory: dir, name: "imagegate-test-watch")
+        plan.factChannels = [.serial]
+        plan.deadlines = BootDeadlines(multiplier: 0.1)
+        return plan
+    }
+
+    private let boot = "[    0.000000] Linux version 6.1.0-28-cloud-amd64\r\n[    1.000000] systemd[1]: Welcome to Debian\r\n"
+        + "Cloud-init v. 22.4.2 finished at Thu, 03 Dec 2026 02:00:00 +0000. Datasource DataSourceNoCloud.  Up 50.00 seconds\r\n"
+    private var facts: String {
+        let json = #"{"hostname":"ig-1","addresses":[],"routes":[],"data":{"filesystems":[]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":""}"#
+        return "\(GuestProbe.beginMarker) \(Data(json.utf8).base64EncodedString()) \(GuestProbe.endMarker)\r\n"
+    }
+    private let prompt = "\r\nDebian GNU/Linux 12 ig-1 ttyS0\r\n\r\nig-1 login: "
+
+    private func consoleFinding(_ observation: BootObservation) -> Finding? {
+        BootRules.evaluate(observation).first { $0.rule == "BOOT-CONSOLE" }
+    }
+
+    func testFactsBeforeTheLoginPromptWaitForThePrompt() async throws {
+        let plan = plan()
+        try Data((boot + facts).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let late = Task.detached { [prompt, path = plan.consoleLog] in
+            try await Task.sleep(for: .seconds(1))
+            try append(prompt, to: path)
+        }
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        try await late.value
+        guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
+        XCTAssertEqual(observation.facts?.hostname, "ig-1")
+        XCTAssertNotNil(observation.console.stages[.loginPrompt], "the prompt a second after the facts is seen")
+        XCTAssertEqual(consoleFinding(observation)?.outcome, .pass, "\(String(describing: consoleFinding(observation)))")
+    }
+
+    func testFactsWithNoPromptEndTheWatchAfterTheFactsDeadline() async throws {
+        let plan = plan()
+        try Data((boot + facts).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let started = ContinuousClock.now
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        let took = (ContinuousClock.now - started).seconds
+        guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
+        XCTAssertNotNil(observation.facts, "the facts are kept")
+        XCTAssertGreaterThanOrEqual(took, plan.deadlines.facts, "waited for the prompt")
+        XCTAssertLessThan(took, plan.deadlines.loginPrompt, "but not to the prompt's own deadline")
+        let console = try XCTUnwrap(consoleFinding(observation))
+        XCTAssertEqual(console.outcome, .fail)
+        XCTAssertTrue(console.found.contains("no login prompt"), console.found)
+    }
+
+    func testAPromptBeforeTheFactsEndsTheWatchOnTheFacts() async throws {
+        let plan = plan()
+        try Data((boot + prompt + "\r\n" + facts).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let started = ContinuousClock.now
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        XCTAssertLessThan((ContinuousClock.now - started).seconds, 1)
+        guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
+        XCTAssertEqual(consoleFinding(observation)?.outcome, .pass)
+    }
+}
+
+private func append(_ text: String, to path: String) throws {
+    guard let file = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+    try file.seekToEnd()
+    try file.write(contentsOf: Data(text.utf8))
+    try file.close()
+}
