@@ -267,7 +267,9 @@ public struct QueueRunner: Sendable {
         runner.language = language
         runner.boot = entry.boot
         runner.postMortem = postMortem
-        runner.load = QueueAdmission.loadFactor(jobs: jobs, cpusPerBoot: scenario.hardware.cpus)
+        runner.load = BootAdmission.loadFactor(jobs: jobs, cpusPerBoot: scenario.hardware.cpus)
+        // The queue's own jobs share the machine: an entry's instances boot one after another.
+        runner.instancesSideBySide = jobs == 1
         // An unreadable scenario fails the check itself, which records why.
         let scenarioDigest = entry.scenario.map { (try? FileDigest.sha256($0)) ?? "unreadable" } ?? "built-in"
         return (runner, try Self.digest(of: profile), scenarioDigest)
@@ -350,18 +352,9 @@ public struct QueueRunner: Sendable {
     }
 }
 
-/// How many entries a queue checks at once: what the host's CPUs and free
-/// memory allow (read from `/proc/meminfo`, not assumed), each boot
-/// reserving its vCPUs' worth of a core and its memory plus QEMU's overhead.
+/// How many entries a queue checks at once: ``BootAdmission`` for the
+/// largest boot among them.
 public enum QueueAdmission {
-    /// How much slower than alone a boot may run when `jobs` boots of
-    /// `cpusPerBoot` vCPUs share `cores` (each emulated vCPU wants a core
-    /// of its own): at least 1, at most `jobs`.
-    public static func loadFactor(jobs: Int, cpusPerBoot: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Double {
-        guard jobs > 1 else { return 1 }
-        return min(Double(jobs), max(1, Double(jobs * max(1, cpusPerBoot)) / Double(max(1, cores))))
-    }
-
     /// The jobs for a manifest: each boot reserves what its scenario's
     /// hardware asks (the largest among the entries); an entry checked
     /// statically only, one appliance (one vCPU, about 1 GiB).
@@ -373,24 +366,6 @@ public enum QueueAdmission {
             cpus = max(cpus, hardware.cpus)
             memory = max(memory, hardware.memoryMiB)
         }
-        return automaticJobs(memoryMiBPerBoot: memory, cpusPerBoot: cpus)
-    }
-
-    public static func automaticJobs(memoryMiBPerBoot: Int = 1024, cpusPerBoot: Int = 1) -> Int {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let free = availableMemoryMiB() ?? memoryMiBPerBoot
-        let byMemory = free / (memoryMiBPerBoot + 512)
-        return max(1, min(cores / max(1, cpusPerBoot), byMemory))
-    }
-
-    /// `MemAvailable` in MiB.
-    static func availableMemoryMiB() -> Int? {
-        // Unknown memory: the admission counts cores alone.
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let kib = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
-            return kib.map { $0 / 1024 }
-        }
-        return nil
+        return BootAdmission.jobs(memoryMiBPerBoot: memory, cpusPerBoot: cpus)
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// `imagegate check`: static inspection of the pristine image first, then
-/// each scenario instance's first boot, then the rules only several boots
-/// or declared ports can judge; one combined verdict.
+/// `imagegate check`: static inspection of the pristine image with the
+/// scenario's instances booting beside it (as many at once as the host
+/// admits; kept only if the image is one to boot), then the rest of them,
+/// then the rules only several boots or declared ports can judge; one
+/// combined verdict.
 public struct CheckRunner: Sendable {
     public var host: any VirtualMachineHost
     public var scenario: Scenario
@@ -17,9 +19,12 @@ public struct CheckRunner: Sendable {
     public var boot = true
     public var artifacts: String?
     /// How much slower than alone each boot may run because of the load
-    /// the caller itself puts on the host (``QueueAdmission/loadFactor(jobs:cpusPerBoot:cores:)``):
+    /// the caller itself puts on the host (``BootAdmission/loadFactor(jobs:cpusPerBoot:cores:)``):
     /// every boot deadline is stretched by it.
     public var load = 1.0
+    /// Boot the scenario's instances side by side where ``BootAdmission``
+    /// allows; false where the caller already runs several checks at once.
+    public var instancesSideBySide = true
     public var progress: @Sendable (String, FirstBoot.Event) -> Void = { _, _ in }
     public var today = Date()
 
@@ -68,56 +73,83 @@ public struct CheckRunner: Sendable {
 
         // Waivers: the profile's, plus the scenario's that have not expired.
         let profile = effectiveProfile
-        var inspection: InspectionResult
-        if let inspected {
-            inspection = inspected
-        } else {
-            progress("static", .note("inspecting \(image.path) read-only"))
+        var notBooted: String?
+        var boots: [Int: BootResult] = [:]
+        let batches = boot ? try await instanceBatches() : []
+        if inspected == nil {
             // What a crashed run left in the scratch and run folders goes first.
             LeftoverReaper().reapProcessesAndFolders()
-            inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
         }
-        inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
-        // Only an image that holds one OS ImageGate has boot rules for is booted.
-        let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
+        // The first batch boots while the static phase runs (the appliance
+        // counts as one more boot on the host), each boot cleared to finish
+        // once that phase finds an image to boot.
+        let beside = batches.first ?? []
+        let inspection = try await withThrowingTaskGroup(of: (Int, BootResult).self, returning: InspectionResult.self) { group in
+            var clearances: [BootClearance] = []
+            if inspected == nil {
+                for index in beside {
+                    var request = bootRequest(index, profile: profile, sharing: beside.count + 1)
+                    let clearance = BootClearance()
+                    request.clearance = clearance
+                    clearances.append(clearance)
+                    group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
+                }
+            }
+            var inspection: InspectionResult
+            do {
+                if let inspected {
+                    inspection = inspected
+                } else {
+                    progress("static", .note("inspecting \(image.path) read-only"))
+                    inspection = try await StaticInspector(profile: profile, accelerator: accelerator).inspect(image)
+                }
+            } catch {
+                clearances.forEach { $0.abandon() }
+                throw error
+            }
+            inspection.findings = inspection.findings.map { Self.checkOSFamily($0, declared: scenario.osFamily, found: inspection.facts) }
+            notBooted = notBootedReason(inspection)
+            if notBooted != nil {
+                clearances.forEach { $0.abandon() }
+                group.cancelAll()
+                // What a boot that should not have begun threw is not the check's.
+                for _ in clearances { _ = try? await group.next() }
+                return inspection
+            }
+            clearances.forEach { $0.clear() }
+            if clearances.isEmpty {
+                for index in beside {
+                    let request = bootRequest(index, profile: profile, sharing: beside.count)
+                    group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
+                }
+            }
+            for try await (index, result) in group { boots[index] = result }
+            return inspection
+        }
+        for batch in batches.dropFirst() where notBooted == nil {
+            try await withThrowingTaskGroup(of: (Int, BootResult).self) { group in
+                for index in batch {
+                    let request = bootRequest(index, profile: profile, sharing: batch.count)
+                    group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
+                }
+                for try await (index, result) in group { boots[index] = result }
+            }
+        }
         let windows = inspection.facts.family == "windows"
-        let notBooted: String?
-        if !boot {
-            notBooted = "not booted: static inspection only was asked for"
-        } else if let os, os.outcome != .pass {
-            notBooted = "not booted: \(os.rule) \(os.outcome.rawValue): \(os.found)"
-        } else if windows {
-            notBooted = language.label(.windowsNotBooted)
-        } else {
-            notBooted = nil
-        }
-
-        var boots: [BootResult] = []
-        for (index, instance) in scenario.instances.enumerated() where notBooted == nil {
-            var request = BootRequest(scenario, instance: index)
-            request.keep = keep
-            request.keepRunning = keepRunning
-            request.postMortem = postMortem
-            request.artifacts = artifacts
-            request.limits = profile.limits
-            request.load = load
-            let label = instance.hostname
-            request.progress = { progress(label, $0) }
-            boots.append(try await request.run(image, on: host, accelerator: accelerator))
-        }
 
         var findings = inspection.findings
         // The BOOT rules judge a Linux guest's first boot: a Windows image
         // gets none of them (its boot-only rule is WIN-NO-DYNAMIC-ID).
+        let ordered = boots.sorted { $0.key < $1.key }.map(\.value)
         if !windows {
-            findings = BootRules.judge(boots, staticFindings: findings, notBooted: notBooted ?? "no instance was booted",
+            findings = BootRules.judge(ordered, staticFindings: findings, notBooted: notBooted ?? "no instance was booted",
                                        declaredPorts: scenario.servicePorts)
         }
         findings = findings.map { Self.waive($0, profile.waivers) }
         findings = language.localize(findings, chinese: RuleCatalogue.chineseWithBoot)
         let localizedInspection = inspection.localized(language)
 
-        let instances = boots.map { CheckReport.Instance(boot: $0, language: language) }
+        let instances = ordered.map { CheckReport.Instance(boot: $0, language: language) }
         var report = CheckReport(
             generatedAt: ISO8601DateFormatter().string(from: Date()), language: language.rawValue,
             image: .init(path: image.path, format: image.format, virtualSize: image.virtualSize, sha256: "", sha256After: ""),
@@ -126,6 +158,46 @@ public struct CheckRunner: Sendable {
             instances: instances, findings: findings, seconds: (ContinuousClock.now - started).seconds)
         report.bootPhase = notBooted
         return report
+    }
+
+    /// Why the image is not booted, if it is not: only an image that holds
+    /// one OS ImageGate has boot rules for is.
+    private func notBootedReason(_ inspection: InspectionResult) -> String? {
+        let os = inspection.findings.first { $0.rule == ImageRules.operatingSystem.id }
+        if !boot { return "not booted: static inspection only was asked for" }
+        if let os, os.outcome != .pass { return "not booted: \(os.rule) \(os.outcome.rawValue): \(os.found)" }
+        if inspection.facts.family == "windows" { return language.label(.windowsNotBooted) }
+        return nil
+    }
+
+    /// The scenario's instances in the groups that boot side by side: as
+    /// many at once as ``BootAdmission`` lets this machine run (a remote
+    /// host: its own capacity), one after another otherwise.
+    private func instanceBatches() async throws -> [[Int]] {
+        let hardware = scenario.hardware
+        var atOnce = 1
+        if instancesSideBySide, scenario.instances.count > 1 {
+            atOnce = LibvirtHost.isEmbedded(host.uri)
+                ? BootAdmission.jobs(memoryMiBPerBoot: hardware.memoryMiB, cpusPerBoot: hardware.cpus)
+                : try await host.bootCapacity()
+        }
+        return stride(from: 0, to: scenario.instances.count, by: max(1, atOnce)).map { Array($0..<min($0 + max(1, atOnce), scenario.instances.count)) }
+    }
+
+    /// Instance `index`'s boot, as this check asks for it, its deadlines
+    /// stretched for `sharing` boots (the static phase's appliance counted
+    /// as one) on the host at once.
+    private func bootRequest(_ index: Int, profile: PlatformProfile, sharing: Int) -> BootRequest {
+        var request = BootRequest(scenario, instance: index)
+        request.keep = keep
+        request.keepRunning = keepRunning
+        request.postMortem = postMortem
+        request.artifacts = artifacts
+        request.limits = profile.limits
+        request.load = load * BootAdmission.loadFactor(jobs: sharing, cpusPerBoot: scenario.hardware.cpus)
+        let label = scenario.instances[index].hostname
+        request.progress = { progress(label, $0) }
+        return request
     }
 
     /// IMG-OS also fails when the scenario declares another OS family than

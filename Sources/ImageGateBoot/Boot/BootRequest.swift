@@ -30,6 +30,8 @@ public struct BootRequest: Sendable {
     public var postMortem = FirstBoot.PostMortemWhen.onFailure
     public var artifacts: String?
     public var state = StateDirectory.default
+    /// For a boot begun before it is known that it should happen.
+    public var clearance: BootClearance?
     public var progress: @Sendable (FirstBoot.Event) -> Void = { _ in }
 
     public init(instance: InstanceMetadata) {
@@ -61,6 +63,7 @@ public struct BootRequest: Sendable {
         boot.servicePorts = servicePorts
         boot.limits = limits
         boot.progress = progress
+        boot.clearance = clearance
         let multiplier = chosen.timeoutMultiplier * max(1, load)
         return try await boot.run(image, instance: instance, accelerator: chosen) { plan in
             plan.cpus = hardware.cpus

@@ -4,7 +4,7 @@ import ImageGateModel
 /// Boots a candidate image once as a brand-new instance and judges the
 /// BOOT-* rules. On every exit path — verdict, thrown error, timeout,
 /// cancellation (SIGINT) — the VM is destroyed and the run's files are
-/// removed (unless `keep`).
+/// removed (unless `keep`, for a boot not abandoned: ``BootClearance``).
 public struct FirstBoot: Sendable {
     /// What happens during a boot, for live progress.
     public enum Event: Sendable {
@@ -38,6 +38,9 @@ public struct FirstBoot: Sendable {
         case never, onFailure = "on-failure", always
     }
     public var progress: @Sendable (Event) -> Void = { _ in }
+    /// Waited for before anything is kept, read or left running; abandoned,
+    /// nothing is kept (``BootClearance``).
+    public var clearance: BootClearance?
 
     public init(host: any VirtualMachineHost, state: StateDirectory = .default) {
         self.host = host
@@ -68,6 +71,7 @@ public struct FirstBoot: Sendable {
                                     kept: keep || keepRunning, servicePorts: ports)
             result.afterReboot = judged.afterReboot
             result.seedFiles = seedFiles
+            try await clearance?.wait()
             if keepRunning, running.vm != nil { return try await leaveRunning(result, running: running) }
             try await stopAndRead(&result, on: site, running: running, since: judged.started)
             try finish(plan, result: result)
@@ -77,7 +81,7 @@ public struct FirstBoot: Sendable {
             return result
         } catch {
             await running.stop(plan.name)
-            if !keep {
+            if !keep || clearance?.isAbandoned == true {
                 await site.removePlaced(plan)
                 Teardown.remove(plan.directory)
             }

@@ -252,6 +252,15 @@ public struct InspectionResult: Sendable, Codable {
     /// The candidate's SHA-256 before and after, where the caller took them.
     public var digest: CandidateDigest?
 
+    public init(image: ImageFile, facts: OSFacts, findings: [Finding], accelerator: Accelerator, seconds: Double = 0, digest: CandidateDigest? = nil) {
+        self.image = image
+        self.facts = facts
+        self.findings = findings
+        self.accelerator = accelerator
+        self.seconds = seconds
+        self.digest = digest
+    }
+
     /// True when some rule fails (and is not waived).
     public var failed: Bool { findings.contains { $0.isFailure } }
 
