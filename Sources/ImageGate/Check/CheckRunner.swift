@@ -80,13 +80,15 @@ public struct CheckRunner: Sendable {
             // What a crashed run left in the scratch and run folders goes first.
             LeftoverReaper().reapProcessesAndFolders()
         }
-        // The first batch boots while the static phase runs (the appliance
-        // counts as one more boot on the host), each boot cleared to finish
-        // once that phase finds an image to boot.
-        let beside = batches.first ?? []
+        // Of the first batch, what fits beside the static phase's appliance
+        // (one vCPU, 1 GiB) boots while that phase runs, each boot cleared
+        // to finish once the phase finds an image to boot; the rest of the
+        // batch as soon as it ends.
+        let firstBatch = batches.first ?? []
+        let beside = inspected == nil ? Array(firstBatch.prefix(try await bootsBesideTheAppliance())) : []
         let inspection = try await withThrowingTaskGroup(of: (Int, BootResult).self, returning: InspectionResult.self) { group in
             var clearances: [BootClearance] = []
-            if inspected == nil {
+            do {
                 for index in beside {
                     var request = bootRequest(index, profile: profile, sharing: beside.count + 1)
                     let clearance = BootClearance()
@@ -117,11 +119,9 @@ public struct CheckRunner: Sendable {
                 return inspection
             }
             clearances.forEach { $0.clear() }
-            if clearances.isEmpty {
-                for index in beside {
-                    let request = bootRequest(index, profile: profile, sharing: beside.count)
-                    group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
-                }
+            for index in firstBatch.dropFirst(beside.count) {
+                let request = bootRequest(index, profile: profile, sharing: firstBatch.count)
+                group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
             }
             for try await (index, result) in group { boots[index] = result }
             return inspection
@@ -182,6 +182,17 @@ public struct CheckRunner: Sendable {
                 : try await host.bootCapacity()
         }
         return stride(from: 0, to: scenario.instances.count, by: max(1, atOnce)).map { Array($0..<min($0 + max(1, atOnce), scenario.instances.count)) }
+    }
+
+    /// How many of the scenario's instances boot beside the static phase's
+    /// appliance: as many as this machine admits with one vCPU and 1 GiB
+    /// held for the appliance (none where an instance's vCPUs need every
+    /// core: a guest whose vCPU waits for a core slows far more than the
+    /// wait), as many as a remote host admits.
+    private func bootsBesideTheAppliance() async throws -> Int {
+        guard LibvirtHost.isEmbedded(host.uri) else { return instancesSideBySide ? try await host.bootCapacity() : 1 }
+        let fit = BootAdmission.jobs(memoryMiBPerBoot: scenario.hardware.memoryMiB, cpusPerBoot: scenario.hardware.cpus, besideAnAppliance: true)
+        return instancesSideBySide ? fit : min(fit, 1)
     }
 
     /// Instance `index`'s boot, as this check asks for it, its deadlines

@@ -14,12 +14,14 @@ public enum BootAdmission {
     }
 
     /// Boots of `memoryMiBPerBoot` and `cpusPerBoot` this machine runs at
-    /// once: at least 1.
-    public static func jobs(memoryMiBPerBoot: Int = 1024, cpusPerBoot: Int = 1) -> Int {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let free = availableMemoryMiB() ?? memoryMiBPerBoot
+    /// once: at least 1. `besideAnAppliance`: with a libguestfs appliance
+    /// (one vCPU, about 1 GiB) running too, and then possibly none.
+    public static func jobs(memoryMiBPerBoot: Int = 1024, cpusPerBoot: Int = 1, besideAnAppliance: Bool = false) -> Int {
+        let appliance = besideAnAppliance ? (cores: 1, memoryMiB: 1024 + 512) : (cores: 0, memoryMiB: 0)
+        let cores = ProcessInfo.processInfo.activeProcessorCount - appliance.cores
+        let free = (availableMemoryMiB() ?? memoryMiBPerBoot + 512 + appliance.memoryMiB) - appliance.memoryMiB
         let byMemory = free / (memoryMiBPerBoot + 512)
-        return max(1, min(cores / max(1, cpusPerBoot), byMemory))
+        return max(besideAnAppliance ? 0 : 1, min(cores / max(1, cpusPerBoot), byMemory))
     }
 
     /// `MemAvailable` in MiB.
