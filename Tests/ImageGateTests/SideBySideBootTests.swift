@@ -9,8 +9,8 @@ import XCTest
 final class SideBySideBootTests: XCTestCase {
     /// The guest is a boot sector that prints a kernel line and a panic and
     /// halts (a boot of seconds, not a full one); its static phase is given.
-    /// Two one-vCPU instances: at most one QEMU at a time serially, both at
-    /// once side by side where two such boots fit, and every finding the
+    /// Two one-vCPU instances: at most one boot (its run folder) at a time
+    /// serially, both at once side by side where two such boots fit, and every finding the
     /// same, BOOT-REINSTANCE included. Bound: four short boots.
     func testTwoInstancesSideBySideJudgeAsTheyDoOneAfterAnother() async throws {
         let dir = NSTemporaryDirectory() + "side-by-side-" + UUID().uuidString
@@ -48,8 +48,9 @@ final class SideBySideBootTests: XCTestCase {
             let watching = Task { () -> Int in
                 var most = 0
                 while !Task.isCancelled {
-                    let mine = LeftoverReaper.imageGateQEMUs(of: .default).filter { VMName.owner(of: $0.1)?.pid == getpid() }
-                    most = max(most, mine.count)
+                    // A boot's run folder lives from its plan to its teardown: boots at once have theirs at once.
+                    let runs = (try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []
+                    most = max(most, runs.filter { $0.hasPrefix("boot-") && StateDirectory.owner(ofRun: $0)?.pid == getpid() }.count)
                     try? await Task.sleep(for: .milliseconds(50))
                 }
                 return most

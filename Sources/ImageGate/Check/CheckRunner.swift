@@ -88,14 +88,12 @@ public struct CheckRunner: Sendable {
         let beside = inspected == nil ? Array(firstBatch.prefix(try await bootsBesideTheAppliance())) : []
         let inspection = try await withThrowingTaskGroup(of: (Int, BootResult).self, returning: InspectionResult.self) { group in
             var clearances: [BootClearance] = []
-            do {
-                for index in beside {
-                    var request = bootRequest(index, profile: profile, sharing: beside.count + 1)
-                    let clearance = BootClearance()
-                    request.clearance = clearance
-                    clearances.append(clearance)
-                    group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
-                }
+            for index in beside {
+                var request = bootRequest(index, profile: profile, sharing: beside.count + 1)
+                let clearance = BootClearance()
+                request.clearance = clearance
+                clearances.append(clearance)
+                group.addTask { [host] in (index, try await request.run(image, on: host, accelerator: accelerator)) }
             }
             var inspection: InspectionResult
             do {
