@@ -75,7 +75,10 @@ public struct CheckRunner: Sendable {
         let profile = effectiveProfile
         var notBooted: String?
         var boots: [Int: BootResult] = [:]
-        let batches = boot ? try await instanceBatches() : []
+        let admission = boot ? try await admitted() : (atOnce: 1, besideTheAppliance: 0)
+        let atOnce = max(1, admission.atOnce), count = boot ? scenario.instances.count : 0
+        // The instances in the groups that boot side by side.
+        let batches = stride(from: 0, to: count, by: atOnce).map { Array($0..<min($0 + atOnce, count)) }
         if inspected == nil {
             // What a crashed run left in the scratch and run folders goes first.
             LeftoverReaper().reapProcessesAndFolders()
@@ -85,7 +88,7 @@ public struct CheckRunner: Sendable {
         // to finish once the phase finds an image to boot; the rest of the
         // batch as soon as it ends.
         let firstBatch = batches.first ?? []
-        let beside = inspected == nil ? Array(firstBatch.prefix(try await bootsBesideTheAppliance())) : []
+        let beside = inspected == nil ? Array(firstBatch.prefix(admission.besideTheAppliance)) : []
         let inspection = try await withThrowingTaskGroup(of: (Int, BootResult).self, returning: InspectionResult.self) { group in
             var clearances: [BootClearance] = []
             for index in beside {
@@ -168,29 +171,20 @@ public struct CheckRunner: Sendable {
         return nil
     }
 
-    /// The scenario's instances in the groups that boot side by side: as
-    /// many at once as ``BootAdmission`` lets this machine run (a remote
-    /// host: its own capacity), one after another otherwise.
-    private func instanceBatches() async throws -> [[Int]] {
+    /// How many instances boot at once, alone and beside the static
+    /// phase's appliance (one vCPU and 1 GiB held for it; possibly none: a
+    /// guest whose vCPU waits for a core slows far more than the wait): as
+    /// ``BootAdmission`` lets this machine run them, a remote host as its
+    /// capacity allows; one (or none beside) unless side by side.
+    private func admitted() async throws -> (atOnce: Int, besideTheAppliance: Int) {
         let hardware = scenario.hardware
-        var atOnce = 1
-        if instancesSideBySide, scenario.instances.count > 1 {
-            atOnce = LibvirtHost.isEmbedded(host.uri)
-                ? BootAdmission.jobs(memoryMiBPerBoot: hardware.memoryMiB, cpusPerBoot: hardware.cpus)
-                : try await host.bootCapacity()
+        guard LibvirtHost.isEmbedded(host.uri) else {
+            let capacity = instancesSideBySide ? try await host.bootCapacity() : 1
+            return (capacity, capacity)
         }
-        return stride(from: 0, to: scenario.instances.count, by: max(1, atOnce)).map { Array($0..<min($0 + max(1, atOnce), scenario.instances.count)) }
-    }
-
-    /// How many of the scenario's instances boot beside the static phase's
-    /// appliance: as many as this machine admits with one vCPU and 1 GiB
-    /// held for the appliance (none where an instance's vCPUs need every
-    /// core: a guest whose vCPU waits for a core slows far more than the
-    /// wait), as many as a remote host admits.
-    private func bootsBesideTheAppliance() async throws -> Int {
-        guard LibvirtHost.isEmbedded(host.uri) else { return instancesSideBySide ? try await host.bootCapacity() : 1 }
-        let fit = BootAdmission.jobs(memoryMiBPerBoot: scenario.hardware.memoryMiB, cpusPerBoot: scenario.hardware.cpus, besideAnAppliance: true)
-        return instancesSideBySide ? fit : min(fit, 1)
+        let alone = BootAdmission.jobs(memoryMiBPerBoot: hardware.memoryMiB, cpusPerBoot: hardware.cpus)
+        let beside = BootAdmission.jobs(memoryMiBPerBoot: hardware.memoryMiB, cpusPerBoot: hardware.cpus, besideAnAppliance: true)
+        return instancesSideBySide ? (alone, beside) : (1, min(beside, 1))
     }
 
     /// Instance `index`'s boot, as this check asks for it, its deadlines
