@@ -76,6 +76,44 @@ final class ConsoleWatcherTests: XCTestCase {
         guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
         XCTAssertEqual(consoleFinding(observation)?.outcome, .pass)
     }
+
+    /// A fatal line ends the boot, but the lines right after it (the
+    /// panic that follows a missing root) are its evidence: read until the
+    /// console is quiet.
+    func testTheLinesRightAfterAFatalLineAreKept() async throws {
+        let plan = plan()
+        let root = "[    5.429490] VFS: Cannot open root device \"UUID=6a1f\" or unknown-block(0,0): error -6\r\n"
+        try Data(("[    0.000000] Linux version 6.1.0-28-cloud-amd64\r\n" + root).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let panic = Task.detached { [path = plan.consoleLog] in
+            try await Task.sleep(for: .milliseconds(300))
+            try append("[    5.431000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\r\n", to: path)
+        }
+        let started = ContinuousClock.now
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        try await panic.value
+        XCTAssertLessThan((ContinuousClock.now - started).seconds, 3, "a quiet console ends the tail")
+        guard case let .fatal(hit) = observation.end else { return XCTFail("\(observation.end)") }
+        XCTAssertTrue(hit.mark.text.contains("Cannot open root device"), "the first fatal line ended the boot: \(hit.mark.text)")
+        let evidence = BootRules.evaluate(observation).first { $0.rule == "BOOT-NO-PANIC" }?.evidence ?? []
+        XCTAssertTrue(evidence.contains { $0.text.contains("Kernel panic") }, "\(evidence)")
+    }
+
+    /// The VM's last lines — a panic, then the VM gone — written after the
+    /// watch's last read: read before the boot is judged as stopped,
+    /// whether they are in the file when the VM is found gone or come
+    /// through a pump a moment later.
+    func testLinesWrittenAsTheVMStoppedAreJudged() async throws {
+        let panic = "[    2.000000] Kernel panic - not syncing: No working init found.\r\n"
+        for lag in [Duration.zero, .milliseconds(200)] {
+            let plan = plan()
+            try Data("[    0.000000] Linux version 6.1.0-28-cloud-amd64\r\n".utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+            let vm = StoppingVM(console: plan.consoleLog, lastLines: panic, lag: lag)
+            let observation = try await ConsoleWatcher(plan: plan, vm: vm, progress: { _ in }).watch()
+            guard case let .fatal(hit) = observation.end else { return XCTFail("lag \(lag): \(observation.end)") }
+            XCTAssertTrue(hit.mark.text.contains("Kernel panic"), hit.mark.text)
+            XCTAssertTrue(observation.console.text.contains("No working init found"), observation.console.text)
+        }
+    }
 }
 
 private func append(_ text: String, to path: String) throws {
@@ -84,3 +122,26 @@ private func append(_ text: String, to path: String) throws {
     try file.write(contentsOf: Data(text.utf8))
     try file.close()
 }
+
+/// A VM that stops at the first look: its last lines reach the console
+/// file as it goes (`lag` zero) or `lag` later, as through a pump.
+private struct StoppingVM: VirtualMachineInstance {
+    let console: String, lastLines: String, lag: Duration
+    var name: String { "imagegate-test" }
+    func resume() async throws {}
+    func destroy() async throws {}
+    func isRunning() async throws -> Bool {
+        if lag == .zero { try append(lastLines, to: console) } else {
+            Task.detached { [console, lastLines, lag] in
+                try await Task.sleep(for: lag)
+                try append(lastLines, to: console)
+            }
+        }
+        return false
+    }
+    func xml() async throws -> String { "" }
+    func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
+    func reboot() async throws {}
+    func openConsole() async throws -> any ConsoleChannel { throw ImageGateError.infrastructure("no console") }
+}
+

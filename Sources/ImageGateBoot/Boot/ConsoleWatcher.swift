@@ -31,6 +31,11 @@ package struct ConsoleWatcher: Sendable {
     /// the deadlines.
     static let readChunk = 1 << 20
 
+    /// Once the boot is over, the console is read on until it has been
+    /// quiet this long, for at most ``tailLimit``.
+    static let tailQuiet = Duration.milliseconds(500)
+    static let tailLimit = Duration.seconds(3)
+
     /// How much of `pending` decodes whole: an incomplete UTF-8 sequence at
     /// its end waits for the next read.
     static func completeUTF8Length(_ pending: Data) -> Int {
@@ -93,20 +98,46 @@ package struct ConsoleWatcher: Sendable {
             return observation
         }
 
+        /// Feeds what the console file has gained (one chunk at most);
+        /// how many bytes that was.
+        func readMore(at elapsed: Double) throws -> Int {
+            guard let data = try file?.read(upToCount: Self.readChunk), !data.isEmpty else { return 0 }
+            pending.append(data)
+            let cut = Self.completeUTF8Length(pending)
+            log.feed(String(decoding: pending.prefix(cut), as: UTF8.self), at: elapsed)
+            pending = Data(pending.suffix(from: cut))
+            for stage in ConsoleLog.Stage.allCases where !reported.contains(stage) {
+                if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
+            }
+            return data.count
+        }
+
+        /// The boot is over — a fatal line, or the VM gone — but what
+        /// follows is its evidence: the panic after a missing root, the
+        /// last lines still on their way through a pump. Read on until the
+        /// console is quiet for ``tailQuiet`` (within ``tailLimit``), then
+        /// judge: the first fatal line is why the boot ended.
+        func ended(facts: GuestFacts?) async throws -> BootObservation {
+            let tailStarted = ContinuousClock.now
+            var lastBytes = tailStarted
+            while !log.flooded, ContinuousClock.now - lastBytes < Self.tailQuiet, ContinuousClock.now - tailStarted < Self.tailLimit {
+                let read = try readMore(at: (ContinuousClock.now - started).seconds)
+                if read > 0 { lastBytes = .now }
+                if read < Self.readChunk { try await Task.sleep(for: pollInterval) }
+            }
+            if let hit = log.fatal { return await end(.fatal(hit), facts: facts) }
+            if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes), facts: facts) }
+            return await end(.vmStopped, facts: facts)
+        }
+
         while true {
             try Task.checkCancellation()
             let elapsed = (ContinuousClock.now - started).seconds
             var moreWaiting = false
-            if let data = try file?.read(upToCount: Self.readChunk), !data.isEmpty {
-                moreWaiting = data.count == Self.readChunk
-                pending.append(data)
-                let cut = Self.completeUTF8Length(pending)
-                log.feed(String(decoding: pending.prefix(cut), as: UTF8.self), at: elapsed)
-                pending = Data(pending.suffix(from: cut))
-                for stage in ConsoleLog.Stage.allCases where !reported.contains(stage) {
-                    if let mark = log.stages[stage] { reported.insert(stage); progress(.stage(stage, seconds: mark.seconds)) }
-                }
-                if let hit = log.fatal { return await end(.fatal(hit), facts: held?.facts) }
+            let read = try readMore(at: elapsed)
+            if read > 0 {
+                moreWaiting = read == Self.readChunk
+                if log.fatal != nil { return try await ended(facts: held?.facts) }
                 if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes), facts: held?.facts) }
                 if held == nil, plan.factChannels.contains(.serial),
                    log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
@@ -123,7 +154,7 @@ package struct ConsoleWatcher: Sendable {
                 }
                 if elapsed - lastRunningCheck > 1 {
                     lastRunningCheck = elapsed
-                    if try await !vm.isRunning() { return await end(.vmStopped, facts: held.facts) }
+                    if try await !vm.isRunning() { return try await ended(facts: held.facts) }
                 }
                 if !moreWaiting { try await Task.sleep(for: pollInterval) }
                 continue
@@ -148,7 +179,7 @@ package struct ConsoleWatcher: Sendable {
             if elapsed > d.overall { return await end(.overallTimeout(seconds: d.overall)) }
             if elapsed - lastRunningCheck > 1 {
                 lastRunningCheck = elapsed
-                if try await !vm.isRunning() { return await end(.vmStopped) }
+                if try await !vm.isRunning() { return try await ended(facts: nil) }
                 if let written = await overlayBytes(plan), written > plan.limits.overlayBytes {
                     return await end(.overlayLimit(bytes: written, limit: plan.limits.overlayBytes))
                 }
