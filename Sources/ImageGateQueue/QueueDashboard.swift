@@ -2,10 +2,11 @@ import Foundation
 import ImageGate
 
 /// The night's HTML dashboard, one self-contained page: tonight's
-/// regressions first (with why), then failures by vendor, then the rest;
-/// per image the rules that failed or could not be checked (each with what
-/// was found), a strip of its last verdicts and a link to tonight's full
-/// check report. Every text from an image is escaped (``XML/escape(_:)``).
+/// regressions first (with why), then the other new failures by vendor,
+/// then the known ones (every failure labelled: ``FailureLabel``), then
+/// the rest; per image the rules that failed (each with its signature) or
+/// could not be checked, with what was found, a strip of its last verdicts
+/// and a link to tonight's full check report. Every text from an image is escaped (``XML/escape(_:)``).
 public enum QueueDashboard {
     /// How many past verdicts each image's strip shows.
     static let strip = 10
@@ -33,6 +34,9 @@ public enum QueueDashboard {
         let changes = Dictionary(diff.entries.map { ($0.key, $0) }) { first, _ in first }
         let reportFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
 
+        var known: [String: [FailureLabel]] = [:]
+        for entry in entries where entry.verdict != .pass { known[entry.key] = try history.knownFailure(of: entry) }
+
         func row(_ entry: QueueHistory.Entry) throws -> String {
             let past = try history.history(image: entry.imagePath).filter { $0.1.key == entry.key }.prefix(strip).reversed()
             let strip = past.map { "<span class=\"v \(h($0.1.verdict.rawValue))\" title=\"\(t(.queueRunWord)) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict.rawValue))\"></span>" }.joined()
@@ -49,10 +53,12 @@ public enum QueueDashboard {
             let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t(.queueFlaky)): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
             let ranOn = entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? ""
             let blocking = Self.blockingRules(try history.findings(entry: entry.id))
+            let hostnames = QueueHistory.hostnames(of: entry)
             var rules: String = blocking.prefix(Self.rulesShown).map { finding -> String in
                 let found = finding.found.count > Self.foundShown ? String(finding.found.prefix(Self.foundShown)) + "…" : finding.found
-                let mark = finding.outcome == Outcome.fail.rawValue ? "✗" : "?"
-                return "<li class=\"\(h(finding.outcome))\">\(mark) <b>\(h(finding.rule))</b> \(h(found))</li>"
+                guard finding.outcome == Outcome.fail.rawValue else { return "<li class=\"\(h(finding.outcome))\">? <b>\(h(finding.rule))</b> \(h(found))</li>" }
+                let signature = FailureSignature(finding, hostnames: hostnames).id
+                return "<li class=\"fail\">✗ <b>\(h(finding.rule))</b> \(h(found)) <code class=\"sig\" title=\"\(t(.queueSignature))\">\(h(signature))</code></li>"
             }.joined()
             if blocking.count > Self.rulesShown { rules += "<li>… +\(blocking.count - Self.rulesShown)</li>" }
             if let problem = entry.problem, blocking.isEmpty { rules += "<li class=\"error\">\(h(problem))</li>" }
@@ -60,8 +66,16 @@ public enum QueueDashboard {
             let bootTime = try QueueBootTime.trend(of: entry, in: history)
             let slower = bootTime.flatMap { $0.slower ? "<div class=\"slower\">\(h($0.warning(language)))</div>" : nil } ?? ""
             let spark = bootTime?.sparkline ?? ""
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(slower)</td>"
-                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
+            let labels = known[entry.key]
+            let knownNote = labels.map { labels in
+                "<div class=\"known\">" + labels.map { label in
+                    "\(t(.queueKnownWord)) <code class=\"sig\">\(h(label.signature))</code> \(h(label.rule)): \(h(label.note))"
+                        + (label.link.map { " <a href=\"\(h($0))\">\(h($0))</a>" } ?? "") + (label.until.map { " (\(t(.queueUntil)) \(h($0)))" } ?? "")
+                }.joined(separator: "<br>") + "</div>"
+            } ?? ""
+            let knownMark = labels == nil ? "" : " <span class=\"knownmark\">\(t(.queueKnownWord))</span>"
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(knownNote)\(slower)</td>"
+                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(knownMark)\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
             guard !rows.isEmpty else { return "" }
@@ -71,9 +85,11 @@ public enum QueueDashboard {
             return out + "</table>\n"
         }
         let regressed = Set(diff.entries(.regressed).map(\.key))
-        let tonight = entries.filter { regressed.contains($0.key) }
-        let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != .pass }
+        let isKnown = { (entry: QueueHistory.Entry) in known[entry.key] != nil }
+        let tonight = entries.filter { regressed.contains($0.key) && !isKnown($0) }
+        let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != .pass && !isKnown($0) }
             .sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
+        let knownFailing = entries.filter(isKnown).sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
         let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == .pass }
         let removed = diff.entries(.removed)
 
@@ -82,6 +98,7 @@ public enum QueueDashboard {
             + "\(t(.queueComparedWith)) \(diff.before.map { t(.queueRunWord) + " " + String($0) } ?? t(.queueNothingTheFirstRun)); "
             + "imagegate \(h(record.imagegateVersion))</p>\n"
         body += "<p class=\"summary\">\(t(.queueRegressed)): \(tonight.count) · \(t(.queueNotPassing)): \(failing.count) · "
+            + "\(t(.queueKnownFailures)): \(knownFailing.count) · "
             + "\(t(.queuePassing)): \(passing.count) · \(t(.queueNew)): \(diff.entries(.new).count) · \(t(.queueRemoved)): \(removed.count)</p>\n"
         let hosts = record.hostStatuses.sorted { !$0.healthy && $1.healthy }
         if !hosts.isEmpty {
@@ -95,6 +112,7 @@ public enum QueueDashboard {
         }
         body += try table(t(.queueRegressedTonight), tonight)
         body += try table(t(.queueNotPassingByVendor), failing)
+        body += try table(t(.queueKnownFailures), knownFailing)
         body += try table(t(.queuePassing), passing)
         if !removed.isEmpty {
             body += "<h2>\(t(.queueRemovedFromTheQueue)) (\(removed.count))</h2>\n<ul>"
@@ -111,6 +129,8 @@ public enum QueueDashboard {
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
             .flaky { color: #a60; font-weight: normal; }
+            .known { color: #555; font-family: sans-serif; margin-top: .3em; } .knownmark { color: #555; font-weight: normal; }
+            code.sig { color: #555; font-size: 85%; }
             .slower { color: #a60; font-family: sans-serif; margin-top: .3em; } svg.spark { display: block; margin-top: .2em; }
             ul.rules { margin: .3em 0 0 0; padding-left: 1em; font-family: sans-serif; font-size: 90%; list-style: none; }
             ul.rules li.fail b, ul.rules li.error { color: #b00; } ul.rules li.could-not-check b { color: #a60; }

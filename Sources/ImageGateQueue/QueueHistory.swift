@@ -8,7 +8,7 @@ import GRDB
 /// one transaction with its findings, the moment it is done: a run killed
 /// mid-way loses at most the entries in flight.
 public final class QueueHistory: Sendable {
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
     public let path: String
 
     /// The default database: `queue.sqlite` in the state folder.
@@ -86,6 +86,19 @@ public final class QueueHistory: Sendable {
         // Boot times compare only under one accelerator: which one ran the entry's boots.
         migrator.registerMigration("v3-accelerator") { db in
             try db.alter(table: "entry") { t in t.add(column: "accelerator", .text) }
+        }
+        // Reviewers' labels on known failures, by signature (``FailureLabel``).
+        migrator.registerMigration("v4-labels") { db in
+            try db.create(table: "label") { t in
+                t.column("signature", .text).notNull().primaryKey()
+                t.column("rule", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("note", .text).notNull()
+                t.column("link", .text)
+                // The last day (YYYY-MM-DD, UTC) it is shown; nil: no end.
+                t.column("until", .text)
+                t.column("createdAt", .text).notNull()
+            }
         }
         return migrator
     }

@@ -59,6 +59,8 @@ public enum QueueReport {
         struct Entry: Encodable {
             var entry: QueueHistory.Entry
             var findings: [QueueHistory.StoredFinding]
+            /// The labels that make every failure of the entry known.
+            var known: [FailureLabel]?
         }
         struct Document: Encodable {
             var schema = "imagegate-queue"
@@ -70,8 +72,26 @@ public enum QueueReport {
             var diff: QueueDiff
         }
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
-        let entries = try history.entries(run: run).map { Entry(entry: $0, findings: try history.findings(entry: $0.id)) }
+        let entries = try history.entries(run: run).map {
+            Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0))
+        }
         return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff)), as: UTF8.self)
+    }
+
+    /// The entries of `run` whose every failure is known, with their
+    /// labels, for a terminal; empty when there is none.
+    public static func knownText(_ history: QueueHistory, run: Int64) throws -> String {
+        var out = ""
+        var count = 0
+        for entry in try history.entries(run: run) {
+            guard let labels = try history.knownFailure(of: entry) else { continue }
+            count += 1
+            out += "  \(entry.key): \(entry.verdict.rawValue.uppercased())\n"
+            for label in labels {
+                out += "    \(label.signature) \(label.rule): \(label.note)\(label.link.map { " \($0)" } ?? "")\(label.until.map { " (until \($0))" } ?? "")\n"
+            }
+        }
+        return count == 0 ? "" : "\nKNOWN (\(count))\n" + out
     }
 
     /// The comparison as text for a terminal.

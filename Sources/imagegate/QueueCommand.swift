@@ -9,7 +9,7 @@ struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Check every image of a review queue, keep the history, and name what changed since the last run.",
-        subcommands: [Run.self, Diff.self, History.self]
+        subcommands: [Run.self, Diff.self, History.self, Label.self, Labels.self]
     )
 
     /// Where the history is.
@@ -116,6 +116,7 @@ struct QueueCommand: AsyncParsableCommand {
             }
             if json != "-" {
                 say(QueueReport.text(diff), terminator: "")
+                say(try QueueReport.knownText(history, run: runID), terminator: "")
                 for slower in try QueueBootTime.slower(in: history, run: runID) { say(slower.warning(lang ?? .fromEnvironment)) }
             }
             if diff.hasRegressions { throw ExitCode.imageFailed }
