@@ -22,6 +22,21 @@ public enum QueueDashboard {
             + open.filter { $0.outcome == Outcome.couldNotCheck.rawValue && $0.severity == Severity.error.rawValue }
     }
 
+    /// The rules that flipped with nothing changed, the highest rate first.
+    static func flipped(_ flips: QueueFlips, language: Language) -> String {
+        guard !flips.flips.isEmpty, let first = flips.runs.first, let last = flips.runs.last else { return "" }
+        let h = XML.escape
+        func t(_ phrase: Phrase) -> String { language.label(phrase) }
+        var out = "<h2>\(t(.queueFlipped)) (\(flips.flips.count))</h2>\n<p>\(t(.queueFlippedWhere)) \(first)–\(last)</p>\n"
+            + "<table><tr><th>\(t(.queueImage))</th><th>\(t(.queueRule))</th><th>\(t(.queueFlipRate))</th><th>\(t(.queueOutcomes))</th></tr>\n"
+        for flip in flips.flips {
+            let strip = flip.outcomes.map { "<span class=\"v \(h($0))\" title=\"\(h($0))\"></span>" }.joined()
+            out += "<tr><td class=\"path\">\(h(flip.key))</td><td>\(h(flip.rule))</td>"
+                + "<td>\(flip.flips) / \(flip.compared) (\(Int((flip.rate * 100).rounded()))%)</td><td>\(strip)</td></tr>\n"
+        }
+        return out + "</table>\n"
+    }
+
     /// The page for `run`; links to reports under `folder` (where the page
     /// is written) are relative, so the folder can be moved or served.
     public static func render(_ history: QueueHistory, run: Int64, diff: QueueDiff, language: Language,
@@ -114,6 +129,7 @@ public enum QueueDashboard {
         body += try table(t(.queueNotPassingByVendor), failing)
         body += try table(t(.queueKnownFailures), knownFailing)
         body += try table(t(.queuePassing), passing)
+        body += try flipped(QueueFlips.find(in: history, run: run), language: language)
         if !removed.isEmpty {
             body += "<h2>\(t(.queueRemovedFromTheQueue)) (\(removed.count))</h2>\n<ul>"
                 + removed.map { "<li>\(h($0.key)) (\(h($0.verdictBefore?.rawValue ?? "")))</li>" }.joined() + "</ul>\n"
@@ -127,7 +143,7 @@ public enum QueueDashboard {
             .path { font-family: monospace; font-size: 90%; } .why { color: #7a1f1a; font-family: sans-serif; margin-top: .3em; }
             td.fail, td.error { color: #b00; font-weight: bold; } td.incomplete { color: #a60; font-weight: bold; } td.pass { color: #070; font-weight: bold; }
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
-            .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete { background: #d90; }
+            .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete, .v.could-not-check, .v.warning { background: #d90; }
             .flaky { color: #a60; font-weight: normal; }
             .known { color: #555; font-family: sans-serif; margin-top: .3em; } .knownmark { color: #555; font-weight: normal; }
             code.sig { color: #555; font-size: 85%; }

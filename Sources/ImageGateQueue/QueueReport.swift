@@ -70,12 +70,13 @@ public enum QueueReport {
             var run: QueueHistory.Run
             var entries: [Entry]
             var diff: QueueDiff
+            var flips: QueueFlips
         }
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run).map {
             Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0))
         }
-        return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff)), as: UTF8.self)
+        return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff, flips: try QueueFlips.find(in: history, run: run))), as: UTF8.self)
     }
 
     /// The entries of `run` whose every failure is known, with their
@@ -92,6 +93,17 @@ public enum QueueReport {
             }
         }
         return count == 0 ? "" : "\nKNOWN (\(count))\n" + out
+    }
+
+    /// The rules that flipped with nothing changed, for a terminal; empty
+    /// when none did.
+    public static func flipsText(_ flips: QueueFlips) -> String {
+        guard !flips.flips.isEmpty else { return "" }
+        var out = "\nFLIPPED WITH NOTHING CHANGED (\(flips.flips.count), runs \(flips.runs.first ?? 0)–\(flips.runs.last ?? 0))\n"
+        for flip in flips.flips {
+            out += "  \(flip.key) \(flip.rule): \(flip.flips) of \(flip.compared) (\(Int((flip.rate * 100).rounded()))%): \(flip.outcomes.joined(separator: " "))\n"
+        }
+        return out
     }
 
     /// The comparison as text for a terminal.

@@ -117,6 +117,7 @@ struct QueueCommand: AsyncParsableCommand {
             if json != "-" {
                 say(QueueReport.text(diff), terminator: "")
                 say(try QueueReport.knownText(history, run: runID), terminator: "")
+                say(QueueReport.flipsText(try QueueFlips.find(in: history, run: runID)), terminator: "")
                 for slower in try QueueBootTime.slower(in: history, run: runID) { say(slower.warning(lang ?? .fromEnvironment)) }
             }
             if diff.hasRegressions { throw ExitCode.imageFailed }

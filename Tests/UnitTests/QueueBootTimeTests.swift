@@ -8,20 +8,14 @@ import XCTest
 /// the same accelerator; slower by more than 1.2× is a warning on the
 /// dashboard, never a verdict.
 final class QueueBootTimeTests: XCTestCase {
-    var dir = ""
-    var history: QueueHistory!
-    var manifest: QueueManifest!
+    var queue: TemporaryQueue!
+    var dir: String { queue.dir }
+    var history: QueueHistory { queue.history }
+    var manifest: QueueManifest { queue.manifest }
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "boot-time-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/a.qcow2", contents: Data())
-        try "entries:\n  - {vendor: acme, product: web, version: '1', image: a.qcow2}\n".write(toFile: dir + "/queue.yaml", atomically: true, encoding: .utf8)
-        manifest = try QueueManifest.load(path: dir + "/queue.yaml")
-        history = try QueueHistory(path: dir + "/queue.sqlite")
-    }
+    override func setUpWithError() throws { queue = try TemporaryQueue("boot-time", entries: [("acme", "web")]) }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+    override func tearDownWithError() throws { queue.remove() }
 
     /// One finished run whose entry reached cloud-init finished after `seconds` (nil: never).
     @discardableResult

@@ -11,26 +11,17 @@ import XCTest
 /// plain failure again; a verdict never changes. Through the CLI and the
 /// dashboard, on a real history.
 final class QueueLabelTests: XCTestCase {
-    var dir = ""
-    var history: QueueHistory!
-    var manifest: QueueManifest!
+    var queue: TemporaryQueue!
+    var dir: String { queue.dir }
+    var history: QueueHistory { queue.history }
+    var manifest: QueueManifest { queue.manifest }
     let imagegate = PackageRoot.imagegate
 
     override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "labels-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for name in ["a", "b", "c"] { FileManager.default.createFile(atPath: dir + "/\(name).qcow2", contents: Data()) }
-        try """
-            entries:
-              - {vendor: acme, product: web, image: a.qcow2}
-              - {vendor: acme, product: db, image: b.qcow2}
-              - {vendor: globex, product: app, image: c.qcow2}
-            """.write(toFile: dir + "/queue.yaml", atomically: true, encoding: .utf8)
-        manifest = try QueueManifest.load(path: dir + "/queue.yaml")
-        history = try QueueHistory(path: dir + "/queue.sqlite")
+        queue = try TemporaryQueue("labels", entries: [("acme", "web"), ("acme", "db"), ("globex", "app")])
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+    override func tearDownWithError() throws { queue.remove() }
 
     /// The network pinned to the build host's MAC, as instance `host` saw it.
     func pinned(_ host: String, ip: String, mac: String, line: Int) -> Finding {
