@@ -54,7 +54,7 @@ public enum QueueDashboard {
 
         func row(_ entry: QueueHistory.Entry) throws -> String {
             let past = try history.history(image: entry.imagePath).filter { $0.1.key == entry.key }.prefix(strip).reversed()
-            let strip = past.map { "<span class=\"v \(h($0.1.verdict.rawValue))\" title=\"\(t(.queueRunWord)) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.verdict.rawValue))\"></span>" }.joined()
+            let strip = past.map { "<span class=\"v \(h($0.1.shownVerdict))\" title=\"\(t(.queueRunWord)) \($0.0.id) \(h($0.0.startedAt)): \(h($0.1.shownVerdict))\"></span>" }.joined()
             let link = entry.reportPath.map { path -> String in
                 let relative = path.hasPrefix(reportFolder + "/") ? String(path.dropFirst(reportFolder.count + 1)) : path
                 return "<a href=\"\(h(relative.hasPrefix("/") ? "file://" + relative : relative))\">\(t(.queueReport))</a>"
@@ -66,6 +66,10 @@ public enum QueueDashboard {
                 why = "<div class=\"why\">" + (rules + change.reasons.map { t(.queueWhy) + h($0) }).joined(separator: "<br>") + "</div>"
             }
             let flaky = entry.flakyFirstVerdict.map { " <span class=\"flaky\">\(t(.queueFlaky)): \(h($0.rawValue)) → \(h(entry.verdict.rawValue))</span>" } ?? ""
+            let firstCheck = entry.firstAttemptRecord.map { first in
+                "<div class=\"first\">\(t(.queueFirstCheck)): \(h(first.verdict.rawValue.uppercased()))" + (first.problem.map { " — \(h($0))" } ?? "")
+                    + first.failed.prefix(Self.rulesShown).map { "<br>✗ <b>\(h($0.rule))</b> \(h(String($0.found.prefix(Self.foundShown))))" }.joined() + "</div>"
+            } ?? ""
             let ranOn = entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? ""
             let blocking = Self.blockingRules(try history.findings(entry: entry.id))
             let hostnames = QueueHistory.hostnames(of: entry)
@@ -89,8 +93,8 @@ public enum QueueDashboard {
                 }.joined(separator: "<br>") + "</div>"
             } ?? ""
             let knownMark = labels == nil ? "" : " <span class=\"knownmark\">\(t(.queueKnownWord))</span>"
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(knownNote)\(slower)</td>"
-                + "<td class=\"\(h(entry.verdict.rawValue))\">\(h(entry.verdict.rawValue.uppercased()))\(knownMark)\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(knownNote)\(firstCheck)\(slower)</td>"
+                + "<td class=\"\(h(entry.shownVerdict))\">\(h(entry.shownVerdict.uppercased()))\(knownMark)\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
             guard !rows.isEmpty else { return "" }
@@ -105,7 +109,8 @@ public enum QueueDashboard {
         let failing = entries.filter { !regressed.contains($0.key) && $0.verdict != .pass && !isKnown($0) }
             .sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
         let knownFailing = entries.filter(isKnown).sorted { ($0.vendor, $0.key) < ($1.vendor, $1.key) }
-        let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == .pass }
+        let flaky = entries.filter { !regressed.contains($0.key) && $0.isFlaky }
+        let passing = entries.filter { !regressed.contains($0.key) && $0.verdict == .pass && !$0.isFlaky }
         let removed = diff.entries(.removed)
 
         var body = "<h1>ImageGate — \(t(.queueReviewQueue)) \(h(record.manifest))</h1>\n"
@@ -113,7 +118,7 @@ public enum QueueDashboard {
             + "\(t(.queueComparedWith)) \(diff.before.map { t(.queueRunWord) + " " + String($0) } ?? t(.queueNothingTheFirstRun)); "
             + "imagegate \(h(record.imagegateVersion))</p>\n"
         body += "<p class=\"summary\">\(t(.queueRegressed)): \(tonight.count) · \(t(.queueNotPassing)): \(failing.count) · "
-            + "\(t(.queueKnownFailures)): \(knownFailing.count) · "
+            + "\(t(.queueKnownFailures)): \(knownFailing.count) · \(t(.queueFlakyTitle)): \(flaky.count) · "
             + "\(t(.queuePassing)): \(passing.count) · \(t(.queueNew)): \(diff.entries(.new).count) · \(t(.queueRemoved)): \(removed.count)</p>\n"
         let hosts = record.hostStatuses.sorted { !$0.healthy && $1.healthy }
         if !hosts.isEmpty {
@@ -128,6 +133,7 @@ public enum QueueDashboard {
         body += try table(t(.queueRegressedTonight), tonight)
         body += try table(t(.queueNotPassingByVendor), failing)
         body += try table(t(.queueKnownFailures), knownFailing)
+        body += try table(t(.queueFlakyTitle), flaky)
         body += try table(t(.queuePassing), passing)
         body += try flipped(QueueFlips.find(in: history, run: run), language: language)
         if !removed.isEmpty {
@@ -144,7 +150,8 @@ public enum QueueDashboard {
             td.fail, td.error { color: #b00; font-weight: bold; } td.incomplete { color: #a60; font-weight: bold; } td.pass { color: #070; font-weight: bold; }
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete, .v.could-not-check, .v.warning { background: #d90; }
-            .flaky { color: #a60; font-weight: normal; }
+            .flaky { color: #a60; font-weight: normal; } td.flaky { color: #a60; font-weight: bold; } .v.flaky { background: #e0b000; }
+            .first { color: #a60; font-family: sans-serif; margin-top: .3em; }
             .known { color: #555; font-family: sans-serif; margin-top: .3em; } .knownmark { color: #555; font-weight: normal; }
             code.sig { color: #555; font-size: 85%; }
             .slower { color: #a60; font-family: sans-serif; margin-top: .3em; } svg.spark { display: block; margin-top: .2em; }

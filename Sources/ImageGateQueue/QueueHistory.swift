@@ -100,6 +100,10 @@ public final class QueueHistory: Sendable {
                 t.column("createdAt", .text).notNull()
             }
         }
+        // A retried entry's first check (``FirstAttempt``), as JSON.
+        migrator.registerMigration("v5-first-attempt") { db in
+            try db.alter(table: "entry") { t in t.add(column: "firstAttempt", .text) }
+        }
         return migrator
     }
 
@@ -162,6 +166,8 @@ public final class QueueHistory: Sendable {
         public var host: String?
         /// `kvm` or `tcg`, when the entry was booted.
         public var accelerator: String?
+        /// JSON: the first check of an entry checked twice (``firstAttemptRecord``).
+        public var firstAttempt: String?
     }
 
     public struct StoredFinding: Sendable, Equatable, Codable, FetchableRecord {
@@ -194,6 +200,8 @@ public final class QueueHistory: Sendable {
         public var host: String?
         /// The accelerator the boots ran under; nil when nothing was booted.
         public var accelerator: Accelerator?
+        /// The first check, when this outcome is the second.
+        public var firstAttempt: FirstAttempt?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -258,18 +266,19 @@ public final class QueueHistory: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let timelines = String(decoding: try encoder.encode(outcome.timelines), as: UTF8.self)
         let logs = String(decoding: try encoder.encode(outcome.consoleLogs), as: UTF8.self)
+        let firstAttempt = try outcome.firstAttempt.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let evidence = try outcome.findings.map { String(decoding: try encoder.encode($0.evidence.map(\.description)), as: UTF8.self) }
         try database.write { db in
             let e = outcome.entry
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue])
+                                 outcome.accelerator?.rawValue, firstAttempt])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """

@@ -6,7 +6,9 @@ extension Phrase {
     static let queueCapacity = Phrase("Capacity", "容量")
     static let queueChecked = Phrase("Checked", "已检查")
     static let queueComparedWith = Phrase("compared with", "对比")
+    static let queueFirstCheck = Phrase("first check", "第一次检查")
     static let queueFlaky = Phrase("flaky", "不稳定")
+    static let queueFlakyTitle = Phrase("Flaky: passed only when checked again", "不稳定：重新检查才通过")
     static let queueFlipRate = Phrase("Flips / runs compared", "翻转次数 / 比较次数")
     static let queueFlipped = Phrase("Flipped with nothing changed", "无变更却翻转的规则")
     static let queueFlippedWhere = Phrase("Consecutive runs of the same image, profile, scenario, rules and ImageGate whose outcome differed; runs",

@@ -37,7 +37,7 @@ public enum QueueReport {
             totals.errors += counts.errors
             totals.skipped += counts.skipped
             suites += "  <testsuite name=\"\(x(entry.key))\" tests=\"\(tests)\" failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" skipped=\"\(counts.skipped)\" time=\"\(entry.seconds)\">\n"
-            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.verdict.rawValue))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/></properties>\n"
+            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.shownVerdict))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/></properties>\n"
             suites += cases + "  </testsuite>\n"
         }
         return """
@@ -61,6 +61,10 @@ public enum QueueReport {
             var findings: [QueueHistory.StoredFinding]
             /// The labels that make every failure of the entry known.
             var known: [FailureLabel]?
+            /// The verdict as shown: `flaky` for a pass on the second check.
+            var shownVerdict: String
+            /// The first check of an entry checked twice.
+            var firstAttempt: FirstAttempt?
         }
         struct Document: Encodable {
             var schema = "imagegate-queue"
@@ -74,7 +78,8 @@ public enum QueueReport {
         }
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run).map {
-            Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0))
+            Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0), shownVerdict: $0.shownVerdict,
+                  firstAttempt: $0.firstAttemptRecord)
         }
         return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff, flips: try QueueFlips.find(in: history, run: run))), as: UTF8.self)
     }

@@ -201,18 +201,22 @@ public struct QueueRunner: Sendable {
             let second: (recorded: QueueHistory.Outcome, retry: Bool)
             if let fleet { second = try await attemptOnFleet(fleet, PreparedEntry(entry: entry), number: 2) } else { second = await attempt(entry, number: 2) }
             try Task.checkCancellation()
+            let first = FirstAttempt(outcome.recorded)
             if second.recorded.verdict != outcome.recorded.verdict {
                 var flaky = second.recorded
                 flaky.flakyFirstVerdict = outcome.recorded.verdict
-                let first = outcome.recorded.problem.map { " (\($0))" } ?? ""
-                flaky.problem = "flaky: \(outcome.recorded.verdict)\(first) then \(second.recorded.verdict)" + (second.recorded.problem.map { " (\($0))" } ?? "")
+                let why = outcome.recorded.problem.map { " (\($0))" } ?? ""
+                flaky.problem = "flaky: \(outcome.recorded.verdict)\(why) then \(second.recorded.verdict)" + (second.recorded.problem.map { " (\($0))" } ?? "")
                 outcome = (flaky, false)
             } else {
                 outcome = second
             }
+            outcome.recorded.firstAttempt = first
         }
         try history.record(outcome.recorded, run: run)
-        progress("\(entry.key): \(outcome.recorded.verdict.rawValue.uppercased())\(outcome.recorded.flakyFirstVerdict != nil ? " (flaky)" : "")")
+        let recorded = outcome.recorded
+        let shown = recorded.verdict == .pass && recorded.flakyFirstVerdict != nil ? "FLAKY" : recorded.verdict.rawValue.uppercased()
+        progress("\(entry.key): \(shown)" + (recorded.flakyFirstVerdict.map { " (flaky: \($0.rawValue.uppercased()) on the first check)" } ?? ""))
     }
 
     /// One attempt on the fleet's freest host. Where that host dropped

@@ -177,7 +177,7 @@ struct QueueCommand: AsyncParsableCommand {
             }
             for (run, entry) in rows {
                 let flaky = entry.flakyFirstVerdict.map { " (flaky: first \($0))" } ?? ""
-                say("run \(run.id) \(run.startedAt)  \(entry.key)  \(entry.verdict.rawValue.uppercased())\(flaky)  sha256 \(entry.imageSHA256.prefix(12))…  \(String(format: "%.0f", entry.seconds)) s")
+                say("run \(run.id) \(run.startedAt)  \(entry.key)  \(entry.shownVerdict.uppercased())\(flaky)  sha256 \(entry.imageSHA256.prefix(12))…  \(String(format: "%.0f", entry.seconds)) s")
             }
         }
     }

@@ -66,6 +66,9 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(entries1.map(\.verdict), [.incomplete, .incomplete, .fail], entries1.map(\.key).description)
         let flaky = try XCTUnwrap(entries1.first { $0.key == app })
         XCTAssertEqual(flaky.flakyFirstVerdict, .error, "the first attempt's verdict is kept")
+        XCTAssertEqual(flaky.firstAttemptRecord?.verdict, .error, "and the first attempt itself")
+        XCTAssertTrue(flaky.firstAttemptRecord?.problem?.contains("injected: the host dropped the appliance") ?? false,
+                      "\(String(describing: flaky.firstAttemptRecord))")
         XCTAssertTrue(flaky.problem?.contains("injected: the host dropped the appliance") ?? false, "\(String(describing: flaky.problem))")
         XCTAssertEqual(try history.run(run1.runID)?.status, "finished")
         // The three static phases shared one appliance; each report reads as
