@@ -49,6 +49,7 @@ public enum QueueDashboard {
         let changes = Dictionary(diff.entries.map { ($0.key, $0) }) { first, _ in first }
         let reportFolder = URL(fileURLWithPath: folder).standardizedFileURL.path
 
+        let investigations = Dictionary(try QueueInvestigation.investigate(history, run: run).map { ($0.key, $0) }) { first, _ in first }
         var known: [String: [FailureLabel]] = [:]
         for entry in entries where entry.verdict != .pass { known[entry.key] = try history.knownFailure(of: entry) }
 
@@ -93,7 +94,12 @@ public enum QueueDashboard {
                 }.joined(separator: "<br>") + "</div>"
             } ?? ""
             let knownMark = labels == nil ? "" : " <span class=\"knownmark\">\(t(.queueKnownWord))</span>"
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(knownNote)\(firstCheck)\(slower)</td>"
+            let investigation = investigations[entry.key].map { found -> String in
+                let lines = found.differences + found.packageLines + found.consoleLines
+                return "<details class=\"investigation\"><summary>\(t(.queueInvestigation)) \(found.lastGoodRun)</summary><ul>"
+                    + (lines.isEmpty ? "<li>\(t(.queueNothingDiffers))</li>" : lines.map { "<li>\(h($0))</li>" }.joined()) + "</ul></details>"
+            } ?? ""
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(investigation)\(knownNote)\(firstCheck)\(slower)</td>"
                 + "<td class=\"\(h(entry.shownVerdict))\">\(h(entry.shownVerdict.uppercased()))\(knownMark)\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
@@ -152,6 +158,7 @@ public enum QueueDashboard {
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete, .v.could-not-check, .v.warning { background: #d90; }
             .flaky { color: #a60; font-weight: normal; } td.flaky { color: #a60; font-weight: bold; } .v.flaky { background: #e0b000; }
             .first { color: #a60; font-family: sans-serif; margin-top: .3em; }
+            details.investigation { font-family: sans-serif; font-size: 90%; margin-top: .3em; } details.investigation ul { margin: .2em 0; }
             .known { color: #555; font-family: sans-serif; margin-top: .3em; } .knownmark { color: #555; font-weight: normal; }
             code.sig { color: #555; font-size: 85%; }
             .slower { color: #a60; font-family: sans-serif; margin-top: .3em; } svg.spark { display: block; margin-top: .2em; }

@@ -104,6 +104,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v5-first-attempt") { db in
             try db.alter(table: "entry") { t in t.add(column: "firstAttempt", .text) }
         }
+        // What the check found in the guest, for a first failure's investigation (``CheckedSoftware``).
+        migrator.registerMigration("v6-checked-software") { db in
+            try db.alter(table: "entry") { t in t.add(column: "software", .text) }
+        }
         return migrator
     }
 
@@ -168,6 +172,13 @@ public final class QueueHistory: Sendable {
         public var accelerator: String?
         /// JSON: the first check of an entry checked twice (``firstAttemptRecord``).
         public var firstAttempt: String?
+        /// JSON: what the check found in the guest (``checkedSoftware``).
+        public var software: String?
+
+        public var checkedSoftware: CheckedSoftware? {
+            // The history wrote this JSON itself; a damaged row has nothing to compare.
+            software.flatMap { try? JSONDecoder().decode(CheckedSoftware.self, from: Data($0.utf8)) }
+        }
     }
 
     public struct StoredFinding: Sendable, Equatable, Codable, FetchableRecord {
@@ -202,6 +213,8 @@ public final class QueueHistory: Sendable {
         public var accelerator: Accelerator?
         /// The first check, when this outcome is the second.
         public var firstAttempt: FirstAttempt?
+        /// What the check found in the guest.
+        public var software: CheckedSoftware?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -267,18 +280,19 @@ public final class QueueHistory: Sendable {
         let timelines = String(decoding: try encoder.encode(outcome.timelines), as: UTF8.self)
         let logs = String(decoding: try encoder.encode(outcome.consoleLogs), as: UTF8.self)
         let firstAttempt = try outcome.firstAttempt.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let software = try outcome.software.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let evidence = try outcome.findings.map { String(decoding: try encoder.encode($0.evidence.map(\.description)), as: UTF8.self) }
         try database.write { db in
             let e = outcome.entry
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator, firstAttempt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt, software)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue, firstAttempt])
+                                 outcome.accelerator?.rawValue, firstAttempt, software])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """

@@ -75,13 +75,15 @@ public enum QueueReport {
             var entries: [Entry]
             var diff: QueueDiff
             var flips: QueueFlips
+            var investigations: [QueueInvestigation]
         }
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run).map {
             Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0), shownVerdict: $0.shownVerdict,
                   firstAttempt: $0.firstAttemptRecord)
         }
-        return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff, flips: try QueueFlips.find(in: history, run: run))), as: UTF8.self)
+        return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff, flips: try QueueFlips.find(in: history, run: run),
+                                                                          investigations: try QueueInvestigation.investigate(history, run: run))), as: UTF8.self)
     }
 
     /// The entries of `run` whose every failure is known, with their

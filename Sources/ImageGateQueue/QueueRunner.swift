@@ -303,6 +303,7 @@ public struct QueueRunner: Sendable {
             outcome.findings = report.findings
             outcome.timelines = Dictionary(report.instances.map { ($0.hostname, $0.timeline) }) { first, _ in first }
             if !report.instances.isEmpty { outcome.accelerator = report.accelerator }
+            outcome.software = CheckedSoftware(report)
             outcome.reportPath = try write(report, for: entry)
             outcome.consoleLogs = try writeConsoles(report, for: entry)
             outcome.seconds = (ContinuousClock.now - started).seconds

@@ -116,6 +116,7 @@ struct QueueCommand: AsyncParsableCommand {
             }
             if json != "-" {
                 say(QueueReport.text(diff), terminator: "")
+                say(QueueInvestigation.text(try QueueInvestigation.investigate(history, run: runID)), terminator: "")
                 say(try QueueReport.knownText(history, run: runID), terminator: "")
                 say(QueueReport.flipsText(try QueueFlips.find(in: history, run: runID)), terminator: "")
                 for slower in try QueueBootTime.slower(in: history, run: runID) { say(slower.warning(lang ?? .fromEnvironment)) }
@@ -141,10 +142,10 @@ struct QueueCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let diff: QueueDiff = try await ExitCode.guarding {
+            let (diff, investigations): (QueueDiff, [QueueInvestigation]) = try await ExitCode.guarding {
                 let history = try database.open()
                 guard let latest = try after ?? history.runs().first?.id else { throw ImageGateError.badInput("\(history.path): no run recorded yet") }
-                return try QueueDiff.compare(history, before: before, after: latest)
+                return (try QueueDiff.compare(history, before: before, after: latest), try QueueInvestigation.investigate(history, run: latest))
             }
             if json {
                 let encoder = JSONEncoder()
@@ -152,6 +153,7 @@ struct QueueCommand: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(diff), as: UTF8.self))
             } else {
                 say(QueueReport.text(diff), terminator: "")
+                say(QueueInvestigation.text(investigations), terminator: "")
             }
         }
     }

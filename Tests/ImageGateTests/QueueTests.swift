@@ -77,6 +77,10 @@ final class QueueTests: XCTestCase {
             let os = try history.findings(entry: entry.id).first { $0.rule == "IMG-OS" }
             XCTAssertTrue(os?.evidence.contains("on /dev/sda1") ?? false, "\(entry.key): \(String(describing: os?.evidence))")
         }
+        // What each check found installed is kept for a later investigation.
+        for entry in entries1 {
+            XCTAssertNotNil(entry.checkedSoftware?.packages["cloud-init"], "\(entry.key): \(String(describing: entry.software?.prefix(200)))")
+        }
         let dbFindings = try history.findings(entry: try XCTUnwrap(entries1.first { $0.vendor == "globex" }).id)
         XCTAssertEqual(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.outcome, "fail")
         XCTAssertTrue(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.evidence.contains("/etc/fstab") ?? false)

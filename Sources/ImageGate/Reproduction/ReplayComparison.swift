@@ -43,7 +43,7 @@ public struct ReplayComparison: Sendable, Equatable {
 
     /// A console line without its kernel timestamp (`[   12.345678] `) and
     /// its carriage return.
-    static func normalized(_ line: Substring) -> Substring {
+    package static func normalized(_ line: Substring) -> Substring {
         var line = line
         if line.last == "\r" { line = line.dropLast() }
         if line.first == "[", let close = line.firstIndex(of: "]"),
