@@ -36,10 +36,11 @@ public struct QueueBootTime: Sendable, Equatable, Codable {
 
     /// `entry`'s trend, if it was booted to cloud-init's finished line.
     public static func trend(of entry: QueueHistory.Entry, in history: QueueHistory) throws -> QueueBootTime? {
-        guard let tonight = seconds(entry), let accelerator = entry.accelerator else { return nil }
+        // An entry carried over was not booted tonight, and a carried copy is no boot of its own.
+        guard entry.carriedFrom == nil, let tonight = seconds(entry), let accelerator = entry.accelerator else { return nil }
         // Earlier entries under another accelerator, or that did not finish booting, say nothing of this one.
         let earlier = try history.earlierEntries(key: entry.key, before: entry.runID, limit: 4 * window)
-            .filter { $0.accelerator == accelerator }.compactMap(seconds).prefix(window).reversed()
+            .filter { $0.accelerator == accelerator && $0.carriedFrom == nil }.compactMap(seconds).prefix(window).reversed()
         let median = median(Array(earlier))
         return QueueBootTime(key: entry.key, accelerator: accelerator, tonight: tonight, earlier: Array(earlier), median: median,
                              slower: median.map { tonight > threshold * $0 } ?? false)

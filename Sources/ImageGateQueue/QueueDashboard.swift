@@ -71,7 +71,8 @@ public enum QueueDashboard {
                 "<div class=\"first\">\(t(.queueFirstCheck)): \(h(first.verdict.rawValue.uppercased()))" + (first.problem.map { " — \(h($0))" } ?? "")
                     + first.failed.prefix(Self.rulesShown).map { "<br>✗ <b>\(h($0.rule))</b> \(h(String($0.found.prefix(Self.foundShown))))" }.joined() + "</div>"
             } ?? ""
-            let ranOn = entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? ""
+            let ranOn = (entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? "")
+                + (entry.carriedFrom.map { "<div class=\"host\">\(t(.queueUnchangedSince)) \($0)</div>" } ?? "")
             let blocking = Self.blockingRules(try history.findings(entry: entry.id))
             let hostnames = QueueHistory.hostnames(of: entry)
             var rules: String = blocking.prefix(Self.rulesShown).map { finding -> String in

@@ -37,7 +37,8 @@ public struct QueueFlips: Sendable, Codable, Equatable {
         struct Check { var inputs: [String]; var outcomes: [String: (rank: Int, outcome: String)] }
         var checks: [String: [Check]] = [:]
         for run in runs {
-            for entry in try history.entries(run: run.id) where entry.verdict != .error {
+            // An error judged nothing; a carried-over entry is its full check's copy.
+            for entry in try history.entries(run: run.id) where entry.verdict != .error && entry.carriedFrom == nil {
                 let findings = try history.findings(entry: entry.id)
                 let outcomes = Dictionary(findings.map { ($0.rule, (QueueDiff.rank($0), $0.waived == nil ? $0.outcome : "waived")) }) { first, _ in first }
                 let inputs = [entry.imageSHA256, entry.profileDigest, entry.scenarioDigest, run.catalogueDigest, run.imagegateVersion]

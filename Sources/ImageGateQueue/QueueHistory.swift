@@ -108,6 +108,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v6-checked-software") { db in
             try db.alter(table: "entry") { t in t.add(column: "software", .text) }
         }
+        // `queue run --incremental`: the run whose full check an entry carries over.
+        migrator.registerMigration("v7-carried-over") { db in
+            try db.alter(table: "entry") { t in t.add(column: "carriedFrom", .integer) }
+        }
         return migrator
     }
 
@@ -174,6 +178,8 @@ public final class QueueHistory: Sendable {
         public var firstAttempt: String?
         /// JSON: what the check found in the guest (``checkedSoftware``).
         public var software: String?
+        /// Carried over unchanged (`--incremental`) from this run's full check; nil: checked.
+        public var carriedFrom: Int64?
 
         public var checkedSoftware: CheckedSoftware? {
             // The history wrote this JSON itself; a damaged row has nothing to compare.
@@ -300,6 +306,27 @@ public final class QueueHistory: Sendable {
                     """, arguments: [entryID, finding.rule, finding.severity.rawValue, finding.outcome.rawValue, finding.found,
                                      evidence, finding.waived])
             }
+        }
+    }
+
+    /// Records `entry` again in run `run`, findings and all, as carried
+    /// over from its full check.
+    public func recordCarriedOver(_ entry: Entry, run: Int64) throws {
+        try database.write { db in
+            let from = entry.carriedFrom ?? entry.runID
+            try db.execute(sql: """
+                INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
+                                   verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host, accelerator,
+                                   firstAttempt, software, carriedFrom)
+                SELECT ?, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
+                       verdict, exitCode, 0, NULL, ?, reportPath, timelines, consoleLogs, host, accelerator, NULL, software, ?
+                FROM entry WHERE id = ?
+                """, arguments: [run, "unchanged since run \(from)", from, entry.id])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: """
+                INSERT INTO finding (entryID, rule, severity, outcome, found, evidence, waived)
+                SELECT ?, rule, severity, outcome, found, evidence, waived FROM finding WHERE entryID = ? ORDER BY rowid
+                """, arguments: [id, entry.id])
         }
     }
 

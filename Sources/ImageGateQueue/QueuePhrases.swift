@@ -41,6 +41,7 @@ extension Phrase {
     static let queueRunWord = Phrase("run", "运行")
     static let queueSignature = Phrase("failure signature: queue label takes it", "失败签名：可用于 queue label")
     static let queueState = Phrase("State", "状态")
+    static let queueUnchangedSince = Phrase("not checked tonight: unchanged since run", "今晚未检查：自以下运行以来未变化")
     static let queueUnhealthy = Phrase("UNHEALTHY", "不可用")
     static let queueUntil = Phrase("until", "有效至")
     static let queueVendor = Phrase("Vendor", "厂商")

@@ -30,6 +30,11 @@ public struct QueueRunner: Sendable {
     /// When a boot's stopped disk is read for the guest's logs and a
     /// Diagnosis (on a fleet host too: its overlay is copied back).
     public var postMortem: FirstBoot.PostMortemWhen = .onFailure
+    /// Carry over, without a check, each entry whose inputs are unchanged
+    /// since its last complete check (``QueueCarryOver``).
+    public var incremental = false
+    /// With `incremental`: check in full an entry whose full check is this many days old.
+    public var fullEveryDays: Int?
     /// Test hook: told which host an entry's attempt went to.
     public var assigned: @Sendable (String, String) -> Void = { _, _ in }
 
@@ -44,6 +49,8 @@ public struct QueueRunner: Sendable {
         public var runID: Int64
         public var checked: Int
         public var skipped: Int
+        /// Carried over unchanged (`incremental`).
+        public var carried: Int
         public var status: String
     }
 
@@ -69,7 +76,13 @@ public struct QueueRunner: Sendable {
             runID = try history.startRun(manifest)
             progress("run \(runID): \(manifest.entries.count) entries, \(jobs) at a time")
         }
-        let pending = manifest.entries.filter { !done.contains($0.key) }
+        var pending = manifest.entries.filter { !done.contains($0.key) }
+        var carried = 0
+        if incremental {
+            let left = try await carryOver(pending, run: runID)
+            carried = pending.count - left.count
+            pending = left
+        }
         let id = runID, runner = self
         var checked = 0
         do {
@@ -117,7 +130,32 @@ public struct QueueRunner: Sendable {
         }
         if let fleet { try history.recordHosts(await fleet.statuses, run: runID) }
         try history.endRun(runID, status: "finished")
-        return Summary(runID: runID, checked: checked, skipped: done.count, status: "finished")
+        return Summary(runID: runID, checked: checked, skipped: done.count, carried: carried, status: "finished")
+    }
+
+    /// Records, as carried over, each of `entries` whose inputs are
+    /// unchanged since its last complete check; returns the others.
+    func carryOver(_ entries: [QueueManifest.Entry], run: Int64) async throws -> [QueueManifest.Entry] {
+        var carryOver = QueueCarryOver(history: history, fullEveryDays: fullEveryDays)
+        if let fleet {
+            carryOver.fleet = Set(await fleet.statuses.map(\.uri))
+        } else if entries.contains(where: \.boot) {
+            // Without an accelerator no booting entry is carried over: each is checked and records why it could not boot.
+            carryOver.accelerator = try? await AcceleratorProbe(host: host).chooseOnce().accelerator
+        }
+        var left: [QueueManifest.Entry] = []
+        for entry in entries {
+            try Task.checkCancellation()
+            // An image or scenario that cannot be read is checked, and its check records why.
+            guard let image = try? FileDigest.sha256(entry.image), let (_, profile, scenario) = try? checkRunner(for: entry),
+                  let last = try carryOver.unchanged(entry, inputs: (image, profile, scenario), before: run) else {
+                left.append(entry)
+                continue
+            }
+            try history.recordCarriedOver(last, run: run)
+            progress("\(entry.key): unchanged since run \(last.carriedFrom ?? last.runID): \(last.shownVerdict.uppercased())")
+        }
+        return left
     }
 
     /// What a slot of the run finished.

@@ -52,6 +52,10 @@ struct QueueCommand: AsyncParsableCommand {
         var batch = 8
         @Flag(help: "Continue the manifest's last unfinished run, skipping what it recorded.")
         var resume = false
+        @Flag(help: "Carry over, without a check, each entry whose image, profile, scenario, rule catalogue, ImageGate, accelerator and host are what they were at its last complete check (never one whose last check was an error, FLAKY or a known failure).")
+        var incremental = false
+        @Option(name: .customLong("full-every"), help: ArgumentHelp("With --incremental: check in full an entry whose last full check is this many days old.", valueName: "days"))
+        var fullEvery: Int?
         @Option(name: .customLong("post-mortem"),
                 help: "When a boot's stopped disk is read for the guest's logs and a Diagnosis: never, on-failure (default) or always.")
         var postMortem: FirstBoot.PostMortemWhen = .onFailure
@@ -73,6 +77,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func validate() throws {
             if hosts != nil, hypervisor.connect != nil { throw ExitCode.refusing("queue run: give --hosts or --connect, not both") }
+            if fullEvery != nil, !incremental { throw ExitCode.refusing("queue run: --full-every needs --incremental") }
+            if let fullEvery, !(1...3650).contains(fullEvery) { throw ExitCode.refusing("queue run: --full-every \(fullEvery): expected 1 to 3650 days") }
             guard (1...64).contains(batch) else { throw ExitCode.refusing("queue run: --batch \(batch): expected 1 to 64 images per appliance") }
             for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
                 throw ExitCode.refusing("queue run: \(name) needs a file; only --json writes to standard output ('-')")
@@ -95,6 +101,8 @@ struct QueueCommand: AsyncParsableCommand {
                         runner.jobs = await fleet.capacity
                     }
                     runner.batchSize = batch
+                    runner.incremental = incremental
+                    runner.fullEveryDays = fullEvery
                     runner.postMortem = postMortem
                     runner.reports = reports ?? html.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path + "/reports" }
                     runner.language = lang ?? .fromEnvironment
