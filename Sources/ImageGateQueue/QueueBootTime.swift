@@ -3,8 +3,9 @@ import ImageGate
 
 /// Boot time as a trend: an entry's time to cloud-init's finished line
 /// tonight against the median of its last complete runs under the same
-/// accelerator. Slower by more than ``threshold`` is a warning on the
-/// dashboard and the terminal, never a verdict.
+/// accelerator, and against the profile's budget for its OS family.
+/// Slower by more than ``threshold``, or over the budget, is a warning on
+/// the dashboard and the terminal, never a verdict.
 public struct QueueBootTime: Sendable, Equatable, Codable {
     public var key: String
     public var accelerator: String
@@ -13,6 +14,9 @@ public struct QueueBootTime: Sendable, Equatable, Codable {
     public var earlier: [Double]
     public var median: Double?
     public var slower: Bool
+    /// The profile's budget under this accelerator, if it sets one.
+    public var budget: Double?
+    public var overBudget: Bool { budget.map { tonight > $0 } ?? false }
 
     static let window = 10
     static let threshold = 1.2
@@ -43,12 +47,12 @@ public struct QueueBootTime: Sendable, Equatable, Codable {
             .filter { $0.accelerator == accelerator && $0.carriedFrom == nil }.compactMap(seconds).prefix(window).reversed()
         let median = median(Array(earlier))
         return QueueBootTime(key: entry.key, accelerator: accelerator, tonight: tonight, earlier: Array(earlier), median: median,
-                             slower: median.map { tonight > threshold * $0 } ?? false)
+                             slower: median.map { tonight > threshold * $0 } ?? false, budget: entry.bootBudget)
     }
 
-    /// The entries of `run` that booted more slowly than their trend.
+    /// The entries of `run` that booted more slowly than their trend or their budget.
     public static func slower(in history: QueueHistory, run: Int64) throws -> [QueueBootTime] {
-        try history.entries(run: run).compactMap { try trend(of: $0, in: history) }.filter(\.slower)
+        try history.entries(run: run).compactMap { try trend(of: $0, in: history) }.filter { $0.slower || $0.overBudget }
     }
 
     /// One line: `KEY: 82 s to cloud-init finished, 1.4× the median 60 s of 10 runs (kvm)`.
@@ -59,7 +63,20 @@ public struct QueueBootTime: Sendable, Equatable, Codable {
             : "\(key): \(Int(tonight)) s to cloud-init finished, \(ratio) the median \(Int(median ?? 0)) s of \(earlier.count) runs (\(accelerator))"
     }
 
-    /// The warning, as the terminal and the dashboard say it.
+    /// The warnings, as the terminal and the dashboard say them: slower
+    /// than the trend, over the budget (a line each).
+    public func warnings(_ language: Language) -> [String] {
+        var out: [String] = []
+        if slower { out.append(language.label(.queueBootSlower) + ": " + line(language)) }
+        if let budget, overBudget {
+            out.append(language == .chinese
+                ? "启动超出配置的预算：\(key)：到 cloud-init 完成用时 \(Int(tonight)) 秒，预算 \(Int(budget)) 秒（\(accelerator)）"
+                : "boot over the profile's budget: \(key): \(Int(tonight)) s to cloud-init finished, budget \(Int(budget)) s (\(accelerator))")
+        }
+        return out
+    }
+
+    /// The warning of a boot slower than its trend.
     public func warning(_ language: Language) -> String { language.label(.queueBootSlower) + ": " + line(language) }
 
     /// The times as a small SVG line, tonight last; nil with fewer than two.

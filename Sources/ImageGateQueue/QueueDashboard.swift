@@ -85,7 +85,7 @@ public enum QueueDashboard {
             if let problem = entry.problem, blocking.isEmpty { rules += "<li class=\"error\">\(h(problem))</li>" }
             let ruleList = rules.isEmpty ? "" : "<ul class=\"rules\">\(rules)</ul>"
             let bootTime = try QueueBootTime.trend(of: entry, in: history)
-            let slower = bootTime.flatMap { $0.slower ? "<div class=\"slower\">\(h($0.warning(language)))</div>" : nil } ?? ""
+            let slower = (bootTime?.warnings(language) ?? []).map { "<div class=\"slower\">\(h($0))</div>" }.joined()
             let spark = bootTime?.sparkline ?? ""
             let labels = known[entry.key]
             let knownNote = labels.map { labels in

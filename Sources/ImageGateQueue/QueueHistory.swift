@@ -112,6 +112,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v7-carried-over") { db in
             try db.alter(table: "entry") { t in t.add(column: "carriedFrom", .integer) }
         }
+        // The profile's boot budget for the entry's OS family, in seconds under its accelerator.
+        migrator.registerMigration("v8-boot-budget") { db in
+            try db.alter(table: "entry") { t in t.add(column: "bootBudget", .double) }
+        }
         return migrator
     }
 
@@ -180,6 +184,9 @@ public final class QueueHistory: Sendable {
         public var software: String?
         /// Carried over unchanged (`--incremental`) from this run's full check; nil: checked.
         public var carriedFrom: Int64?
+        /// The profile's boot budget for the image's OS family, in seconds
+        /// under the entry's accelerator; nil: none.
+        public var bootBudget: Double?
 
         public var checkedSoftware: CheckedSoftware? {
             // The history wrote this JSON itself; a damaged row has nothing to compare.
@@ -221,6 +228,8 @@ public final class QueueHistory: Sendable {
         public var firstAttempt: FirstAttempt?
         /// What the check found in the guest.
         public var software: CheckedSoftware?
+        /// The profile's boot budget, stretched for the accelerator.
+        public var bootBudget: Double?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -293,12 +302,12 @@ public final class QueueHistory: Sendable {
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator, firstAttempt, software)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt, software, bootBudget)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue, firstAttempt, software])
+                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """
@@ -317,9 +326,9 @@ public final class QueueHistory: Sendable {
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
                                    verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host, accelerator,
-                                   firstAttempt, software, carriedFrom)
+                                   firstAttempt, software, carriedFrom, bootBudget)
                 SELECT ?, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
-                       verdict, exitCode, 0, NULL, ?, reportPath, timelines, consoleLogs, host, accelerator, NULL, software, ?
+                       verdict, exitCode, 0, NULL, ?, reportPath, timelines, consoleLogs, host, accelerator, NULL, software, ?, bootBudget
                 FROM entry WHERE id = ?
                 """, arguments: [run, "unchanged since run \(from)", from, entry.id])
             let id = db.lastInsertedRowID

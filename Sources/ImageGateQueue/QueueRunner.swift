@@ -342,6 +342,10 @@ public struct QueueRunner: Sendable {
             outcome.timelines = Dictionary(report.instances.map { ($0.hostname, $0.timeline) }) { first, _ in first }
             if !report.instances.isEmpty { outcome.accelerator = report.accelerator }
             outcome.software = CheckedSoftware(report)
+            if !report.instances.isEmpty, let family = report.staticInspection?.facts.family,
+               let budget = runner.profile.bootBudgetSeconds[family] {
+                outcome.bootBudget = budget * report.accelerator.timeoutMultiplier
+            }
             outcome.reportPath = try write(report, for: entry)
             outcome.consoleLogs = try writeConsoles(report, for: entry)
             outcome.seconds = (ContinuousClock.now - started).seconds

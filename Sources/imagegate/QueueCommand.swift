@@ -127,7 +127,7 @@ struct QueueCommand: AsyncParsableCommand {
                 say(QueueInvestigation.text(try QueueInvestigation.investigate(history, run: runID)), terminator: "")
                 say(try QueueReport.knownText(history, run: runID), terminator: "")
                 say(QueueReport.flipsText(try QueueFlips.find(in: history, run: runID)), terminator: "")
-                for slower in try QueueBootTime.slower(in: history, run: runID) { say(slower.warning(lang ?? .fromEnvironment)) }
+                for slower in try QueueBootTime.slower(in: history, run: runID) { slower.warnings(lang ?? .fromEnvironment).forEach { say($0) } }
             }
             if diff.hasRegressions { throw ExitCode.imageFailed }
         }

@@ -19,11 +19,12 @@ final class QueueBootTimeTests: XCTestCase {
 
     /// One finished run whose entry reached cloud-init finished after `seconds` (nil: never).
     @discardableResult
-    func night(_ seconds: Double?, accelerator: Accelerator = .kvm, finished: Bool = true) throws -> Int64 {
+    func night(_ seconds: Double?, accelerator: Accelerator = .kvm, finished: Bool = true, budget: Double? = nil) throws -> Int64 {
         let run = try history.startRun(manifest)
         var outcome = QueueHistory.Outcome(entry: manifest.entries[0], imageSize: 1, failedWith: .infrastructure)
         outcome.record(.pass)
         outcome.accelerator = accelerator
+        outcome.bootBudget = budget
         outcome.timelines = ["mkt-vm-0001": ["first byte": 0.4] .merging(seconds.map { ["cloud-init finished": $0] } ?? [:]) { $1 }]
         try history.record(outcome, run: run)
         try history.endRun(run, status: finished ? "finished" : "interrupted")
@@ -64,5 +65,34 @@ final class QueueBootTimeTests: XCTestCase {
         XCTAssertNil(first.median)
         XCTAssertFalse(first.slower)
         XCTAssertNil(try trend(try night(nil)))
+    }
+
+    /// A profile's budget for the OS family, stretched for the accelerator
+    /// when the check recorded it: crossing it is a warning of its own,
+    /// with the measured time; within it, nothing is said.
+    func testABootOverTheProfilesBudgetIsAWarningWithItsTime() throws {
+        let over = try XCTUnwrap(try trend(try night(130, budget: 120)))
+        XCTAssertTrue(over.overBudget)
+        XCTAssertFalse(over.slower, "no trend yet")
+        XCTAssertEqual(over.warnings(.english), ["boot over the profile's budget: \(manifest.entries[0].key): 130 s to cloud-init finished, budget 120 s (kvm)"])
+        XCTAssertTrue(over.warnings(.chinese).first?.hasPrefix("启动超出配置的预算") == true)
+        let run = try XCTUnwrap(history.runs().first?.id)
+        XCTAssertEqual(try QueueBootTime.slower(in: history, run: run).map(\.tonight), [130])
+        let page = try QueueDashboard.render(history, run: run, diff: QueueDiff.compare(history, after: run), language: .english, linksFrom: dir)
+        XCTAssertTrue(page.contains("<div class=\"slower\">boot over the profile&apos;s budget: ") || page.contains("<div class=\"slower\">boot over the profile's budget: "), page)
+        let within = try XCTUnwrap(try trend(try night(110, budget: 120)))
+        XCTAssertEqual(within.warnings(.english), [])
+        XCTAssertNil(try trend(try night(110))?.budget, "a check under a profile without a budget records none")
+    }
+
+    func testTheProfilesBudgetIsPerOSFamilyAndPositive() throws {
+        let profile = try PlatformProfile.parse("boot_budget_seconds: {linux: 90}\n", source: "p.yaml")
+        XCTAssertEqual(profile.bootBudgetSeconds, ["linux": 90])
+        XCTAssertEqual(PlatformProfile.default.bootBudgetSeconds, [:], "the seller guide sets none")
+        for bad in ["boot_budget_seconds: {solaris: 90}\n", "boot_budget_seconds: {linux: -5}\n", "boot_budget_seconds: {linux: .nan}\n"] {
+            XCTAssertThrowsError(try PlatformProfile.parse(bad, source: "p.yaml"), bad) { error in
+                XCTAssertTrue("\(error)".contains("p.yaml: field 'boot_budget_seconds'"), "\(error)")
+            }
+        }
     }
 }

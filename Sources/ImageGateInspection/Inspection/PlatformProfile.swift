@@ -20,6 +20,11 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public var waivers: [Waiver]
     /// Ceilings on what an image and its guest may make ImageGate do.
     public var limits = GateLimits()
+    /// Per OS family (`linux`, `windows`), the seconds a boot may take to
+    /// cloud-init's finished line at KVM speed (stretched like every
+    /// deadline under TCG); crossing it is a warning in the nightly queue,
+    /// never a verdict. Empty: no budget.
+    public var bootBudgetSeconds: [String: Double] = [:]
 
     public struct CloudInitBuild: Sendable, Codable, Equatable {
         /// libguestfs distro name (`ubuntu`, `rocky`, `rhel`, `centos`).
@@ -55,6 +60,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
         case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
+        case bootBudgetSeconds = "boot_budget_seconds"
     }
 
     /// A field the file leaves out keeps the seller guide's value, so a
@@ -72,6 +78,11 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         fastTier = try value(.fastTier, PlatformProfile.default.fastTier)
         waivers = try value(.waivers, PlatformProfile.default.waivers)
         limits = try value(.limits, GateLimits())
+        bootBudgetSeconds = try value(.bootBudgetSeconds, [:])
+        for (family, seconds) in bootBudgetSeconds where !["linux", "windows"].contains(family) || !(seconds > 0) || !seconds.isFinite {
+            throw DecodingError.dataCorruptedError(forKey: .bootBudgetSeconds, in: c,
+                                                   debugDescription: "\(family): \(seconds): expected linux or windows, and a positive number of seconds")
+        }
     }
 
     /// The expected build for an OS, or nil when the table has none.
