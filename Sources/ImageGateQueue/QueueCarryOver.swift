@@ -4,7 +4,7 @@ import ImageGate
 /// `queue run --incremental`: an entry whose every input is what it was at
 /// its last complete check — the image's digest, the profile, the
 /// scenario, the rule catalogue, ImageGate, and, for an entry that boots,
-/// the accelerator and the host — is carried over without a check,
+/// the accelerator, the host and its versions — is carried over without a check,
 /// marked "unchanged since run N" (N: the run that checked it in full).
 /// Never carried: an entry whose last check was an error or a known
 /// failure, one FLAKY in its last ``flakyMemory`` checks, or one whose full
@@ -21,6 +21,8 @@ struct QueueCarryOver: Sendable {
     /// the run's one host, which an entry records as no host).
     var accelerator: Accelerator?
     var fleet: Set<String>?
+    /// The run's one host's versions (``VirtualMachineHost/versions()``).
+    var hostVersions: String?
 
     /// The earlier entry `entry` may be carried over from, if every input is unchanged.
     func unchanged(_ entry: QueueManifest.Entry, inputs: (image: String, profile: String, scenario: String), before run: Int64,
@@ -34,7 +36,7 @@ struct QueueCarryOver: Sendable {
         if entry.boot {
             if let fleet {
                 guard let host = last.host, fleet.contains(host) else { return nil }
-            } else if last.host != nil || last.accelerator != accelerator?.rawValue {
+            } else if last.host != nil || last.accelerator != accelerator?.rawValue || last.hostVersions != hostVersions {
                 return nil
             }
         }

@@ -116,6 +116,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v8-boot-budget") { db in
             try db.alter(table: "entry") { t in t.add(column: "bootBudget", .double) }
         }
+        // What the host that ran the entry's boots runs (``VirtualMachineHost/versions()``).
+        migrator.registerMigration("v9-host-versions") { db in
+            try db.alter(table: "entry") { t in t.add(column: "hostVersions", .text) }
+        }
         return migrator
     }
 
@@ -187,6 +191,8 @@ public final class QueueHistory: Sendable {
         /// The profile's boot budget for the image's OS family, in seconds
         /// under the entry's accelerator; nil: none.
         public var bootBudget: Double?
+        /// libvirt's, QEMU's and the kernel's versions on the host of its boots.
+        public var hostVersions: String?
 
         public var checkedSoftware: CheckedSoftware? {
             // The history wrote this JSON itself; a damaged row has nothing to compare.
@@ -230,6 +236,8 @@ public final class QueueHistory: Sendable {
         public var software: CheckedSoftware?
         /// The profile's boot budget, stretched for the accelerator.
         public var bootBudget: Double?
+        /// What the host of the boots runs.
+        public var hostVersions: String?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -302,12 +310,12 @@ public final class QueueHistory: Sendable {
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator, firstAttempt, software, bootBudget)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt, software, bootBudget, hostVersions)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget])
+                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget, outcome.hostVersions])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """
@@ -326,9 +334,9 @@ public final class QueueHistory: Sendable {
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
                                    verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host, accelerator,
-                                   firstAttempt, software, carriedFrom, bootBudget)
+                                   firstAttempt, software, carriedFrom, bootBudget, hostVersions)
                 SELECT ?, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest, scenarioDigest,
-                       verdict, exitCode, 0, NULL, ?, reportPath, timelines, consoleLogs, host, accelerator, NULL, software, ?, bootBudget
+                       verdict, exitCode, 0, NULL, ?, reportPath, timelines, consoleLogs, host, accelerator, NULL, software, ?, bootBudget, hostVersions
                 FROM entry WHERE id = ?
                 """, arguments: [run, "unchanged since run \(from)", from, entry.id])
             let id = db.lastInsertedRowID

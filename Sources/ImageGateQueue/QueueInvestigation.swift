@@ -5,7 +5,8 @@ import ImageGate
 /// pass tonight but passed in its last complete run, with what differs
 /// between the two checks — the image, the guest's packages, kernels and
 /// cloud-init, ImageGate and its rule catalogue, the profile, the
-/// scenario, the accelerator — and, per instance, the first console line
+/// scenario, the accelerator, the host and its libvirt, QEMU and kernel
+/// versions — and, per instance, the first console line
 /// where tonight's boot parts from the last good one (the replay's
 /// comparison: kernel timestamps and line endings aside).
 public struct QueueInvestigation: Sendable, Codable, Equatable {
@@ -67,6 +68,7 @@ public struct QueueInvestigation: Sendable, Codable, Equatable {
         compare("scenario digest", String(good.scenarioDigest.prefix(12)), String(entry.scenarioDigest.prefix(12)))
         compare("accelerator", good.accelerator, entry.accelerator)
         compare("host", good.host ?? "this machine", entry.host ?? "this machine")
+        compare("host versions", good.hostVersions, entry.hostVersions)
         var packages = PackageChanges()
         if let before, let after {
             for (name, version) in after.packages.sorted(by: { $0.key < $1.key }) {

@@ -142,6 +142,7 @@ public struct QueueRunner: Sendable {
         } else if entries.contains(where: \.boot) {
             // Without an accelerator no booting entry is carried over: each is checked and records why it could not boot.
             carryOver.accelerator = try? await AcceleratorProbe(host: host).chooseOnce().accelerator
+            carryOver.hostVersions = await host.versions()
         }
         var left: [QueueManifest.Entry] = []
         for entry in entries {
@@ -340,7 +341,10 @@ public struct QueueRunner: Sendable {
             outcome.record(report.verdict)
             outcome.findings = report.findings
             outcome.timelines = Dictionary(report.instances.map { ($0.hostname, $0.timeline) }) { first, _ in first }
-            if !report.instances.isEmpty { outcome.accelerator = report.accelerator }
+            if !report.instances.isEmpty {
+                outcome.accelerator = report.accelerator
+                outcome.hostVersions = await (host ?? self.host).versions()
+            }
             outcome.software = CheckedSoftware(report)
             if !report.instances.isEmpty, let family = report.staticInspection?.facts.family,
                let budget = runner.profile.bootBudgetSeconds[family] {

@@ -28,6 +28,12 @@ final class LibvirtTests: XCTestCase {
         let state = StateDirectory.default
         let host = try await LibvirtHost.connect(state: state)
         XCTAssertTrue(host.uri.hasPrefix("qemu:///embed?root=\(state.libvirtRoot)/"), host.uri)
+        // What a night's investigation compares: this machine's libvirt, QEMU and kernel.
+        let reported = await host.versions()
+        let versions = try XCTUnwrap(reported)
+        XCTAssertNotNil(versions.range(of: #"^libvirt \d+\.\d+\.\d+, QEMU \d+\.\d+\.\d+, kernel \S+$"#, options: .regularExpression), versions)
+        let release = try String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(versions.hasSuffix("kernel \(release)"), versions)
         let choice = try await AcceleratorProbe(host: host, state: state).chooseOnce()
 
         let dir = try state.makeRunDirectory(prefix: "libvirt-test")

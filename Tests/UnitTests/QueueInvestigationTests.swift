@@ -21,11 +21,13 @@ final class QueueInvestigationTests: XCTestCase {
 
     /// One finished night: web's verdict, packages and console; db passes unchanged.
     @discardableResult
-    func night(web verdict: GateVerdict, sha: String, packages: [String: String], console: String) throws -> Int64 {
+    func night(web verdict: GateVerdict, sha: String, packages: [String: String], console: String,
+               hostVersions: String = "libvirt 9.0.0, QEMU 7.2.0, kernel 6.1.0-28-amd64") throws -> Int64 {
         let run = try queue.history.startRun(queue.manifest)
         var web = QueueHistory.Outcome(entry: queue.manifest.entries[0], imageSize: 1, imageSHA256: sha, failedWith: .infrastructure)
         web.record(verdict)
         web.accelerator = .tcg
+        web.hostVersions = hostVersions
         web.timelines = ["mkt-vm-0001": ["first byte": 0.3]]
         web.software = CheckedSoftware(packages: packages, kernels: ["6.1.0-28-cloud-amd64"],
                                        consoleLines: ["mkt-vm-0001": CheckedSoftware.lineDigests(console)])
@@ -44,7 +46,7 @@ final class QueueInvestigationTests: XCTestCase {
     func testARegressionAfterAReuploadNamesThePackagesAndWhereTheConsoleParts() throws {
         let good = try night(web: .pass, sha: "aaaa1111", packages: ["cloud-init": "22.4.2-1", "openssh-server": "1:9.2p1-2"], console: goodConsole)
         let bad = try night(web: .fail, sha: "bbbb2222", packages: ["cloud-init": "23.1-1", "openssh-server": "1:9.2p1-2", "netplan.io": "0.106-2"],
-                            console: badConsole)
+                            console: badConsole, hostVersions: "libvirt 9.0.0, QEMU 7.2.1, kernel 6.1.0-28-amd64")
         let investigations = try QueueInvestigation.investigate(queue.history, run: bad)
         XCTAssertEqual(investigations.map(\.key), [queue.manifest.entries[0].key], "db passed both nights: nothing to investigate")
         let web = try XCTUnwrap(investigations.first)
@@ -54,6 +56,8 @@ final class QueueInvestigationTests: XCTestCase {
         XCTAssertEqual(web.packages.removed, [])
         XCTAssertTrue(web.differences.contains("image sha256: aaaa1111… → bbbb2222…"), "\(web.differences)")
         XCTAssertTrue(web.differences.contains("cloud-init: 22.4.2-1 → 23.1-1"), "\(web.differences)")
+        XCTAssertTrue(web.differences.contains("host versions: libvirt 9.0.0, QEMU 7.2.0, kernel 6.1.0-28-amd64 → libvirt 9.0.0, QEMU 7.2.1, kernel 6.1.0-28-amd64"),
+                      "\(web.differences)")
         XCTAssertFalse(web.differences.contains { $0.hasPrefix("kernels") || $0.hasPrefix("ImageGate") || $0.hasPrefix("accelerator") },
                        "what did not change is not named: \(web.differences)")
         // Line 2 differs only in its timestamp; line 3 is where the boots part.

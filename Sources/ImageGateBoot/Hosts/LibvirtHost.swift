@@ -13,6 +13,23 @@ public struct LibvirtHost: VirtualMachineHost {
 
     public func bootCapacity() async throws -> Int { try await connection.bootCapacity() }
 
+    /// `libvirt 9.0.0, QEMU 7.2.0, kernel 6.1.0-28-amd64`: the kernel only
+    /// where the VMs run on this machine (a remote host's is not known).
+    public func versions() async -> String? {
+        // A version libvirt does not tell is left out; the rest still compares.
+        let libvirt = try? await connection.libvirtVersion(), qemu = try? await connection.hypervisorVersion()
+        var parts = [libvirt.map { "libvirt \($0)" }, qemu.map { "QEMU \($0)" }].compactMap { $0 }
+        if pool == nil, let kernel = Self.kernelRelease() { parts.append("kernel \(kernel)") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// This machine's kernel release, as `uname -r` prints it.
+    static func kernelRelease() -> String? {
+        var name = utsname()
+        guard uname(&name) == 0 else { return nil }
+        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     /// Connects to `uri`, or by default to libvirt's embedded QEMU driver
     /// rooted in ImageGate's state folder (no daemon needed).
     ///

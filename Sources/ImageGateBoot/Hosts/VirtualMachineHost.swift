@@ -17,11 +17,15 @@ public protocol VirtualMachineHost: Sendable {
     /// How many boots the host takes at once (for a fleet without a given
     /// capacity).
     func bootCapacity() async throws -> Int
+    /// What the host runs, for a reviewer comparing two nights: libvirt's,
+    /// QEMU's and (this machine's) kernel versions; nil where unknown.
+    func versions() async -> String?
 }
 
 extension VirtualMachineHost {
     public var site: any BootSite { LocalSite(host: self) }
     public func bootCapacity() async throws -> Int { 1 }
+    public func versions() async -> String? { nil }
 }
 
 /// One running VM. Narrow on purpose: start, observe, destroy.
