@@ -81,13 +81,19 @@ extension QueueHistory {
         return matched.filter { seen.insert($0.signature).inserted }
     }
 
-    /// Recorded failures whose signature is `id`, newest first, at most `limit`.
+    /// How many of the latest runs are searched for a signature's failures.
+    static let signatureSearchRuns = 60
+
+    /// Failures whose signature is `id` in the latest
+    /// ``signatureSearchRuns`` runs, newest first, at most `limit`.
     public func failures(withSignature id: String, limit: Int = 10) throws -> [(Entry, FailureSignature)] {
         let failing = try database.read { db in
             try Entry.fetchAll(db, sql: """
                 SELECT DISTINCT entry.* FROM entry JOIN finding ON finding.entryID = entry.id
-                WHERE finding.outcome = 'fail' AND finding.waived IS NULL ORDER BY entry.runID DESC, entry.key
-                """)
+                WHERE finding.outcome = 'fail' AND finding.waived IS NULL
+                  AND entry.runID IN (SELECT id FROM run ORDER BY id DESC LIMIT ?)
+                ORDER BY entry.runID DESC, entry.key
+                """, arguments: [Self.signatureSearchRuns])
         }
         var found: [(Entry, FailureSignature)] = []
         for entry in failing where found.count < limit {

@@ -51,7 +51,7 @@ extension QueueCommand {
         static func signatures(_ target: String, in history: QueueHistory) throws -> [FailureSignature] {
             if FailureSignature.isID(target) {
                 guard let (_, signature) = try history.failures(withSignature: target, limit: 1).first else {
-                    throw ImageGateError.badInput("\(target): no recorded failure has this signature (the dashboard and queue labels show them)")
+                    throw ImageGateError.badInput("\(target): no failure in the latest runs has this signature (the dashboard and queue labels show them)")
                 }
                 return [signature]
             }

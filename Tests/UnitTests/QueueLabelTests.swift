@@ -64,7 +64,7 @@ final class QueueLabelTests: XCTestCase {
         let web = manifest.entries[0].key
         // Bad input, one line each, exit 2.
         for (arguments, expected) in [
-            (["label", "0123456789ab", "--note", "x"], "0123456789ab: no recorded failure has this signature"),
+            (["label", "0123456789ab", "--note", "x"], "0123456789ab: no failure in the latest runs has this signature"),
             (["label", "\(first)/\(manifest.entries[1].key)", "--note", "x"], "the entry failed no rule"),
             (["label", "\(first)/\(web)", "--note", "x", "--until", "2026-02-30"], "--until 2026-02-30: expected a date"),
             (["label", "\(first)/\(web)", "--note", "x", "--link", "javascript:alert(1)"], "expected an http or https URL"),
