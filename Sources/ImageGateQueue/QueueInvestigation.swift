@@ -93,7 +93,9 @@ public struct QueueInvestigation: Sendable, Codable, Equatable {
     static func consoleLine(_ index: Int, of hostname: String, in entry: QueueHistory.Entry) -> String? {
         // The history wrote this JSON itself; a damaged row has no console logs.
         let logs = (try? JSONDecoder().decode([String].self, from: Data(entry.consoleLogs.utf8))) ?? []
+        // The history names the path: only a regular file is opened (a FIFO would block the read).
         guard let path = logs.first(where: { $0.hasSuffix("/" + FileName.safe(hostname) + "-console.log") }),
+              (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular,
               let file = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? file.close() }  // read-only: nothing to lose on close
         // A log that cannot be read has no line to show; the line number stands.

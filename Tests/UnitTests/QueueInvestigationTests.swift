@@ -74,6 +74,13 @@ final class QueueInvestigationTests: XCTestCase {
                                                                                                 diff: QueueDiff.compare(queue.history, after: bad)).utf8)) as? [String: Any])
         XCTAssertEqual((json["investigations"] as? [[String: Any]])?.first?["lastGoodRun"] as? Int, Int(good))
 
+        // A log path the history names that is no regular file (a FIFO) is not opened: the line number stands.
+        let log = queue.dir + "/night-\(bad)/mkt-vm-0001-console.log"
+        try FileManager.default.removeItem(atPath: log)
+        XCTAssertEqual(mkfifo(log, 0o600), 0)
+        XCTAssertEqual(try QueueInvestigation.investigate(queue.history, run: bad).first?.consoles,
+                       [.init(hostname: "mkt-vm-0001", line: 3, tonight: nil)])
+
         // A second failing night is no first failure: its last check did not pass.
         XCTAssertEqual(try QueueInvestigation.investigate(queue.history, run: try night(web: .fail, sha: "bbbb2222", packages: [:], console: badConsole)), [])
     }
