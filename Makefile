@@ -1,6 +1,7 @@
 # ImageGate — every entry point a person or CI uses.
 #   make run    set up, build the fixture images if missing, check the conformant one (default scenario)
-#   make test   set up, build the fixtures, run the whole test suite
+#   make test   set up, build the fixtures, run the whole test suite (scripts/run-tests.sh:
+#               TEST_JOBS test classes at once, default the machine's cores)
 #   make test-unit  the tests that need no VM and no appliance (seconds)
 #   make bench  speed figures, each a ratio against a baseline measured in the same run
 #   make install  release build installed under $(DESTDIR)$(PREFIX): binary, man pages,
@@ -51,7 +52,7 @@ test: setup vagrant-validate
 	status=0; wait $$tree || status=$$?; cat $(STATE)/fixture-tree.log; exit $$status
 	Fixtures/build.sh
 	$(SWIFT) package describe --type json > .build/package-description.json
-	$(SWIFT) test $(SWIFT_FLAGS)
+	scripts/run-tests.sh "$$($(SWIFT) build --show-bin-path $(SWIFT_FLAGS))/ImageGatePackageTests.xctest"
 
 # No fixture, no VM, no appliance: Tests/UnitTests alone.
 test-unit: setup

@@ -246,6 +246,12 @@ if section queue; then
   report "queue: 4 boot fixtures, 1-vCPU, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
   verdicts() { sqlite3 "$1" 'select key, verdict from entry order by key'; }
   [ "$(verdicts "$queue/one.sqlite")" = "$(verdicts "$queue/auto.sqlite")" ] || { echo "bench: --jobs auto reached other verdicts than --jobs 1" >&2; exit 3; }
+  # The same night again with nothing changed (issue 30): --incremental
+  # carries every entry over without a check (each image is still hashed),
+  # against the full run.
+  carried=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/one.sqlite" --incremental)
+  report "queue: --incremental, nothing changed / the full run" "$carried" "$one" "<= 0.05" "<= 0.05"
+  [ "$(sqlite3 "$queue/one.sqlite" 'select count(*) from entry where carriedFrom is not null')" = 4 ] || { echo "bench: --incremental checked an unchanged entry" >&2; exit 3; }
   rm -f "$queue"/boots/*.qcow2
 
   manifest "$queue/resume" 4 false

@@ -12,7 +12,7 @@ DEFECTS=(
   auditd-fails-to-start fstab-data-disk-no-nofail no-serial-getty cloud-init-bootcmd-fails init-missing
   authorized-keys2-dir home-unmountable data-lost-on-reboot
   service-account-keys sshd-keys-elsewhere sshd-keys-command
-  grub-root-elsewhere boot-code-wiped
+  grub-root-elsewhere boot-code-wiped boot-slowed
 )
 
 # --- static defects -------------------------------------------------------
@@ -171,6 +171,13 @@ defect_data-lost-on-reboot() {
   echo 'cp /etc/fstab /etc/fstab.vendor'
   echo 'write /etc/systemd/system/vendor-seal.service "[Unit]\nDescription=Vendor image seal (restores the shipped fstab at shutdown)\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStop=/bin/cp /etc/fstab.vendor /etc/fstab\n\n[Install]\nWantedBy=multi-user.target\n"'
   echo 'ln-sf /etc/systemd/system/vendor-seal.service /etc/systemd/system/multi-user.target.wants/vendor-seal.service'
+}
+defect_boot-slowed() {
+  # Not a defect: a vendor unit that holds cloud-init's last stage for 90 s
+  # at every boot, printing its progress to the console (so no silence
+  # deadline is reached). Every rule holds; the boot is slower.
+  echo 'write /etc/systemd/system/vendor-warmup.service "[Unit]\nDescription=Vendor cache warm-up\nBefore=cloud-final.service\n\n[Service]\nType=oneshot\nStandardOutput=journal+console\nExecStart=/bin/sh -c \"for step in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do echo vendor warm-up $$step of 18; sleep 5; done\"\n\n[Install]\nWantedBy=multi-user.target\n"'
+  echo 'ln-sf /etc/systemd/system/vendor-warmup.service /etc/systemd/system/multi-user.target.wants/vendor-warmup.service'
 }
 defect_init-missing() {
   # The kernel is told to run an init the image does not have: it panics.

@@ -44,10 +44,9 @@ public final class Handle: @unchecked Sendable {
     }
 
     deinit {
-        // Asynchronous: the last reference may go away on the queue itself.
-        let g = UncheckedBox(self.g)
-        let closed = self.closed
-        if !closed { queue.async { guestfs_close(g.value) } }
+        // Before the deinitialiser returns: libguestfs's exit handler closes
+        // every handle still open, and must not meet this one mid-close.
+        if !closed { queue.runBlocking { guestfs_close(g) } }
     }
 
     /// Stops the appliance and frees the handle, removing its temporary
@@ -485,12 +484,6 @@ extension Handle {
     public func imageFormat(_ path: String) async throws -> String {
         try await run { h in CStrings.take(try h.call("disk_format \(path)") { guestfs_disk_format($0, path) }) }
     }
-}
-
-/// Carries the handle pointer into the closing block.
-private struct UncheckedBox: @unchecked Sendable {
-    let value: OpaquePointer
-    init(_ value: OpaquePointer) { self.value = value }
 }
 
 extension Handle {

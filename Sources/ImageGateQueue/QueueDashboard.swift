@@ -71,6 +71,10 @@ public enum QueueDashboard {
                 "<div class=\"first\">\(t(.queueFirstCheck)): \(h(first.verdict.rawValue.uppercased()))" + (first.problem.map { " — \(h($0))" } ?? "")
                     + first.failed.prefix(Self.rulesShown).map { "<br>✗ <b>\(h($0.rule))</b> \(h(String($0.found.prefix(Self.foundShown))))" }.joined() + "</div>"
             } ?? ""
+            let repeated = entry.repeatedChecks.map { checks in
+                "<div class=\"repeat\">\(t(.queueRepeatedChecks)) \(checks.checks): " + checks.verdicts.map { h($0.rawValue.uppercased()) }.joined(separator: " ")
+                    + (checks.failures.isEmpty ? "" : " — \(t(.queueFailedIn)): " + checks.ratios.map(h).joined(separator: ", ")) + "</div>"
+            } ?? ""
             let ranOn = (entry.host.map { "<div class=\"host\">\(t(.queueHost)): \(h($0))</div>" } ?? "")
                 + (entry.carriedFrom.map { "<div class=\"host\">\(t(.queueUnchangedSince)) \($0)</div>" } ?? "")
             let blocking = Self.blockingRules(try history.findings(entry: entry.id))
@@ -100,7 +104,7 @@ public enum QueueDashboard {
                 return "<details class=\"investigation\"><summary>\(t(.queueInvestigation)) \(found.lastGoodRun)</summary><ul>"
                     + (lines.isEmpty ? "<li>\(t(.queueNothingDiffers))</li>" : lines.map { "<li>\(h($0))</li>" }.joined()) + "</ul></details>"
             } ?? ""
-            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(investigation)\(knownNote)\(firstCheck)\(slower)</td>"
+            return "<tr><td>\(h(entry.vendor))</td><td>\(h(entry.product)) \(h(entry.version))</td><td class=\"path\">\(h(entry.imagePath))\(ranOn)\(why)\(ruleList)\(investigation)\(knownNote)\(firstCheck)\(repeated)\(slower)</td>"
                 + "<td class=\"\(h(entry.shownVerdict))\">\(h(entry.shownVerdict.uppercased()))\(knownMark)\(flaky)</td><td>\(strip)\(spark)</td><td>\(link)</td></tr>\n"
         }
         func table(_ title: String, _ rows: [QueueHistory.Entry]) throws -> String {
@@ -158,7 +162,7 @@ public enum QueueDashboard {
             .v { display: inline-block; width: .8em; height: 1.2em; margin-right: 2px; background: #999; }
             .v.pass { background: #2a2; } .v.fail, .v.error { background: #c22; } .v.incomplete, .v.could-not-check, .v.warning { background: #d90; }
             .flaky { color: #a60; font-weight: normal; } td.flaky { color: #a60; font-weight: bold; } .v.flaky { background: #e0b000; }
-            .first { color: #a60; font-family: sans-serif; margin-top: .3em; }
+            .first, .repeat { color: #a60; font-family: sans-serif; margin-top: .3em; }
             details.investigation { font-family: sans-serif; font-size: 90%; margin-top: .3em; } details.investigation ul { margin: .2em 0; }
             .known { color: #555; font-family: sans-serif; margin-top: .3em; } .knownmark { color: #555; font-weight: normal; }
             code.sig { color: #555; font-size: 85%; }

@@ -120,6 +120,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v9-host-versions") { db in
             try db.alter(table: "entry") { t in t.add(column: "hostVersions", .text) }
         }
+        // An entry checked several times in one run (``RepeatedChecks``), as JSON.
+        migrator.registerMigration("v10-repeated") { db in
+            try db.alter(table: "entry") { t in t.add(column: "repeated", .text) }
+        }
         return migrator
     }
 
@@ -193,6 +197,8 @@ public final class QueueHistory: Sendable {
         public var bootBudget: Double?
         /// libvirt's, QEMU's and the kernel's versions on the host of its boots.
         public var hostVersions: String?
+        /// JSON: how each check ended when it was checked several times (``repeatedChecks``).
+        public var repeated: String?
 
         public var checkedSoftware: CheckedSoftware? {
             // The history wrote this JSON itself; a damaged row has nothing to compare.
@@ -238,6 +244,8 @@ public final class QueueHistory: Sendable {
         public var bootBudget: Double?
         /// What the host of the boots runs.
         public var hostVersions: String?
+        /// The entry's checks, when it was checked several times.
+        public var repeated: RepeatedChecks?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -304,18 +312,19 @@ public final class QueueHistory: Sendable {
         let logs = String(decoding: try encoder.encode(outcome.consoleLogs), as: UTF8.self)
         let firstAttempt = try outcome.firstAttempt.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let software = try outcome.software.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let repeated = try outcome.repeated.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let evidence = try outcome.findings.map { String(decoding: try encoder.encode($0.evidence.map(\.description)), as: UTF8.self) }
         try database.write { db in
             let e = outcome.entry
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator, firstAttempt, software, bootBudget, hostVersions)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt, software, bootBudget, hostVersions, repeated)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget, outcome.hostVersions])
+                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget, outcome.hostVersions, repeated])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """

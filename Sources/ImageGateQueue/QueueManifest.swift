@@ -18,6 +18,10 @@ import Yams
 ///         vendor: globex
 ///         product: db
 ///         boot: false                 # static inspection only
+///       - image: images/initech/app.qcow2
+///         vendor: initech
+///         product: app
+///         repeat: 3                   # checked 3 times a run (RepeatedChecks)
 ///     hosts:                          # optional: boots spread over these
 ///       - qemu+tcp://10.0.0.5/system=4    # URI[=capacity] (``HostSpec``)
 ///       - qemu+ssh://root@h2/system
@@ -36,6 +40,9 @@ public struct QueueManifest: Sendable {
         public var tier: String?
         /// false: static inspection only (boot rules are "could not check").
         public var boot: Bool
+        /// How many times the entry is checked in a run, its boots each time
+        /// (``RepeatedChecks``); nil: as the run says (`--repeat`, else once).
+        public var repeatCount: Int? = nil
 
         /// What identifies the entry from one run to the next: the vendor,
         /// the product and the image's path (its digest may change: that is
@@ -59,7 +66,10 @@ public struct QueueManifest: Sendable {
         return try parse(text, source: path, base: base)
     }
 
-    static let entryKeys: Set<String> = ["image", "vendor", "product", "version", "scenario", "profile", "service_ports", "tier", "boot"]
+    /// The most checks of one entry in one run (`repeat`, `--repeat`).
+    public static let maxRepeat = 20
+
+    static let entryKeys: Set<String> = ["image", "vendor", "product", "version", "scenario", "profile", "service_ports", "tier", "boot", "repeat"]
 
     public static func parse(_ text: String, source: String, base: String) throws -> QueueManifest {
         let r = YAMLReader(source: source)
@@ -93,7 +103,8 @@ public struct QueueManifest: Sendable {
             for image in images {
                 entries.append(Entry(image: image, vendor: vendor, product: product, version: try string("version") ?? "",
                                      scenario: try string("scenario").map(resolve), profile: try string("profile").map(resolve),
-                                     servicePorts: ports, tier: tier, boot: try value("boot").map { try r.bool($0.0, $0.1) } ?? true))
+                                     servicePorts: ports, tier: tier, boot: try value("boot").map { try r.bool($0.0, $0.1) } ?? true,
+                                     repeatCount: try value("repeat").map { try r.int($0.0, $0.1, 1...Self.maxRepeat) }))
             }
         }
         guard !entries.isEmpty else { throw r.fail(entriesNode, "entries", "no image (at least one entry)") }

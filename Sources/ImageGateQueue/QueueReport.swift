@@ -37,7 +37,8 @@ public enum QueueReport {
             totals.errors += counts.errors
             totals.skipped += counts.skipped
             suites += "  <testsuite name=\"\(x(entry.key))\" tests=\"\(tests)\" failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" skipped=\"\(counts.skipped)\" time=\"\(entry.seconds)\">\n"
-            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.shownVerdict))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/></properties>\n"
+            suites += "    <properties><property name=\"verdict\" value=\"\(x(entry.shownVerdict))\"/><property name=\"sha256\" value=\"\(x(entry.imageSHA256))\"/>"
+                + (entry.repeatedChecks.map { "<property name=\"repeated\" value=\"\(x($0.summary))\"/>" } ?? "") + "</properties>\n"
             suites += cases + "  </testsuite>\n"
         }
         return """
@@ -65,6 +66,8 @@ public enum QueueReport {
             var shownVerdict: String
             /// The first check of an entry checked twice.
             var firstAttempt: FirstAttempt?
+            /// Each check of an entry checked several times (`--repeat`).
+            var repeated: RepeatedChecks?
         }
         struct Document: Encodable {
             var schema = "imagegate-queue"
@@ -80,7 +83,7 @@ public enum QueueReport {
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run") }
         let entries = try history.entries(run: run).map {
             Entry(entry: $0, findings: try history.findings(entry: $0.id), known: try history.knownFailure(of: $0), shownVerdict: $0.shownVerdict,
-                  firstAttempt: $0.firstAttemptRecord)
+                  firstAttempt: $0.firstAttemptRecord, repeated: $0.repeatedChecks)
         }
         return String(decoding: try JSONEncoder.report.encode(Document(run: record, entries: entries, diff: diff, flips: try QueueFlips.find(in: history, run: run),
                                                                           investigations: try QueueInvestigation.investigate(history, run: run))), as: UTF8.self)
@@ -100,6 +103,16 @@ public enum QueueReport {
             }
         }
         return count == 0 ? "" : "\nKNOWN (\(count))\n" + out
+    }
+
+    /// The entries of `run` checked more than once, each with its checks'
+    /// verdicts and how often each rule failed, for a terminal; empty when
+    /// there is none.
+    public static func repeatedText(_ history: QueueHistory, run: Int64) throws -> String {
+        let repeated = try history.entries(run: run).compactMap { entry in entry.repeatedChecks.map { (entry, $0) } }
+        guard !repeated.isEmpty else { return "" }
+        return "\nCHECKED MORE THAN ONCE (\(repeated.count))\n"
+            + repeated.map { entry, checks in "  \(entry.key): \(entry.verdict.rawValue.uppercased()), \(checks.summary)\n" }.joined()
     }
 
     /// The rules that flipped with nothing changed, for a terminal; empty

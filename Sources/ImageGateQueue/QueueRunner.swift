@@ -6,8 +6,9 @@ import ImageGate
 /// recorded in the history the moment it is done, several at once as far
 /// as the host allows. A run that was killed is continued with `resume`,
 /// skipping what it recorded. An entry that ends in an infrastructure error
-/// or a boot deadline is checked once more on a fresh instance; a different
-/// verdict the second time is recorded as flaky, with both verdicts.
+/// or a boot deadline is checked again on a fresh instance (as often as its
+/// profile's `queue_retries` says); a different verdict then is recorded as
+/// flaky, with both verdicts.
 public struct QueueRunner: Sendable {
     public var manifest: QueueManifest
     public var history: QueueHistory
@@ -19,7 +20,8 @@ public struct QueueRunner: Sendable {
     public var language: Language = .english
     public var progress: @Sendable (String) -> Void = { _ in }
     /// Fault injection for tests: called before each attempt with the
-    /// entry's key and the attempt number (1 or 2); a thrown error is that
+    /// entry's key and the attempt number (1, then 2, 3… for retries and
+    /// repeated checks); a thrown error is that
     /// attempt's outcome.
     public var beforeAttempt: @Sendable (String, Int) throws -> Void = { _, _ in }
     /// Images whose static phases share one appliance (``StaticBatch``).
@@ -35,6 +37,9 @@ public struct QueueRunner: Sendable {
     public var incremental = false
     /// With `incremental`: check in full an entry whose full check is this many days old.
     public var fullEveryDays: Int?
+    /// How many times each booting entry is checked, unless the entry says
+    /// (``QueueManifest/Entry/repeatCount``, ``RepeatedChecks``).
+    public var repeats = 1
     /// Test hook: told which host an entry's attempt went to.
     public var assigned: @Sendable (String, String) -> Void = { _, _ in }
 
@@ -223,46 +228,72 @@ public struct QueueRunner: Sendable {
         case before(Int), after(Int)
     }
 
-    /// One entry: checked (twice where the first attempt may have been the
-    /// host's fault), then recorded.
+    /// One entry: checked (again where an attempt may have been the host's
+    /// fault), as many times as asked (``RepeatedChecks``), then recorded.
     func checkAndRecord(_ prepared: PreparedEntry, run: Int64) async throws {
         let entry = prepared.entry
         progress("\(entry.key): checking")
-        var outcome: (recorded: QueueHistory.Outcome, retry: Bool)
-        if let fleet {
-            outcome = try await attemptOnFleet(fleet, prepared)
-        } else {
-            outcome = await attempt(entry, number: 1, prepared: prepared)
-        }
-        try Task.checkCancellation()
-        if outcome.retry {
-            progress("\(entry.key): \(outcome.recorded.problem ?? "a boot deadline"); checking again on a fresh instance")
-            let second: (recorded: QueueHistory.Outcome, retry: Bool)
-            if let fleet { second = try await attemptOnFleet(fleet, PreparedEntry(entry: entry), number: 2) } else { second = await attempt(entry, number: 2) }
-            try Task.checkCancellation()
-            let first = FirstAttempt(outcome.recorded)
-            if second.recorded.verdict != outcome.recorded.verdict {
-                var flaky = second.recorded
-                flaky.flakyFirstVerdict = outcome.recorded.verdict
-                let why = outcome.recorded.problem.map { " (\($0))" } ?? ""
-                flaky.problem = "flaky: \(outcome.recorded.verdict)\(why) then \(second.recorded.verdict)" + (second.recorded.problem.map { " (\($0))" } ?? "")
-                outcome = (flaky, false)
-            } else {
-                outcome = second
+        var recorded = try await checkWithRetries(prepared)
+        let checks = entry.boot ? entry.repeatCount ?? repeats : 1
+        if checks > 1 {
+            // Each further check boots again; the static phase already done is shared.
+            var outcomes = [recorded]
+            for number in 2...checks {
+                progress("\(entry.key): check \(number) of \(checks)")
+                if let fleet {
+                    outcomes.append(try await attemptOnFleet(fleet, prepared, number: number, check: number).recorded)
+                } else {
+                    outcomes.append(await attempt(entry, number: number, prepared: prepared, check: number).recorded)
+                }
+                try Task.checkCancellation()
             }
-            outcome.recorded.firstAttempt = first
+            recorded = outcomes[RepeatedChecks.recorded(outcomes)]
+            recorded.repeated = RepeatedChecks(outcomes)
+            recorded.seconds = outcomes.map(\.seconds).reduce(0, +)
         }
-        try history.record(outcome.recorded, run: run)
-        let recorded = outcome.recorded
+        try history.record(recorded, run: run)
         let shown = recorded.verdict == .pass && recorded.flakyFirstVerdict != nil ? "FLAKY" : recorded.verdict.rawValue.uppercased()
-        progress("\(entry.key): \(shown)" + (recorded.flakyFirstVerdict.map { " (flaky: \($0.rawValue.uppercased()) on the first check)" } ?? ""))
+        progress("\(entry.key): \(shown)" + (recorded.flakyFirstVerdict.map { " (flaky: \($0.rawValue.uppercased()) on the first check)" } ?? "")
+                 + (recorded.repeated.map { " (\($0.summary))" } ?? ""))
+    }
+
+    /// The entry's check, made again on a fresh instance after an
+    /// infrastructure error or a boot deadline, as often as its profile's
+    /// `queue_retries` allows (1 by default). The first attempt is kept
+    /// beside the last (``FirstAttempt``); a last verdict that differs
+    /// from the first is flaky, with both verdicts and why.
+    func checkWithRetries(_ prepared: PreparedEntry) async throws -> QueueHistory.Outcome {
+        let entry = prepared.entry
+        var number = 1
+        var (last, retry) = if let fleet { try await attemptOnFleet(fleet, prepared) } else { await attempt(entry, number: 1, prepared: prepared) }
+        try Task.checkCancellation()
+        guard retry else { return last }
+        let first = last
+        // A profile that cannot be read allows the default retry; the check itself records why it is unreadable.
+        let retries = (try? checkRunner(for: entry).runner.profile.queueRetries) ?? 1
+        while retry, number <= retries {
+            number += 1
+            progress("\(entry.key): \(last.problem ?? "a boot deadline"); checking again on a fresh instance (retry \(number - 1) of \(retries))")
+            // A retry checks the whole entry again: the first attempt's static phase may have been what failed.
+            (last, retry) = if let fleet { try await attemptOnFleet(fleet, PreparedEntry(entry: entry), number: number) } else { await attempt(entry, number: number) }
+            try Task.checkCancellation()
+        }
+        guard number > 1 else { return first }
+        var recorded = last
+        if last.verdict != first.verdict {
+            recorded.flakyFirstVerdict = first.verdict
+            recorded.problem = "flaky: \(first.verdict)" + (first.problem.map { " (\($0))" } ?? "") + " then \(last.verdict)"
+                + (number > 2 ? " after \(number - 1) retries" : "") + (last.problem.map { " (\($0))" } ?? "")
+        }
+        recorded.firstAttempt = FirstAttempt(first)
+        return recorded
     }
 
     /// One attempt on the fleet's freest host. Where that host dropped
     /// mid-check (the attempt ended in an infrastructure error and the host
     /// no longer answers), the attempt does not count: the entry runs again
     /// on another host, and its record says so.
-    func attemptOnFleet(_ fleet: Fleet, _ prepared: PreparedEntry, number: Int = 1) async throws -> (recorded: QueueHistory.Outcome, retry: Bool) {
+    func attemptOnFleet(_ fleet: Fleet, _ prepared: PreparedEntry, number: Int = 1, check: Int = 1) async throws -> (recorded: QueueHistory.Outcome, retry: Bool) {
         var dropped: [String] = []
         while true {
             let index: Int, host: any VirtualMachineHost
@@ -280,7 +311,7 @@ public struct QueueRunner: Sendable {
             let uri = await fleet.uri(index)
             assigned(prepared.entry.key, uri)
             progress("\(prepared.entry.key): on \(uri)")
-            var outcome = await attempt(prepared.entry, number: number, prepared: prepared, host: host)
+            var outcome = await attempt(prepared.entry, number: number, prepared: prepared, host: host, check: check)
             outcome.recorded.host = uri
             let hostDropped = outcome.recorded.isInfrastructureError ? !(await fleet.stillHealthy(index)) : false
             await fleet.release(index, checked: !hostDropped)
@@ -322,7 +353,7 @@ public struct QueueRunner: Sendable {
     /// (exit 2); an infrastructure failure is `error` (exit 3), to retry.
     /// With a `prepared` static phase, only the boots are left to run.
     func attempt(_ entry: QueueManifest.Entry, number: Int, prepared: PreparedEntry? = nil,
-                 host: (any VirtualMachineHost)? = nil) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
+                 host: (any VirtualMachineHost)? = nil, check: Int = 1) async -> (recorded: QueueHistory.Outcome, retry: Bool) {
         let started = ContinuousClock.now
         var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), failedWith: .infrastructure)
         do {
@@ -350,12 +381,12 @@ public struct QueueRunner: Sendable {
                let budget = runner.profile.bootBudgetSeconds[family] {
                 outcome.bootBudget = budget * report.accelerator.timeoutMultiplier
             }
-            outcome.reportPath = try write(report, for: entry)
-            outcome.consoleLogs = try writeConsoles(report, for: entry)
+            outcome.reportPath = try write(report, for: entry, check: check)
+            outcome.consoleLogs = try writeConsoles(report, for: entry, check: check)
             outcome.seconds = (ContinuousClock.now - started).seconds
             let deadline = report.instances.first { $0.endedOnDeadline }
             if let deadline { outcome.problem = "boot of \(deadline.hostname) ended on a deadline: \(deadline.end)" }
-            return (outcome, deadline != nil && number == 1)
+            return (outcome, deadline != nil)
         } catch {
             let code = ImageGateError.code(of: error)
             outcome.record(code)
@@ -364,18 +395,18 @@ public struct QueueRunner: Sendable {
         outcome.seconds = (ContinuousClock.now - started).seconds
         // An unreadable image has no digest to record; the outcome says why.
         if outcome.imageSHA256.isEmpty { outcome.imageSHA256 = (try? FileDigest.sha256(entry.image)) ?? "" }
-        return (outcome, outcome.isInfrastructureError && number == 1)
+        return (outcome, outcome.isInfrastructureError)
     }
 
     /// The entry's check report as JSON and HTML in the reports folder.
-    private func write(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> String? {
+    private func write(_ report: CheckReport, for entry: QueueManifest.Entry, check: Int) throws -> String? {
         guard let reports else { return nil }
-        return try ReportWriter.write(report, as: [.json, .html], into: Self.reportFolder(of: entry, in: reports))[.html]
+        return try ReportWriter.write(report, as: [.json, .html], into: Self.reportFolder(of: entry, in: reports, check: check))[.html]
     }
 
-    private func writeConsoles(_ report: CheckReport, for entry: QueueManifest.Entry) throws -> [String] {
+    private func writeConsoles(_ report: CheckReport, for entry: QueueManifest.Entry, check: Int) throws -> [String] {
         guard let reports else { return [] }
-        let folder = Self.reportFolder(of: entry, in: reports)
+        let folder = Self.reportFolder(of: entry, in: reports, check: check)
         return try report.instances.map { instance in
             let path = folder + "/\(FileName.safe(instance.hostname))-console.log"
             try instance.consoleLog.write(toFile: path, atomically: true, encoding: .utf8)
@@ -385,9 +416,10 @@ public struct QueueRunner: Sendable {
 
     /// An entry's own folder of reports: its key made a file name, and a
     /// digest of the key, so two keys the file name would merge (`a/b`,
-    /// `a_b`) keep apart.
-    static func reportFolder(of entry: QueueManifest.Entry, in reports: String) -> String {
-        reports + "/" + FileName.safe(entry.key) + "-" + Digest.sha256(entry.key).prefix(8)
+    /// `a_b`) keep apart. A repeated entry's later checks each have a
+    /// folder inside it (`check-2`, …).
+    static func reportFolder(of entry: QueueManifest.Entry, in reports: String, check: Int = 1) -> String {
+        reports + "/" + FileName.safe(entry.key) + "-" + Digest.sha256(entry.key).prefix(8) + (check > 1 ? "/check-\(check)" : "")
     }
 
     static func size(of path: String) -> Int64 {

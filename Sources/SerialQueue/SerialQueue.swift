@@ -9,9 +9,12 @@ import Dispatch
 /// libguestfs's) is read inside the job that made the failing call.
 public final class SerialQueue: Sendable {
     private let queue: DispatchQueue
+    /// Set on the queue, so a job can tell it is running on it.
+    private let onQueue = DispatchSpecificKey<Bool>()
 
     public init(label: String) {
         queue = DispatchQueue(label: label)
+        queue.setSpecific(key: onQueue, value: true)
     }
 
     /// Runs `body` on the queue and suspends the caller until it returns.
@@ -28,5 +31,16 @@ public final class SerialQueue: Sendable {
     /// handle in a deinitialiser, which may itself run on the queue.
     public func async(_ body: @escaping @Sendable () -> Void) {
         queue.async(execute: body)
+    }
+
+    /// Runs `body` on the queue and blocks until it returns; at once when
+    /// called from a job of the queue itself. For freeing a handle in a
+    /// deinitialiser, which may run on the queue (the last reference went
+    /// away in a job) or anywhere else: the handle is freed before the
+    /// deinitialiser returns, so a process that exits next (and a C
+    /// library's own exit handler that frees what is left) never meets it
+    /// half-freed.
+    public func runBlocking(_ body: () -> Void) {
+        if DispatchQueue.getSpecific(key: onQueue) == true { body() } else { queue.sync(execute: body) }
     }
 }

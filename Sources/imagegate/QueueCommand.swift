@@ -54,6 +54,8 @@ struct QueueCommand: AsyncParsableCommand {
         var resume = false
         @Flag(help: "Carry over, without a check, each entry whose image, profile, scenario, rule catalogue, ImageGate, accelerator and host are what they were at its last complete check (never one whose last check was an error, FLAKY or a known failure).")
         var incremental = false
+        @Option(name: .customLong("repeat"), help: ArgumentHelp("Check each booting entry this many times (1 to 20; an entry's own repeat: wins), each time on a fresh boot: the entry is recorded with its worst check, and each failed rule with the number of checks it failed in.", valueName: "n"))
+        var repeatCount = 1
         @Option(name: .customLong("full-every"), help: ArgumentHelp("With --incremental: check in full an entry whose last full check is this many days old.", valueName: "days"))
         var fullEvery: Int?
         @Option(name: .customLong("post-mortem"),
@@ -78,6 +80,7 @@ struct QueueCommand: AsyncParsableCommand {
         func validate() throws {
             if hosts != nil, hypervisor.connect != nil { throw ExitCode.refusing("queue run: give --hosts or --connect, not both") }
             if fullEvery != nil, !incremental { throw ExitCode.refusing("queue run: --full-every needs --incremental") }
+            if !(1...QueueManifest.maxRepeat).contains(repeatCount) { throw ExitCode.refusing("queue run: --repeat \(repeatCount): expected 1 to \(QueueManifest.maxRepeat)") }
             if let fullEvery, !(1...3650).contains(fullEvery) { throw ExitCode.refusing("queue run: --full-every \(fullEvery): expected 1 to 3650 days") }
             guard (1...64).contains(batch) else { throw ExitCode.refusing("queue run: --batch \(batch): expected 1 to 64 images per appliance") }
             for (name, path) in [("--junit", junit), ("--html", html)] where path == "-" {
@@ -103,6 +106,7 @@ struct QueueCommand: AsyncParsableCommand {
                     runner.batchSize = batch
                     runner.incremental = incremental
                     runner.fullEveryDays = fullEvery
+                    runner.repeats = repeatCount
                     runner.postMortem = postMortem
                     runner.reports = reports ?? html.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path + "/reports" }
                     runner.language = lang ?? .fromEnvironment
@@ -126,6 +130,7 @@ struct QueueCommand: AsyncParsableCommand {
                 say(QueueReport.text(diff), terminator: "")
                 say(QueueInvestigation.text(try QueueInvestigation.investigate(history, run: runID)), terminator: "")
                 say(try QueueReport.knownText(history, run: runID), terminator: "")
+                say(try QueueReport.repeatedText(history, run: runID), terminator: "")
                 say(QueueReport.flipsText(try QueueFlips.find(in: history, run: runID)), terminator: "")
                 for slower in try QueueBootTime.slower(in: history, run: runID) { slower.warnings(lang ?? .fromEnvironment).forEach { say($0) } }
             }

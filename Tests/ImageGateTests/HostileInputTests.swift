@@ -142,15 +142,6 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(processes(containing: tag).isEmpty, "a cancelled tool was killed")
     }
 
-    /// Processes whose program (not an argument: a shell or a grep that
-    /// names it is not one) contains `text`.
-    private func programs(containing text: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
-            guard Int32(entry) != nil, let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
-            return String(decoding: cmdline.prefix { $0 != 0 }, as: UTF8.self).contains(text)
-        }
-    }
-
     private func processes(containing text: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
             guard Int32(entry) != nil, let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
@@ -198,9 +189,25 @@ final class HostileInputTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: tree)
         try? FileManager.default.removeItem(atPath: dir + "/disk.raw")
 
-        let temporary = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("libguestfs") }
-        let qemus = Set(programs(containing: "qemu-system"))
-        let run = try imagegate(["inspect", "hostile.qcow2", "--json", "r.json", "--junit", "j.xml", "--html", "r.html"])
+        // A state folder of its own, which the appliance's QEMU names on its
+        // command line (its overlay is in the run's scratch folder): what
+        // other processes run meanwhile (make test runs two test classes at
+        // once) is not counted. Short: QEMU's socket paths must fit.
+        let state = "/tmp/igh-" + UUID().uuidString.prefix(6)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        // The libguestfs socket folders (in /tmp, for root) its appliances use, seen while it runs.
+        let watcher = Task.detached { () -> Set<String> in
+            var seen = Set<String>()
+            while !Task.isCancelled {
+                seen.formUnion(commandLines(containing: state + "/").flatMap(libguestfsFolders(named:)))
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return seen
+        }
+        let run = try imagegate(["inspect", "hostile.qcow2", "--json", "r.json", "--junit", "j.xml", "--html", "r.html"],
+                                environment: ["IMAGEGATE_STATE_DIR": state])
+        watcher.cancel()
+        let sockets = await watcher.value
         XCTAssertTrue([1, 4].contains(run.status), "a verdict: \(run.status) \(run.stderr)")
         XCTAssertLessThan(run.seconds, 180)
         let out = run.stdout + run.stderr
@@ -217,20 +224,18 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(lint.status, 0, lint.stderr)
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))))
 
-        // Nothing left: no libguestfs folder, no run or scratch folder, no QEMU.
-        let after = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("libguestfs") }
-        XCTAssertEqual(Set(after).subtracting(temporary), [], "libguestfs temporary folders left behind")
+        // Nothing left: no QEMU, no libguestfs socket folder, no run or scratch folder.
         // An appliance's QEMU may take a moment to go under load; one that stays is left running.
-        var left = Set(programs(containing: "qemu-system")).subtracting(qemus)
+        var left = commandLines(containing: state + "/")
         for _ in 0..<50 where !left.isEmpty {
             try await Task.sleep(for: .milliseconds(100))
-            left = Set(programs(containing: "qemu-system")).subtracting(qemus)
+            left = commandLines(containing: state + "/")
         }
         XCTAssertEqual(left, [], "an appliance QEMU left running")
-        // A run kept on purpose (--keep, --keep-running) is no leftover.
-        let kept = Set(KeptRun.all().map { URL(fileURLWithPath: $0.directory).lastPathComponent })
-        let runs = ((try? FileManager.default.contentsOfDirectory(atPath: StateDirectory.default.runs)) ?? []).filter { !kept.contains($0) }
-        XCTAssertEqual(runs.filter { name in StateDirectory.owner(ofRun: name).map { !$0.isAlive } ?? false }, [], "folders of finished runs")
+        XCTAssertFalse(sockets.isEmpty, "the appliance's socket folder was seen while it ran")
+        XCTAssertEqual(sockets.filter { FileManager.default.fileExists(atPath: $0) }, [], "libguestfs temporary folders left behind")
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: state + "/runs")) ?? []
+        XCTAssertEqual(runs, [], "folders of the finished run")
     }
 
     // MARK: 5. Initramfs
@@ -641,4 +646,19 @@ private final class LoopbackListener: @unchecked Sendable {
     }
 
     func close() { _ = Glibc.close(fd) }
+}
+
+/// The command lines (arguments joined by spaces) of the processes that
+/// name `text` in one.
+private func commandLines(containing text: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> String? in
+        guard Int32(entry) != nil, let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+        let line = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        return line.contains(text) ? line : nil
+    }
+}
+
+/// The libguestfs socket folders (`/tmp/libguestfsXXXXXX`) a command line names.
+private func libguestfsFolders(named line: String) -> [String] {
+    line.components(separatedBy: "/tmp/libguestfs").dropFirst().map { "/tmp/libguestfs" + $0.prefix { $0 != "/" && $0 != " " && $0 != "," } }
 }

@@ -4,9 +4,10 @@ import TestSupport
 @testable import ImageGateQueue
 import XCTest
 
-/// The review queue on fixture images, static inspection only (`boot:
-/// false`: the history, comparison, retry and resume are what is tested
-/// here, and each is the same whether an entry boots or not).
+/// The review queue on fixture images: the history, comparison, retry and
+/// resume on static inspections only (`boot: false`: each is the same
+/// whether an entry boots or not), and what only booting entries have
+/// (boots at once, repeated checks, the boot-time trend) on two nights.
 final class QueueTests: XCTestCase {
     private var dir = ""
 
@@ -212,47 +213,92 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
     }
 
-    /// Two boot-defect fixtures checked at once (`jobs` 2) under the
-    /// one-vCPU scenario, a core each on this machine: both verdicts are
-    /// complete (every BOOT rule judged, the planted defect failing) while
-    /// the guests share the machine with each other and this process.
-    func testTwoBootDefectFixturesBootAtOnceAndBothVerdictsAreComplete() async throws {
+    /// Two nights of booting entries under the one-vCPU scenario, a core
+    /// per boot on this machine.
+    ///
+    /// The first night: one boot-defect fixture alone, its verdict complete.
+    /// The second: that image re-uploaded as the `boot-slowed` fixture (a
+    /// vendor unit holds cloud-init's last stage 90 s), checked at once with
+    /// another boot-defect fixture (`jobs` 2), then a panicking image
+    /// checked three times (`repeat: 3`: one static phase, three boots).
+    /// Both boots at once are complete verdicts while the guests share the
+    /// machine; the slowed boot's rules hold and the boot-time trend warns;
+    /// the repeated entry records each check and how often each rule failed.
+    func testBootingEntriesAtOnceRepeatedAndSlowedAreRecordedAsTheyBooted() async throws {
         try place("auditd-fails-to-start", as: "audit.qcow2")
-        try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
+        let scenario = "\(FixtureManifest.packageRoot)/Scenarios/one-vcpu.yaml"
         let manifest = try writeManifest("""
-            defaults: {vendor: acme, scenario: \(FixtureManifest.packageRoot)/Scenarios/one-vcpu.yaml}
+            defaults: {vendor: acme, scenario: \(scenario)}
             entries:
               - {image: images/audit.qcow2, product: audit}
-              - {image: images/bootcmd.qcow2, product: bootcmd}
             """)
         let history = try QueueHistory(path: dir + "/history.sqlite")
         let host = try await LibvirtHost.connect()
+        let run1 = try await QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host).run(resume: false)
+        let audit = try XCTUnwrap(try history.entries(run: run1.runID).first)
+        XCTAssertEqual(audit.verdict, .fail, audit.problem ?? "")
+        XCTAssertEqual(try history.findings(entry: audit.id).first { $0.rule == "BOOT-AUDITD" }?.outcome, "fail")
+        let auditTime = try XCTUnwrap(QueueBootTime.seconds(audit), "the first night's boot reached cloud-init's finished line")
+
+        try place("boot-slowed", as: "audit.qcow2")
+        try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
+        try place("init-missing", as: "panic.qcow2")
+        _ = try writeManifest("""
+            defaults: {vendor: acme, scenario: \(scenario)}
+            entries:
+              - {image: images/audit.qcow2, product: audit}
+              - {image: images/bootcmd.qcow2, product: bootcmd}
+              - {image: images/panic.qcow2, product: panic, repeat: 3}
+            """)
         var runner = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
         runner.jobs = 2
         runner.reports = dir + "/reports"
-        let events = LockedLines()
+        let events = LockedLines(), attempts = NumberedAttempts()
         runner.progress = { events.add($0) }
-        let run = try await runner.run(resume: false)
+        runner.beforeAttempt = { key, number in attempts.add(key, number) }
+        let run2 = try await runner.run(resume: false)
         let lines = events.lines
         let checking = lines.indices.filter { lines[$0].hasSuffix(": checking") }
-        let verdicts = lines.indices.filter { lines[$0].hasSuffix("FAIL") || lines[$0].hasSuffix("PASS") || lines[$0].hasSuffix("INCOMPLETE") }
-        XCTAssertEqual(checking.count, 2, "\(lines)")
-        XCTAssertLessThan(checking.max() ?? .max, verdicts.min() ?? .min, "both boots ran at once: \(lines)")
+        let verdicts = lines.indices.filter { [": FAIL", ": PASS", ": INCOMPLETE"].contains(where: lines[$0].contains) }
+        XCTAssertEqual(checking.count, 3, "\(lines)")
+        XCTAssertLessThan(checking.dropFirst().first ?? .max, verdicts.min() ?? .min, "two boots ran at once: \(lines)")
 
-        let entries = try history.entries(run: run.runID)
-        for (product, rule) in [("audit", "BOOT-AUDITD"), ("bootcmd", "BOOT-CLOUD-INIT")] {
-            let entry = try XCTUnwrap(entries.first { $0.product == product })
-            XCTAssertEqual(entry.verdict, .fail, "\(product): \(entry.problem ?? "")")
-            let findings = try history.findings(entry: entry.id)
-            XCTAssertEqual(findings.first { $0.rule == rule }?.outcome, "fail", product)
+        let entries = try history.entries(run: run2.runID)
+        let slowed = try XCTUnwrap(entries.first { $0.product == "audit" }), bootcmd = try XCTUnwrap(entries.first { $0.product == "bootcmd" })
+        let slowedFindings = try history.findings(entry: slowed.id)
+        XCTAssertEqual(slowedFindings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome != "pass" }.map(\.rule), [],
+                       "slower, and every BOOT rule holds: \(slowed.problem ?? "")")
+        XCTAssertEqual(bootcmd.verdict, .fail, bootcmd.problem ?? "")
+        let bootcmdFindings = try history.findings(entry: bootcmd.id)
+        XCTAssertEqual(bootcmdFindings.first { $0.rule == "BOOT-CLOUD-INIT" }?.outcome, "fail")
+        for (name, findings) in [("slowed", slowedFindings), ("bootcmd", bootcmdFindings)] {
             let unjudged = findings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == "could-not-check" }
-            XCTAssertEqual(unjudged.map(\.rule), [], "\(product): \(unjudged.map(\.found))")
-            XCTAssertNil(entry.flakyFirstVerdict, "\(product) needed no second attempt")
+            XCTAssertEqual(unjudged.map(\.rule), [], "\(name): \(unjudged.map(\.found))")
+        }
+        XCTAssertNil(bootcmd.flakyFirstVerdict, "bootcmd needed no second attempt")
+
+        // The slowed boot against the first night's: the trend warns.
+        let trend = try XCTUnwrap(try QueueBootTime.trend(of: slowed, in: history))
+        XCTAssertEqual(trend.earlier, [auditTime])
+        XCTAssertTrue(trend.slower, "\(trend.tonight) s against \(auditTime) s")
+        XCTAssertEqual(try QueueBootTime.slower(in: history, run: run2.runID).map(\.key), [slowed.key])
+        XCTAssertTrue(trend.warnings(.english).contains { $0.contains("the median \(Int(auditTime)) s of 1 runs") }, "\(trend.warnings(.english))")
+
+        // The repeated entry: three checks, each recorded, each failing the same rules.
+        let panic = try XCTUnwrap(entries.first { $0.product == "panic" })
+        XCTAssertEqual(attempts.numbers(of: panic.key), [1, 2, 3])
+        let checks = try XCTUnwrap(panic.repeatedChecks, "the repeated entry's checks are recorded")
+        XCTAssertEqual(checks.verdicts, [.fail, .fail, .fail], panic.problem ?? "")
+        XCTAssertEqual(checks.failures["BOOT-NO-PANIC"], 3, "\(checks.failures)")
+        XCTAssertEqual(checks.failures["LNX-GRUB-CFG"], 3, "the static finding fails each check too: \(checks.failures)")
+        XCTAssertEqual(panic.verdict, .fail)
+        for check in 2...3 {
+            let folder = QueueRunner.reportFolder(of: runner.manifest.entries[2], in: dir + "/reports", check: check)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/report.json"), "check \(check)'s report in \(folder)")
         }
 
         // The failed boot's Diagnosis, from the guest's own cloud-init.log:
         // the failing module named, the traceback quoted with its lines.
-        let bootcmd = try XCTUnwrap(entries.first { $0.product == "bootcmd" })
         let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(bootcmd.reportPath)
             .replacingOccurrences(of: "report.html", with: "report.json"))))
         let diagnosis = try XCTUnwrap(report.instances.first?.diagnosis?.first { $0.rule == "BOOT-CLOUD-INIT" }, "\(String(describing: report.instances.first?.postMortem?.problems))")

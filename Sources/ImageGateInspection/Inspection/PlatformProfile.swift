@@ -25,6 +25,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     /// deadline under TCG); crossing it is a warning in the nightly queue,
     /// never a verdict. Empty: no budget.
     public var bootBudgetSeconds: [String: Double] = [:]
+    /// How many times the nightly queue checks an entry again after an
+    /// infrastructure error or a boot deadline (0 to 3; the seller guide's
+    /// profile: 1). Every attempt stays in the history.
+    public var queueRetries = 1
 
     public struct CloudInitBuild: Sendable, Codable, Equatable {
         /// libguestfs distro name (`ubuntu`, `rocky`, `rhel`, `centos`).
@@ -60,7 +64,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
         case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
-        case bootBudgetSeconds = "boot_budget_seconds"
+        case bootBudgetSeconds = "boot_budget_seconds", queueRetries = "queue_retries"
     }
 
     /// A field the file leaves out keeps the seller guide's value, so a
@@ -82,6 +86,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         for (family, seconds) in bootBudgetSeconds where !["linux", "windows"].contains(family) || !(seconds > 0) || !seconds.isFinite {
             throw DecodingError.dataCorruptedError(forKey: .bootBudgetSeconds, in: c,
                                                    debugDescription: "\(family): \(seconds): expected linux or windows, and a positive number of seconds")
+        }
+        queueRetries = try value(.queueRetries, 1)
+        guard (0...3).contains(queueRetries) else {
+            throw DecodingError.dataCorruptedError(forKey: .queueRetries, in: c, debugDescription: "\(queueRetries): expected 0 to 3 retries")
         }
     }
 

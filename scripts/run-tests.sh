@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Runs every XCTest class of the test binary, TEST_JOBS classes at once
+# (default: the machine's cores), each class in a process of its own.
+#
+#   scripts/run-tests.sh PATH/TO/Package.xctest [LOG_FOLDER]
+#
+# Why not `swift test --parallel`: it runs each test *method* in its own
+# process, and several classes share one boot (or one set of test hosts)
+# among their methods; per method, that boot would run once per method.
+# A class per process keeps that sharing, and BootLeftovers, which checks
+# what one process left, stays exact.
+#
+# Why at all: a test boot under TCG keeps a 2-core machine about 60 % busy
+# (the guest waits on timers, an appliance on I/O), so a second class
+# beside it finishes the suite sooner. But two classes that boot full
+# guests at once overcommit the cores (two 2-vCPU guests on 2 cores): each
+# guest's vCPUs then wait on each other's locks and a boot takes four or
+# five times as long (measured: the queue's two boots, 124 s alone and
+# 636 s beside another boot). So the classes that boot full guests (BOOTS
+# below) run one at a time, and the others (appliances, tiny guests and
+# unit tests) run beside them.
+#
+# The longest start first, so the short ones fill the gaps at the end.
+# Each class's output is printed whole when it ends; a class that fails,
+# or that ran no test, fails the run, and the summary names it.
+set -uo pipefail
+
+binary=${1:?usage: run-tests.sh PATH/TO/Package.xctest [LOG_FOLDER]}
+logs=${2:-$(dirname "$binary")/test-logs}
+jobs=${TEST_JOBS:-$(nproc)}
+
+# The classes that boot full guests, longest first, with the seconds each
+# took alone in a fresh-clone run (2 cores, TCG).
+BOOTS=(
+  ImageGateTests.BootDefectTests           # 760
+  ImageGateTests.RemoteHostTests           # 339
+  ImageGateTests.CheckTests                # 301
+  ImageGateTests.QueueTests                # 236 (and two more boots since)
+  ImageGateTests.VendorPackageTests        # 236 (a compile, then a boot)
+  ImageGateTests.KeptRunTests              # 195
+  ImageGateTests.FirstBootConformantTests  # 118
+)
+# The slowest of the others, longest first; the rest follow.
+SLOW=(
+  ImageGateTests.WindowsTests              # 212
+  ImageGateTests.InspectTests              # 188
+  ImageGateTests.StaticBatchTests          # 143
+  ImageGateTests.HostileInputTests         # 102
+  GuestfsTests.GuestfsTests                # 76
+  ImageGateTests.FixtureTests              # 65
+  ImageGateTests.GuestFaultTests           # 62
+)
+
+listed=$("$binary" --list-tests) || { echo "run-tests: $binary --list-tests failed" >&2; exit 1; }
+classes=$(sed -n 's|^\([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\)/.*|\1|p' <<<"$listed" | sort -u)
+[ -n "$classes" ] || { echo "run-tests: $binary lists no test" >&2; exit 1; }
+
+rm -rf "$logs" && mkdir -p "$logs/queue"
+# The work list, one file per item, named so that `ls` gives the order:
+# KIND-INDEX, KIND `boot` or `other`, holding the XCTest filter.
+count=0
+add() {  # KIND FILTER
+  printf '%s' "$2" >"$logs/queue/$(printf '%03d' "$count")-$1"
+  count=$((count + 1))
+}
+for class in "${BOOTS[@]}"; do grep -qx "$class" <<<"$classes" && add boot "$class"; done
+for class in "${SLOW[@]}"; do grep -qx "$class" <<<"$classes" && add other "$class"; done
+while read -r class; do
+  case " ${BOOTS[*]} ${SLOW[*]} " in *" $class "*) continue ;; esac
+  [[ $class == UnitTests.* ]] || add other "$class"
+done <<<"$classes"
+# UnitTests' classes, seconds each, together.
+unit=$(grep '^UnitTests\.' <<<"$classes" | paste -sd, -)
+[ -n "$unit" ] && add other "$unit"
+echo "run-tests: $count items ($(wc -l <<<"$classes") classes) on $jobs workers, full-guest boots one at a time; logs in $logs"
+
+# Takes the next item a worker may run: the first in order, unless it
+# boots and a boot class is running, then the first other one. Prints
+# "FILE" or nothing (none left), or "wait" (only boot classes left, one
+# running). Under the queue's lock.
+take() {
+  (
+    flock 9
+    local item
+    for item in $(ls "$logs/queue"); do
+      if [[ $item == *-boot ]] && [ -e "$logs/boot-running" ]; then continue; fi
+      [[ $item == *-boot ]] && : >"$logs/boot-running"
+      mv "$logs/queue/$item" "$logs/$item.item"
+      echo "$item"
+      return
+    done
+    [ -n "$(ls "$logs/queue")" ] && echo wait
+  ) 9>>"$logs/queue.lock"
+}
+
+run_item() {  # ITEM
+  local item=$1 filter log status executed started label
+  filter=$(cat "$logs/$item.item")
+  log="$logs/$item.log"
+  label=$filter
+  [[ $filter == *,* ]] && label="${filter%%.*} ($(tr ',' '\n' <<<"$filter" | wc -l) classes)"
+  started=$(date +%s)
+  "$binary" "$filter" >"$log" 2>&1 </dev/null
+  status=$?
+  [[ $item == *-boot ]] && rm -f "$logs/boot-running"
+  executed=$(grep -Eo 'Executed [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  if [ "$status" -eq 0 ] && [ "$executed" -eq 0 ]; then status=99; fi
+  {
+    flock 9
+    cat "$log"
+    if [ "$status" -eq 0 ]; then
+      echo "run-tests: PASSED $label ($executed tests, $(($(date +%s) - started)) s)"
+    else
+      echo "run-tests: FAILED $label (status $status, $executed tests, $(($(date +%s) - started)) s)"
+      echo "$label" >>"$logs/failed"
+    fi
+  } 9>>"$logs/output.lock"
+}
+
+worker() {
+  local item
+  while item=$(take) && [ -n "$item" ]; do
+    if [ "$item" = wait ]; then sleep 1; continue; fi
+    run_item "$item"
+  done
+}
+
+started=$(date +%s)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; exit 130' INT TERM
+for _ in $(seq "$jobs"); do worker & pids+=($!); done
+wait "${pids[@]}"
+elapsed=$(($(date +%s) - started))
+
+if [ -s "$logs/failed" ]; then
+  echo "run-tests: FAILED after $elapsed s: $(paste -sd' ' "$logs/failed")"
+  exit 1
+fi
+echo "run-tests: all $count items passed in $elapsed s"
