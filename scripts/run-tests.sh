@@ -33,9 +33,9 @@ jobs=${TEST_JOBS:-$(nproc)}
 # took alone in a fresh-clone run (2 cores, TCG).
 BOOTS=(
   ImageGateTests.BootDefectTests           # 760
+  ImageGateTests.QueueTests                # 580
   ImageGateTests.RemoteHostTests           # 339
   ImageGateTests.CheckTests                # 301
-  ImageGateTests.QueueTests                # 236 (and two more boots since)
   ImageGateTests.VendorPackageTests        # 236 (a compile, then a boot)
   ImageGateTests.KeptRunTests              # 195
   ImageGateTests.FirstBootConformantTests  # 118
