@@ -233,17 +233,18 @@ public struct QueueRunner: Sendable {
     func checkAndRecord(_ prepared: PreparedEntry, run: Int64) async throws {
         let entry = prepared.entry
         progress("\(entry.key): checking")
-        var recorded = try await checkWithRetries(prepared)
+        var (recorded, attempts) = try await checkWithRetries(prepared)
         let checks = entry.boot ? entry.repeatCount ?? repeats : 1
         if checks > 1 {
             // Each further check boots again; the static phase already done is shared.
             var outcomes = [recorded]
-            for number in 2...checks {
-                progress("\(entry.key): check \(number) of \(checks)")
+            for check in 2...checks {
+                progress("\(entry.key): check \(check) of \(checks)")
+                attempts += 1
                 if let fleet {
-                    outcomes.append(try await attemptOnFleet(fleet, prepared, number: number, check: number).recorded)
+                    outcomes.append(try await attemptOnFleet(fleet, prepared, number: attempts, check: check).recorded)
                 } else {
-                    outcomes.append(await attempt(entry, number: number, prepared: prepared, check: number).recorded)
+                    outcomes.append(await attempt(entry, number: attempts, prepared: prepared, check: check).recorded)
                 }
                 try Task.checkCancellation()
             }
@@ -261,13 +262,14 @@ public struct QueueRunner: Sendable {
     /// infrastructure error or a boot deadline, as often as its profile's
     /// `queue_retries` allows (1 by default). The first attempt is kept
     /// beside the last (``FirstAttempt``); a last verdict that differs
-    /// from the first is flaky, with both verdicts and why.
-    func checkWithRetries(_ prepared: PreparedEntry) async throws -> QueueHistory.Outcome {
+    /// from the first is flaky, with both verdicts and why. Returns that
+    /// outcome and how many attempts it took.
+    func checkWithRetries(_ prepared: PreparedEntry) async throws -> (QueueHistory.Outcome, attempts: Int) {
         let entry = prepared.entry
         var number = 1
         var (last, retry) = if let fleet { try await attemptOnFleet(fleet, prepared) } else { await attempt(entry, number: 1, prepared: prepared) }
         try Task.checkCancellation()
-        guard retry else { return last }
+        guard retry else { return (last, 1) }
         let first = last
         // A profile that cannot be read allows the default retry; the check itself records why it is unreadable.
         let retries = (try? checkRunner(for: entry).runner.profile.queueRetries) ?? 1
@@ -278,7 +280,7 @@ public struct QueueRunner: Sendable {
             (last, retry) = if let fleet { try await attemptOnFleet(fleet, PreparedEntry(entry: entry), number: number) } else { await attempt(entry, number: number) }
             try Task.checkCancellation()
         }
-        guard number > 1 else { return first }
+        guard number > 1 else { return (first, 1) }
         var recorded = last
         if last.verdict != first.verdict {
             recorded.flakyFirstVerdict = first.verdict
@@ -286,7 +288,7 @@ public struct QueueRunner: Sendable {
                 + (number > 2 ? " after \(number - 1) retries" : "") + (last.problem.map { " (\($0))" } ?? "")
         }
         recorded.firstAttempt = FirstAttempt(first)
-        return recorded
+        return (recorded, number)
     }
 
     /// One attempt on the fleet's freest host. Where that host dropped

@@ -97,16 +97,24 @@ final class RepeatedChecksTests: XCTestCase {
         let attempts = NumberedAttempts()
         var runner = QueueRunner(manifest: manifest, history: queue.history, host: QueueHistoryTests.UnusedHost())
         runner.repeats = 3
-        runner.beforeAttempt = { key, number in attempts.add(key, number) }
+        // web's first attempt loses the host: retried, then checked twice more.
+        let web = manifest.entries[0].key
+        runner.beforeAttempt = { key, number in
+            attempts.add(key, number)
+            if key == web, number == 1 { throw ImageGateError.infrastructure("injected: the host went away") }
+        }
         let summary = try await runner.run(resume: false)
-        XCTAssertEqual(attempts.numbers(of: manifest.entries[0].key), [1, 2, 3], "the run's --repeat")
+        XCTAssertEqual(attempts.numbers(of: web), [1, 2, 3, 4], "a retry, then the run's --repeat: each attempt numbered once")
         XCTAssertEqual(attempts.numbers(of: manifest.entries[1].key), [1, 2], "the entry's own repeat: wins")
         let entries = try queue.history.entries(run: summary.runID)
         // Empty image files: each check is refused as bad input, recorded as such, none retried.
         XCTAssertEqual(entries.map { $0.repeatedChecks?.verdicts ?? [] }, [[.error, .error], [.error, .error, .error]])
+        let retried = try XCTUnwrap(entries.first { $0.key == web })
+        XCTAssertTrue(retried.firstAttemptRecord?.problem?.contains("injected: the host went away") ?? false, "the retried first check is kept")
 
         var staticOnly = runner
         staticOnly.manifest.entries = staticOnly.manifest.entries.map { var entry = $0; entry.boot = false; return entry }
+        staticOnly.beforeAttempt = { key, number in attempts.add(key, number) }
         attempts.clear()
         let second = try await staticOnly.run(resume: false)
         XCTAssertEqual(attempts.numbers(of: manifest.entries[0].key), [1], "nothing to boot: one check")
