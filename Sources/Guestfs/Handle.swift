@@ -27,7 +27,8 @@ public final class Handle: @unchecked Sendable {
     ///     `LIBGUESTFS_BACKEND_SETTINGS`.
     ///   - traceCalls: given each call's duration and name as one line.
     public init(backend: String? = nil, backendSettings: [String]? = nil, traceCalls: (@Sendable (String) -> Void)? = nil) throws {
-        guard let g = guestfs_create() else {
+        // No close at exit by libguestfs: the owner or the deinitialiser closes it (shim.h).
+        guard let g = imagegate_guestfs_create() else {
             throw GuestfsError(message: "could not create a libguestfs handle", operation: "create")
         }
         self.g = g
@@ -44,8 +45,8 @@ public final class Handle: @unchecked Sendable {
     }
 
     deinit {
-        // Before the deinitialiser returns: libguestfs's exit handler closes
-        // every handle still open, and must not meet this one mid-close.
+        // Before the deinitialiser returns: a process that exits next leaves
+        // no appliance running behind a handle that was dropped.
         if !closed { queue.runBlocking { guestfs_close(g) } }
     }
 
