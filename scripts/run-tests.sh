@@ -42,16 +42,15 @@ BOOTS=(
   ImageGateTests.BootDefectTests           # 760
   ImageGateTests.RemoteHostTests           # 339
   ImageGateTests.CheckTests                # 301
+  ImageGateTests.VendorPackageTests        # 236 (a compile, then one boot)
   ImageGateTests.KeptRunTests              # 195
   ImageGateTests.FirstBootConformantTests  # 118
 )
-# The slowest of the others, longest first (the vendor package's is mostly
-# a compile); the rest follow.
+# The slowest of the others, longest first; the rest follow.
 SLOW=(
   ImageGateTests.WindowsTests              # 212
   ImageGateTests.InspectTests              # 188
   ImageGateTests.StaticBatchTests          # 143
-  ImageGateTests.VendorPackageTests        # 236: a compile, then one boot, beside a boot class's
   ImageGateTests.HostileInputTests         # 102
   GuestfsTests.GuestfsTests                # 76
   ImageGateTests.FixtureTests              # 65
