@@ -37,8 +37,7 @@ public final class SerialQueue: Sendable {
     /// called from a job of the queue itself. For freeing a handle in a
     /// deinitialiser, which may run on the queue (the last reference went
     /// away in a job) or anywhere else: the handle is freed before the
-    /// deinitialiser returns, so a process that exits next (and a C
-    /// library's own exit handler that frees what is left) never meets it
+    /// deinitialiser returns, so a process that exits next never leaves it
     /// half-freed.
     public func runBlocking(_ body: () -> Void) {
         if DispatchQueue.getSpecific(key: onQueue) == true { body() } else { queue.sync(execute: body) }
