@@ -136,7 +136,10 @@ defect_nic-pinned-mac() {
 }
 defect_firewalld-enabled() {
   # A stand-in for the firewalld package (the build fetches no extra
-  # packages): its unit and binary under the real names, enabled.
+  # packages): its unit and binary under the real names, enabled, and
+  # dpkg's record of the package, as apt-get install leaves it.
+  echo 'write-append /var/lib/dpkg/status "Package: firewalld\nStatus: install ok installed\nPriority: optional\nSection: net\nInstalled-Size: 2730\nMaintainer: Utopia Maintenance Team <pkg-utopia-maintainers@lists.alioth.debian.org>\nArchitecture: all\nVersion: 1.3.0-1\nDescription: dynamically managed firewall with support for network zones\n\n"'
+  echo 'write /var/lib/dpkg/info/firewalld.list "/usr/sbin/firewalld\n/lib/systemd/system/firewalld.service\n"'
   echo 'write /usr/sbin/firewalld "#!/bin/sh\nexec sleep infinity\n"'
   echo 'chmod 0755 /usr/sbin/firewalld'
   echo 'write /lib/systemd/system/firewalld.service "[Unit]\nDescription=firewalld - dynamic firewall daemon\n\n[Service]\nExecStart=/usr/sbin/firewalld --nofork --nopid\n\n[Install]\nWantedBy=multi-user.target\nAlias=dbus-org.fedoraproject.FirewallD1.service\n"'
