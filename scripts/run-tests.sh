@@ -17,8 +17,8 @@
 # every boot class kept apart from every other, the suite took about as
 # long as one after another: the boot classes' lane alone is most of it.
 #
-# One class runs alone: QueueTests, which compares the time two of its
-# nights took to boot (the trend), so both must boot on a machine as
+# One class runs alone: QueueNightTests, which compares the time two of
+# its nights took to boot (the trend), so both must boot on a machine as
 # loaded as the other (beside other classes, its first night once took
 # 353 s and its 90 s slower second night 382 s). Two 2-vCPU guests on two
 # cores wait on each other's vCPUs and a boot takes up to five times as
@@ -37,7 +37,7 @@ jobs=${TEST_JOBS:-$(nproc)}
 # took alone in a fresh-clone run (2 cores, TCG). ALONE runs first, with
 # nothing beside it.
 ALONE=(
-  ImageGateTests.QueueTests                # 580
+  ImageGateTests.QueueNightTests           # 560
 )
 BOOTS=(
   ImageGateTests.BootDefectTests           # 760
@@ -51,6 +51,7 @@ BOOTS=(
 SLOW=(
   ImageGateTests.WindowsTests              # 212
   ImageGateTests.InspectTests              # 188
+  ImageGateTests.QueueTests                # 330
   ImageGateTests.StaticBatchTests          # 143
   ImageGateTests.HostileInputTests         # 102
   GuestfsTests.GuestfsTests                # 76

@@ -4,35 +4,38 @@ import TestSupport
 @testable import ImageGateQueue
 import XCTest
 
-/// The review queue on fixture images: the history, comparison, retry and
-/// resume on static inspections only (`boot: false`: each is the same
-/// whether an entry boots or not), and what only booting entries have
-/// (boots at once, repeated checks, the boot-time trend) on two nights.
-final class QueueTests: XCTestCase {
-    private var dir = ""
-
-    override func setUp() async throws {
-        dir = NSTemporaryDirectory() + "queue-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
+/// The review queue on fixture images, on static inspections only
+/// (`boot: false`: each is the same whether an entry boots or not): the
+/// history, comparison, labels, retry and resume. What only booting
+/// entries have is `QueueNightTests`'.
+final class QueueTests: QueueTestCase {
+    /// The dashboard of `run` written to `site/PAGE-LANGUAGE.html`, as
+    /// headless Chromium reads it (its DOM).
+    private func dashboard(_ history: QueueHistory, run: Int64, diff: QueueDiff, language: Language, page: String) throws -> String {
+        let file = dir + "/site/\(page)-\(language.rawValue).html"
+        try QueueDashboard.render(history, run: run, diff: diff, language: language, linksFrom: dir + "/site")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let browser = try Shell.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + file])
+        XCTAssertEqual(browser.status, 0, browser.stderr)
+        return browser.stdout
     }
 
-    override func tearDown() async throws {
-        try? FileManager.default.removeItem(atPath: dir)
+    /// `imagegate queue label TARGET` on this test's history, as a reviewer runs it.
+    private func label(_ target: String, until: String) throws -> Shell.Result {
+        try Shell.run(PackageRoot.imagegate, ["queue", "label", target, "--note", "swap accepted on this line, vendor ticket 4411",
+                                              "--link", "https://tracker.example/IG-42", "--until", until, "--db", dir + "/history.sqlite"])
     }
 
-    /// A standalone copy of a fixture at `images/NAME`.
-    private func place(_ fixture: String, as name: String) throws {
-        let target = dir + "/images/" + name
-        try? FileManager.default.removeItem(atPath: target)
-        let convert = try Shell.run("qemu-img", ["convert", "-U", "-O", "qcow2", try FixtureManifest.image(fixture), target])
-        XCTAssertEqual(convert.status, 0, convert.stderr)
+    /// The day (YYYY-MM-DD, UTC) `days` after the one run `id` started on.
+    private func day(of id: Int64, in history: QueueHistory, plus days: Int) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let started = try XCTUnwrap(formatter.date(from: String(try XCTUnwrap(try history.run(id)).startedAt.prefix(10))))
+        return formatter.string(from: started.addingTimeInterval(Double(days) * 86_400))
     }
 
-    private func writeManifest(_ text: String) throws -> String {
-        let path = dir + "/queue.yaml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
 
     /// Two runs of one manifest: between them an image is re-uploaded with
     /// a defect, another's profile gains a waiver, one is removed and one
@@ -85,6 +88,13 @@ final class QueueTests: XCTestCase {
         let dbFindings = try history.findings(entry: try XCTUnwrap(entries1.first { $0.vendor == "globex" }).id)
         XCTAssertEqual(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.outcome, "fail")
         XCTAssertTrue(dbFindings.first { $0.rule == "LNX-NO-SWAP" }?.evidence.contains("/etc/fstab") ?? false)
+
+        // A reviewer labels db's failure as known, until the day after.
+        let dbEntry = try XCTUnwrap(entries1.first { $0.vendor == "globex" })
+        let signature = try XCTUnwrap(try history.failureSignatures(of: dbEntry).first)
+        let labelled = try label("\(run1.runID)/\(dbEntry.key)", until: try day(of: run1.runID, in: history, plus: 1))
+        XCTAssertEqual(labelled.status, 0, labelled.stderr)
+        XCTAssertTrue(labelled.stdout.contains("labelled \(signature.id) LNX-NO-SWAP"), labelled.stdout)
 
         // Tonight: web re-uploaded with swap in its fstab, db judged under a
         // profile that waives swap, app gone, a new image from initech.
@@ -139,15 +149,36 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(lint.status, 0, lint.stderr)
         XCTAssertEqual(try String(contentsOfFile: junit, encoding: .utf8).components(separatedBy: "<testsuite ").count - 1, 3)
 
+        // Tonight web fails as db did last night: it inherits the label, with
+        // no step, and is KNOWN, listed after the new failures; its verdict
+        // stays FAIL.
+        let webTonight = try XCTUnwrap(try history.entries(run: run2.runID).first { $0.key == web.key })
+        XCTAssertEqual(webTonight.verdict, .fail)
+        XCTAssertEqual(try history.knownFailure(of: webTonight)?.map(\.signature), [signature.id])
+        let knownText = try QueueReport.knownText(history, run: run2.runID)
+        XCTAssertTrue(knownText.contains("KNOWN (1)") && knownText.contains("vendor ticket 4411"), knownText)
+        for language in [Language.english, .chinese] {
+            let dom = try dashboard(history, run: run2.runID, diff: diff, language: language, page: "known")
+            let (known, notPassing, regressed) = language == .english
+                ? ("Known failures (1)", "Not passing, by vendor (2)", "Regressed tonight (")
+                : ("已知失败 (1)", "未通过（按厂商） (2)", "今晚退化 (")
+            XCTAssertFalse(dom.contains(regressed), "\(language): a known failure is no new regression")
+            let knownHeading = try XCTUnwrap(dom.range(of: known), "\(language): \(dom.prefix(3000))").lowerBound
+            XCTAssertLessThan(try XCTUnwrap(dom.range(of: notPassing), "\(language)").lowerBound, knownHeading, "new failures first")
+            XCTAssertGreaterThan(try XCTUnwrap(dom.range(of: "vendor ticket 4411")).lowerBound, knownHeading, "the note in the known row")
+            XCTAssertTrue(dom.contains("href=\"https://tracker.example/IG-42\""), "the tracker link")
+            XCTAssertTrue(dom.contains("<span class=\"knownmark\">"), "the row is marked")
+        }
+        // After the label's last day, the same failure is a plain one again.
+        let expired = try label(signature.id, until: try day(of: run2.runID, in: history, plus: -1))
+        XCTAssertEqual(expired.status, 0, expired.stderr)
+        XCTAssertNil(try history.knownFailure(of: webTonight))
+        XCTAssertEqual(try QueueReport.knownText(history, run: run2.runID), "")
+
         // The dashboard, in a real browser, in both languages: regressions
         // first with why, each image's history strip, links that resolve.
         for language in [Language.english, .chinese] {
-            let page = dir + "/site/index-\(language.rawValue).html"
-            try QueueDashboard.render(history, run: run2.runID, diff: diff, language: language, linksFrom: dir + "/site")
-                .write(toFile: page, atomically: true, encoding: .utf8)
-            let browser = try Shell.run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page])
-            XCTAssertEqual(browser.status, 0, browser.stderr)
-            let dom = browser.stdout
+            let dom = try dashboard(history, run: run2.runID, diff: diff, language: language, page: "index")
             let heading = language == .english ? "Regressed tonight (1)" : "今晚退化 (1)"
             XCTAssertTrue(dom.contains(heading), "\(language): \(dom.prefix(2000))")
             XCTAssertLessThan(try XCTUnwrap(dom.range(of: heading)).lowerBound, try XCTUnwrap(dom.range(of: "globex")).lowerBound,
@@ -211,113 +242,6 @@ final class QueueTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json"))) as? [String: Any])
         XCTAssertEqual(json["schema"] as? String, "imagegate-queue")
         XCTAssertEqual((json["entries"] as? [Any])?.count, 3)
-    }
-
-    /// Two nights of booting entries under the one-vCPU scenario, a core
-    /// per boot on this machine, two at once (`jobs` 2).
-    ///
-    /// The first night: a boot-defect fixture, and beside it a panicking
-    /// image checked three times (`repeat: 3`: one static phase, three
-    /// boots), which records each check and how often each rule failed.
-    /// The second: the first image re-uploaded as the `boot-slowed` fixture
-    /// (a vendor unit holds cloud-init's last stage 90 s), checked at once
-    /// with another boot-defect fixture. Both verdicts are complete while
-    /// the guests share the machine; the slowed boot's rules hold and the
-    /// boot-time trend warns.
-    func testBootingEntriesAtOnceRepeatedAndSlowedAreRecordedAsTheyBooted() async throws {
-        try place("auditd-fails-to-start", as: "audit.qcow2")
-        try place("init-missing", as: "panic.qcow2")
-        let scenario = "\(FixtureManifest.packageRoot)/Scenarios/one-vcpu.yaml"
-        let manifest = try writeManifest("""
-            defaults: {vendor: acme, scenario: \(scenario)}
-            entries:
-              - {image: images/audit.qcow2, product: audit}
-              - {image: images/panic.qcow2, product: panic, repeat: 3}
-            """)
-        let history = try QueueHistory(path: dir + "/history.sqlite")
-        let host = try await LibvirtHost.connect()
-        var first = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
-        first.jobs = 2
-        first.reports = dir + "/reports"
-        let attempts = NumberedAttempts()
-        first.beforeAttempt = { key, number in attempts.add(key, number) }
-        let run1 = try await first.run(resume: false)
-        let night1 = try history.entries(run: run1.runID)
-        let audit = try XCTUnwrap(night1.first { $0.product == "audit" })
-        XCTAssertEqual(audit.verdict, .fail, audit.problem ?? "")
-        XCTAssertEqual(try history.findings(entry: audit.id).first { $0.rule == "BOOT-AUDITD" }?.outcome, "fail")
-        let auditTime = try XCTUnwrap(QueueBootTime.seconds(audit), "the first night's boot reached cloud-init's finished line")
-
-        // The repeated entry: three checks, each recorded, each failing the same rules.
-        let panic = try XCTUnwrap(night1.first { $0.product == "panic" })
-        XCTAssertEqual(attempts.numbers(of: panic.key), [1, 2, 3])
-        let checks = try XCTUnwrap(panic.repeatedChecks, "the repeated entry's checks are recorded")
-        XCTAssertEqual(checks.verdicts, [.fail, .fail, .fail], panic.problem ?? "")
-        XCTAssertEqual(checks.failures["BOOT-NO-PANIC"], 3, "\(checks.failures)")
-        XCTAssertEqual(checks.failures["LNX-GRUB-CFG"], 3, "the static finding fails each check too: \(checks.failures)")
-        XCTAssertEqual(panic.verdict, .fail)
-        for check in 2...3 {
-            let folder = QueueRunner.reportFolder(of: first.manifest.entries[1], in: dir + "/reports", check: check)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/report.json"), "check \(check)'s report in \(folder)")
-        }
-
-        try place("boot-slowed", as: "audit.qcow2")
-        try place("cloud-init-bootcmd-fails", as: "bootcmd.qcow2")
-        _ = try writeManifest("""
-            defaults: {vendor: acme, scenario: \(scenario)}
-            entries:
-              - {image: images/audit.qcow2, product: audit}
-              - {image: images/bootcmd.qcow2, product: bootcmd}
-            """)
-        var second = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
-        second.jobs = 2
-        second.reports = dir + "/reports"
-        let events = LockedLines()
-        second.progress = { events.add($0) }
-        let run2 = try await second.run(resume: false)
-        let lines = events.lines
-        let checking = lines.indices.filter { lines[$0].hasSuffix(": checking") }
-        let verdicts = lines.indices.filter { lines[$0].hasSuffix("FAIL") || lines[$0].hasSuffix("PASS") || lines[$0].hasSuffix("INCOMPLETE") }
-        XCTAssertEqual(checking.count, 2, "\(lines)")
-        XCTAssertLessThan(checking.max() ?? .max, verdicts.min() ?? .min, "both boots ran at once: \(lines)")
-
-        let entries = try history.entries(run: run2.runID)
-        let slowed = try XCTUnwrap(entries.first { $0.product == "audit" }), bootcmd = try XCTUnwrap(entries.first { $0.product == "bootcmd" })
-        let slowedFindings = try history.findings(entry: slowed.id)
-        XCTAssertEqual(slowedFindings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == "fail" }.map(\.rule), [],
-                       "slower, and no BOOT rule fails: \(slowed.problem ?? "")")
-        XCTAssertEqual(bootcmd.verdict, .fail, bootcmd.problem ?? "")
-        let bootcmdFindings = try history.findings(entry: bootcmd.id)
-        XCTAssertEqual(bootcmdFindings.first { $0.rule == "BOOT-CLOUD-INIT" }?.outcome, "fail")
-        for (name, findings) in [("slowed", slowedFindings), ("bootcmd", bootcmdFindings)] {
-            let unjudged = findings.filter { $0.rule.hasPrefix("BOOT-") && $0.outcome == "could-not-check" }
-            XCTAssertEqual(unjudged.map(\.rule), [], "\(name): \(unjudged.map(\.found))")
-        }
-        XCTAssertNil(bootcmd.flakyFirstVerdict, "bootcmd needed no second attempt")
-
-        // The slowed boot against the first night's: the trend warns.
-        let trend = try XCTUnwrap(try QueueBootTime.trend(of: slowed, in: history))
-        XCTAssertEqual(trend.earlier, [auditTime])
-        XCTAssertTrue(trend.slower, "\(trend.tonight) s against \(auditTime) s")
-        XCTAssertEqual(try QueueBootTime.slower(in: history, run: run2.runID).map(\.key), [slowed.key])
-        XCTAssertTrue(trend.warnings(.english).contains { $0.contains("the median \(Int(auditTime)) s of 1 runs") }, "\(trend.warnings(.english))")
-
-        // The failed boot's Diagnosis, from the guest's own cloud-init.log:
-        // the failing module named, the traceback quoted with its lines.
-        let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(bootcmd.reportPath)
-            .replacingOccurrences(of: "report.html", with: "report.json"))))
-        let diagnosis = try XCTUnwrap(report.instances.first?.diagnosis?.first { $0.rule == "BOOT-CLOUD-INIT" }, "\(String(describing: report.instances.first?.postMortem?.problems))")
-        let log = diagnosis.excerpts.filter { $0.source == "/var/log/cloud-init.log" }
-        XCTAssertTrue(log.contains { $0.text.contains("[WARNING]") && $0.text.contains("bootcmd") }, "\(log)")
-        let traceback = try XCTUnwrap(log.firstIndex { $0.text.contains("Traceback (most recent call last)") }, "\(log)")
-        XCTAssertTrue(log[traceback...].contains { $0.text.contains("ProcessExecutionError") }, "the exception is quoted: \(log)")
-        XCTAssertEqual(log[traceback + 1].line, log[traceback].line + 1, "a traceback is quoted line by line")
-        let html = try String(contentsOfFile: try XCTUnwrap(bootcmd.reportPath), encoding: .utf8)
-        XCTAssertTrue(html.contains("<h3>Diagnosis</h3>") && html.contains("<i>/var/log/cloud-init.log:\(log[traceback].line)</i>"), "the HTML report's Diagnosis")
-        let text = Diagnosis.text(report.instances, language: .chinese)
-        // How the boot failed, named from the console, comes first; then the guest's own logs.
-        XCTAssertTrue(text.hasPrefix("启动失败的原因") && text.contains("cloud-init-failure"), text)
-        XCTAssertTrue(text.contains("诊断") && text.contains("/var/log/cloud-init.log:\(log[traceback].line): "), text)
     }
 
     /// The manifest is strict: unknown keys, a missing vendor, a glob that
