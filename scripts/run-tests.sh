@@ -37,7 +37,7 @@ jobs=${TEST_JOBS:-$(nproc)}
 # took alone in a fresh-clone run (2 cores, TCG). ALONE runs first, with
 # nothing beside it.
 ALONE=(
-  ImageGateTests.QueueNightTests           # 560
+  ImageGateTests.QueueNightTests           # 685
 )
 BOOTS=(
   ImageGateTests.BootDefectTests           # 760
