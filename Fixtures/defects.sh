@@ -100,8 +100,16 @@ defect_grub-root-elsewhere() {
 }
 defect_boot-code-wiped() {
   # The first 440 bytes of the disk (GRUB's boot.img) zeroed: nothing for
-  # the BIOS to start. (In the appliance: guestfish strings hold no NUL.)
-  echo "debug sh \"dd if=/dev/zero of=$1 bs=440 count=1 conv=notrunc\""
+  # the BIOS to start. Written through libguestfs, which translates $1 to
+  # this image's disk: a device name inside the appliance (a shell there)
+  # is the kernel's, which need not follow the order the disks were added
+  # in (with 36 of them, a dd there once wiped the next image). The zeros
+  # come from a local file: guestfish strings hold no NUL.
+  local zeros
+  zeros=$(mktemp)
+  head -c 440 /dev/zero > "$zeros"
+  echo "upload-offset $zeros $1 0"
+  echo "!rm -f $zeros"
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

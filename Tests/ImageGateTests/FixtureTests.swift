@@ -79,6 +79,11 @@ final class FixtureTests: XCTestCase {
                 let holdsOnVariant = try await holds(fact, disk: device)
                 XCTAssertTrue(holdsOnVariant, "\(variant.name): \(fact) does not hold")
             }
+            // A recipe writes its own image only: every other variant keeps its boot code.
+            if !variant.differs.contains(where: { $0.bootCode != nil }) {
+                let code = try await handle.readDevice(device, at: 0, count: 440)
+                XCTAssertTrue(code.contains { $0 != 0 }, "\(variant.name): its disk's boot code is gone")
+            }
             try await handle.unmountAll()
         }
     }
