@@ -103,7 +103,7 @@ defect_boot-code-wiped() {
   # the BIOS to start. Written through libguestfs, which translates $1 to
   # this image's disk: a device name inside the appliance (a shell there)
   # is the kernel's, which need not follow the order the disks were added
-  # in (with 36 of them, a dd there once wiped the next image). The zeros
+  # in (with 36 disks, the name can belong to another image). The zeros
   # come from a local file: guestfish strings hold no NUL.
   local zeros
   zeros=$(mktemp)
