@@ -50,8 +50,8 @@ BOOTS=(
 # The slowest of the others, longest first; the rest follow.
 SLOW=(
   ImageGateTests.WindowsTests              # 212
+  ImageGateTests.QueueTests                # 212
   ImageGateTests.InspectTests              # 188
-  ImageGateTests.QueueTests                # 330
   ImageGateTests.StaticBatchTests          # 143
   ImageGateTests.HostileInputTests         # 102
   GuestfsTests.GuestfsTests                # 76
@@ -84,8 +84,9 @@ unit=$(grep '^UnitTests\.' <<<"$classes" | paste -sd, -)
 echo "run-tests: $count items ($(wc -l <<<"$classes") classes) on $jobs workers; logs in $logs"
 
 # Takes the next item a worker may run: the first in order that may run
-# beside what runs (an `alone` item beside nothing, nothing beside it). Prints its name, nothing (none left), or "wait"
-# (some left, none may run yet). Under the queue's lock.
+# beside what runs (an `alone` item beside nothing, nothing beside it).
+# Prints its name, nothing (none left), or "wait" (some left, none may run
+# yet). Under the queue's lock.
 take() {
   (
     flock 9
