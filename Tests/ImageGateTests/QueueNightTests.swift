@@ -122,7 +122,11 @@ final class QueueNightTests: QueueTestCase {
         let trend = try XCTUnwrap(try QueueBootTime.trend(of: slowed, in: history))
         XCTAssertEqual(trend.earlier, [auditTime])
         XCTAssertTrue(trend.slower, "\(trend.tonight) s against \(auditTime) s")
-        XCTAssertEqual(try QueueBootTime.slower(in: history, run: run2.runID).map(\.key), [slowed.key])
+        // Another boot of the night may be slower too (three guests shared two
+        // cores tonight); the one with no earlier boot to compare never is.
+        let slowerKeys = try QueueBootTime.slower(in: history, run: run2.runID).map(\.key)
+        XCTAssertTrue(slowerKeys.contains(slowed.key), "\(slowerKeys)")
+        XCTAssertFalse(slowerKeys.contains(bootcmd.key), "bootcmd has no earlier boot: \(slowerKeys)")
         XCTAssertTrue(trend.warnings(.english).contains { $0.contains("the median \(Int(auditTime)) s of 1 runs") }, "\(trend.warnings(.english))")
 
         // The failed boot's Diagnosis, from the guest's own cloud-init.log:
