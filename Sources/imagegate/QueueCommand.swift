@@ -116,15 +116,14 @@ struct QueueCommand: AsyncParsableCommand {
                 }
                 return (try QueueDiff.compare(history, after: summary.runID), history, summary.runID)
             }
-            if let junit { try QueueReport.junit(history, run: runID).write(toFile: junit, atomically: true, encoding: .utf8) }
+            if let junit { try OutputFile.write(QueueReport.junit(history, run: runID), to: junit) }
             if let html {
                 let folder = URL(fileURLWithPath: html).standardizedFileURL.deletingLastPathComponent().path
-                try QueueDashboard.render(history, run: runID, diff: diff, language: lang ?? .fromEnvironment, linksFrom: folder)
-                    .write(toFile: html, atomically: true, encoding: .utf8)
+                try OutputFile.write(QueueDashboard.render(history, run: runID, diff: diff, language: lang ?? .fromEnvironment, linksFrom: folder), to: html)
             }
             if let json {
                 let text = try QueueReport.json(history, run: runID, diff: diff)
-                if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
+                if json == "-" { print(text) } else { try OutputFile.write(text, to: json) }
             }
             if json != "-" {
                 say(QueueReport.text(diff), terminator: "")

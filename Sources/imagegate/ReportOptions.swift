@@ -32,7 +32,7 @@ struct ReportOptions: ParsableArguments {
     func write(_ report: CheckReport, json document: () throws -> String) throws {
         if let json {
             let text = try document()
-            if json == "-" { print(text) } else { try text.write(toFile: json, atomically: true, encoding: .utf8) }
+            if json == "-" { print(text) } else { try OutputFile.write(text, to: json) }
         }
         if let junit { try ReportWriter.write(report, as: .junit, to: junit) }
         if let html { try ReportWriter.write(report, as: .html, to: html) }

@@ -27,7 +27,7 @@ public enum ReportWriter {
 
     /// Writes the report to `path` (replaced whole, never half-written).
     public static func write(_ report: CheckReport, as format: Format, to path: String) throws {
-        try render(report, as: format).write(toFile: path, atomically: true, encoding: .utf8)
+        try OutputFile.write(render(report, as: format), to: path)
     }
 
     /// Writes the report in each of `formats` into `folder` (made if

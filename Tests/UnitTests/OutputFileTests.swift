@@ -1,0 +1,42 @@
+import Foundation
+import ImageGate
+import TestSupport
+import XCTest
+
+/// A report goes to the path the user named: a file is replaced whole, and
+/// what is not a file (a FIFO, as `/dev/null` or `/dev/stdout` are devices)
+/// is written into and stays what it was.
+final class OutputFileTests: XCTestCase {
+    func testAFileIsReplacedAndAFIFOIsWrittenIntoAndStaysAFIFO() async throws {
+        let dir = NSTemporaryDirectory() + "output-file-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        try "an older and longer report\n".write(toFile: dir + "/report.json", atomically: false, encoding: .utf8)
+        try OutputFile.write("{}\n", to: dir + "/report.json")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/report.json", encoding: .utf8), "{}\n")
+
+        let fifo = dir + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // The reader on a thread of its own: opening a FIFO blocks until the other end opens.
+        let read = LockedLines()
+        let done = expectation(description: "the reader saw the end of the text")
+        Thread.detachNewThread {
+            read.add(FileHandle(forReadingAtPath: fifo).map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) } ?? "no reader")
+            done.fulfill()
+        }
+        try OutputFile.write("{\"verdict\": \"pass\"}\n", to: fifo)
+        await fulfillment(of: [done], timeout: 10)
+        XCTAssertEqual(read.lines, ["{\"verdict\": \"pass\"}\n"])
+        var status = stat()
+        XCTAssertEqual(stat(fifo, &status), 0)
+        XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "the FIFO was not replaced by a file")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["pipe", "report.json"], "no temporary file left")
+
+        XCTAssertThrowsError(try OutputFile.write("{}", to: dir)) { error in
+            XCTAssertEqual((error as? ImageGateError)?.isBadInput, true, "\(error)")
+            XCTAssertTrue("\(error)".contains("a folder"), "\(error)")
+        }
+    }
+}
+
