@@ -5,9 +5,9 @@ import XCTest
 
 /// `imagegate check` boots the first instance while the static phase runs.
 final class OverlappedBootTests: XCTestCase {
-    /// A disk with no operating system: its boot starts beside the static
-    /// phase (one vCPU: where the machine admits it), and once IMG-OS fails
-    /// it is destroyed. The report is the one
+    /// A disk with no operating system, under the default scenario (two
+    /// vCPUs): its boot starts beside the static phase (where the memory
+    /// admits it), and once IMG-OS fails it is destroyed. The report is the one
     /// the phases in sequence gave (no instance, every BOOT rule not
     /// checked, the reason stated), and even with `--keep` nothing of that
     /// boot is left: no QEMU, no run folder, no kept run, no console log
@@ -22,15 +22,11 @@ final class OverlappedBootTests: XCTestCase {
         XCTAssertEqual(try Shell.run("mkfs.ext4", ["-q", "-F", "-d", base + "/tree", base + "/disk.raw"]).status, 0)
         XCTAssertEqual(try Shell.run("qemu-img", ["convert", "-O", "qcow2", base + "/disk.raw", base + "/disk.qcow2"]).status, 0)
         let state = StateDirectory(path: base + "/state")
-        // One vCPU: an instance that fits beside the appliance on two cores.
-        let scenario = try String(contentsOfFile: PackageRoot.path + "/Scenarios/default-linux.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "cpus: 2", with: "cpus: 1")
-        try scenario.write(toFile: base + "/one-vcpu.yaml", atomically: true, encoding: .utf8)
-        let beside = BootAdmission.jobs(memoryMiBPerBoot: 1024, cpusPerBoot: 1, besideAnAppliance: true)
+        let beside = BootAdmission.jobs(memoryMiBPerBoot: 1024, cpusPerBoot: 2, besideAnAppliance: true)
 
         let check = Process()
         check.executableURL = URL(fileURLWithPath: PackageRoot.imagegate)
-        check.arguments = ["check", base + "/disk.qcow2", "--scenario", base + "/one-vcpu.yaml", "--keep", "--artifacts", base + "/artifacts", "--lang", "en", "--json", base + "/report.json"]
+        check.arguments = ["check", base + "/disk.qcow2", "--keep", "--artifacts", base + "/artifacts", "--lang", "en", "--json", base + "/report.json"]
         check.environment = ProcessInfo.processInfo.environment.merging(["IMAGEGATE_STATE_DIR": state.path]) { $1 }
         let stderr = Pipe()
         check.standardOutput = FileHandle.nullDevice

@@ -19,7 +19,7 @@ public struct CheckRunner: Sendable {
     public var boot = true
     public var artifacts: String?
     /// How much slower than alone each boot may run because of the load
-    /// the caller itself puts on the host (``BootAdmission/loadFactor(jobs:cpusPerBoot:cores:)``):
+    /// the caller itself puts on the host (``BootAdmission/loadFactor(jobs:cpusPerBoot:besideAnAppliance:cores:)``):
     /// every boot deadline is stretched by it.
     public var load = 1.0
     /// Boot the scenario's instances side by side where ``BootAdmission``
@@ -92,7 +92,7 @@ public struct CheckRunner: Sendable {
         let inspection = try await withThrowingTaskGroup(of: (Int, BootResult).self, returning: InspectionResult.self) { group in
             var clearances: [BootClearance] = []
             for index in beside {
-                var request = bootRequest(index, profile: profile, sharing: beside.count + 1)
+                var request = bootRequest(index, profile: profile, sharing: beside.count, besideTheAppliance: true)
                 let clearance = BootClearance()
                 request.clearance = clearance
                 clearances.append(clearance)
@@ -172,10 +172,10 @@ public struct CheckRunner: Sendable {
     }
 
     /// How many instances boot at once, alone and beside the static
-    /// phase's appliance (one vCPU and 1 GiB held for it; possibly none: a
-    /// guest whose vCPU waits for a core slows far more than the wait): as
-    /// ``BootAdmission`` lets this machine run them, a remote host as its
-    /// capacity allows; one (or none beside) unless side by side.
+    /// phase's appliance (one vCPU and 1 GiB held for it; none beside it
+    /// when the memory is not there): as ``BootAdmission`` lets this
+    /// machine run them, a remote host as its capacity allows; one (or
+    /// none beside) unless side by side.
     private func admitted() async throws -> (atOnce: Int, besideTheAppliance: Int) {
         let hardware = scenario.hardware
         guard LibvirtHost.isEmbedded(host.uri) else {
@@ -188,16 +188,16 @@ public struct CheckRunner: Sendable {
     }
 
     /// Instance `index`'s boot, as this check asks for it, its deadlines
-    /// stretched for `sharing` boots (the static phase's appliance counted
-    /// as one) on the host at once.
-    private func bootRequest(_ index: Int, profile: PlatformProfile, sharing: Int) -> BootRequest {
+    /// stretched for `sharing` boots on the host at once, and the static
+    /// phase's appliance if it boots beside it.
+    private func bootRequest(_ index: Int, profile: PlatformProfile, sharing: Int, besideTheAppliance: Bool = false) -> BootRequest {
         var request = BootRequest(scenario, instance: index)
         request.keep = keep
         request.keepRunning = keepRunning
         request.postMortem = postMortem
         request.artifacts = artifacts
         request.limits = profile.limits
-        request.load = load * BootAdmission.loadFactor(jobs: sharing, cpusPerBoot: scenario.hardware.cpus)
+        request.load = load * BootAdmission.loadFactor(jobs: sharing, cpusPerBoot: scenario.hardware.cpus, besideAnAppliance: besideTheAppliance)
         let label = scenario.instances[index].hostname
         request.progress = { progress(label, $0) }
         return request
