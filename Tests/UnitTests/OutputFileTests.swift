@@ -4,10 +4,10 @@ import TestSupport
 import XCTest
 
 /// A report goes to the path the user named: a file is replaced whole, and
-/// what is not a file (a FIFO, as `/dev/null` or `/dev/stdout` are devices)
-/// is written into and stays what it was.
+/// what is not a file (a FIFO or a device as `/dev/null`, a link as
+/// `/dev/stdout`) is written through and stays what it was.
 final class OutputFileTests: XCTestCase {
-    func testAFileIsReplacedAndAFIFOIsWrittenIntoAndStaysAFIFO() async throws {
+    func testAFileIsReplacedAndAFIFOOrALinkIsWrittenThroughAndStays() async throws {
         let dir = NSTemporaryDirectory() + "output-file-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -32,6 +32,13 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(stat(fifo, &status), 0)
         XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "the FIFO was not replaced by a file")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["pipe", "report.json"], "no temporary file left")
+
+        // A link is written through, its file emptied first, the link kept.
+        try "an older and longer report\n".write(toFile: dir + "/target.json", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.json", withDestinationPath: dir + "/target.json")
+        try OutputFile.write("{}\n", to: dir + "/link.json")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/target.json", encoding: .utf8), "{}\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.json"), dir + "/target.json")
 
         XCTAssertThrowsError(try OutputFile.write("{}", to: dir)) { error in
             XCTAssertEqual((error as? ImageGateError)?.isBadInput, true, "\(error)")

@@ -4,20 +4,25 @@ import Foundation
 public enum OutputFile {
     /// Writes `text` to `path`. A regular file, or nothing yet, is replaced
     /// whole (a temporary file renamed over it: never half-written). What
-    /// exists there as something else (`/dev/null`, `/dev/stdout`, a FIFO)
-    /// is written into, never replaced: a rename would leave a regular file
-    /// where the device was, for every other program on the machine.
+    /// is there as anything else is written through, never replaced: a
+    /// device or a FIFO (`/dev/null`), a symbolic link (`/dev/stdout`), as
+    /// a rename would leave a regular file in its place, for every other
+    /// program on the machine.
     public static func write(_ text: String, to path: String) throws {
         var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else {
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return
         }
-        if status.st_mode & S_IFMT == S_IFDIR { throw ImageGateError.badInput("\(path): a folder, not a file to write a report to") }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw ImageGateError.badInput("\(path): cannot be opened for writing")
+        if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw ImageGateError.badInput("\(path): a folder, not a file to write a report to")
         }
-        defer { try? handle.close() }  // Closing after a write that went through: nothing left to report.
+        // O_TRUNC empties a regular file behind a link; a device or a FIFO ignores it.
+        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ImageGateError.badInput("\(path): cannot be opened for writing (\(String(cString: strerror(errno))))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: Data(text.utf8))
     }
 }
