@@ -14,8 +14,16 @@ public final class QueueHistory: Sendable {
     /// The default database: `queue.sqlite` in the state folder.
     public static func defaultPath(state: StateDirectory = .default) -> String { state.path + "/queue.sqlite" }
 
-    public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    /// The history at `path`, made if missing; a bare file name is in the
+    /// working folder.
+    public init(path given: String) throws {
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ImageGateError.badInput("\(given): its folder \(folder) cannot be made")
+        }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)

@@ -29,6 +29,26 @@ final class QueueHistoryTests: XCTestCase {
         XCTAssertEqual(entries.map(\.flakyFirstVerdict), [nil, .error])
     }
 
+    /// `--db NAME` with no folder is a file in the working folder; a path
+    /// whose folder cannot be made is bad input, naming it.
+    func testABareFileNameIsInTheWorkingFolderAndAnImpossibleFolderIsBadInput() throws {
+        let dir = NSTemporaryDirectory() + "history-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let working = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(dir))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(working) }
+        let history = try QueueHistory(path: "night.sqlite")
+        XCTAssertEqual(history.path, dir + "/night.sqlite")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/night.sqlite"))
+
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/a-file", contents: Data()))
+        XCTAssertThrowsError(try QueueHistory(path: "a-file/night.sqlite")) { error in
+            XCTAssertEqual((error as? ImageGateError)?.isBadInput, true, "\(error)")
+            XCTAssertEqual("\(error)", "a-file/night.sqlite: its folder \(dir)/a-file cannot be made")
+        }
+    }
+
     /// A host that must not be used: the queue refuses before it boots anything.
     struct UnusedHost: VirtualMachineHost {
         var uri: String { "test:///unused" }
