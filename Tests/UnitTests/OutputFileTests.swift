@@ -1,5 +1,5 @@
 import Foundation
-import ImageGate
+@testable import ImageGate
 import TestSupport
 import XCTest
 
@@ -45,5 +45,21 @@ final class OutputFileTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("a folder"), "\(error)")
         }
     }
-}
 
+    /// A report in a folder of reports has a name of ImageGate's own: a
+    /// link planted under that name is replaced, its target left alone.
+    func testAReportInAFolderReplacesALinkPlantedUnderItsName() throws {
+        let dir = NSTemporaryDirectory() + "output-folder-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/reports", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "precious\n".write(toFile: dir + "/precious", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/reports/report.json", withDestinationPath: dir + "/precious")
+        let report = CheckReport(generatedAt: "now", language: "en", image: .init(path: "/i.qcow2", format: "qcow2", virtualSize: 1, sha256: "x", sha256After: "x"),
+                                 scenario: .init(name: "s", description: "d", source: "built-in"), accelerator: .tcg,
+                                 verdict: GateVerdict([]), staticInspection: nil, instances: [], findings: [], seconds: 1)
+        let written = try ReportWriter.write(report, as: [.json], into: dir + "/reports")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/precious", encoding: .utf8), "precious\n")
+        XCTAssertTrue(try String(contentsOfFile: try XCTUnwrap(written[.json]), encoding: .utf8).contains("\"verdict\""))
+        XCTAssertThrowsError(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/reports/report.json"), "the link was replaced")
+    }
+}

@@ -25,7 +25,7 @@ public enum ReportWriter {
         }
     }
 
-    /// Writes the report to `path` (replaced whole, never half-written).
+    /// Writes the report to `path`, a path the user named (``OutputFile``).
     public static func write(_ report: CheckReport, as format: Format, to path: String) throws {
         try OutputFile.write(render(report, as: format), to: path)
     }
@@ -38,7 +38,9 @@ public enum ReportWriter {
         var written: [Format: String] = [:]
         for format in formats {
             let path = folder + "/" + format.fileName
-            try write(report, as: format, to: path)
+            // A name of ImageGate's own, replaced whole: whatever was there,
+            // a link included, is not written through.
+            try render(report, as: format).write(toFile: path, atomically: true, encoding: .utf8)
             written[format] = path
         }
         return written
