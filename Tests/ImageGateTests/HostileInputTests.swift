@@ -538,8 +538,10 @@ extension HostileInputTests {
     /// (20 s at most).
     private func appliance(of owner: pid_t) async throws -> pid_t {
         for _ in 0..<200 {
+            // Not a VM the run boots beside it (a QEMU with ImageGate's name).
+            let vms = Set(LeftoverReaper.imageGateQEMUs(of: .default).map(\.0))
             let found = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(pid_t.init).first {
-                ProcessStat(pid: $0).map { $0.parent == owner && $0.command.hasPrefix("qemu-system") } ?? false
+                !vms.contains($0) && (ProcessStat(pid: $0).map { $0.parent == owner && $0.command.hasPrefix("qemu-system") } ?? false)
             }
             if let found { return found }
             try await Task.sleep(for: .milliseconds(100))
@@ -557,26 +559,44 @@ extension HostileInputTests {
         return (process.isRunning ? nil : process.terminationStatus, (ContinuousClock.now - started).seconds)
     }
 
-    /// SIGTERM while `check` is still in its static phase: exit 130, and no
-    /// VM is ever started. Bound: 60 s (the appliance launch in flight
-    /// finishes first).
-    func testSIGTERMDuringTheStaticPhaseStartsNoVM() async throws {
-        let check = try startImagegate(["check", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2"])
+    /// SIGTERM while `check` is still in its static phase, with the first
+    /// instance of a two-instance scenario booting beside it (where the
+    /// host admits one): exit 130, every VM of the run destroyed, and no VM
+    /// started after the signal — the second instance, which waits for the
+    /// static phase, never boots. Bound: 60 s (the appliance launch in
+    /// flight finishes first).
+    func testSIGTERMDuringTheStaticPhaseStartsNoFurtherVM() async throws {
+        let check = try startImagegate(["check", FixtureManifest.packageRoot + "/Fixtures/cache/debian12-conformant.qcow2",
+                                        "--scenario", FixtureManifest.packageRoot + "/Scenarios/reinstance.yaml"])
         let owner = check.processIdentifier
-        // Once the static phase runs (its appliance, a child QEMU, started).
-        _ = try await appliance(of: owner)
+        let runVMs = { Set(LeftoverReaper.imageGateQEMUs(of: .default).filter { VMName.owner(of: $0.1)?.pid == owner }.map(\.1)) }
+        // Once the static phase runs (its appliance, a child QEMU, started)
+        // and the boot the host admits beside it has its VM.
+        let appliance = try await appliance(of: owner)
+        let reinstance = try Scenario.load(pathOrName: FixtureManifest.packageRoot + "/Scenarios/reinstance.yaml")
+        if BootAdmission.jobs(memoryMiBPerBoot: reinstance.hardware.memoryMiB, cpusPerBoot: reinstance.hardware.cpus, besideAnAppliance: true) > 0 {
+            let started = ContinuousClock.now
+            while runVMs().isEmpty, check.isRunning, (ContinuousClock.now - started).seconds < 30 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            XCTAssertFalse(runVMs().isEmpty, "an instance boots beside the static phase")
+        }
+        let atSignal = runVMs()
+        XCTAssertTrue(ProcessStat(pid: appliance).map { $0.state != "Z" } ?? false, "the static phase still ran at the signal")
         kill(owner, SIGTERM)
-        var sawBoot = false
-        let started = ContinuousClock.now
-        while check.isRunning, (ContinuousClock.now - started).seconds < 60 {
-            sawBoot = sawBoot || LeftoverReaper.imageGateQEMUs(of: .default).contains { VMName.owner(of: $0.1)?.pid == owner }
+        var startedAfter: Set<String> = []
+        let signalled = ContinuousClock.now
+        while check.isRunning, (ContinuousClock.now - signalled).seconds < 60 {
+            startedAfter.formUnion(runVMs().subtracting(atSignal))
             try await Task.sleep(for: .milliseconds(100))
         }
         XCTAssertFalse(check.isRunning, "check ended after SIGTERM")
         if check.isRunning { kill(owner, SIGKILL) }
         check.waitUntilExit()
         XCTAssertEqual(check.terminationStatus, 130)
-        XCTAssertFalse(sawBoot, "a VM was started after SIGTERM")
+        XCTAssertEqual(startedAfter, [], "a VM was started after SIGTERM")
+        XCTAssertEqual(runVMs(), [], "the boot beside the static phase was destroyed")
+        XCTAssertFalse(ProcessStat(pid: appliance).map { $0.state != "Z" } ?? false, "the appliance ended")
     }
 
     /// A second Ctrl-C exits at once, with the appliance killed and the
