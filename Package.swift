@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
@@ -35,6 +34,11 @@ let package = Package(
             pkgConfig: "libguestfs",
             providers: [.apt(["libguestfs-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
 
         // What Swift cannot do for the process itself: become the subreaper
         // (prctl is variadic), and enter a mount namespace of its own before
@@ -47,6 +51,7 @@ let package = Package(
         // Thin safe wrappers: C types never leak out of these.
         .target(name: "Libvirt", dependencies: ["CLibvirt", "SerialQueue"]),
         .target(name: "Guestfs", dependencies: ["CGuestfs", "SerialQueue"]),
+        .target(name: "Libcrypto", dependencies: ["CLibcrypto"]),
 
         // The core, in four layers, each target depending only on those
         // before it. The model: findings, verdicts, the one error type,
@@ -55,10 +60,9 @@ let package = Package(
         .target(
             name: "ImageGateModel",
             dependencies: [
-                "SerialQueue",
+                "SerialQueue", "Libcrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             plugins: ["SourceCommit"]

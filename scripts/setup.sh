@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # Building: the C libraries the Swift package links, found by pkg-config.
-  pkg-config libvirt-dev libguestfs-dev
+  pkg-config libvirt-dev libguestfs-dev libssl-dev
   # Booting: libvirt's QEMU driver (used embedded, no daemon is started; the
   # -system package creates the libvirt-qemu user the driver expects).
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system

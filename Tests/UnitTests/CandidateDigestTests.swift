@@ -28,4 +28,14 @@ final class CandidateDigestTests: XCTestCase {
             XCTAssertTrue(text.contains(digest.before) && text.contains("changed while it was checked"), text)
         }
     }
+
+    /// Bytes in memory and bytes fed in chunks: FIPS 180-2's vectors.
+    func testInMemoryAndStreamedDigestsMatchTheStandardsVectors() {
+        XCTAssertEqual(Digest.sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(Digest.sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let streamed = StreamingSHA256()
+        streamed.update(Array("abcdbcdecdefdefgefghfghighijhijkijkljklm".utf8))
+        streamed.update(Array("klmnlmnomnopnopq".utf8))
+        XCTAssertEqual(streamed.finish(), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
 }

@@ -58,7 +58,7 @@ final class LayerTests: XCTestCase {
         XCTAssertFalse(closure(of: "ImageGateModel", in: targets).contains("Guestfs"), "the model reads no guest")
         XCTAssertFalse(closure(of: "ImageGateModel", in: targets).contains("Libvirt"), "the model boots nothing")
         XCTAssertFalse(closure(of: "ImageGateInspection", in: targets).contains("Libvirt"), "inspection boots nothing")
-        for wrapper in ["Libvirt", "Guestfs"] {
+        for wrapper in ["Libvirt", "Guestfs", "Libcrypto"] {
             XCTAssertTrue(closure(of: wrapper, in: targets).isDisjoint(with: layers), "\(wrapper) is a thin wrapper: no policy")
         }
     }

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Libcrypto
 import SerialQueue
 
 /// SHA-256 of a file, streamed a MiB at a time in this process (never the
@@ -15,7 +15,7 @@ package enum FileDigest {
     /// Of an open file, from its first byte (`pread`: the file offset is
     /// not moved).
     static func sha256(fd: Int32, name: String) throws -> String {
-        var hasher = SHA256()
+        let hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: off_t = 0
         while true {
@@ -26,9 +26,9 @@ package enum FileDigest {
             }
             if count == 0 { break }
             offset += off_t(count)
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 }
 
@@ -87,7 +87,7 @@ public actor BackgroundDigests<Key: Hashable & Sendable> {
 /// SHA-256 of bytes in memory, as lowercase hex.
 package enum Digest {
     package static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(bytes)
     }
 
     package static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
@@ -96,16 +96,16 @@ package enum Digest {
 /// SHA-256 of bytes handed over a chunk at a time (a volume read back
 /// through a libvirt stream).
 package final class StreamingSHA256: @unchecked Sendable {
-    private var hasher = SHA256()
+    private let hasher = SHA256()
     private let lock = NSLock()
 
     package init() {}
 
     package func update(_ bytes: [UInt8]) {
-        lock.withLock { hasher.update(data: bytes) }
+        lock.withLock { hasher.update(bytes) }
     }
 
     package func finish() -> String {
-        lock.withLock { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+        lock.withLock { hasher.finalizeHex() }
     }
 }
