@@ -12,7 +12,7 @@ final class BootDefectTests: XCTestCase {
     }
 
     func boot(_ name: String, postMortem: FirstBoot.PostMortemWhen = .onFailure) async throws -> BootResult {
-        try await FixtureManifest.withCandidate(name) { try await FirstBootTestCase.boot($0, postMortem: postMortem) }
+        try await FixtureManifest.withCandidate(name) { try await FirstBootTestCase.boot($0, postMortem: postMortem) { $0.cpus = TestHardware.cpus } }
     }
 
     func assertFails(_ result: BootResult, _ rule: String, evidence: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -67,7 +67,10 @@ final class BootDefectTests: XCTestCase {
     /// length of the wait, is what this test is about).
     func testCloudInitDisabledFailsHostnameAndCloudInit() async throws {
         let result = try await FixtureManifest.withCandidate("cloud-init-disabled") {
-            try await FirstBootTestCase.boot($0, postMortem: .never) { $0.deadlines.cloudInitSilence = 30 }
+            try await FirstBootTestCase.boot($0, postMortem: .never) {
+                $0.deadlines.cloudInitSilence = 30
+                $0.cpus = TestHardware.cpus
+            }
         }
         if case let .cloudInitSilent(seconds) = result.observation.end { XCTAssertEqual(seconds, 30) } else { XCTFail("\(result.observation.end)") }
         assertFails(result, "BOOT-HOSTNAME", evidence: "login:")

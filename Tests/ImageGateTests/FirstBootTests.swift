@@ -17,6 +17,7 @@ final class FirstBootConformantTests: FirstBootTestCase {
 
     override class func configure(_ plan: inout BootPlan) {
         plan.factChannels = [.ssh]
+        plan.cpus = TestHardware.cpus
     }
 
     func testFactsCameOverSSH() async throws {

@@ -137,8 +137,11 @@ final class KeptRunTests: XCTestCase {
         let variant = try XCTUnwrap(try FixtureManifest.load().variants.first { $0.name == "data-lost-on-reboot" })
         // Runs kept on purpose by someone else in the shared state folder stay.
         let othersKept = Set(KeptRun.all().map(\.id))
+        // The reboot scenario on the suite's hardware (``TestHardware``).
+        let reboot = try String(contentsOfFile: FixtureManifest.packageRoot + "/Scenarios/reboot.yaml", encoding: .utf8)
+        try (reboot + TestHardware.scenarioYAML).write(toFile: dir + "/reboot.yaml", atomically: true, encoding: .utf8)
         try await FixtureManifest.withCandidate(variant.name) { candidate in
-            let check = try await Shell.runAsync(imagegate, ["check", candidate, "--scenario", FixtureManifest.packageRoot + "/Scenarios/reboot.yaml",
+            let check = try await Shell.runAsync(imagegate, ["check", candidate, "--scenario", dir + "/reboot.yaml",
                                                              "--keep-running", "--lang", "en", "--json", dir + "/report.json", "--html", dir + "/report.html"])
             let report = try JSONDecoder().decode(CheckReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")))
             let kept = try XCTUnwrap(report.instances.first?.keptRun, check.stdout + check.stderr)

@@ -58,6 +58,7 @@ final class RemoteHostTests: XCTestCase {
 
     func boot(_ image: String, on uri: String?, postMortem: FirstBoot.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
         var request = BootRequest(instance: .fresh())
+        request.hardware.cpus = TestHardware.cpus
         request.postMortem = postMortem
         request.servicePorts = ports
         let configured = request
