@@ -34,29 +34,29 @@ logs=${2:-$(dirname "$binary")/test-logs}
 jobs=${TEST_JOBS:-$(nproc)}
 
 # The classes that boot full guests, longest first, with the seconds each
-# took alone in a fresh-clone run (2 cores, TCG). ALONE runs first, with
-# nothing beside it.
+# took in a fresh-clone run (2 cores, TCG, two classes at once). ALONE runs
+# first, with nothing beside it.
 ALONE=(
-  ImageGateTests.QueueNightTests           # 685
+  ImageGateTests.QueueNightTests           # 513
 )
 BOOTS=(
-  ImageGateTests.BootDefectTests           # 760
-  ImageGateTests.RemoteHostTests           # 339
-  ImageGateTests.CheckTests                # 301
-  ImageGateTests.VendorPackageTests        # 236 (a compile, then one boot)
-  ImageGateTests.KeptRunTests              # 195
-  ImageGateTests.FirstBootConformantTests  # 118
+  ImageGateTests.BootDefectTests           # 457
+  ImageGateTests.RemoteHostTests           # 450
+  ImageGateTests.VendorPackageTests        # 307 (a compile, then one boot)
+  ImageGateTests.KeptRunTests              # 273
+  ImageGateTests.CheckTests                # 263
+  ImageGateTests.FirstBootConformantTests  # 161
 )
 # The slowest of the others, longest first; the rest follow.
 SLOW=(
-  ImageGateTests.WindowsTests              # 212
-  ImageGateTests.QueueTests                # 212
-  ImageGateTests.InspectTests              # 188
-  ImageGateTests.StaticBatchTests          # 143
-  ImageGateTests.HostileInputTests         # 102
-  GuestfsTests.GuestfsTests                # 76
-  ImageGateTests.FixtureTests              # 65
-  ImageGateTests.GuestFaultTests           # 62
+  ImageGateTests.WindowsTests              # 274
+  ImageGateTests.StaticBatchTests          # 260
+  ImageGateTests.InspectTests              # 239
+  ImageGateTests.QueueTests                # 223
+  ImageGateTests.HostileInputTests         # 84
+  ImageGateTests.GuestFaultTests           # 76
+  ImageGateTests.FixtureTests              # 51
+  GuestfsTests.GuestfsTests                # 46
 )
 
 listed=$("$binary" --list-tests) || { echo "run-tests: $binary --list-tests failed" >&2; exit 1; }
