@@ -243,7 +243,7 @@ if section queue; then
   printf 'defaults: {vendor: bench, scenario: %s}\nentries:\n  - {image: ./, product: p}\n' "$root/Scenarios/one-vcpu.yaml" > "$queue/boots/queue.yaml"
   one=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/one.sqlite" --jobs 1)
   auto=$(timed "$imagegate" queue run "$queue/boots/queue.yaml" --db "$queue/auto.sqlite" --jobs auto)
-  report "queue: 4 boot fixtures, 1-vCPU, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.6" ">= 1.6"
+  report "queue: 4 boot fixtures, 1-vCPU, --jobs 1 / --jobs auto" "$one" "$auto" ">= 1.85" ">= 1.85"
   verdicts() { sqlite3 "$1" 'select key, verdict from entry order by key'; }
   [ "$(verdicts "$queue/one.sqlite")" = "$(verdicts "$queue/auto.sqlite")" ] || { echo "bench: --jobs auto reached other verdicts than --jobs 1" >&2; exit 3; }
   # The same night again with nothing changed (issue 30): --incremental
