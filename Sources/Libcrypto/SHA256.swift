@@ -1,8 +1,9 @@
 import CLibcrypto
 
 /// SHA-256 through the system's libcrypto (OpenSSL's EVP interface), fed a
-/// chunk at a time. Not thread-safe: one owner feeds it.
-public final class SHA256: @unchecked Sendable {
+/// chunk at a time by one owner (not Sendable: a caller that shares one
+/// locks around it, as `StreamingSHA256` does).
+public final class SHA256 {
     private let context: OpaquePointer
 
     public init() {
