@@ -47,9 +47,8 @@ struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let name = level <= .debug ? "trace" : "\(level)"
-        FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
+    func log(event: LogEvent) {
+        let name = event.level <= .debug ? "trace" : "\(event.level)"
+        FileHandle.standardError.write(Data("\(name): \(event.message)\n".utf8))
     }
 }
