@@ -46,7 +46,15 @@ report() {  # name measured baseline target-description verdict-expression
 echo "bench: image $(basename "$image"), $runs run(s) each, accelerator $("$imagegate" accelerator --quiet)"
 
 work=$(mktemp -d)
-trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work"' EXIT  # pkill finds nothing: not a failure
+# What a section set up (a queue folder, a test libvirt host) is undone at
+# exit, whichever section ran last.
+queue="" test_host=""
+cleanup() {
+  if [ -n "$test_host" ]; then "$root/scripts/test-libvirt-host.sh" stop "$test_host" || echo "bench: could not stop test host $test_host" >&2; fi
+  pkill -f "$work/" 2>/dev/null || true  # pkill finds nothing: not a failure
+  rm -rf "$work" ${queue:+"$queue"}
+}
+trap cleanup EXIT
 
 # Static inspection (issue 4): the whole catalogue against one bare appliance launch,
 # and against virt-inspector, which checks nothing.
@@ -202,7 +210,6 @@ fi
 if section queue; then
   queue="$root/.build/bench-queue"
   rm -rf "$queue"; mkdir -p "$queue/static" "$queue/boots" "$queue/resume"
-  trap 'pkill -f "$work/" 2>/dev/null || true; rm -rf "$work" "$queue"' EXIT
   manifest() {  # FOLDER COUNT BOOT [SCENARIO]: COUNT links of the image, a manifest naming the folder
     for i in $(seq -w 1 "$2"); do ln "$image" "$1/img-$i.qcow2"; done
     printf 'defaults: {vendor: bench, boot: %s%s}\nentries:\n  - {image: ./, product: p}\n' "$3" "${4:+, scenario: $4}" > "$1/queue.yaml"
@@ -287,8 +294,8 @@ if section remote; then
     echo "bench: remote section skipped: starting a test libvirt host needs root"
   else
     export IMAGEGATE_POOL_CAP_GIB=20
-    uri=$("$root/scripts/test-libvirt-host.sh" start 7)
-    trap '"$root/scripts/test-libvirt-host.sh" stop 7; pkill -f "$work/" 2>/dev/null || true; rm -rf "$work"' EXIT
+    test_host=7
+    uri=$("$root/scripts/test-libvirt-host.sh" start "$test_host")
     "$imagegate" boot "$image" --connect "$uri" > /dev/null 2> "$work/upload.err" || true
     upload=$(sed -n 's/.*\(uploaded the candidate .*\)/\1/p' "$work/upload.err" | head -1)
     [ -n "$upload" ] || { cat "$work/upload.err" >&2; echo "bench: the first remote boot uploaded nothing" >&2; exit 3; }
