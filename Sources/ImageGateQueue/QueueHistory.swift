@@ -402,6 +402,19 @@ public final class QueueHistory: Sendable {
         }
     }
 
+    /// The seconds of each key's latest check before run `run` (carried-over
+    /// entries took none), by key.
+    public func latestCheckSeconds(before run: Int64) throws -> [String: Double] {
+        try database.read { db in
+            var seconds: [String: Double] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT key, seconds FROM entry WHERE runID < ? AND carriedFrom IS NULL ORDER BY runID
+                """, arguments: [run])
+            while let row = try rows.next() { seconds[row["key"]] = row["seconds"] }
+            return seconds
+        }
+    }
+
     public func findings(entry: Int64) throws -> [StoredFinding] {
         try database.read { db in
             try StoredFinding.fetchAll(db, sql: "SELECT * FROM finding WHERE entryID = ? ORDER BY rowid", arguments: [entry])

@@ -88,12 +88,19 @@ public struct QueueRunner: Sendable {
             carried = pending.count - left.count
             pending = left
         }
+        let order = QueueOrder(manifest: manifest, expected: try history.latestCheckSeconds(before: runID))
+        pending = order.sorted(pending, key: \.key)
+        let timed = order.timed(pending)
+        if timed > 0 {
+            progress("longest first, by each entry's last check" + (timed < pending.count ? "; \(pending.count - timed) never checked go ahead" : ""))
+        }
         let id = runID, runner = self
         var checked = 0
         do {
-            // Work is admitted as slots free up: an entry whose static
-            // phase is done first (its boots, one slot), else a batch of
-            // static phases (one appliance, one slot).
+            // Work is admitted as slots free up, longest first
+            // (``QueueOrder``): an entry whose static phase is done first
+            // (its boots, one slot), else a batch of static phases (one
+            // appliance, one slot).
             try await withThrowingTaskGroup(of: Work.self) { group in
                 var unbatched = pending[...]
                 var ready: [PreparedEntry] = []
@@ -120,7 +127,7 @@ public struct QueueRunner: Sendable {
                     running -= 1
                     switch work {
                     case .prepared(let prepared):
-                        ready += prepared
+                        ready = order.sorted(ready + prepared, key: \.entry.key)
                     case .checked:
                         checked += 1
                     }
