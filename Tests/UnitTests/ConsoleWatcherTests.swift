@@ -27,8 +27,11 @@ final class ConsoleWatcherTests: XCTestCase {
 
     private let boot = "[    0.000000] Linux version 6.1.0-28-cloud-amd64\r\n[    1.000000] systemd[1]: Welcome to Debian\r\n"
         + "Cloud-init v. 22.4.2 finished at Thu, 03 Dec 2026 02:00:00 +0000. Datasource DataSourceNoCloud.  Up 50.00 seconds\r\n"
-    private var facts: String {
-        let json = #"{"hostname":"ig-1","addresses":[],"routes":[],"data":{"filesystems":[]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":""}"#
+    private var facts: String { facts(serialGetty: "null") }
+    /// The probe's block; `serialGetty`: its JSON for what could still print a prompt.
+    private func facts(serialGetty: String) -> String {
+        let json = #"{"hostname":"ig-1","addresses":[],"routes":[],"data":{"filesystems":[]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":"","serialGetty":"#
+            + serialGetty + "}"
         return "\(GuestProbe.beginMarker) \(Data(json.utf8).base64EncodedString()) \(GuestProbe.endMarker)\r\n"
     }
     private let prompt = "\r\nDebian GNU/Linux 12 ig-1 ttyS0\r\n\r\nig-1 login: "
@@ -65,6 +68,41 @@ final class ConsoleWatcherTests: XCTestCase {
         let console = try XCTUnwrap(consoleFinding(observation))
         XCTAssertEqual(console.outcome, .fail)
         XCTAssertTrue(console.found.contains("no login prompt"), console.found)
+    }
+
+    /// The guest's systemd said nothing was left to print a prompt (the
+    /// getty masked, only cloud-init's own jobs queued): no wait.
+    func testFactsSayingNoGettyWillComeEndTheWatchAtOnce() async throws {
+        let plan = plan()
+        let none = #"{"jobs":"412 cloud-final.service start running|413 cloud-init.target start waiting","units":"","processes":"","unitFile":"masked"}"#
+        try Data((boot + facts(serialGetty: none)).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let started = ContinuousClock.now
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        XCTAssertLessThan((ContinuousClock.now - started).seconds, 1, "no wait for a prompt that cannot come")
+        guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
+        let console = try XCTUnwrap(consoleFinding(observation))
+        XCTAssertEqual(console.outcome, .fail)
+        XCTAssertTrue(console.found.contains("the guest has no getty on it"), console.found)
+        XCTAssertTrue(console.evidence.contains { $0.text.contains("serial-getty@ttyS0.service: masked") }, "\(console.evidence)")
+    }
+
+    /// A getty still queued, a service for ttyS0 starting, or a process on
+    /// the line: the prompt may come, and is waited for.
+    func testAGettyStillToComeIsWaitedFor() async throws {
+        for pending in [#"{"jobs":"414 serial-getty@ttyS0.service start waiting","units":"","processes":"","unitFile":"enabled"}"#,
+                        #"{"jobs":"No jobs running.","units":"serial-getty@ttyS0.service loaded activating auto-restart Serial Getty on ttyS0","processes":"","unitFile":"enabled"}"#,
+                        #"{"jobs":"","units":"","processes":"agetty","unitFile":""}"#] {
+            let plan = plan()
+            try Data((boot + facts(serialGetty: pending)).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+            let late = Task.detached { [prompt, path = plan.consoleLog] in
+                try await Task.sleep(for: .seconds(1))
+                try append(prompt, to: path)
+            }
+            let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+            try await late.value
+            XCTAssertNotNil(observation.console.stages[.loginPrompt], pending)
+            XCTAssertEqual(consoleFinding(observation)?.outcome, .pass, pending)
+        }
     }
 
     func testAPromptBeforeTheFactsEndsTheWatchOnTheFacts() async throws {

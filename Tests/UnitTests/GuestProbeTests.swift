@@ -26,6 +26,9 @@ final class GuestProbeTests: XCTestCase {
                 case "$*" in
                   "is-active auditd") echo active ;;
                   "is-active firewalld") echo inactive; exit 3 ;;
+                  "list-jobs --no-legend --plain") printf '412 cloud-final.service start running\n413 cloud-init.target start waiting\n' ;;
+                  "list-units --all --no-legend --plain --type=service --state=active,activating,reloading *ttyS0*") ;;
+                  "is-enabled serial-getty@ttyS0.service") echo masked; exit 1 ;;
                   *) echo 'cloud-init.service loaded failed failed a "quoted" \unit' ;;
                 esac
                 """#,
@@ -46,6 +49,13 @@ final class GuestProbeTests: XCTestCase {
         XCTAssertEqual(facts.auditd, "active")
         XCTAssertEqual(facts.firewalld, "inactive")
         XCTAssertTrue(facts.failedUnits.hasSuffix(#"a "quoted" \unit"#), "quotes and backslashes survive: \(facts.failedUnits)")
+        // Only cloud-init's own jobs queued, no service for ttyS0; the
+        // processes on ttyS0 are this host's (none, unless it has a getty there).
+        let getty = try XCTUnwrap(facts.serialGetty, run.stdout)
+        XCTAssertEqual(getty.jobs, [])
+        XCTAssertEqual(getty.units, [])
+        XCTAssertEqual(getty.unitFile, "masked")
+        XCTAssertEqual(getty.noneComing, getty.processes.isEmpty)
     }
 
     /// The console channel's line as the probe writes it, for facts larger
@@ -77,5 +87,19 @@ final class GuestProbeTests: XCTestCase {
         let run = try Shell.run("sh", ["-s"], environment: ["PATH": "/nonexistent:/usr/bin:/bin"], input: GuestProbe.script)
         let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")
         XCTAssertNil(facts.cloudInitStatus, run.stdout)
+    }
+
+    /// Where systemd does not answer (another init system, or none) the
+    /// probe cannot say whether a getty will come: nil, and the watch waits.
+    func testWithoutSystemdNoOneSaysAGettyWillNotCome() throws {
+        let bin = NSTemporaryDirectory() + "probe-nosystemd-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bin) }
+        try "#!/bin/sh\necho 'System has not been booted with systemd as init system (PID 1). Can'\\''t operate.' >&2\nexit 1\n"
+            .write(toFile: bin + "/systemctl", atomically: true, encoding: .utf8)
+        chmod(bin + "/systemctl", 0o755)
+        let run = try Shell.run("sh", ["-s"], environment: ["PATH": bin + ":/usr/bin:/bin"], input: GuestProbe.script)
+        let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")
+        XCTAssertNil(facts.serialGetty, run.stdout)
     }
 }

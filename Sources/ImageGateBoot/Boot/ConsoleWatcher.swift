@@ -81,7 +81,8 @@ package struct ConsoleWatcher: Sendable {
         let d = plan.deadlines
         // Facts can arrive before the getty prints its prompt on ttyS0 (both
         // follow cloud-init; on a loaded host the getty can be seconds
-        // late): held until the prompt shows, within `promptWait`.
+        // late): held until the prompt shows, within `promptWait`, unless
+        // the guest's systemd said no getty was left to come (``SerialGetty``).
         var held: (facts: GuestFacts, at: Double)?
         func promptWait(after factsAt: Double) -> Double { min(d.loginPrompt, factsAt + d.facts) }
 
@@ -149,7 +150,7 @@ package struct ConsoleWatcher: Sendable {
                 held = (facts, elapsed)
             }
             if let held {
-                if log.stages[.loginPrompt] != nil || elapsed > promptWait(after: held.at) {
+                if log.stages[.loginPrompt] != nil || elapsed > promptWait(after: held.at) || held.facts.serialGetty?.noneComing == true {
                     return await end(.factsReceived, facts: held.facts)
                 }
                 if elapsed - lastRunningCheck > 1 {

@@ -58,6 +58,9 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     /// The local `ADDRESS:PORT` (kernel hex) of every TCP socket the guest
     /// listens on, from `/proc/net/tcp{,6}` (``ListeningSockets``).
     public var listeningTCP: String?
+    /// What could still print a login prompt on ttyS0 when the probe ran;
+    /// nil where systemd did not answer.
+    public var serialGetty: SerialGetty?
 
     public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,
                 auditd: String, firewalld: String, cloudInitStatus: String?, cloudInitErrors: [String], cmdline: String,
@@ -101,12 +104,13 @@ public struct GuestFacts: Sendable, Codable, Equatable {
             cloudInitStatus: status?["status"] as? String ?? (result != nil ? (errors.isEmpty ? "done" : "error") : nil),
             cloudInitErrors: errors, cmdline: string("cmdline"), swaps: string("swaps"), machineID: string("machineID"),
             hostKeys: string("hostKeys"), failedUnits: string("failedUnits"), raw: String(decoding: data, as: UTF8.self))
-            .with(listeningTCP: object["listeningTCP"] as? String)
+            .with(listeningTCP: object["listeningTCP"] as? String, serialGetty: SerialGetty(probe: object["serialGetty"]))
     }
 
-    private func with(listeningTCP: String?) -> GuestFacts {
+    private func with(listeningTCP: String?, serialGetty: SerialGetty?) -> GuestFacts {
         var copy = self
         copy.listeningTCP = listeningTCP
+        copy.serialGetty = serialGetty
         return copy
     }
 }
