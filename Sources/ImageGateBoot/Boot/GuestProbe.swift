@@ -27,19 +27,21 @@ public enum GuestProbe {
           case "$v" in *"{"*) printf '{%s' "${v#*\{}" ;; *) printf null ;; esac
         }
         wait=; [ "$1" = --console ] && wait=--wait
-        # What may still print a login prompt on ttyS0: systemd's queued
-        # jobs, its running or starting services for ttyS0, and the
-        # processes whose terminal is ttyS0 (tty_nr 1088: major 4, minor
-        # 64), each list's lines joined by "|"; null where systemd does not
-        # answer (another init system).
+        # What may still print a login prompt on ttyS0: the processes whose
+        # terminal is ttyS0 (tty_nr 1088: major 4, minor 64) — a getty, on
+        # every image that has one, and then nothing more is asked —, else
+        # systemd's queued jobs, its running or starting services for ttyS0
+        # and the getty unit's state; each list's lines joined by "|"; null
+        # where systemd does not answer (another init system).
         joined() { printf '"%s"' "$(printf '%s' "$1" | tr '\t\n' ' |' | tr -d '\000-\037\177' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
         serialgetty() {
+          processes=$(sed -n 's/^[0-9]* (\(.*\)) [A-Za-z] [0-9-]* [0-9-]* [0-9-]* 1088 .*/\1/p' /proc/[0-9]*/stat 2>/dev/null)
+          if [ -n "$processes" ]; then printf '{"processes":'; joined "$processes"; printf '}'; return; fi
           jobs=$(systemctl list-jobs --no-legend --plain 2>/dev/null) || { printf null; return; }
           units=$(systemctl list-units --all --no-legend --plain --type=service --state=active,activating,reloading '*ttyS0*' 2>/dev/null)
-          processes=$(sed -n 's/^[0-9]* (\(.*\)) [A-Za-z] [0-9-]* [0-9-]* [0-9-]* 1088 .*/\1/p' /proc/[0-9]*/stat 2>/dev/null)
           printf '{"jobs":'; joined "$jobs"
           printf ',"units":'; joined "$units"
-          printf ',"processes":'; joined "$processes"
+          printf ',"processes":""'
           printf ',"unitFile":'; str systemctl is-enabled serial-getty@ttyS0.service
           printf '}'
         }
