@@ -82,7 +82,7 @@ package struct ConsoleWatcher: Sendable {
         // Facts can arrive before the getty prints its prompt on ttyS0 (both
         // follow cloud-init; on a loaded host the getty can be seconds
         // late): held until the prompt shows, within `promptWait`, unless
-        // the guest's systemd said no getty was left to come (``SerialGetty``).
+        // the probe found nothing left that could print one (``SerialGetty``).
         var held: (facts: GuestFacts, at: Double)?
         func promptWait(after factsAt: Double) -> Double { min(d.loginPrompt, factsAt + d.facts) }
 

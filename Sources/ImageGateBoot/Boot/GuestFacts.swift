@@ -59,7 +59,7 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     /// listens on, from `/proc/net/tcp{,6}` (``ListeningSockets``).
     public var listeningTCP: String?
     /// What could still print a login prompt on ttyS0 when the probe ran;
-    /// nil where systemd did not answer.
+    /// nil where no process held ttyS0 and systemd did not answer.
     public var serialGetty: SerialGetty?
 
     public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,

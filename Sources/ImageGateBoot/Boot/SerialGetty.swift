@@ -1,11 +1,11 @@
 import Foundation
 
 /// What could still print a login prompt on ttyS0 when the guest probe
-/// ran, as the guest's own systemd and /proc saw it: systemd's queued jobs,
-/// its running or starting services for ttyS0, and the processes whose
-/// terminal is ttyS0 (a getty holds its line while it waits for a login).
-/// A getty the boot will start is a queued job until it runs; one that
-/// restarts is a starting service.
+/// ran, as the guest's own /proc and systemd saw it: the processes whose
+/// terminal is ttyS0 (a getty holds its line while it waits for a login;
+/// where one does, systemd is not asked), else systemd's queued jobs and
+/// its running or starting services for ttyS0. A getty the boot will start
+/// is a queued job until it runs; one that restarts is a starting service.
 public struct SerialGetty: Sendable, Codable, Equatable {
     /// Queued jobs (`ID UNIT TYPE STATE`) other than cloud-init's and the
     /// probe's own: those end the boot and start no getty.
@@ -21,7 +21,7 @@ public struct SerialGetty: Sendable, Codable, Equatable {
     /// Nothing was left that could print a login prompt on ttyS0.
     public var noneComing: Bool { jobs.isEmpty && units.isEmpty && processes.isEmpty }
 
-    /// A probe's `serialGetty` object; nil where systemd did not answer.
+    /// A probe's `serialGetty` object; nil where it had no answer.
     init?(probe object: Any?) {
         guard let object = object as? [String: Any] else { return nil }
         func lines(_ key: String) -> [String] {
