@@ -74,7 +74,7 @@ public enum BootRules {
             var evidence = boot.map { [line($0)] } ?? []
             evidence += lastGuestLines(c, 3)
             if let getty = o.facts?.serialGetty, getty.noneComing {
-                evidence.append(Evidence(path: "the guest's systemd", getty.noneComingText))
+                evidence.append(Evidence(path: "the guest's systemd", clip(getty.noneComingText)))
                 return .violated("no login prompt on ttyS0: the guest has no getty on it\(boot == nil ? ", and no boot messages" : "")", evidence)
             }
             return .violated("no login prompt on ttyS0 (\(o.end))\(boot == nil ? ", and no boot messages" : "")", evidence)
