@@ -146,13 +146,15 @@ final class ConsoleEvidenceTests: XCTestCase {
     func testTheEvidenceIsTheGuestsOwnLines() {
         var log = ConsoleLog()
         log.feed("guest line one\r\nguest line two\r\n", at: 1)
-        log.feed("\(GuestProbe.beginMarker) \r\nQUJDREVGR0g=\r\nSUpLTE1OT1A=\r\n\(GuestProbe.endMarker)\r\n", at: 2)
+        let probe = Data(#"{"nonce":"77","hostname":"ig-test"}"#.utf8).base64EncodedString()
+        log.feed("\(GuestProbe.beginMarker) \r\n\(probe.prefix(20))\r\n\(probe.dropFirst(20))\r\n\(GuestProbe.endMarker)\r\n", at: 2)
         log.feed(String(repeating: "x", count: 5000), at: 3)
-        let o = BootObservation(instance: BootRulesTests.instance, console: log, facts: nil, end: .overallTimeout(seconds: 10))
+        var o = BootObservation(instance: BootRulesTests.instance, console: log, facts: nil, end: .overallTimeout(seconds: 10))
+        o.factsBlocks = FactsBlocks(log, nonce: "77", complete: true)
         let finding = BootRules.evaluate(o).first { $0.rule == "BOOT-CONSOLE" }!
         XCTAssertEqual(finding.outcome, .fail)
         let texts = finding.evidence.map(\.text)
-        XCTAssertFalse(texts.contains { $0.contains("IMAGEGATE") || $0.contains("QUJD") || $0.contains("SUpL") }, "\(texts)")
+        XCTAssertFalse(texts.contains { $0.contains("IMAGEGATE") || $0.contains(probe.prefix(8)) }, "\(texts)")
         XCTAssertTrue(texts.contains("guest line two"), "\(texts)")
         XCTAssertTrue(texts.contains { $0.hasPrefix("[a line of 5000 characters; the end kept:] …") }, "\(texts)")
         XCTAssertEqual(finding.evidence.last?.line, 7, "numbered as in the console log")

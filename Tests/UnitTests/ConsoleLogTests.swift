@@ -67,10 +67,10 @@ final class ConsoleLogTests: XCTestCase {
     }
 
     func testGuestProbeFactsAreDecodedFromTheConsole() throws {
-        let json = #"{"hostname":"ig-1","addresses":[{"ifname":"eth0","flags":["UP"],"address":"52:54:00:aa:bb:cc","addr_info":[{"family":"inet","local":"10.77.0.20","prefixlen":24}]}],"routes":[{"dst":"default","gateway":"10.77.0.1","dev":"eth0"}],"data":{"filesystems":[{"target":"/data","source":"/dev/vdb1","fstype":"ext4"}]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":""}"#
+        let json = #"{"nonce":"n1","hostname":"ig-1","addresses":[{"ifname":"eth0","flags":["UP"],"address":"52:54:00:aa:bb:cc","addr_info":[{"family":"inet","local":"10.77.0.20","prefixlen":24}]}],"routes":[{"dst":"default","gateway":"10.77.0.1","dev":"eth0"}],"data":{"filesystems":[{"target":"/data","source":"/dev/vdb1","fstype":"ext4"}]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":""}"#
         let line = "\(GuestProbe.beginMarker) \(Data(json.utf8).base64EncodedString()) \(GuestProbe.endMarker)"
         let log = feed(["noise\r\n", "[  50.0] some kernel line\r\n\(line)\r\n"])
-        let facts = try XCTUnwrap(GuestProbe.facts(inConsole: log.text))
+        let facts = try XCTUnwrap(FactsBlocks(log, nonce: "n1", complete: true).facts)
         XCTAssertEqual(facts.hostname, "ig-1")
         XCTAssertEqual(facts.interfaces.first?.ipv4, ["10.77.0.20/24"])
         XCTAssertEqual(facts.routes.first?.gateway, "10.77.0.1")

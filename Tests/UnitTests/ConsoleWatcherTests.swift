@@ -21,6 +21,7 @@ final class ConsoleWatcherTests: XCTestCase {
         var plan = BootPlan(image: ImageFile(path: dir + "/x.qcow2", format: "qcow2", virtualSize: 1 << 30), instance: instance,
                             accelerator: .tcg, sshPort: 1, directory: dir, name: "imagegate-test-watch")
         plan.factChannels = [.serial]
+        plan.probeNonce = "0f"
         plan.deadlines = BootDeadlines(multiplier: 0.1)
         return plan
     }
@@ -30,7 +31,7 @@ final class ConsoleWatcherTests: XCTestCase {
     private var facts: String { facts(serialGetty: "null") }
     /// The probe's block; `serialGetty`: its JSON for what could still print a prompt.
     private func facts(serialGetty: String) -> String {
-        let json = #"{"hostname":"ig-1","addresses":[],"routes":[],"data":{"filesystems":[]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":"","serialGetty":"#
+        let json = #"{"nonce":"0f","hostname":"ig-1","addresses":[],"routes":[],"data":{"filesystems":[]},"auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]},"cloudInitResult":null,"cmdline":"ro","swaps":"","machineID":"abc","hostKeys":"x","failedUnits":"","serialGetty":"#
             + serialGetty + "}"
         return "\(GuestProbe.beginMarker) \(Data(json.utf8).base64EncodedString()) \(GuestProbe.endMarker)\r\n"
     }

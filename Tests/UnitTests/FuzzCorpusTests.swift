@@ -19,6 +19,7 @@ final class FuzzCorpusTests: XCTestCase {
             "fstab": [Array("UUID=1111-aaaa / ext4 defaults 0 1\n/dev/vdb /data ext4 defaults,nofail 0 0\nPARTUUID=ab-02 /my\\040dir ext4 ro 0 0\n".utf8)],
             "os-release": [Array("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nNAME='A \\\"q\\\"'\n".utf8)],
             "dpkg-status": [Array("Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u3\n\nPackage: held\nStatus: hold ok installed\nVersion: 4.4.3-P1-2\n".utf8)],
+            "data-disk": [DataDiskReadingTests.disk(mbrStart: 2048, mountCount: 1, label: "data"), [UInt8](repeating: 0, count: 600)],
             "console": [Array(ConsoleLogTests.healthy.joined().utf8),
                         Array("\(GuestProbe.beginMarker) \(facts) \(GuestProbe.endMarker)\r\n".utf8)],
             "scenario": scenarios,

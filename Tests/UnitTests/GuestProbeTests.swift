@@ -37,9 +37,10 @@ final class GuestProbeTests: XCTestCase {
             try "#!/bin/sh\n\(body)\n".write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
             chmod(bin + "/" + name, 0o755)
         }
-        let run = try Shell.run("sh", ["-s"], environment: ["PATH": bin + ":/usr/bin:/bin"], input: GuestProbe.script)
+        let run = try Shell.run("sh", ["-s", "--", "--ssh", "0a1b\"x"], environment: ["PATH": bin + ":/usr/bin:/bin"], input: GuestProbe.script)
         XCTAssertEqual(run.status, 0, run.stderr)
         let facts = try GuestFacts.decode(Data(run.stdout.utf8), channel: "test")
+        XCTAssertEqual(facts.nonce, "0a1b", "the nonce as given, hex only")
         XCTAssertEqual(facts.cloudInitStatus, "done", run.stdout)
         XCTAssertEqual(facts.hostname, "ig-0a1b2c")
         XCTAssertEqual(facts.interfaces.first?.mac, "52:54:00:12:34:56")
@@ -72,7 +73,7 @@ final class GuestProbeTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let units = String(repeating: "vendor-agent.service loaded failed failed ", count: 200)
-        try #"{"hostname": "ig-big", "failedUnits": "\#(units)"}"#.write(toFile: dir + "/facts.json", atomically: true, encoding: .utf8)
+        try #"{"nonce": "n2", "hostname": "ig-big", "failedUnits": "\#(units)"}"#.write(toFile: dir + "/facts.json", atomically: true, encoding: .utf8)
         let line = try XCTUnwrap(GuestProbe.script.split(separator: "\n").first { $0.contains("IMAGEGATE-FACTS-BEGIN") })
         let command = line.replacingOccurrences(of: "/run/imagegate-facts.json", with: dir + "/facts.json")
             .replacingOccurrences(of: "/dev/ttyS0", with: dir + "/console")
@@ -83,7 +84,7 @@ final class GuestProbeTests: XCTestCase {
         var log = ConsoleLog()
         log.feed("[  OK  ] Started cloud-final.service\n" + console + "Debian GNU/Linux 12 ig-big ttyS0\n", at: 1)
         XCTAssertEqual(log.truncatedLines, 0, "no console line is cut")
-        let facts = try XCTUnwrap(GuestProbe.facts(inConsole: log.text))
+        let facts = try XCTUnwrap(FactsBlocks(log, nonce: "n2", complete: true).facts)
         XCTAssertEqual(facts.hostname, "ig-big")
         XCTAssertEqual(facts.failedUnits, units.trimmingCharacters(in: .whitespaces))
     }

@@ -12,7 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case listeningSockets = "listening-sockets", keptRecord = "kept-record", bundleManifest = "bundle-manifest"
     case libvirtURI = "libvirt-uri", registryValue = "registry-value"
     case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
-    case volumeTimes = "volume-times"
+    case volumeTimes = "volume-times", dataDisk = "data-disk"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -44,7 +44,7 @@ enum FuzzTarget: String, CaseIterable {
             let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
             log.feed(String(decoding: bytes[..<cut], as: UTF8.self), at: 1)
             log.feed(String(decoding: bytes[cut...], as: UTF8.self), at: 2)
-            _ = GuestProbe.facts(inConsole: log.text)
+            _ = FactsBlocks(log, nonce: "00112233445566778899aabbccddeeff", complete: bytes.count % 2 == 0)
         case .scenario:
             _ = try? Scenario.parse(text, source: "fuzz.yaml")
         case .guestFacts:
@@ -83,6 +83,12 @@ enum FuzzTarget: String, CaseIterable {
             _ = PostMortem.journalLine(fields)
         case .sshdConfig:
             for line in text.split(separator: "\n") { _ = SSHDConfig.words(String(line)) }
+        case .dataDisk:
+            // The input is the disk: every read past its end is a short read.
+            _ = DataDiskReading.read { offset, count in
+                guard offset < UInt64(bytes.count), UInt64(bytes.count) - offset >= UInt64(count) else { return nil }
+                return Array(bytes[Int(offset)..<(Int(offset) + count)])
+            }
         case .volumeTimes:
             _ = VolumeTimes(xml: text)
         }

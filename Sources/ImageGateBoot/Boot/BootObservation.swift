@@ -17,6 +17,9 @@ public struct BootObservation: Sendable {
         case consoleFlood(bytes: Int, limit: Int)
         /// The guest wrote more than the limit to its overlay.
         case overlayLimit(bytes: Int64, limit: Int64)
+        /// cloud-init finished on a datasource other than the instance's
+        /// seed: the probe, which the seed's user-data installs, never runs.
+        case foreignDatasource(String)
 
         public var description: String {
             switch self {
@@ -31,6 +34,8 @@ public struct BootObservation: Sendable {
                 return "ttyS0 flooded: \(GateLimits.describe(Int64(bytes))) printed, above the limit of \(GateLimits.describe(Int64(limit))); the boot was ended"
             case let .overlayLimit(bytes, limit):
                 return "the guest wrote \(GateLimits.describe(bytes)) to its disk, above the limit of \(GateLimits.describe(limit)); the boot was ended"
+            case let .foreignDatasource(name):
+                return "cloud-init finished with datasource \(name), not this instance's seed (NoCloud): the user-data, the test user and the probe were never applied"
             }
         }
     }
@@ -43,8 +48,15 @@ public struct BootObservation: Sendable {
     public var sshProblem: String?
     /// Seconds from the VM's start to the end of the watch.
     public var endedAt: Double
+    /// Bytes of the console file this watch read, as written (a later
+    /// watch starts there).
+    public var consoleBytesRead: UInt64 = 0
     /// The instance had a data disk attached (the scenario may give none).
     public var hadDataDisk = true
+    /// Every facts block on the console, judged (nil: the console was not read for them).
+    public var factsBlocks: FactsBlocks?
+    /// What ImageGate saw of the instance from outside it.
+    public var observed = OutsideEvidence()
 
     public init(instance: InstanceMetadata, console: ConsoleLog, facts: GuestFacts?, end: End,
                 sshProblem: String? = nil, endedAt: Double = 0) {

@@ -34,6 +34,9 @@ public struct BootPlan: Sendable {
     public var directory: String
     /// The VM's name (`imagegate-boot-<pid>-<random>`).
     public var name: String
+    /// Given to the guest probe by this run's user-data alone: the facts
+    /// count only with it (``FactsBlocks``).
+    public var probeNonce = GuestProbe.makeNonce()
 
     public init(image: ImageFile, instance: InstanceMetadata, accelerator: Accelerator, sshPort: Int,
                 directory: String, name: String = VMName.make(.boot)) {
@@ -47,7 +50,9 @@ public struct BootPlan: Sendable {
     }
 
     public var overlay: String { directory + "/overlay.qcow2" }
-    public var dataDisk: String { directory + "/data.qcow2" }
+    /// Raw, so ImageGate reads back what the guest made on it
+    /// (``DataDiskReading``) with no format between.
+    public var dataDisk: String { directory + "/data.img" }
     public var seed: String { directory + "/seed.iso" }
     public var consoleLog: String { directory + "/console.log" }
     public var sshKey: String { directory + "/id_ed25519" }
@@ -146,7 +151,7 @@ public struct BootPlan: Sendable {
             </disk>
             \(dataDiskBytes > 0 ? """
             <disk type='file' device='disk'>
-              <driver name='qemu' type='qcow2'/>
+              <driver name='qemu' type='\(remote == nil ? "raw" : "qcow2")'/>
               <source file='\(x(dataDisk))'/>
               <target dev='vdb' bus='virtio'/>
             </disk>

@@ -15,10 +15,13 @@ public struct CloudInitSeed: Sendable {
     public var dataDevice: String? = "/dev/vdb"
     /// The probe reports on every boot, not only the first (a reboot step).
     public var probeEveryBoot = false
+    /// The run's nonce, handed to the probe on its command line.
+    public var probeNonce: String
 
-    public init(instance: InstanceMetadata, sshPublicKey: String) {
+    public init(instance: InstanceMetadata, sshPublicKey: String, probeNonce: String = GuestProbe.makeNonce()) {
         self.instance = instance
         self.sshPublicKey = sshPublicKey
+        self.probeNonce = probeNonce
     }
 
     public static let testUser = "imagegate"
@@ -121,7 +124,7 @@ public struct CloudInitSeed: Sendable {
                   # step), a oneshot would hold multi-user.target, which
                   # cloud-final waits for, while the probe waits for it.
                   Type=simple
-                  ExecStart=\(GuestProbe.path) --console
+                  ExecStart=\(GuestProbe.path) --console \(probeNonce)
                   [Install]
                   WantedBy=multi-user.target
             runcmd:

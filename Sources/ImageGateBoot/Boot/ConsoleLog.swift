@@ -63,6 +63,9 @@ public struct ConsoleLog: Sendable {
     public private(set) var loginHost: String?
     /// The first line cloud-init printed, if any.
     public private(set) var cloudInitActivity: Mark?
+    /// The datasource cloud-init's finished line names
+    /// (`… finished at …. Datasource DataSourceNoCloud [seed=/dev/sr0].  Up …`).
+    public private(set) var cloudInitDatasource: String?
     public private(set) var byteCount = 0
     /// When the last byte came, in seconds after the VM started.
     public private(set) var lastByteSeconds: Double = 0
@@ -162,7 +165,10 @@ public struct ConsoleLog: Sendable {
             loginHost = host
             reach(.loginPrompt)
         }
-        if line.contains("Cloud-init v.") && line.contains(" finished at ") { reach(.cloudInitFinished) }
+        if line.contains("Cloud-init v.") && line.contains(" finished at "), stages[.cloudInitFinished] == nil {
+            reach(.cloudInitFinished)
+            cloudInitDatasource = Self.datasource(inFinishedLine: line)
+        }
         if cloudInitActivity == nil, line.contains("cloud-init") || line.contains("Cloud-init v.") || line.hasPrefix("ci-info:") {
             cloudInitActivity = mark
         }
@@ -173,6 +179,14 @@ public struct ConsoleLog: Sendable {
             hits.append(Hit(pattern: pattern, mark: mark))
             break
         }
+    }
+
+    /// The datasource's class name in cloud-init's finished line, if it
+    /// names one (`Datasource DataSourceNone.`).
+    static func datasource(inFinishedLine line: String) -> String? {
+        guard let range = line.range(of: "Datasource ") else { return nil }
+        let name = line[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        return name.isEmpty ? nil : String(name)
     }
 
     /// `NAME login:` at the end of a line.

@@ -46,9 +46,12 @@ package struct ConsoleWatcher: Sendable {
     }
 
     /// The stage deadline the boot missed by `elapsed`, if any.
-    static func missedDeadline(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines) -> BootObservation.End? {
+    package static func missedDeadline(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines) -> BootObservation.End? {
         if log.stages[.firstByte] == nil, elapsed > d.firstByte { return .deadline(.firstByte, seconds: d.firstByte) }
-        if log.stages[.kernel] == nil, log.stages[.initSystem] == nil, elapsed > d.kernel { return .deadline(.kernel, seconds: d.kernel) }
+        // A quiet command line prints no kernel messages: a login prompt or
+        // cloud-init's finished line shows the kernel came all the same.
+        let pastKernel = [.kernel, .initSystem, .loginPrompt, .cloudInitFinished].contains { log.stages[$0] != nil }
+        if !pastKernel, elapsed > d.kernel { return .deadline(.kernel, seconds: d.kernel) }
         if log.stages[.loginPrompt] == nil, elapsed > d.loginPrompt { return .deadline(.loginPrompt, seconds: d.loginPrompt) }
         if log.stages[.cloudInitFinished] == nil, elapsed > d.cloudInitFinished {
             return .deadline(.cloudInitFinished, seconds: d.cloudInitFinished)
@@ -74,6 +77,7 @@ package struct ConsoleWatcher: Sendable {
         var log = ConsoleLog(limits: Self.consoleLimits(plan))
         var reported = Set<ConsoleLog.Stage>()
         var pending = Data()
+        var bytesRead: UInt64 = 0
         var sshTask: Task<Void, Never>?
         let sshAnswer = SSHAnswer()
         defer { sshTask?.cancel() }
@@ -83,7 +87,7 @@ package struct ConsoleWatcher: Sendable {
         // follow cloud-init; on a loaded host the getty can be seconds
         // late): held until the prompt shows, within `promptWait`, unless
         // the probe found nothing left that could print one (``SerialGetty``).
-        var held: (facts: GuestFacts, at: Double)?
+        var held: (facts: GuestFacts, at: Double, provisional: Bool)?
         func promptWait(after factsAt: Double) -> Double { min(d.loginPrompt, factsAt + d.facts) }
 
         func end(_ end: BootObservation.End, facts: GuestFacts? = nil, ssh: String? = nil) async -> BootObservation {
@@ -91,11 +95,16 @@ package struct ConsoleWatcher: Sendable {
             if sshTask != nil, sshProblem == nil, facts?.channel != "ssh" {
                 sshProblem = "no answer before the watch ended"
             }
+            // The console as it ended decides which block, if any, is the probe's.
+            let blocks = FactsBlocks(log, nonce: plan.probeNonce, complete: true)
+            let facts = facts?.channel == "ssh" ? facts : (facts == nil ? nil : blocks.facts)
             var observation = BootObservation(instance: plan.instance, console: log, facts: facts, end: end,
                                               sshProblem: !plan.factChannels.contains(.ssh) ? "not used (a remote host: the facts come over the console)"
                                                 : sshTask == nil && sshProblem == nil ? "the guest never got far enough to try" : sshProblem,
                                               endedAt: (ContinuousClock.now - started).seconds)
             observation.hadDataDisk = plan.dataDiskBytes > 0
+            observation.factsBlocks = blocks
+            observation.consoleBytesRead = bytesRead
             return observation
         }
 
@@ -103,6 +112,7 @@ package struct ConsoleWatcher: Sendable {
         /// how many bytes that was.
         func readMore(at elapsed: Double) throws -> Int {
             guard let data = try file?.read(upToCount: Self.readChunk), !data.isEmpty else { return 0 }
+            bytesRead += UInt64(data.count)
             pending.append(data)
             let cut = Self.completeUTF8Length(pending)
             log.feed(String(decoding: pending.prefix(cut), as: UTF8.self), at: elapsed)
@@ -140,17 +150,28 @@ package struct ConsoleWatcher: Sendable {
                 moreWaiting = read == Self.readChunk
                 if log.fatal != nil { return try await ended(facts: held?.facts) }
                 if log.flooded { return await end(.consoleFlood(bytes: log.byteCount, limit: log.limits.floodBytes), facts: held?.facts) }
-                if held == nil, plan.factChannels.contains(.serial),
-                   log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains(where: { $0.contains(GuestProbe.endMarker) }),
-                   let facts = GuestProbe.facts(inConsole: log.text) {
-                    held = (facts, elapsed)
+                // A block is judged once its end marker shows; held facts
+                // from before cloud-init's finished line are judged again
+                // once that line shows (``FactsBlocks``).
+                let endShown = log.partial.contains(GuestProbe.endMarker) || log.lines.suffix(5).contains { $0.contains(GuestProbe.endMarker) }
+                if plan.factChannels.contains(.serial), held == nil || held?.provisional == true,
+                   endShown || (held?.provisional == true && log.stages[.cloudInitFinished] != nil) {
+                    let blocks = FactsBlocks(log, nonce: plan.probeNonce, complete: false)
+                    held = blocks.facts.map { ($0, held?.at ?? elapsed, blocks.isProvisional) }
+                }
+                if let datasource = log.cloudInitDatasource, !datasource.hasPrefix("DataSourceNoCloud"), held == nil {
+                    return await end(.foreignDatasource(datasource))
                 }
             }
             if held == nil, case let .success(facts)? = sshAnswer.result {
-                held = (facts, elapsed)
+                held = (facts, elapsed, false)
             }
             if let held {
-                if log.stages[.loginPrompt] != nil || elapsed > promptWait(after: held.at) || held.facts.serialGetty?.noneComing == true {
+                // Facts from before cloud-init's finished line wait for it
+                // (then they are the image's, and the watch goes on) or for
+                // the facts deadline.
+                let ready = !held.provisional && (log.stages[.loginPrompt] != nil || held.facts.serialGetty?.noneComing == true)
+                if ready || elapsed > promptWait(after: held.at) {
                     return await end(.factsReceived, facts: held.facts)
                 }
                 if elapsed - lastRunningCheck > 1 {

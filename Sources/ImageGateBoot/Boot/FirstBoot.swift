@@ -139,7 +139,8 @@ public struct FirstBoot: Sendable {
         var watcher = ConsoleWatcher(plan: plan, vm: vm, progress: Self.tracingFirstByte(progress, since: booting, of: plan.name))
         watcher.overlayBytes = { await site.overlayBytes($0) }
         try await vm.resume()
-        let first = try await watcher.watch()
+        var first = try await watcher.watch()
+        first.observed = await site.observe(plan, facts: first.facts)
         var judged = Judged(first: first, findings: BootRules.evaluate(first), liveXML: liveXML, started: started)
         guard plan.reboot else { return judged }
         guard !judged.findings.contains(where: { $0.isFailure || $0.isUncheckedError }) else {
@@ -150,8 +151,9 @@ public struct FirstBoot: Sendable {
         try await vm.reboot()
         var again = ConsoleWatcher(plan: plan, vm: vm, progress: progress)
         again.overlayBytes = watcher.overlayBytes
-        again.startOffset = UInt64(first.console.byteCount)
-        let second = try await again.watch()
+        again.startOffset = first.consoleBytesRead
+        var second = try await again.watch()
+        second.observed = await site.observe(plan, facts: second.facts)
         judged.afterReboot = second
         judged.findings = BootRules.evaluate(first, afterReboot: second)
         return judged
@@ -232,10 +234,10 @@ public struct FirstBoot: Sendable {
         progress(.preparing("overlay, data disk, seed"))
         // The overlay's backing file is the candidate's validated open file.
         try await tool("qemu-img", ["create", "-q", "-f", "qcow2", "-F", plan.image.format, "-b", plan.image.accessPath, plan.overlay])
-        if plan.dataDiskBytes > 0 { try await tool("qemu-img", ["create", "-q", "-f", "qcow2", plan.dataDisk, String(plan.dataDiskBytes)]) }
+        if plan.dataDiskBytes > 0 { try await tool("qemu-img", ["create", "-q", "-f", "raw", plan.dataDisk, String(plan.dataDiskBytes)]) }
         try await tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imagegate-\(plan.name)", "-f", plan.sshKey])
         let publicKey = try String(contentsOfFile: plan.sshKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        var seed = CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey)
+        var seed = CloudInitSeed(instance: plan.instance, sshPublicKey: publicKey, probeNonce: plan.probeNonce)
         if plan.dataDiskBytes == 0 { seed.dataDevice = nil }
         seed.probeEveryBoot = plan.reboot
         try await seed.write(to: plan.seed, workDirectory: plan.directory)

@@ -61,6 +61,8 @@ public struct GuestFacts: Sendable, Codable, Equatable {
     /// What could still print a login prompt on ttyS0 when the probe ran;
     /// nil where no process held ttyS0 and systemd did not answer.
     public var serialGetty: SerialGetty?
+    /// The run's nonce as the probe was given it; nil: the JSON had none.
+    public var nonce: String?
 
     public init(channel: String, hostname: String, interfaces: [Interface], routes: [Route], dataMount: Mount?,
                 auditd: String, firewalld: String, cloudInitStatus: String?, cloudInitErrors: [String], cmdline: String,
@@ -104,13 +106,15 @@ public struct GuestFacts: Sendable, Codable, Equatable {
             cloudInitStatus: status?["status"] as? String ?? (result != nil ? (errors.isEmpty ? "done" : "error") : nil),
             cloudInitErrors: errors, cmdline: string("cmdline"), swaps: string("swaps"), machineID: string("machineID"),
             hostKeys: string("hostKeys"), failedUnits: string("failedUnits"), raw: String(decoding: data, as: UTF8.self))
-            .with(listeningTCP: object["listeningTCP"] as? String, serialGetty: SerialGetty(probe: object["serialGetty"]))
+            .with(listeningTCP: object["listeningTCP"] as? String, serialGetty: SerialGetty(probe: object["serialGetty"]),
+                  nonce: object["nonce"] as? String)
     }
 
-    private func with(listeningTCP: String?, serialGetty: SerialGetty?) -> GuestFacts {
+    private func with(listeningTCP: String?, serialGetty: SerialGetty?, nonce: String?) -> GuestFacts {
         var copy = self
         copy.listeningTCP = listeningTCP
         copy.serialGetty = serialGetty
+        copy.nonce = nonce
         return copy
     }
 }

@@ -4,7 +4,9 @@ import ImageGateModel
 /// The facts first boot is judged by, read inside the guest. The same
 /// script runs over SSH (channel one) and, installed by user-data, writes
 /// one base64 JSON line between markers on ttyS0 (channel two, which needs
-/// no network).
+/// no network). Either way its second argument is the run's nonce, which
+/// the JSON carries: a block without it is not the probe's
+/// (``FactsBlocks``).
 public enum GuestProbe {
     public static let path = "/usr/local/sbin/imagegate-probe"
     public static let beginMarker = "IMAGEGATE-FACTS-BEGIN"
@@ -27,6 +29,7 @@ public enum GuestProbe {
           case "$v" in *"{"*) printf '{%s' "${v#*\{}" ;; *) printf null ;; esac
         }
         wait=; [ "$1" = --console ] && wait=--wait
+        nonce=$(printf '%s' "$2" | tr -cd '0-9a-f')
         # What may still print a login prompt on ttyS0: the processes whose
         # terminal is ttyS0 (tty_nr 1088: major 4, minor 64) — a getty, on
         # every image that has one, and then nothing more is asked —, else
@@ -46,7 +49,8 @@ public enum GuestProbe {
           printf '}'
         }
         facts() {
-          printf '{"cloudInitStatus":'; cistatus
+          printf '{"nonce":"%s"' "$nonce"
+          printf ',"cloudInitStatus":'; cistatus
           printf ',"hostname":'; str hostname
           printf ',"addresses":'; json ip -j addr show
           printf ',"routes":'; json ip -j route show
@@ -71,13 +75,8 @@ public enum GuestProbe {
         fi
         """#
 
-    /// The facts from a console log, if the probe wrote them there.
-    public static func facts(inConsole log: String) -> GuestFacts? {
-        guard let begin = log.range(of: beginMarker + " "),
-              let end = log.range(of: " " + endMarker, range: begin.upperBound..<log.endIndex) else { return nil }
-        let encoded = log[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
-        guard let data = Data(base64Encoded: String(encoded)) else { return nil }
-        // A block the guest garbled is no answer: the watch waits for another or ends on its deadline.
-        return try? GuestFacts.decode(data, channel: "serial console (ttyS0)")
+    /// A fresh nonce for one run: 128 random bits, hex.
+    public static func makeNonce() -> String {
+        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 }

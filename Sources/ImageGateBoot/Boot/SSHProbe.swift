@@ -19,7 +19,7 @@ package struct SSHProbe: Sendable {
 
     package var arguments: [String] {
         Self.isolatedOptions(key: plan.sshKey, port: plan.sshPort, knownHosts: plan.directory + "/known_hosts")
-            + ["\(CloudInitSeed.testUser)@127.0.0.1", "sudo", "sh", "-s"]
+            + ["\(CloudInitSeed.testUser)@127.0.0.1", "sudo", "sh", "-s", "--", "--ssh", plan.probeNonce]
     }
 
     /// `ssh` options that reach a guest's loopback port with one key and
@@ -46,6 +46,10 @@ package struct SSHProbe: Sendable {
                                                           timeout: min(left, .seconds(60)), outputLimit: Self.outputLimit)
                 // Undecodable facts are no answer: the watch goes on, and says so when it ends.
                 if result.status == 0, let facts = try? GuestFacts.decode(Data(result.stdout), channel: "ssh") {
+                    // The run's own nonce, or not the probe's answer.
+                    guard facts.nonce == plan.probeNonce else {
+                        throw ImageGateError.infrastructure("the answer over ssh to 127.0.0.1:\(plan.sshPort) is not the probe's: it carries \(facts.nonce.map { _ in "another nonce" } ?? "no nonce")")
+                    }
                     return facts
                 }
                 lastError = result.stderr.split(separator: "\n").last.map { TerminalText.sanitize(String($0.prefix(300))) } ?? "ssh exited \(result.status)"

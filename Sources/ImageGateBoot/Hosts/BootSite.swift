@@ -37,6 +37,10 @@ public protocol BootSite: Sendable {
     /// The declared service ports, judged once the guest's facts are in.
     func judgePorts(_ plan: BootPlan, declared: [Int], facts: GuestFacts?,
                     progress: @escaping @Sendable (FirstBoot.Event) -> Void) async -> [ServicePortProbe.Result]
+    /// What the host sees of the instance from outside once a watch ended
+    /// (``OutsideEvidence``): the data disk read back, the guest reached
+    /// at the metadata's address.
+    func observe(_ plan: BootPlan, facts: GuestFacts?) async -> OutsideEvidence
     /// The stopped VM's overlay as a local file, to read the guest's disk.
     func fetchOverlay(_ plan: BootPlan, progress: @escaping @Sendable (FirstBoot.Event) -> Void) async throws -> String
     /// Removes what ``place(_:progress:)`` put on the site.

@@ -45,6 +45,18 @@ public struct LocalSite: BootSite {
         return await ServicePortProbe.probeAll(plan.servicePorts, within: 15 * plan.accelerator.timeoutMultiplier)
     }
 
+    /// The data disk is the run folder's raw file; the SSH port is
+    /// forwarded to the metadata's address alone.
+    public func observe(_ plan: BootPlan, facts: GuestFacts?) async -> OutsideEvidence {
+        var evidence = OutsideEvidence()
+        if plan.dataDiskBytes > 0 { evidence.dataDisk = DataDiskReading.read(path: plan.dataDisk) }
+        if facts != nil {
+            evidence.network = await NetworkReach.sshBanner(hostPort: plan.sshPort, ip: plan.instance.ip,
+                                                            within: 3 * plan.accelerator.timeoutMultiplier)
+        }
+        return evidence
+    }
+
     public func fetchOverlay(_ plan: BootPlan, progress: @escaping @Sendable (FirstBoot.Event) -> Void) async throws -> String {
         plan.overlay
     }

@@ -86,6 +86,15 @@ public struct RemoteSite: BootSite {
         }
     }
 
+    /// A remote host's disks and network are not this machine's: what the
+    /// guest says is all there is, and the report says so.
+    public func observe(_ plan: BootPlan, facts: GuestFacts?) async -> OutsideEvidence {
+        var evidence = OutsideEvidence()
+        if plan.dataDiskBytes > 0 { evidence.dataDiskUnread = "the data disk is a volume on \(host.uri), not read back" }
+        evidence.network = .notObservable("no path from this machine to the guest's network on \(host.uri)")
+        return evidence
+    }
+
     /// The overlay comes back; its backing file is this machine's candidate.
     public func fetchOverlay(_ plan: BootPlan, progress: @escaping @Sendable (FirstBoot.Event) -> Void) async throws -> String {
         guard let volume = plan.placement.remote?.volumes.first else { return plan.overlay }

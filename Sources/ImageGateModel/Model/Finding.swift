@@ -37,21 +37,33 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
 /// Where a finding comes from: a file and line, or a console line, with the
 /// text seen there.
 public struct Evidence: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// Who stands behind a boot's evidence: the candidate is an adversary,
+    /// so what it printed or answered is its claim, and what ImageGate read
+    /// or reached itself is an observation.
+    public enum Origin: String, Sendable, Codable {
+        case guest = "from the guest"
+        case observed = "observed by ImageGate"
+    }
+
     public var path: String?
     public var line: Int?
     public var text: String
+    /// nil for a static rule's evidence: ImageGate read the stopped disk.
+    public var origin: Origin?
 
-    public init(path: String? = nil, line: Int? = nil, _ text: String) {
+    public init(path: String? = nil, line: Int? = nil, _ text: String, origin: Origin? = nil) {
         self.path = path
         self.line = line
         self.text = text
+        self.origin = origin
     }
 
     public var description: String {
+        let said = origin.map { " [\($0.rawValue)]" } ?? ""
         switch (path, line) {
-        case let (path?, line?): return "\(path):\(line): \(text)"
-        case let (path?, nil): return "\(path): \(text)"
-        default: return text
+        case let (path?, line?): return "\(path):\(line): \(text)\(said)"
+        case let (path?, nil): return "\(path): \(text)\(said)"
+        default: return text + said
         }
     }
 }

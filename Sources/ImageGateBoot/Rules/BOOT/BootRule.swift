@@ -52,8 +52,14 @@ public struct BootRule: Sendable {
         case let .notApplicable(text): (outcome, found, evidence, severity) = (.notApplicable, text, [], self.severity)
         case let .couldNotCheck(text, ev): (outcome, found, evidence, severity) = (.couldNotCheck, text, ev, self.severity)
         }
+        // Whatever a boot rule cites and did not observe itself, the guest printed or answered.
+        let cited = evidence.map { item in
+            var item = item
+            if item.origin == nil { item.origin = .guest }
+            return item
+        }
         return Finding(rule: id, severity: severity, title: title, outcome: outcome, required: required, found: found,
-                       evidence: evidence, fix: outcome == .fail || outcome == .warning ? fix : nil)
+                       evidence: cited, fix: outcome == .fail || outcome == .warning ? fix : nil)
     }
 }
 

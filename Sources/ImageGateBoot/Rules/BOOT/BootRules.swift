@@ -19,20 +19,13 @@ public enum BootRules {
     }
 
     /// The last `count` lines the guest itself wrote, numbered as in the
-    /// console log, the unfinished last one included: ImageGate's own facts
-    /// block (from its begin marker to its end marker, or to the end of the
-    /// log) is never the guest's evidence.
-    static func lastGuestLines(_ c: ConsoleLog, _ count: Int) -> [Evidence] {
+    /// console log, the unfinished last one included: the probe's own facts
+    /// block (`probe`, its lines) is never the guest's evidence; a block the
+    /// image printed itself is.
+    static func lastGuestLines(_ c: ConsoleLog, _ count: Int, probe: ClosedRange<Int>? = nil) -> [Evidence] {
         let all = c.lines + (c.partial.isEmpty ? [] : [c.partial])
-        var own = Set<Int>()
-        var inside = false
-        for (index, text) in all.enumerated() {
-            if text.contains(GuestProbe.beginMarker) { inside = true }
-            if inside { own.insert(index) }
-            if text.contains(GuestProbe.endMarker) { inside = false }
-        }
         let lastIsPartial = !c.partial.isEmpty
-        return all.indices.filter { !own.contains($0) }.suffix(count).map { index in
+        return all.indices.filter { !(probe?.contains($0 + 1) ?? false) }.suffix(count).map { index in
             let length = lastIsPartial && index == all.count - 1 ? c.partialLength : nil
             return Evidence(path: console, line: index + 1, clip(all[index], length: length))
         }
@@ -57,11 +50,16 @@ public enum BootRules {
         judge: .instance { o in
             let c = o.console
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
+            if let foreign = o.factsBlocks?.foreign, !foreign.isEmpty {
+                let evidence = foreign.prefix(5).map { Evidence(path: console, line: $0.line, "\(clip($0.text))  (this block \($0.standing.rawValue))") }
+                return .violated("the image printed ImageGate's facts markers itself: \(foreign.count) block(s) that are not this run's probe's", evidence)
+            }
+            let probeLines = o.factsBlocks?.probeLines
             if case .fatal(let hit) = o.end, hit.pattern.rule == "BOOT-CONSOLE" {
                 return .violated("\(hit.pattern.meaning): the firmware found no system to start", [line(hit.mark)])
             }
             if case .consoleFlood = o.end {
-                return .violated("\(o.end) (\(c.lineCount) lines)", lastGuestLines(c, 2))
+                return .violated("\(o.end) (\(c.lineCount) lines)", lastGuestLines(c, 2, probe: probeLines))
             }
             let boot = c.stages[.kernel] ?? c.stages[.initSystem]
             if let login = c.stages[.loginPrompt] {
@@ -72,7 +70,7 @@ public enum BootRules {
                 return .pass("boot messages on ttyS0 (the boot stopped before a login prompt; see BOOT-NO-PANIC)", [line(boot)])
             }
             var evidence = boot.map { [line($0)] } ?? []
-            evidence += lastGuestLines(c, 3)
+            evidence += lastGuestLines(c, 3, probe: probeLines)
             if let getty = o.facts?.serialGetty, getty.noneComing {
                 evidence.append(Evidence(path: "the guest's systemd", clip(getty.noneComingText)))
                 return .violated("no login prompt on ttyS0: the guest has no getty on it\(boot == nil ? ", and no boot messages" : "")", evidence)
@@ -164,8 +162,18 @@ public enum BootRules {
             let evidence = facts.interfaces.map { Evidence(path: "ip -j addr (\(facts.channel))", "\($0.name) \($0.mac) \($0.up ? "UP" : "DOWN") \($0.ipv4.joined(separator: " "))") }
                 + facts.routes.filter { $0.destination == "default" }.map { Evidence(path: "ip -j route", "default via \($0.gateway ?? "-") dev \($0.device ?? "-")") }
             let extra = want.extraNICs.enumerated().map { "; eth\($0.offset + 1) \($0.element.mac) has \($0.element.ip)/\($0.element.prefix)" }.joined()
-            return problems.isEmpty ? .pass("eth0 \(want.mac) has \(address), default via \(want.gateway)\(extra)", evidence)
-                : .violated(problems.joined(separator: "; "), evidence)
+            guard problems.isEmpty else { return .violated(problems.joined(separator: "; "), evidence) }
+            let said = "eth0 \(want.mac) has \(address), default via \(want.gateway)\(extra)"
+            switch o.observed.network {
+            case let .answered(text)?:
+                return .pass(said + "; reached from outside at \(want.ip)", evidence + [Evidence(path: "the host's forward", text, origin: .observed)])
+            case let .noAnswer(text)?:
+                return .couldNotCheck("the guest says \(said), but the host could not reach it there from outside", evidence + [Evidence(path: "the host's forward", text, origin: .observed)])
+            case let .notObservable(text)?:
+                return .pass(said + " (the guest's word alone: \(text))", evidence)
+            case nil:
+                return .pass(said, evidence)
+            }
         })
 
     public static let hostname = BootRule(
@@ -197,13 +205,37 @@ public enum BootRules {
         diagnosis: .dataDisk,
         judge: .instance { o in
             guard o.hadDataDisk else { return .notApplicable("the scenario attaches no data disk") }
-            guard let facts = o.facts else { return .couldNotCheck(noFacts(o)) }
-            guard let mount = facts.dataMount else {
-                return .violated("nothing is mounted at /data", [Evidence(path: "findmnt -J /data (\(facts.channel))", "(no filesystem)")])
+            let disk = o.observed.dataDisk?.problem == nil ? o.observed.dataDisk : nil
+            var read: [Evidence] = []
+            if let reading = o.observed.dataDisk {
+                read.append(Evidence(path: "the data disk, read by ImageGate", reading.summary, origin: .observed))
+            } else if let why = o.observed.dataDiskUnread {
+                read.append(Evidence(path: "the data disk", "not read back: \(why)", origin: .observed))
             }
-            let evidence = [Evidence(path: "findmnt -J /data (\(facts.channel))", "\(mount.source) on \(mount.target) type \(mount.fstype)")]
-            return mount.source.hasPrefix("/dev/vdb") ? .pass("\(mount.source) is mounted at /data", evidence)
-                : .violated("/data holds \(mount.source), not the data disk /dev/vdb", evidence)
+            guard let facts = o.facts else {
+                if let disk, !disk.mounted, disk.mountCount != nil || disk.filesystem == nil {
+                    return .violated("the data disk was never \(disk.filesystem == nil ? "formatted" : "mounted") during the boot", read)
+                }
+                return .couldNotCheck(noFacts(o), read)
+            }
+            guard let mount = facts.dataMount else {
+                return .violated("nothing is mounted at /data", [Evidence(path: "findmnt -J /data (\(facts.channel))", "(no filesystem)")] + read)
+            }
+            let evidence = [Evidence(path: "findmnt -J /data (\(facts.channel))", "\(mount.source) on \(mount.target) type \(mount.fstype)")] + read
+            guard mount.source.hasPrefix("/dev/vdb") else { return .violated("/data holds \(mount.source), not the data disk /dev/vdb", evidence) }
+            let said = "the guest says \(mount.source) is mounted at /data"
+            guard let disk else { return .pass("\(mount.source) is mounted at /data (the guest's word alone: the data disk was not read back)", evidence) }
+            guard let filesystem = disk.filesystem else {
+                return .violated(said + ", but the data disk ImageGate read back holds no filesystem", evidence)
+            }
+            if disk.mountCount == 0 { return .violated(said + ", but the \(filesystem) on the data disk was never mounted", evidence) }
+            if !disk.lastMountPoint.isEmpty, disk.lastMountPoint != "/data" {
+                return .violated(said + ", but the data disk records its last mount on \(disk.lastMountPoint)", evidence)
+            }
+            if !mount.fstype.isEmpty, mount.fstype != filesystem {
+                return .violated(said + " as \(mount.fstype), but the data disk holds \(filesystem)", evidence)
+            }
+            return .pass("\(mount.source) is mounted at /data; the data disk holds \(disk.summary)", evidence)
         })
 
     public static let cloudInit = BootRule(
@@ -215,11 +247,20 @@ public enum BootRules {
         diagnosis: .cloudInit,
         judge: .instance { o in
             let tracebacks = o.console.hits.filter { $0.pattern.rule == "BOOT-CLOUD-INIT" }.map { line($0.mark) }
+            if case let .foreignDatasource(name) = o.end {
+                return .violated("cloud-init ran with datasource \(name): it never read this instance's seed (NoCloud, LABEL=cidata), so the platform's metadata and user-data were never applied",
+                                 (o.console.stages[.cloudInitFinished].map { [line($0)] } ?? []) + tracebacks)
+            }
             if let facts = o.facts {
                 let status = facts.cloudInitStatus ?? "unknown"
                 var evidence = [Evidence(path: "cloud-init status (\(facts.channel))", "status: \(status)")]
                 evidence += facts.cloudInitErrors.map { Evidence(path: "cloud-init status (\(facts.channel))", "error: \($0)") } + tracebacks
                 if status == "done", facts.cloudInitErrors.isEmpty, tracebacks.isEmpty {
+                    // This run's user-data asked for the data disk's label:
+                    // a disk that has it was formatted by the cloud-init that read it.
+                    if let disk = o.observed.dataDisk, disk.label == "data" {
+                        evidence.append(Evidence(path: "the data disk, read by ImageGate", "formatted during the boot with the label this run's user-data asked for ('data')", origin: .observed))
+                    }
                     return .pass("cloud-init finished with no errors", evidence + (o.console.stages[.cloudInitFinished].map { [line($0)] } ?? []))
                 }
                 return .violated("cloud-init status \(status), \(facts.cloudInitErrors.count) error(s)", evidence)
@@ -275,7 +316,8 @@ public enum BootRules {
                 if boot.servicePorts.isEmpty { unprobed += 1 }
                 for port in boot.servicePorts {
                     if !port.accepted { closed += 1 }
-                    evidence.append(Evidence(path: boot.plan.instance.hostname, "port \(port.guestPort) (127.0.0.1:\(port.hostPort)): \(port.detail)"))
+                    evidence.append(Evidence(path: boot.plan.instance.hostname, "port \(port.guestPort) (127.0.0.1:\(port.hostPort)): \(port.detail)",
+                                             origin: port.hostPort == 0 ? .guest : .observed))
                 }
             }
             if closed > 0 { return .violated("\(closed) declared port(s) did not accept connections", evidence) }
