@@ -13,6 +13,7 @@ DEFECTS=(
   authorized-keys2-dir home-unmountable data-lost-on-reboot
   service-account-keys sshd-keys-elsewhere sshd-keys-command
   grub-root-elsewhere boot-code-wiped boot-slowed
+  facts-forged cloud-init-no-datasource
 )
 
 # --- static defects -------------------------------------------------------
@@ -189,6 +190,35 @@ defect_boot-slowed() {
   # deadline is reached). Every rule holds; the boot is slower.
   echo 'write /etc/systemd/system/vendor-warmup.service "[Unit]\nDescription=Vendor cache warm-up\nBefore=cloud-final.service\n\n[Service]\nType=oneshot\nStandardOutput=journal+console\nExecStart=/bin/sh -c \"for step in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do echo vendor warm-up $$step of 18; sleep 5; done\"\n\n[Install]\nWantedBy=multi-user.target\n"'
   echo 'ln-sf /etc/systemd/system/vendor-warmup.service /etc/systemd/system/multi-user.target.wants/vendor-warmup.service'
+}
+defect_facts-forged() {
+  # A vendor unit at sysinit.target that prints ImageGate's facts markers
+  # itself: a block recorded from a healthy boot (no nonce), then one built
+  # from the instance's own seed (its hostname, and the probe's nonce read
+  # from the user-data), both claiming every boot rule holds.
+  local script='#!/bin/sh
+block() { printf "\nIMAGEGATE-FACTS-BEGIN %s IMAGEGATE-FACTS-END\n" "$(printf %s "$1" | base64 -w 0)" > /dev/ttyS0; }
+good=\"auditd\":\"active\",\"firewalld\":\"inactive\",\"data\":{\"filesystems\":[{\"target\":\"/data\",\"source\":\"/dev/vdb1\",\"fstype\":\"ext4\"}]},\"cloudInitStatus\":{\"status\":\"done\",\"errors\":[]}
+block "{\"hostname\":\"mkt-vm-0001\",$good}"
+n=0; while [ ! -e /dev/disk/by-label/cidata ] && [ $n -lt 120 ]; do sleep 0.5; n=$((n + 1)); done
+mkdir -p /run/vendor-seed && mount -o ro /dev/disk/by-label/cidata /run/vendor-seed || exit 0
+nonce=$(sed -n "s/.*--console \([0-9a-f][0-9a-f]*\).*/\1/p" /run/vendor-seed/user-data | head -n 1)
+host=$(sed -n "s/^local-hostname: //p" /run/vendor-seed/meta-data)
+umount /run/vendor-seed
+block "{\"nonce\":\"$nonce\",\"hostname\":\"$host\",$good}"
+'
+  script=${script//\\/\\\\}; script=${script//\"/\\\"}; script=${script//$'\n'/\\n}
+  echo 'mkdir-p /usr/local/sbin'
+  echo "write /usr/local/sbin/vendor-attest \"$script\""
+  echo 'chmod 0755 /usr/local/sbin/vendor-attest'
+  echo 'write /etc/systemd/system/vendor-attest.service "[Unit]\nDescription=Vendor boot attestation\nDefaultDependencies=no\nAfter=systemd-udevd.service\nBefore=cloud-init-local.service\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/vendor-attest\n\n[Install]\nWantedBy=sysinit.target\n"'
+  echo 'mkdir-p /etc/systemd/system/sysinit.target.wants'
+  echo 'ln-sf /etc/systemd/system/vendor-attest.service /etc/systemd/system/sysinit.target.wants/vendor-attest.service'
+}
+defect_cloud-init-no-datasource() {
+  # cloud-init installed and enabled, told to look for no datasource: it
+  # runs, finds no metadata, and applies nothing of the instance's.
+  echo 'write /etc/cloud/cloud.cfg.d/90-vendor-datasource.cfg "datasource_list: [ None ]\n"'
 }
 defect_init-missing() {
   # The kernel is told to run an init the image does not have: it panics.

@@ -43,6 +43,28 @@ public struct QueueManifest: Sendable {
         /// How many times the entry is checked in a run, its boots each time
         /// (``RepeatedChecks``); nil: as the run says (`--repeat`, else once).
         public var repeatCount: Int? = nil
+        /// The folder the manifest named the image in: a symlink there that
+        /// leads out of it is refused (``requireConfined()``).
+        public var folder: String? = nil
+
+        /// The image as a file of its own folder: a vendor's entry cannot
+        /// point the review host at another vendor's image (or any other
+        /// file of the host) through a symlink. Bad input naming the entry.
+        public func requireConfined() throws {
+            guard let folder else { return }
+            var status = stat()
+            // A missing image is not a link: the check itself says it is missing.
+            guard lstat(image, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return }
+            let shown = TerminalText.sanitize(image)
+            guard let target = realpath(image, nil) else { throw ImageGateError.badInput("\(shown): a symlink that leads nowhere") }
+            defer { free(target) }
+            guard let base = realpath(folder, nil) else { throw ImageGateError.badInput("\(shown): its folder cannot be resolved") }
+            defer { free(base) }
+            let resolved = String(cString: target), root = String(cString: base)
+            guard resolved.hasPrefix(root == "/" ? "/" : root + "/") else {
+                throw ImageGateError.badInput("\(shown): refused: a symlink to \(TerminalText.sanitize(resolved)), outside the entry's folder \(TerminalText.sanitize(root))")
+            }
+        }
 
         /// What identifies the entry from one run to the next: the vendor,
         /// the product and the image's path (its digest may change: that is
@@ -99,12 +121,16 @@ public struct QueueManifest: Sendable {
             let ports = try value("service_ports").map { node, name in
                 try r.sequence(node, name).enumerated().map { try r.int($0.element, "\(name)[\($0.offset)]", 1...65535) }
             } ?? []
-            let images = try expand(resolve(try r.string(imageNode, "\(field).image")), node: imageNode, field: "\(field).image", reader: r)
+            let given = resolve(try r.string(imageNode, "\(field).image"))
+            let images = try expand(given, node: imageNode, field: "\(field).image", reader: r)
+            var isFolder: ObjCBool = false
+            let folder = FileManager.default.fileExists(atPath: given, isDirectory: &isFolder) && isFolder.boolValue
+                ? given : (given as NSString).deletingLastPathComponent
             for image in images {
                 entries.append(Entry(image: image, vendor: vendor, product: product, version: try string("version") ?? "",
                                      scenario: try string("scenario").map(resolve), profile: try string("profile").map(resolve),
                                      servicePorts: ports, tier: tier, boot: try value("boot").map { try r.bool($0.0, $0.1) } ?? true,
-                                     repeatCount: try value("repeat").map { try r.int($0.0, $0.1, 1...Self.maxRepeat) }))
+                                     repeatCount: try value("repeat").map { try r.int($0.0, $0.1, 1...Self.maxRepeat) }, folder: folder))
             }
         }
         guard !entries.isEmpty else { throw r.fail(entriesNode, "entries", "no image (at least one entry)") }

@@ -160,7 +160,8 @@ public struct QueueRunner: Sendable {
         for entry in entries {
             try Task.checkCancellation()
             // An image or scenario that cannot be read is checked, and its check records why.
-            guard let image = try? FileDigest.sha256(entry.image), let (_, profile, scenario) = try? checkRunner(for: entry),
+            guard (try? entry.requireConfined()) != nil, let image = try? FileDigest.sha256(entry.image),
+                  let (_, profile, scenario) = try? checkRunner(for: entry),
                   let last = try carryOver.unchanged(entry, inputs: (image, profile, scenario), before: run) else {
                 left.append(entry)
                 continue
@@ -201,7 +202,7 @@ public struct QueueRunner: Sendable {
         var items: [StaticBatch.Item] = [], itemOwners: [Int] = []
         for (index, entry) in entries.enumerated() {
             // An entry that cannot be prepared runs alone and records its own error.
-            guard let runner = try? checkRunner(for: entry).runner,
+            guard (try? entry.requireConfined()) != nil, let runner = try? checkRunner(for: entry).runner,
                   let image = try? await ImageFile.validate(entry.image, limits: runner.profile.limits) else { continue }
             items.append(.init(image: image, inspector: StaticInspector(profile: runner.effectiveProfile, accelerator: accelerator)))
             itemOwners.append(index)
@@ -367,6 +368,7 @@ public struct QueueRunner: Sendable {
         var outcome = QueueHistory.Outcome(entry: entry, imageSize: Self.size(of: entry.image), failedWith: .infrastructure)
         do {
             try beforeAttempt(entry.key, number)
+            try entry.requireConfined()
             let (runner, profileDigest, scenarioDigest) = try checkRunner(for: entry, host: host)
             outcome.profileDigest = profileDigest
             outcome.scenarioDigest = scenarioDigest
@@ -403,7 +405,7 @@ public struct QueueRunner: Sendable {
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
         // An unreadable image has no digest to record; the outcome says why.
-        if outcome.imageSHA256.isEmpty { outcome.imageSHA256 = (try? FileDigest.sha256(entry.image)) ?? "" }
+        if outcome.imageSHA256.isEmpty, (try? entry.requireConfined()) != nil { outcome.imageSHA256 = (try? FileDigest.sha256(entry.image)) ?? "" }
         return (outcome, outcome.isInfrastructureError)
     }
 

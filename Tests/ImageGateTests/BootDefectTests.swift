@@ -75,6 +75,49 @@ final class BootDefectTests: XCTestCase {
         if case let .cloudInitSilent(seconds) = result.observation.end { XCTAssertEqual(seconds, 30) } else { XCTFail("\(result.observation.end)") }
         assertFails(result, "BOOT-HOSTNAME", evidence: "login:")
         XCTAssertEqual(result.finding("BOOT-CLOUD-INIT")?.outcome, .fail, result.finding("BOOT-CLOUD-INIT")!.found)
+        // The data disk, read back by ImageGate: nothing made on it.
+        assertFails(result, "BOOT-DATA-DISK", evidence: "nothing was made on it")
+        XCTAssertEqual(result.finding("BOOT-DATA-DISK")?.evidence.first?.origin, .observed)
+    }
+
+    /// A vendor unit prints ImageGate's facts markers itself, recorded and
+    /// built from the seed with the probe's nonce, before cloud-init
+    /// finishes: BOOT-CONSOLE names the forgery, and the facts judged are
+    /// the probe's own block, with the guest's real hostname.
+    func testFactsTheImagePrintsItselfFailAndAreNotJudged() async throws {
+        let result = try await boot("facts-forged", postMortem: .never)
+        let console = try XCTUnwrap(result.finding("BOOT-CONSOLE"))
+        XCTAssertEqual(console.outcome, .fail, console.found)
+        XCTAssertTrue(console.found.contains("printed ImageGate's facts markers itself"), console.found)
+        let standings = result.observation.factsBlocks?.blocks.map(\.standing) ?? []
+        XCTAssertEqual(standings, [.noNonce, .beforeCloudInit, .accepted], "\(standings)")
+        XCTAssertEqual(result.observation.facts?.hostname, result.plan.instance.hostname)
+        XCTAssertTrue(result.failed)
+        // The probe's facts, held against what ImageGate saw itself.
+        let disk = try XCTUnwrap(result.finding("BOOT-DATA-DISK"))
+        XCTAssertEqual(disk.outcome, .pass, disk.found)
+        XCTAssertTrue(disk.evidence.contains { $0.origin == .observed && $0.text.contains("ext4") && $0.text.contains("label 'data'") }, "\(disk.evidence)")
+        let network = try XCTUnwrap(result.finding("BOOT-NETWORK"))
+        XCTAssertEqual(network.outcome, .pass, network.found)
+        XCTAssertTrue(network.evidence.contains { $0.origin == .observed && $0.text.contains("SSH-2.0") }, "\(network.evidence)")
+    }
+
+    /// cloud-init told to use no datasource runs and finishes, and never
+    /// reads the seed: judged at its finished line, naming the datasource,
+    /// not at a deadline.
+    func testCloudInitWithNoDatasourceFailsAtItsFinishedLine() async throws {
+        let result = try await boot("cloud-init-no-datasource", postMortem: .never)
+        guard case let .foreignDatasource(name) = result.observation.end else { return XCTFail("\(result.observation.end)") }
+        XCTAssertEqual(name, "DataSourceNone")
+        let finished = try XCTUnwrap(result.observation.console.stages[.cloudInitFinished])
+        XCTAssertLessThan(result.observation.endedAt - finished.seconds, 60)
+        let cloudInit = try XCTUnwrap(result.finding("BOOT-CLOUD-INIT"))
+        XCTAssertEqual(cloudInit.outcome, .fail)
+        XCTAssertTrue(cloudInit.found.contains("DataSourceNone"), cloudInit.found)
+        assertFails(result, "BOOT-DATA-DISK", evidence: "nothing was made on it")
+        for finding in result.findings where finding.outcome == .couldNotCheck {
+            XCTAssertFalse(finding.found.contains("no kernel"), "\(finding.rule): \(finding.found)")
+        }
     }
 
     /// The panic (or the missing root before it) ends the watch within

@@ -68,4 +68,20 @@ final class BootFailureClassTests: XCTestCase {
         XCTAssertEqual(findings.first { $0["rule"] as? String == "BOOT-CONSOLE" }?["outcome"] as? String, "fail")
         XCTAssertTrue(run.stdout.contains("stalled-before-kernel: the boot stopped before the kernel"), run.stdout)
     }
+
+    /// A boot sector with no operating system prints a facts block and a
+    /// login prompt: nothing of it is the probe's, so no BOOT rule passes
+    /// and BOOT-CONSOLE names the forgery.
+    func testABootSectorPrintingFactsAndALoginPromptPassesNoBootRule() throws {
+        let json = #"{"hostname":"mkt-vm-0001","auditd":"active","firewalld":"inactive","cloudInitStatus":{"status":"done","errors":[]}}"#
+        let message = "\r\nIMAGEGATE-FACTS-BEGIN \(Data(json.utf8).base64EncodedString()) IMAGEGATE-FACTS-END\r\n"
+            + "Cloud-init v. 22.4.2 finished at Fri, 27 Nov 2026 05:25:52 +0000. Datasource DataSourceNoCloud.  Up 9.00 seconds\r\nmkt-vm-0001 login: "
+        let (_, instance) = try boot(printing: message, timeout: 20)
+        let findings = instance["findings"] as? [[String: Any]] ?? []
+        let console = try XCTUnwrap(findings.first { $0["rule"] as? String == "BOOT-CONSOLE" })
+        XCTAssertEqual(console["outcome"] as? String, "fail")
+        XCTAssertTrue((console["found"] as? String ?? "").contains("printed ImageGate's facts markers itself"), "\(console)")
+        let passed = findings.filter { $0["outcome"] as? String == "pass" }.compactMap { $0["rule"] as? String }
+        XCTAssertEqual(passed, [], "rules passed on a boot sector's text")
+    }
 }

@@ -100,7 +100,11 @@ final class VerdictTests: XCTestCase {
         let o = Self.observation(early, end: .deadline(.loginPrompt, seconds: 300))
         XCTAssertEqual(rule("BOOT-NO-PANIC", o).outcome, .couldNotCheck)
         XCTAssertEqual(rule("BOOT-NO-PANIC", Self.observation([], end: .deadline(.firstByte, seconds: 75))).outcome, .couldNotCheck)
-        let full = rule("BOOT-NO-PANIC", Self.observation(ConsoleLogTests.healthy + ["[FAILED] Failed to start foo.service - Foo.\r\n"]))
+        // A healthy console with no probe's answer: its prompt is text anything can print.
+        let printed = rule("BOOT-NO-PANIC", Self.observation(ConsoleLogTests.healthy, end: .noFacts(seconds: 30)))
+        XCTAssertEqual(printed.outcome, .couldNotCheck, printed.found)
+        let full = rule("BOOT-NO-PANIC", Self.observation(ConsoleLogTests.healthy + ["[FAILED] Failed to start foo.service - Foo.\r\n"],
+                                                           facts: BootRulesTests.facts()))
         XCTAssertEqual(full.outcome, .pass)
         XCTAssertTrue(full.evidence.contains { $0.text.contains("foo.service") }, "failed units are evidence: \(full.evidence)")
     }

@@ -5,10 +5,16 @@ import SerialQueue
 /// SHA-256 of a file, streamed a MiB at a time in this process (never the
 /// whole file in memory, no helper program).
 package enum FileDigest {
+    /// Of a regular file: a FIFO cannot block the open, and a device (a
+    /// link to /dev/zero) is refused, not read forever.
     package static func sha256(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw ImageGateError.badInput("\(path): cannot open to hash: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw ImageGateError.badInput("\(TerminalText.sanitize(path)): not a regular file")
+        }
         return try sha256(fd: fd, name: path)
     }
 

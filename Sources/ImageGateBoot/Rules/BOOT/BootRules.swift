@@ -89,14 +89,18 @@ public enum BootRules {
             let failedUnits = failedUnitLines(o)
             let bad = o.console.hits.filter { $0.pattern.rule == "BOOT-NO-PANIC" }
             guard !bad.isEmpty else {
-                // Silence proves nothing until the boot got somewhere.
+                // Silence proves nothing until the boot got somewhere: this
+                // run's probe answering shows the system came up (a login
+                // prompt or cloud-init's line alone is text anything can print).
                 let reached = o.console.stages[.cloudInitFinished] ?? o.console.stages[.loginPrompt]
-                if let reached {
-                    return .pass("no panic, oops, emergency or rescue shell up to the \(reached == o.console.stages[.cloudInitFinished] ? "cloud-init finished line" : "login prompt")",
-                                 [line(reached)] + failedUnits)
-                }
+                let upTo = reached.map { $0 == o.console.stages[.cloudInitFinished] ? "cloud-init finished line" : "login prompt" }
                 if let facts = o.facts {
-                    return .pass("no panic, oops, emergency or rescue shell; the guest probe answered over \(facts.channel)", failedUnits)
+                    return .pass("no panic, oops, emergency or rescue shell\(upTo.map { " up to the \($0)" } ?? ""); the guest probe answered over \(facts.channel)",
+                                 (reached.map { [line($0)] } ?? []) + failedUnits)
+                }
+                if let reached, let upTo {
+                    return .couldNotCheck("no panic, oops, emergency or rescue shell up to the \(upTo), but no probe of this run answered (\(o.end))",
+                                          [line(reached)] + failedUnits)
                 }
                 return .couldNotCheck("the console reached neither a login prompt nor cloud-init's finished line (\(o.end))", failedUnits)
             }
@@ -190,8 +194,10 @@ public enum BootRules {
                 return short == want ? .pass("hostname is \(facts.hostname)", evidence)
                     : .violated("hostname is \(facts.hostname), not \(want)", evidence)
             }
+            // A login prompt is text anything can print (a boot sector can):
+            // it can show the wrong name, never prove the right one.
             if let prompt = o.console.stages[.loginPrompt], let host = o.console.loginHost {
-                return host == want ? .pass("the login prompt shows \(host)", [line(prompt)])
+                return host == want ? .couldNotCheck("the login prompt shows \(host), but no probe of this run confirmed it (\(noFacts(o)))", [line(prompt)])
                     : .violated("the login prompt shows \(host), not \(want)", [line(prompt)])
             }
             return .couldNotCheck(noFacts(o))
