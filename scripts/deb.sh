@@ -50,6 +50,22 @@ Description: VM image gate for a cloud marketplace
  a nightly review queue (systemd timer, installed disabled) and reproduction
  bundles for support.
 CONTROL
+# The review queue's unprivileged user (sysusers.d/imagegate.conf), made on
+# installation; kept on removal, as Debian keeps system users.
+cat > "$root/DEBIAN/postinst" <<'POSTINST'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+  if command -v systemd-sysusers > /dev/null; then
+    systemd-sysusers imagegate.conf
+  else
+    getent group kvm > /dev/null || addgroup --system kvm
+    getent passwd imagegate > /dev/null || adduser --system --group --home /var/lib/imagegate --no-create-home imagegate
+    adduser imagegate kvm > /dev/null
+  fi
+fi
+POSTINST
+chmod 0755 "$root/DEBIAN/postinst"
 mkdir -p "$output"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$output/imagegate_${version}_$arch.deb" >/dev/null
 echo "deb: $output/imagegate_${version}_$arch.deb"

@@ -5,7 +5,9 @@
 #   share/man/man1/imagegate.1, imagegate-check.1, … (from the command definitions)
 #   share/bash-completion/completions/imagegate, zsh and fish completions
 #   share/imagegate/Scenarios/*.yaml, share/imagegate/profile.yaml
-#   lib/systemd/system/imagegate-queue.{service,timer} (not enabled)
+#   lib/systemd/system/imagegate-queue.{service,timer} (not enabled), and
+#   lib/sysusers.d/imagegate.conf, the queue's unprivileged user (the Debian
+#   package creates it; after make install: systemd-sysusers THAT_FILE)
 # Usage: scripts/install.sh BINARY MANUAL_TOOL DESTDIR PREFIX
 set -euo pipefail
 binary=$1 manual_tool=$2 destdir=$3 prefix=$4
@@ -14,7 +16,7 @@ cd "$(dirname "$0")/.."
 root="$destdir$prefix"
 share="$root/share"
 install -d "$root/bin" "$share/man/man1" "$share/bash-completion/completions" "$share/fish/vendor_completions.d" \
-  "$share/imagegate/Scenarios" "$root/lib/systemd/system"
+  "$share/imagegate/Scenarios" "$root/lib/systemd/system" "$root/lib/sysusers.d"
 # zsh looks in vendor-completions for a distribution's own packages (/usr),
 # in site-functions for the rest (/usr/local, a home folder).
 if [[ "$prefix" == /usr ]]; then zsh_dir="$share/zsh/vendor-completions"; else zsh_dir="$share/zsh/site-functions"; fi
@@ -59,6 +61,7 @@ install -m 0644 Scenarios/*.yaml "$share/imagegate/Scenarios/"
 
 sed "s|@BINDIR@|$prefix/bin|g" dist/systemd/imagegate-queue.service.in > "$root/lib/systemd/system/imagegate-queue.service"
 install -m 0644 dist/systemd/imagegate-queue.timer "$root/lib/systemd/system/"
+install -m 0644 dist/sysusers.d/imagegate.conf "$root/lib/sysusers.d/"
 chmod 0644 "$root/lib/systemd/system/imagegate-queue.service" "$share/imagegate/profile.yaml" \
   "$share/bash-completion/completions/imagegate" "$zsh_dir/_imagegate" "$share/fish/vendor_completions.d/imagegate.fish"
 echo "install: ImageGate in $root ($(find "$root" -type f | wc -l) files)"

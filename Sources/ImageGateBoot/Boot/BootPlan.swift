@@ -28,6 +28,8 @@ public struct BootPlan: Sendable {
     public var reboot = false
     /// Which channels may deliver the guest's facts (the first to answer wins).
     public var factChannels: Set<FactChannel> = [.ssh, .serial]
+    /// The domain's `<seclabel>` on a local site (``DomainSecurityLabel``).
+    public var securityLabel = DomainSecurityLabel.noRelabeling
     /// Where the disks are, as the site placed them (``BootSite``).
     public var placement = DiskPlacement.runFolder
     /// The run's folder: overlay, data disk, seed, console log, SSH key.
@@ -169,7 +171,7 @@ public struct BootPlan: Sendable {
             <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
             <memballoon model='none'/>
           </devices>
-          \(remote == nil ? "<seclabel type='none' model='dac'/>" : "")
+          \(remote == nil ? securityLabel : "")
           <qemu:commandline>
         \(nicArguments.map { "    <qemu:arg value='\(x($0))'/>" }.joined(separator: "\n"))
           </qemu:commandline>

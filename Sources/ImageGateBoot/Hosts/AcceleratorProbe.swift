@@ -125,6 +125,7 @@ public struct AcceleratorProbe: Sendable {
         let placed = try await site.placeKernel(kernel, vm: boot.name)
         boot.kernel = placed.path
         boot.consoleOverStream = placed.consoleOverStream
+        boot.securityLabel = placed.securityLabel
         let vm = try await host.start(xml: boot.domainXML, paused: true)
         let pump = try await site.attachConsole(of: vm, file: boot.consoleLog, limit: 1 << 20)
         try await vm.resume()

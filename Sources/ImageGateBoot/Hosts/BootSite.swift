@@ -72,4 +72,6 @@ public struct PlacedKernel: Sendable {
     public var volume: String?
     /// ttyS0 is read through libvirt's console stream, not a local file.
     public var consoleOverStream: Bool
+    /// The probe domain's `<seclabel>` on this site.
+    public var securityLabel = DomainSecurityLabel.noRelabeling
 }

@@ -28,6 +28,7 @@ public struct LocalSite: BootSite {
 
     public func settle(_ plan: inout BootPlan, reservation: SiteReservation, servicePorts: [Int]) {
         for (guestPort, hostPort) in zip(servicePorts, reservation.servicePorts) { plan.servicePorts[guestPort] = hostPort }
+        plan.securityLabel = DomainSecurityLabel.embedded
     }
 
     public func place(_ plan: inout BootPlan, progress: @escaping @Sendable (FirstBoot.Event) -> Void) async throws {
@@ -64,7 +65,7 @@ public struct LocalSite: BootSite {
     public func removePlaced(_ plan: BootPlan) async {}
 
     public func placeKernel(_ kernel: String, vm: String) async throws -> PlacedKernel {
-        PlacedKernel(path: kernel, volume: nil, consoleOverStream: false)
+        PlacedKernel(path: kernel, volume: nil, consoleOverStream: false, securityLabel: DomainSecurityLabel.embedded)
     }
 
     public func removeKernel(_ placed: PlacedKernel) async {}

@@ -13,6 +13,8 @@ public struct ProbeVM: Sendable {
     /// ttyS0 on a pty, read through libvirt's console stream (a remote
     /// host), instead of the local `consoleLog` file.
     public var consoleOverStream = false
+    /// Its `<seclabel>`, as the site says (``DomainSecurityLabel``).
+    public var securityLabel = DomainSecurityLabel.noRelabeling
 
     public init(name: String, accelerator: Accelerator, kernel: String, consoleLog: String) {
         self.name = name
@@ -53,7 +55,7 @@ public struct ProbeVM: Sendable {
             </serial>
             <memballoon model='none'/>
           </devices>
-          <seclabel type='none' model='dac'/>
+          \(securityLabel)
         </domain>
         """
     }
