@@ -30,6 +30,8 @@ public final class QueueHistory: Sendable {
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
+            // The reviewers' record of every vendor's verdicts: this user's alone.
+            chmod(path, 0o600)
         } catch let error as DatabaseError {
             throw ImageGateError.badInput("\(path): not a queue history database (\(error.message ?? "\(error.resultCode)"))")
         }

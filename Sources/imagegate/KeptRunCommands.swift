@@ -86,20 +86,15 @@ struct SSHCommand: AsyncParsableCommand {
             guard kept.isRunning != false else { throw ImageGateError.badInput("\(kept.id): its VM is no longer running (imagegate stop \(kept.id) removes it)") }
             return kept.sshArguments(command: command, terminal: isatty(STDIN_FILENO) == 1)
         }
-        if !command.isEmpty { throw ExitCode(try FilteredSSH.run(arguments)) }
-        // An interactive session: ssh takes over this process and its
-        // terminal (modes, window size, signals); what the guest prints
-        // then reaches the terminal as ssh gives it. `imagegate console`
-        // is the filtered way in.
-        let argv = (["ssh"] + arguments).map { strdup($0) } + [nil]
-        execvp("ssh", argv)
-        complain("cannot run ssh: \(String(cString: strerror(errno)))")
-        throw ExitCode.infrastructure
+        // A command, or an interactive session alike: ssh keeps the terminal
+        // as its input (its modes, window size and signals), and what the
+        // guest prints reaches it through the console's filter.
+        throw ExitCode(try FilteredSSH.run(arguments))
     }
 }
 
-/// A command run over ssh with its output (stdout and stderr alike)
-/// through ``TerminalControlFilter``, as the console's: a guest's motd or
+/// ssh with its output (stdout and stderr alike) through
+/// ``TerminalControlFilter``, as the console's: a guest's motd, shell or
 /// command cannot set the reviewer's clipboard or title.
 enum FilteredSSH {
     /// Runs ssh with `arguments`; returns its exit status.

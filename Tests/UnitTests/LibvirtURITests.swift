@@ -14,7 +14,8 @@ final class LibvirtURITests: XCTestCase {
 
     func testProgramsAndUnknownParametersAreRefused() {
         for bad in ["qemu+ext:///system?command=/tmp/x", "qemu+EXT:///system", "qemu+ssh://h/system?command=/bin/sh",
-                    "qemu+ssh://h/system?netcat=/tmp/nc", "qemu+tcp://h/system?%63ommand=/tmp/x", "qemu+tcp://h/system?root=/tmp",
+                    "qemu+ssh://h/system?netcat=/tmp/nc", "qemu+ssh://h/system?no_tty=1;netcat=/tmp/x", "qemu+ssh://h/system?keyfile=k;%6eetcat=/x",
+                    "qemu+tcp://h/system?%63ommand=/tmp/x", "qemu+tcp://h/system?root=/tmp",
                     "xen:///system", "test:///default", "qemu:///system\n", "/etc/passwd", ""] {
             XCTAssertThrowsError(try LibvirtURI.check(bad), bad) { XCTAssertTrue(($0 as? ImageGateError)?.isBadInput == true, "\($0)") }
             XCTAssertThrowsError(try HostSpec(parsing: bad), bad)

@@ -1,10 +1,11 @@
 import Foundation
 import ImageGate
+import ImageGateQueue
 import TestSupport
 import XCTest
 
-/// State belongs to its owner: made 0700, refused when others may write it
-/// or another user owns it.
+/// State belongs to its owner: made 0700, closed when others may read it,
+/// refused when others may write it or another user owns it.
 final class StateDirectoryTests: XCTestCase {
     var dir = ""
 
@@ -40,12 +41,22 @@ final class StateDirectoryTests: XCTestCase {
         }
         chmod(open, 0o755)
         XCTAssertNoThrow(try StateDirectory(path: open).secure(), "0755: only its owner writes it")
+        XCTAssertEqual(try mode(open), 0o700, "and no one else reads it any more")
         if geteuid() == 0 {
             chown(open, 65534, 65534)
             XCTAssertThrowsError(try StateDirectory(path: open).secure()) { error in
                 XCTAssertTrue("\(error)".contains("belongs to user 65534"), "\(error)")
             }
         }
+    }
+
+    /// The queue's history holds every vendor's verdicts: its owner's alone,
+    /// whatever the umask.
+    func testTheQueueHistoryIsItsOwnersAlone() throws {
+        let old = umask(0o022)
+        defer { umask(old) }
+        _ = try QueueHistory(path: dir + "/queue/queue.sqlite")
+        XCTAssertEqual(try mode(dir + "/queue/queue.sqlite"), 0o600)
     }
 
     /// Through the CLI: one line, exit 2, before anything is read or reaped.

@@ -35,8 +35,9 @@ public enum InspectionReport {
         func block(_ finding: Finding, mark: String) {
             out += "\(mark) \(finding.rule) [\(finding.severity.rawValue)] \(finding.title)\n"
             out += "    \(l.label(.required)): \(finding.required)\n"
-            out += "    \(l.label(.found)): \(finding.found)\n"
-            for evidence in finding.evidence.prefix(12) { out += "      at \(evidence)\n" }
+            // What was found and where are the image's or the guest's text: one line each.
+            out += "    \(l.label(.found)): \(TerminalText.line(finding.found))\n"
+            for evidence in finding.evidence.prefix(12) { out += "      at \(TerminalText.line(evidence.description))\n" }
             if finding.evidence.count > 12 { out += "      … \(finding.evidence.count - 12) more\n" }
             if let fix = finding.fix { out += "    \(l.label(.fix)): \(fix)\n" }
             if let waived = finding.waived { out += "    \(l.label(.waived)): \(waived)\n" }
@@ -51,7 +52,7 @@ public enum InspectionReport {
         if !unchecked.isEmpty {
             out += "\(l.label(.couldNotCheck)) (\(unchecked.count))\n"
             for finding in unchecked {
-                out += "? \(finding.rule) [\(finding.severity.rawValue)] \(finding.title): \(finding.found)\n"
+                out += "? \(finding.rule) [\(finding.severity.rawValue)] \(finding.title): \(TerminalText.line(finding.found))\n"
                 if let waived = finding.waived { out += "    \(l.label(.waived)): \(waived)\n" }
             }
             out += "\n"
@@ -87,7 +88,7 @@ public enum InspectionReport {
         var line = "\(l.label(.verdict).uppercased()): \(l.label(verdict)) — \(failures) \(l.label(.failures).lowercased()), \(warnings) \(l.label(.warnings).lowercased())"
         if !unchecked.isEmpty {
             line += "; \(unchecked.count) \(l.label(.uncheckedErrors)): "
-            line += unchecked.map { "\($0.rule) (\($0.found))" }.joined(separator: "; ")
+            line += unchecked.map { "\($0.rule) (\(TerminalText.line($0.found)))" }.joined(separator: "; ")
         }
         return line
     }

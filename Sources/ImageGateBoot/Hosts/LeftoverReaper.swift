@@ -94,6 +94,21 @@ public struct LeftoverReaper: Sendable {
         ScratchFolder.shared.removeAll()
     }
 
+    /// Whether a QEMU argument names a file of `folder`'s own runs or
+    /// libvirt root, where a path starts (after `=`, `,`, `:` or a quote):
+    /// a state folder nested in it (`folder/other/runs/…`) or holding it
+    /// (`/x/folder/runs/…`) is another's.
+    package static func names(_ argument: String, ownFilesOf folder: String) -> Bool {
+        for own in [folder + "runs/", folder + "libvirt/"] {
+            var rest = argument.startIndex..<argument.endIndex
+            while let found = argument.range(of: own, range: rest) {
+                if found.lowerBound == argument.startIndex || "=,:\"'".contains(argument[argument.index(before: found.lowerBound)]) { return true }
+                rest = found.upperBound..<argument.endIndex
+            }
+        }
+        return false
+    }
+
     /// Every QEMU process on this machine running a VM named by ImageGate
     /// from `state` (its disks and sockets lie in that folder): (PID, VM
     /// name), read from `-name guest=NAME,…` on its command line.
@@ -106,7 +121,7 @@ public struct LeftoverReaper: Sendable {
             guard let pid = pid_t(entry), let stat = ProcessStat(pid: pid), stat.command.hasPrefix("qemu-system"),
                   let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
             let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            guard arguments.contains(where: { argument in folders.contains { argument.contains($0) } }) else { continue }
+            guard arguments.contains(where: { argument in folders.contains { names(argument, ownFilesOf: $0) } }) else { continue }
             for argument in arguments where argument.hasPrefix(marker) {
                 let name = argument.dropFirst("guest=".count).prefix { $0 != "," }
                 found.append((pid, String(name)))

@@ -28,8 +28,11 @@ public enum LibvirtURI {
             throw refuse("transport '\(transport)' is refused (one of tcp, ssh, libssh, libssh2, tls, unix)")
         }
         guard let query = uri.firstIndex(of: "?").map({ uri[uri.index(after: $0)...] }) else { return }
-        for item in query.split(separator: "&") {
+        // libvirt splits the query on ';' as well as '&', and unescapes
+        // each name: neither may smuggle a parameter past the list.
+        for item in query.split(whereSeparator: { $0 == "&" || $0 == ";" }) {
             let name = String(item.prefix { $0 != "=" })
+            guard !name.contains("%") else { throw refuse("parameter '\(name)' is refused (escaped)") }
             guard parameters.contains(name) else { throw refuse("parameter '\(name)' is refused") }
             if name == "root", !uri.hasPrefix("qemu:///embed") { throw refuse("root= belongs to the embedded driver (qemu:///embed)") }
         }

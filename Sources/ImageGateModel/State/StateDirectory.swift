@@ -20,9 +20,10 @@ public struct StateDirectory: Sendable {
         return StateDirectory(path: base + "/imagegate")
     }
 
-    /// Makes the folder (0700) if it is missing, and refuses one that is
-    /// not this user's or that others may write: what ImageGate reads back
-    /// from it (kept records, run folders, libvirt's root) must be its own.
+    /// Makes the folder (0700) if it is missing, refuses one that is not
+    /// this user's or that others may write — what ImageGate reads back
+    /// from it (kept records, run folders, libvirt's root) must be its own —
+    /// and closes one that others may read (what is in it is the vendors').
     public func secure() throws {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -39,6 +40,9 @@ public struct StateDirectory: Sendable {
         }
         guard info.st_mode & 0o022 == 0 else {
             throw ImageGateError.badInput("\(path): the state folder is writable by \(info.st_mode & 0o020 != 0 ? "its group" : "others") (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod 700 it or set IMAGEGATE_STATE_DIR to a folder of your own")
+        }
+        if info.st_mode & 0o077 != 0, chmod(path, 0o700) != 0 {
+            throw ImageGateError.badInput("\(path): the state folder is readable by others and cannot be closed: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -12,6 +12,23 @@ public enum TerminalText {
         return String(out)
     }
 
+    /// One line whatever the text holds: line breaks and every other
+    /// control but tab shown as escapes (`\n`, `\r`, `\u{1B}`), so a value
+    /// from an image or a guest can neither start a line of its own (a fake
+    /// `VERDICT: PASS`) nor act on the terminal.
+    public static func line(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default:
+                if isPrintable(scalar) { out.unicodeScalars.append(scalar) } else { out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" }
+            }
+        }
+        return out
+    }
+
     package static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x0A, 0x09: return true
