@@ -24,9 +24,11 @@ struct QueueCarryOver: Sendable {
     /// The run's one host's versions (``VirtualMachineHost/versions()``).
     var hostVersions: String?
 
-    /// The earlier entry `entry` may be carried over from, if every input is unchanged.
+    /// The earlier entry `entry` may be carried over from, if every input
+    /// is unchanged and no waiver it was checked under (`waiverExpiries`,
+    /// its scenario's) has expired since: a waived rule counts again.
     func unchanged(_ entry: QueueManifest.Entry, inputs: (image: String, profile: String, scenario: String), before run: Int64,
-                   now: Date = Date()) throws -> QueueHistory.Entry? {
+                   waiverExpiries: [Date] = [], now: Date = Date()) throws -> QueueHistory.Entry? {
         let recent = try history.earlierEntries(key: entry.key, before: run, limit: Self.flakyMemory)
         guard let last = recent.first, last.verdict != .error, !recent.contains(where: { $0.flakyFirstVerdict != nil }),
               try history.knownFailure(of: last) == nil,
@@ -41,6 +43,10 @@ struct QueueCarryOver: Sendable {
             }
         }
         let fullRunID = last.carriedFrom ?? last.runID
+        if let full = try history.run(fullRunID), let checked = ISO8601DateFormatter().date(from: full.startedAt),
+           waiverExpiries.contains(where: { checked <= $0 && $0 < now }) {
+            return nil
+        }
         if let days = fullEveryDays, let full = try history.run(fullRunID),
            let checked = ISO8601DateFormatter().date(from: full.startedAt), now.timeIntervalSince(checked) >= Double(days) * 86400 {
             return nil

@@ -161,8 +161,9 @@ public struct QueueRunner: Sendable {
             try Task.checkCancellation()
             // An image or scenario that cannot be read is checked, and its check records why.
             guard (try? entry.requireConfined()) != nil, let image = try? FileDigest.sha256(entry.image),
-                  let (_, profile, scenario) = try? checkRunner(for: entry),
-                  let last = try carryOver.unchanged(entry, inputs: (image, profile, scenario), before: run) else {
+                  let (runner, profile, scenario) = try? checkRunner(for: entry),
+                  let last = try carryOver.unchanged(entry, inputs: (image, profile, scenario), before: run,
+                                                     waiverExpiries: runner.scenario.waivers.compactMap(\.expires)) else {
                 left.append(entry)
                 continue
             }

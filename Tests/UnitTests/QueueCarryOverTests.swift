@@ -83,6 +83,11 @@ final class QueueCarryOverTests: XCTestCase {
         XCTAssertEqual(try carry.unchanged(db, inputs: inputs, before: first + 1)?.runID, first)
         XCTAssertNil(try carry.unchanged(db, inputs: inputs, before: first + 1, now: Date().addingTimeInterval(8 * 86400)), "a week old: checked in full")
         XCTAssertNil(try carry.unchanged(db, inputs: (inputs.0, "another profile", scenario), before: first + 1))
+        // A scenario waiver that expired since the check ends the carry-over; one still running does not.
+        let tomorrow = Date().addingTimeInterval(86400)
+        XCTAssertNil(try carry.unchanged(db, inputs: inputs, before: first + 1, waiverExpiries: [tomorrow], now: tomorrow.addingTimeInterval(60)),
+                     "the waiver expired after the check")
+        XCTAssertEqual(try carry.unchanged(db, inputs: inputs, before: first + 1, waiverExpiries: [tomorrow])?.runID, first)
         let failed = try XCTUnwrap(queue.history.entries(run: first).first { $0.product == "db" })
         try queue.history.setLabel(try XCTUnwrap(queue.history.failureSignatures(of: failed).first), note: "known", link: nil, until: nil)
         XCTAssertNil(try carry.unchanged(db, inputs: inputs, before: first + 1), "a known failure is checked every night")
