@@ -135,4 +135,20 @@ final class FactsBlocksTests: XCTestCase {
         let silent = log("\u{1B}[2J GNU GRUB  version 2.06\r\n")
         XCTAssertEqual(ConsoleWatcher.missedDeadline(silent, elapsed: deadlines.kernel + 1, deadlines: deadlines), .deadline(.kernel, seconds: deadlines.kernel))
     }
+
+    /// A console of endless unterminated lines fails BOOT-CONSOLE by how
+    /// much of it is noise, whether or not the watch ended before the flood
+    /// limit; a boot loader's long menu line is no noise.
+    func testUnterminatedNoiseFailsByItsAmountNotByTiming() {
+        var noisy = log(Self.kernel, Self.prompt)
+        let chunk = String(repeating: "#", count: 1 << 16)
+        for second in 0..<20 { noisy.feed(chunk, at: Double(2 + second)) }
+        var o = BootObservation(instance: BootRulesTests.instance, console: noisy, facts: nil, end: .noFacts(seconds: 30))
+        o.factsBlocks = FactsBlocks(noisy, nonce: Self.nonce, complete: true)
+        let finding = BootRules.evaluate(o).first { $0.rule == "BOOT-CONSOLE" }!
+        XCTAssertEqual(finding.outcome, .fail)
+        XCTAssertTrue(finding.found.contains("lines too long to read"), finding.found)
+        let menu = log(Self.kernel, String(repeating: "─", count: 6000) + "\r\n", Self.finished, Self.probe(), Self.prompt)
+        XCTAssertLessThan(menu.droppedScalars, BootRules.noiseLimit)
+    }
 }

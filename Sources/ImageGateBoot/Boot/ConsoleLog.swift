@@ -53,6 +53,9 @@ public struct ConsoleLog: Sendable {
     public private(set) var droppedLines = 0
     /// Lines cut at ``Limits/lineScalars``.
     public private(set) var truncatedLines = 0
+    /// Scalars dropped past ``Limits/lineScalars``: what of the console is
+    /// lines too long to read.
+    public private(set) var droppedScalars = 0
     public private(set) var partial = ""
     /// How long the unfinished last line is as the guest wrote it (its
     /// kept part, ``partial``, stops at ``Limits/lineScalars``).
@@ -111,10 +114,13 @@ public struct ConsoleLog: Sendable {
                 current = String.UnicodeScalarView()
                 length = 0
                 skippingRestOfLine = false
-            } else if !skippingRestOfLine {
+            } else if skippingRestOfLine {
+                droppedScalars += 1
+            } else {
                 if length >= limits.lineScalars {
                     skippingRestOfLine = true
                     truncatedLines += 1
+                    droppedScalars += 1
                 } else {
                     current.append(scalar)
                     length += 1

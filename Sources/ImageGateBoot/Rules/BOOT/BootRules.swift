@@ -41,6 +41,10 @@ public enum BootRules {
         o.console.hits.filter { $0.pattern.text == "[FAILED] Failed to start" && (unit.map($0.mark.text.contains) ?? true) }.map { line($0.mark) }
     }
 
+    /// Characters of over-long lines a console may carry (a boot loader
+    /// drawing its menu as one line comes to a few thousand).
+    public static let noiseLimit = 1 << 20
+
     public static let consoleOutput = BootRule(
         "BOOT-CONSOLE", title: "Console on ttyS0",
         required: "the system booted from the image produces output on ttyS0: a login prompt (kernel messages are welcome, not required)",
@@ -60,6 +64,12 @@ public enum BootRules {
             }
             if case .consoleFlood = o.end {
                 return .violated("\(o.end) (\(c.lineCount) lines)", lastGuestLines(c, 2, probe: probeLines))
+            }
+            // Noise is judged by how much of it there is, never by whether
+            // the watch happened to end before the flood limit.
+            if c.droppedScalars > noiseLimit {
+                return .violated("ttyS0 carries \(c.droppedScalars) characters in lines too long to read (\(c.truncatedLines) line(s) over \(c.limits.lineScalars) characters; at most \(noiseLimit) in all): the console is unreadable noise",
+                                 lastGuestLines(c, 2, probe: probeLines))
             }
             let boot = c.stages[.kernel] ?? c.stages[.initSystem]
             if let login = c.stages[.loginPrompt] {
