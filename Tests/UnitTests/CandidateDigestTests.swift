@@ -29,6 +29,32 @@ final class CandidateDigestTests: XCTestCase {
         }
     }
 
+    /// Written and put back between the two digests: the digests agree,
+    /// the open file's change time does not.
+    func testACandidateWrittenAndRestoredIsCaught() async throws {
+        let path = NSTemporaryDirectory() + "restored-" + UUID().uuidString + ".raw"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var disk = [UInt8](repeating: 0, count: 1 << 20)
+        disk[510] = 0x55; disk[511] = 0xAA
+        try Data(disk).write(to: URL(fileURLWithPath: path))
+        let image = try await ImageFile.validate(path)
+        do {
+            _ = try await CandidateDigest.verifying(image) {
+                let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+                try handle.seek(toOffset: 4096)
+                try handle.write(contentsOf: Data([0xFF]))
+                try handle.seek(toOffset: 4096)
+                try handle.write(contentsOf: Data([0x00]))
+                try handle.close()
+            }
+            XCTFail("a candidate written and restored during the check was not noticed")
+        } catch let error as ImageGateError {
+            XCTAssertTrue("\(error)".contains("was written while it was checked"), "\(error)")
+        }
+        let untouched = try await ImageFile.validate(path)
+        _ = try await CandidateDigest.verifying(untouched) { () }
+    }
+
     /// Bytes in memory and bytes fed in chunks: FIPS 180-2's vectors.
     func testInMemoryAndStreamedDigestsMatchTheStandardsVectors() {
         XCTAssertEqual(Digest.sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

@@ -109,10 +109,39 @@ final class ImageDescriptor: Sendable {
     let fd: Int32
     /// Absolute, symlinks resolved.
     let path: String
+    /// The file as it was opened: any write to it since, even one undone
+    /// before the closing digest, moves its change time.
+    let opened: Identity
 
-    private init(fd: Int32, path: String) {
+    /// What a write, a truncation or another file renamed in cannot leave as it was.
+    struct Identity: Equatable, CustomStringConvertible {
+        var inode: UInt64
+        var size: Int64
+        var changed: timespec
+
+        init(_ status: stat) {
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            changed = status.st_ctim
+        }
+
+        static func == (a: Identity, b: Identity) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+        }
+
+        var description: String { "inode \(inode), \(size) bytes, changed at \(changed.tv_sec).\(String(format: "%09ld", changed.tv_nsec))" }
+    }
+
+    private init(fd: Int32, path: String, opened: Identity) {
         self.fd = fd
         self.path = path
+        self.opened = opened
+    }
+
+    /// The open file as it is now (nil: it cannot be asked).
+    var current: Identity? {
+        var status = stat()
+        return fstat(fd, &status) == 0 ? Identity(status) : nil
     }
 
     deinit { close(fd) }
@@ -149,7 +178,7 @@ final class ImageDescriptor: Sendable {
                 : kind == S_IFCHR ? "a character device" : kind == S_IFSOCK ? "a socket" : "not a file"
             throw ImageGateError.badInput("\(shown): not a regular file (\(what)\(path != absolute ? ", via \(TerminalText.sanitize(path))" : ""))")
         }
-        return ImageDescriptor(fd: fd, path: path)
+        return ImageDescriptor(fd: fd, path: path, opened: ImageDescriptor.Identity(status))
     }
 
     /// A raw file must at least start like a disk: an MBR (or GPT's
