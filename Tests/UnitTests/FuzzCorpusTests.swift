@@ -9,6 +9,15 @@ import XCTest
 final class FuzzCorpusTests: XCTestCase {
     static var corpus: String { PackageRoot.path + "/.build/fuzz-corpus" }
 
+    /// A small check report, as a bundle records one.
+    static var report: CheckReport {
+        let finding = Finding(rule: "LNX-NO-SWAP", severity: .error, title: "No swap", outcome: .fail, required: "no swap", found: "a swap file",
+                              evidence: [Evidence(path: "/etc/fstab", line: 3, "/swapfile none swap sw 0 0")], fix: "remove it")
+        return CheckReport(generatedAt: "", language: "en", image: .init(path: "/images/vendor.qcow2", format: "qcow2", virtualSize: 1, sha256: "", sha256After: ""),
+                           scenario: .init(name: "s", description: "", source: ""), accelerator: .kvm, verdict: GateVerdict([finding]),
+                           staticInspection: nil, instances: [], findings: [finding], seconds: 1)
+    }
+
     func testSeedsForEveryFuzzTargetParse() async throws {
         let scenarios = try FileManager.default.contentsOfDirectory(atPath: PackageRoot.path + "/Scenarios")
             .filter { $0.hasSuffix(".yaml") }
@@ -19,6 +28,8 @@ final class FuzzCorpusTests: XCTestCase {
             "fstab": [Array("UUID=1111-aaaa / ext4 defaults 0 1\n/dev/vdb /data ext4 defaults,nofail 0 0\nPARTUUID=ab-02 /my\\040dir ext4 ro 0 0\n".utf8)],
             "os-release": [Array("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nNAME='A \\\"q\\\"'\n".utf8)],
             "dpkg-status": [Array("Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u3\n\nPackage: held\nStatus: hold ok installed\nVersion: 4.4.3-P1-2\n".utf8)],
+            "profile": [Array("queue_retries: 2\nwaivers:\n  - {rule: LNX-MONITOR-AGENT, reason: no agent yet}\n".utf8)],
+            "check-report": [Array(try Self.report.json().utf8)],
             "data-disk": [DataDiskReadingTests.disk(mbrStart: 2048, mountCount: 1, label: "data"), [UInt8](repeating: 0, count: 600)],
             "console": [Array(ConsoleLogTests.healthy.joined().utf8),
                         Array("\(GuestProbe.beginMarker) \(facts) \(GuestProbe.endMarker)\r\n".utf8)],
@@ -60,5 +71,11 @@ final class FuzzCorpusTests: XCTestCase {
         XCTAssertEqual(PostMortem.journalLine(["MESSAGE": Array("m\u{1B}]0;x\u{07}".utf8), "PRIORITY": Array("3".utf8)]).priority, 3)
         XCTAssertEqual(SSHDConfig.words(String(decoding: seeds["sshd-config"]![0], as: UTF8.self).components(separatedBy: "\n")[1])?.1.count, 2)
         XCTAssertNotNil(VolumeTimes(xml: String(decoding: seeds["volume-times"]![0], as: UTF8.self)).modified)
+        XCTAssertEqual(try PlatformProfile.parse(String(decoding: seeds["profile"]![0], as: UTF8.self), source: "seed").queueRetries, 2)
+        XCTAssertNotNil(try? JSONDecoder().decode(CheckReport.self, from: Data(seeds["check-report"]![0])))
+        XCTAssertEqual(DataDiskReading.read { offset, count in
+            let disk = seeds["data-disk"]![0]
+            return offset + UInt64(count) <= UInt64(disk.count) ? Array(disk[Int(offset)..<(Int(offset) + count)]) : nil
+        }.label, "data")
     }
 }

@@ -12,7 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case listeningSockets = "listening-sockets", keptRecord = "kept-record", bundleManifest = "bundle-manifest"
     case libvirtURI = "libvirt-uri", registryValue = "registry-value"
     case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
-    case volumeTimes = "volume-times", dataDisk = "data-disk"
+    case volumeTimes = "volume-times", dataDisk = "data-disk", profile, checkReport = "check-report"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -88,6 +88,13 @@ enum FuzzTarget: String, CaseIterable {
             _ = DataDiskReading.read { offset, count in
                 guard offset < UInt64(bytes.count), UInt64(bytes.count) - offset >= UInt64(count) else { return nil }
                 return Array(bytes[Int(offset)..<(Int(offset) + count)])
+            }
+        case .profile:
+            _ = try? PlatformProfile.parse(text, source: "fuzz.yaml")
+        case .checkReport:
+            // A bundle's recorded report, decoded and compared with itself, as a replay compares it.
+            if let report = try? JSONDecoder().decode(CheckReport.self, from: Data(bytes)) {
+                _ = ReplayComparison(recorded: report, replayed: report)
             }
         case .volumeTimes:
             _ = VolumeTimes(xml: text)
