@@ -78,13 +78,14 @@ public final class StorageVolume: ConnectionObject, @unchecked Sendable {
         }
     }
 
-    /// Reads the whole volume from its first byte, handing each chunk to
-    /// `consume`. Blocks this connection's thread until done.
-    public func download(consume: @escaping @Sendable ([UInt8]) throws -> Void) async throws {
+    /// Reads the volume's `length` bytes from `offset` (0: to its end),
+    /// handing each chunk to `consume`. Blocks this connection's thread
+    /// until done.
+    public func download(offset: UInt64 = 0, length: UInt64 = 0, consume: @escaping @Sendable ([UInt8]) throws -> Void) async throws {
         try await connection.queue.run { [self] in
             let stream = try check("virStreamNew") { virStreamNew(connection.pointer, 0) }
             defer { virStreamFree(stream) }
-            try check("virStorageVolDownload") { virStorageVolDownload(pointer, stream, 0, 0, 0) }
+            try check("virStorageVolDownload") { virStorageVolDownload(pointer, stream, offset, length, 0) }
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             do {
                 while true {

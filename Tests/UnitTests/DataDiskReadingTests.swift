@@ -25,15 +25,15 @@ final class DataDiskReadingTests: XCTestCase {
         return bytes
     }
 
-    static func read(_ bytes: [UInt8]) -> DataDiskReading {
-        DataDiskReading.read { offset, count in
+    static func read(_ bytes: [UInt8]) async -> DataDiskReading {
+        await DataDiskReading.read { offset, count in
             guard offset + UInt64(count) <= UInt64(bytes.count) else { return nil }
             return Array(bytes[Int(offset)..<(Int(offset) + count)])
         }
     }
 
-    func testAPartitionedExt4ThatWasMounted() {
-        let reading = Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data", lastMounted: "/data"))
+    func testAPartitionedExt4ThatWasMounted() async {
+        let reading = await Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data", lastMounted: "/data"))
         XCTAssertEqual(reading.filesystem, "ext4")
         XCTAssertEqual(reading.place, "partition 1 (MBR) at byte 1048576")
         XCTAssertEqual(reading.label, "data")
@@ -41,8 +41,8 @@ final class DataDiskReadingTests: XCTestCase {
         XCTAssertTrue(reading.mounted)
     }
 
-    func testABlankDiskHoldsNothing() {
-        let reading = Self.read([UInt8](repeating: 0, count: 1 << 16))
+    func testABlankDiskHoldsNothing() async {
+        let reading = await Self.read([UInt8](repeating: 0, count: 1 << 16))
         XCTAssertNil(reading.filesystem)
         XCTAssertFalse(reading.mounted)
         XCTAssertTrue(reading.summary.contains("nothing was made"), reading.summary)
@@ -50,27 +50,28 @@ final class DataDiskReadingTests: XCTestCase {
 
     /// mke2fs's own superblock, as the guest's cloud-init makes it: a
     /// filesystem on the whole disk, never mounted; tune2fs counts a mount.
-    func testARealExt4FromMke2fs() throws {
+    func testARealExt4FromMke2fs() async throws {
         let path = NSTemporaryDirectory() + "data-disk-\(UUID().uuidString).img"
         defer { try? FileManager.default.removeItem(atPath: path) }
         XCTAssertEqual(try Shell.run("truncate", ["-s", "16M", path]).status, 0)
         let made = try Shell.run("/sbin/mke2fs", ["-q", "-F", "-t", "ext4", "-L", "data", path])
         XCTAssertEqual(made.status, 0, made.stderr)
-        var reading = DataDiskReading.read(path: path)
+        var reading = await DataDiskReading.read(path: path)
         XCTAssertEqual(reading.filesystem, "ext4", reading.summary)
         XCTAssertEqual(reading.place, "the whole disk")
         XCTAssertEqual(reading.label, "data")
         XCTAssertEqual(reading.mountCount, 0)
         XCTAssertEqual(try Shell.run("/sbin/tune2fs", ["-C", "1", path]).status, 0)
-        reading = DataDiskReading.read(path: path)
+        reading = await DataDiskReading.read(path: path)
         XCTAssertEqual(reading.mountCount, 1)
     }
 
-    func testALinkIsNotFollowed() throws {
+    func testALinkIsNotFollowed() async throws {
         let link = NSTemporaryDirectory() + "data-link-\(UUID().uuidString)"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc/hostname")
         defer { try? FileManager.default.removeItem(atPath: link) }
-        XCTAssertNotNil(DataDiskReading.read(path: link).problem)
+        let reading = await DataDiskReading.read(path: link)
+        XCTAssertNotNil(reading.problem)
     }
 
     func dataDisk(facts: GuestFacts?, disk: DataDiskReading?, end: BootObservation.End = .factsReceived) -> Finding {
@@ -80,26 +81,26 @@ final class DataDiskReadingTests: XCTestCase {
     }
 
     /// The guest says /dev/vdb1 is at /data; the disk says otherwise.
-    func testTheGuestsClaimAgainstTheDiskItNeverMounted() {
+    func testTheGuestsClaimAgainstTheDiskItNeverMounted() async {
         let facts = BootRulesTests.facts()
-        let blank = dataDisk(facts: facts, disk: Self.read([UInt8](repeating: 0, count: 1 << 16)))
+        let blank = dataDisk(facts: facts, disk: await Self.read([UInt8](repeating: 0, count: 1 << 16)))
         XCTAssertEqual(blank.outcome, .fail)
         XCTAssertTrue(blank.found.contains("holds no filesystem"), blank.found)
         XCTAssertTrue(blank.evidence.contains { $0.origin == .observed }, "\(blank.evidence)")
         XCTAssertTrue(blank.evidence.contains { $0.origin == .guest }, "\(blank.evidence)")
-        let unmounted = dataDisk(facts: facts, disk: Self.read(Self.disk(mbrStart: 2048, mountCount: 0, label: "data")))
+        let unmounted = dataDisk(facts: facts, disk: await Self.read(Self.disk(mbrStart: 2048, mountCount: 0, label: "data")))
         XCTAssertEqual(unmounted.outcome, .fail)
         XCTAssertTrue(unmounted.found.contains("never mounted"), unmounted.found)
-        let elsewhere = dataDisk(facts: facts, disk: Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data", lastMounted: "/mnt")))
+        let elsewhere = dataDisk(facts: facts, disk: await Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data", lastMounted: "/mnt")))
         XCTAssertEqual(elsewhere.outcome, .fail)
-        let held = dataDisk(facts: facts, disk: Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data")))
+        let held = dataDisk(facts: facts, disk: await Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data")))
         XCTAssertEqual(held.outcome, .pass, held.found)
         XCTAssertTrue(held.found.contains("mounted 1 time(s)"), held.found)
     }
 
     /// No facts (cloud-init on another datasource): a disk never formatted fails.
-    func testWithoutFactsABlankDiskFails() {
-        let finding = dataDisk(facts: nil, disk: Self.read([UInt8](repeating: 0, count: 1 << 16)), end: .foreignDatasource("DataSourceNone"))
+    func testWithoutFactsABlankDiskFails() async {
+        let finding = dataDisk(facts: nil, disk: await Self.read([UInt8](repeating: 0, count: 1 << 16)), end: .foreignDatasource("DataSourceNone"))
         XCTAssertEqual(finding.outcome, .fail)
         XCTAssertTrue(finding.found.contains("never formatted"), finding.found)
     }

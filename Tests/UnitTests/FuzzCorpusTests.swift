@@ -73,9 +73,10 @@ final class FuzzCorpusTests: XCTestCase {
         XCTAssertNotNil(VolumeTimes(xml: String(decoding: seeds["volume-times"]![0], as: UTF8.self)).modified)
         XCTAssertEqual(try PlatformProfile.parse(String(decoding: seeds["profile"]![0], as: UTF8.self), source: "seed").queueRetries, 2)
         XCTAssertNotNil(try? JSONDecoder().decode(CheckReport.self, from: Data(seeds["check-report"]![0])))
-        XCTAssertEqual(DataDiskReading.read { offset, count in
+        let reading = await DataDiskReading.read { offset, count in
             let disk = seeds["data-disk"]![0]
             return offset + UInt64(count) <= UInt64(disk.count) ? Array(disk[Int(offset)..<(Int(offset) + count)]) : nil
-        }.label, "data")
+        }
+        XCTAssertEqual(reading.label, "data")
     }
 }

@@ -85,9 +85,11 @@ enum FuzzTarget: String, CaseIterable {
             for line in text.split(separator: "\n") { _ = SSHDConfig.words(String(line)) }
         case .dataDisk:
             // The input is the disk: every read past its end is a short read.
-            _ = DataDiskReading.read { offset, count in
-                guard offset < UInt64(bytes.count), UInt64(bytes.count) - offset >= UInt64(count) else { return nil }
-                return Array(bytes[Int(offset)..<(Int(offset) + count)])
+            Self.wait {
+                _ = await DataDiskReading.read { offset, count in
+                    guard offset < UInt64(bytes.count), UInt64(bytes.count) - offset >= UInt64(count) else { return nil }
+                    return Array(bytes[Int(offset)..<(Int(offset) + count)])
+                }
             }
         case .profile:
             _ = try? PlatformProfile.parse(text, source: "fuzz.yaml")

@@ -153,7 +153,7 @@ public struct BootPlan: Sendable {
             </disk>
             \(dataDiskBytes > 0 ? """
             <disk type='file' device='disk'>
-              <driver name='qemu' type='\(remote == nil ? "raw" : "qcow2")'/>
+              <driver name='qemu' type='raw'/>
               <source file='\(x(dataDisk))'/>
               <target dev='vdb' bus='virtio'/>
             </disk>

@@ -45,27 +45,28 @@ public struct DataDiskReading: Sendable, Codable, Equatable {
     }
 
     /// Reads the raw disk image at `path` (never following a link).
-    public static func read(path: String) -> DataDiskReading {
+    public static func read(path: String) async -> DataDiskReading {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return DataDiskReading(problem: "\(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        return read { offset, count in
+        return await read { offset, count in
             var buffer = [UInt8](repeating: 0, count: count)
             let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
             return got == count ? buffer : nil
         }
     }
 
-    /// Reads a disk through `sectors(offset, count)` (nil: past its end or unreadable).
-    public static func read(_ sectors: (UInt64, Int) -> [UInt8]?) -> DataDiskReading {
+    /// Reads a disk through `sectors(offset, count)` (nil: past its end or
+    /// unreadable): a local file, or a remote host's volume.
+    public static func read(_ sectors: (UInt64, Int) async -> [UInt8]?) async -> DataDiskReading {
         var reading = DataDiskReading()
-        guard let mbr = sectors(0, 512) else { reading.problem = "its first sector could not be read"; return reading }
+        guard let mbr = await sectors(0, 512) else { reading.problem = "its first sector could not be read"; return reading }
         var starts: [(UInt64, String)] = []
         if mbr[510] == 0x55, mbr[511] == 0xAA {
             let type = mbr[446 + 4]
-            if type == 0xEE, let header = sectors(512, 512), header.starts(with: Array("EFI PART".utf8)) {
+            if type == 0xEE, let header = await sectors(512, 512), header.starts(with: Array("EFI PART".utf8)) {
                 let entries = le(header, 72, 8)
-                if entries > 0, entries < 1 << 32, let entry = sectors(entries * 512, 128) {
+                if entries > 0, entries < 1 << 32, let entry = await sectors(entries * 512, 128) {
                     let first = le(entry, 32, 8)
                     if first > 0, first < 1 << 40 { starts.append((first * 512, "partition 1 (GPT) at byte \(first * 512)")) }
                 }
@@ -76,12 +77,12 @@ public struct DataDiskReading: Sendable, Codable, Equatable {
         }
         starts.append((0, "the whole disk"))
         for (start, place) in starts {
-            if let block = sectors(start, 4), block == Array("XFSB".utf8) {
+            if let block = await sectors(start, 4), block == Array("XFSB".utf8) {
                 reading.place = place
                 reading.filesystem = "xfs"
                 return reading
             }
-            guard let sb = sectors(start + 1024, 1024), sb[0x38] == 0x53, sb[0x39] == 0xEF else { continue }
+            guard let sb = await sectors(start + 1024, 1024), sb[0x38] == 0x53, sb[0x39] == 0xEF else { continue }
             reading.place = place
             let journal = le(sb, 0x5C, 4) & 0x4 != 0, extents = le(sb, 0x60, 4) & 0x40 != 0
             reading.filesystem = extents ? "ext4" : journal ? "ext3" : "ext2"

@@ -50,7 +50,7 @@ public struct LocalSite: BootSite {
     /// forwarded to the metadata's address alone.
     public func observe(_ plan: BootPlan, facts: GuestFacts?) async -> OutsideEvidence {
         var evidence = OutsideEvidence()
-        if plan.dataDiskBytes > 0 { evidence.dataDisk = DataDiskReading.read(path: plan.dataDisk) }
+        if plan.dataDiskBytes > 0 { evidence.dataDisk = await DataDiskReading.read(path: plan.dataDisk) }
         if facts != nil {
             evidence.network = await NetworkReach.sshBanner(hostPort: plan.sshPort, ip: plan.instance.ip,
                                                             within: 3 * plan.accelerator.timeoutMultiplier)

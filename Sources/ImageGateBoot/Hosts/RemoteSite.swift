@@ -49,7 +49,7 @@ public struct RemoteSite: BootSite {
             progress(.note("the candidate is cached on \(host.uri) (\(candidate.name.prefix(26))…, digest verified): nothing uploaded"))
         }
         let overlay = RemoteVolumeStore.overlayVolume(vm: plan.name, sha256: sha256)
-        let data = RemoteVolumeStore.runVolume(vm: plan.name, "data.qcow2"), seed = RemoteVolumeStore.runVolume(vm: plan.name, "seed.iso")
+        let data = RemoteVolumeStore.runVolume(vm: plan.name, "data.img"), seed = RemoteVolumeStore.runVolume(vm: plan.name, "seed.iso")
         var paths = RemoteDiskPaths(overlay: "", candidate: candidate.path, dataDisk: nil, seed: "", volumes: [])
         paths.uploadedBytes = candidate.uploadedBytes
         paths.overlay = try await store.createOverlay(name: overlay, backing: candidate.path, backingFormat: plan.image.format,
@@ -86,11 +86,18 @@ public struct RemoteSite: BootSite {
         }
     }
 
-    /// A remote host's disks and network are not this machine's: what the
-    /// guest says is all there is, and the report says so.
+    /// The data disk is a raw volume on the host, read back through
+    /// libvirt; the guest's network is the host's, which this machine has
+    /// no path into: the report says the network is the guest's word.
     public func observe(_ plan: BootPlan, facts: GuestFacts?) async -> OutsideEvidence {
         var evidence = OutsideEvidence()
-        if plan.dataDiskBytes > 0 { evidence.dataDiskUnread = "the data disk is a volume on \(host.uri), not read back" }
+        if plan.dataDiskBytes > 0 {
+            let name = RemoteVolumeStore.runVolume(vm: plan.name, "data.img"), store = store
+            evidence.dataDisk = await DataDiskReading.read { offset, count in
+                // A read the host refuses is a short one: the reading says what it could not read.
+                try? await store.read(name, offset: offset, count: count)
+            }
+        }
         evidence.network = .notObservable("no path from this machine to the guest's network on \(host.uri)")
         return evidence
     }

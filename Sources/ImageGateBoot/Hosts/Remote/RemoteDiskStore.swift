@@ -15,8 +15,10 @@ public protocol RemoteDiskStore: Sendable {
     /// A new qcow2 volume backed by the candidate volume at `backing`;
     /// returns its path on the host.
     func createOverlay(name: String, backing: String, backingFormat: String, capacity: Int64) async throws -> String
-    /// A new blank qcow2 volume of `bytes`; returns its path on the host.
+    /// A new blank raw volume of `bytes`; returns its path on the host.
     func createBlankDisk(name: String, bytes: Int64) async throws -> String
+    /// `count` bytes of the volume from `offset` (nil: it has fewer).
+    func read(_ name: String, offset: UInt64, count: Int) async throws -> [UInt8]?
     /// A local file copied into a new raw volume; returns its path on the host.
     func upload(file: String, as name: String) async throws -> String
     /// Bytes the volume takes on the host's disk (nil: no such volume).

@@ -219,8 +219,22 @@ public actor RemoteVolumeStore: RemoteDiskStore {
         return try await storagePool().createVolume(xml: xml).path()
     }
 
+    /// A new blank raw volume of `bytes`: what the guest makes on it is
+    /// read back as it lies (``read(_:offset:count:)``).
     public func createBlankDisk(name: String, bytes: Int64) async throws -> String {
-        try await storagePool().createVolume(xml: Self.volumeXML(name: name, capacity: bytes, format: "qcow2")).path()
+        try await storagePool().createVolume(xml: Self.volumeXML(name: name, capacity: bytes, format: "raw")).path()
+    }
+
+    /// `count` bytes of the volume `name` from `offset`; nil: it has fewer.
+    public func read(_ name: String, offset: UInt64, count: Int) async throws -> [UInt8]? {
+        guard count > 0 else { return [] }
+        guard let volume = try await storagePool().volume(named: name) else {
+            throw ImageGateError.infrastructure("\(connection.uri): the volume \(name) went away")
+        }
+        let bytes = Collected(limit: count)
+        try await volume.download(offset: offset, length: UInt64(count)) { bytes.add($0) }
+        let read = bytes.value
+        return read.count == count ? read : nil
     }
 
     public func upload(file: String, as name: String) async throws -> String {
@@ -383,4 +397,16 @@ private final class ByteCount: @unchecked Sendable {
 
     /// Adds `count`; returns the new total.
     func add(_ count: Int) -> Int64 { lock.withLock { total += Int64(count); return total } }
+}
+
+/// Bytes of a short download, kept up to a limit, added to from the stream's callback.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func add(_ chunk: [UInt8]) { lock.withLock { bytes += chunk.prefix(max(0, limit - bytes.count)) } }
+    var value: [UInt8] { lock.withLock { bytes } }
 }
