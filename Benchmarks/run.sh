@@ -5,7 +5,7 @@
 # $BENCH_RUNS runs (default 3).
 #
 #   Benchmarks/run.sh            (make bench builds the release binary first)
-#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, check, start, panic, wrong-root, queue, windows or remote
+#   BENCH_ONLY=queue Benchmarks/run.sh    one section: static, boot, check, outside, start, panic, wrong-root, queue, windows or remote
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 imagegate="${IMAGEGATE_BIN:-$root/.build/release/imagegate}"
@@ -142,6 +142,22 @@ if section check; then
   report "check reinstance (2 vCPUs each) / (inspect + 2 boots)" "$(middle "${c_re[@]}")" "$(echo "$inspect_m + 2 * $boot_m" | bc)" "<= 0.65" "<= 0.65"
   report "check reinstance (1 vCPU each) / (inspect + 2 boots)" "$(middle "${c_re1[@]}")" "$(echo "$inspect_m + 2 * $boot1_m" | bc)" "<= 0.65" "<= 0.65"
   echo "  (side by side: $("$imagegate" accelerator --quiet), $(nproc) cores; two-vCPU instances are admitted one at a time on fewer than four)"
+fi
+
+# The outside evidence (issue 42): the data disk read back and the guest
+# reached from the host, against the boot's whole time to its verdict.
+if section outside; then
+  o_cost=(); o_boot=()
+  for _ in $(seq "$runs"); do
+    start=$(date +%s.%N)
+    IMAGEGATE_TRACE=1 "$imagegate" boot "$image" > /dev/null 2> "$work/outside.err" || true
+    end=$(date +%s.%N)
+    cost=$(sed -n 's/^trace: .*: observed from outside in \([0-9.e-]*\) s$/\1/p' "$work/outside.err" | head -1)
+    [ -n "$cost" ] || { cat "$work/outside.err" >&2; echo "bench: no outside-evidence trace" >&2; exit 3; }
+    o_cost+=("$(printf '%.6f' "$cost")"); o_boot+=("$(echo "$end - $start" | bc)")
+  done
+  middle_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  report "outside evidence / boot verdict" "$(middle_of "${o_cost[@]}")" "$(middle_of "${o_boot[@]}")" "<= 0.05" "<= 0.05"
 fi
 
 # Start latency (issue 15): from the boot command's start to the domain's

@@ -24,7 +24,7 @@ import Yams
 ///         repeat: 3                   # checked 3 times a run (RepeatedChecks)
 ///     hosts:                          # optional: boots spread over these
 ///       - qemu+tcp://10.0.0.5/system=4    # URI[=capacity] (``HostSpec``)
-///       - qemu+ssh://root@h2/system
+///       - qemu+ssh://imagegate@h2/system   # a user in the host's libvirt group, not root
 ///
 /// Paths are relative to the manifest's folder.
 public struct QueueManifest: Sendable {

@@ -16,7 +16,7 @@ struct HostsCommand: AsyncParsableCommand {
             abstract: "For each host: reachable, libvirt and QEMU versions, KVM or TCG, ImageGate's pool there, capacity. Exits 3 when a host is unusable."
         )
 
-        @Argument(help: "Hosts as URI[=capacity], e.g. qemu+tcp://10.0.0.5/system=4 qemu+ssh://root@h2/system.")
+        @Argument(help: "Hosts as URI[=capacity], e.g. qemu+tcp://10.0.0.5/system=4 qemu+ssh://imagegate@h2/system (a user in the host's libvirt group, not root).")
         var hosts: [String]
 
         @Flag(name: .long, help: "One JSON object per host instead of text.")

@@ -140,7 +140,7 @@ public struct FirstBoot: Sendable {
         watcher.overlayBytes = { await site.overlayBytes($0) }
         try await vm.resume()
         var first = try await watcher.watch()
-        first.observed = await site.observe(plan, facts: first.facts)
+        first.observed = await Self.observe(plan, facts: first.facts, on: site)
         var judged = Judged(first: first, findings: BootRules.evaluate(first), liveXML: liveXML, started: started)
         guard plan.reboot else { return judged }
         guard !judged.findings.contains(where: { $0.isFailure || $0.isUncheckedError }) else {
@@ -153,7 +153,7 @@ public struct FirstBoot: Sendable {
         again.overlayBytes = watcher.overlayBytes
         again.startOffset = first.consoleBytesRead
         var second = try await again.watch()
-        second.observed = await site.observe(plan, facts: second.facts)
+        second.observed = await Self.observe(plan, facts: second.facts, on: site)
         judged.afterReboot = second
         judged.findings = BootRules.evaluate(first, afterReboot: second)
         return judged
@@ -208,6 +208,15 @@ public struct FirstBoot: Sendable {
             }
             progress(event)
         }
+    }
+
+    /// What the site sees of the instance from outside; with
+    /// `IMAGEGATE_TRACE` set, how long that took (`make bench` reads it).
+    static func observe(_ plan: BootPlan, facts: GuestFacts?, on site: any BootSite) async -> OutsideEvidence {
+        let started = ContinuousClock.now
+        let evidence = await site.observe(plan, facts: facts)
+        if Log.trace != .off { Log.debug("\(plan.name): observed from outside in \((ContinuousClock.now - started).seconds) s") }
+        return evidence
     }
 
     /// What the guest's kernel logs on the sync key.
