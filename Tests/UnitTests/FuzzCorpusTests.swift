@@ -28,6 +28,7 @@ final class FuzzCorpusTests: XCTestCase {
             "fstab": [Array("UUID=1111-aaaa / ext4 defaults 0 1\n/dev/vdb /data ext4 defaults,nofail 0 0\nPARTUUID=ab-02 /my\\040dir ext4 ro 0 0\n".utf8)],
             "os-release": [Array("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nNAME='A \\\"q\\\"'\n".utf8)],
             "dpkg-status": [Array("Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u3\n\nPackage: held\nStatus: hold ok installed\nVersion: 4.4.3-P1-2\n".utf8)],
+            "static-rules": [Array(RuleTests.clean.files.sorted { $0.key < $1.key }.map { "\($0.key)\n\($0.value)" }.joined(separator: "\u{0}").utf8)],
             "profile": [Array("queue_retries: 2\nwaivers:\n  - {rule: LNX-MONITOR-AGENT, reason: no agent yet}\n".utf8)],
             "check-report": [Array(try Self.report.json().utf8)],
             "data-disk": [DataDiskReadingTests.disk(mbrStart: 2048, mountCount: 1, label: "data"), [UInt8](repeating: 0, count: 600)],

@@ -12,7 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case listeningSockets = "listening-sockets", keptRecord = "kept-record", bundleManifest = "bundle-manifest"
     case libvirtURI = "libvirt-uri", registryValue = "registry-value"
     case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
-    case volumeTimes = "volume-times", dataDisk = "data-disk", profile, checkReport = "check-report"
+    case volumeTimes = "volume-times", dataDisk = "data-disk", profile, checkReport = "check-report", staticRules = "static-rules"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -91,6 +91,20 @@ enum FuzzTarget: String, CaseIterable {
                     return Array(bytes[Int(offset)..<(Int(offset) + count)])
                 }
             }
+        case .staticRules:
+            // A guest tree: NUL-separated files, each its path on its first
+            // line, then its text; every static rule reads it, as the
+            // static phase reads a guest (systemd units, authorized_keys,
+            // accounts, GRUB, modules.dep, network profiles, cloud-init).
+            var files: [String: String] = [:]
+            for part in bytes.split(separator: 0) {
+                let text = String(decoding: part, as: UTF8.self)
+                let path = String(text.prefix { $0 != "\n" })
+                guard path.hasPrefix("/") else { continue }
+                files[path] = String(text.dropFirst(path.count + 1))
+            }
+            let context = RuleContext(fs: InMemoryFilesystem(files: files), facts: Self.guestFacts)
+            Self.wait { for rule in RuleCatalogue.all { _ = await rule.evaluate(context) } }
         case .profile:
             _ = try? PlatformProfile.parse(text, source: "fuzz.yaml")
         case .checkReport:
@@ -105,6 +119,11 @@ enum FuzzTarget: String, CaseIterable {
 }
 
 extension FuzzTarget {
+    /// The static-rules target's guest: a Debian 12 with one kernel.
+    static let guestFacts = OSFacts(family: "linux", distro: "debian", majorVersion: 12, minorVersion: 5, productName: "12.5",
+                                    packages: ["cloud-init": "22.4.2-1+deb12u1", "python3": "3.11.2-1+b1", "auditd": "1:3.0.9-1"],
+                                    kernels: ["6.1.0-56-cloud-amd64"], volumes: [.init(device: "/dev/sda1", filesystem: "ext4", mbrID: 0x83)])
+
     static let initramfsLimits: InitramfsArchive.Limits = {
         var limits = InitramfsArchive.Limits()
         limits.decompressedBytes = 8 << 20
