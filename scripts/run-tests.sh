@@ -40,7 +40,7 @@ ALONE=(
   ImageGateTests.QueueNightTests           # 513
 )
 BOOTS=(
-  ImageGateTests.BootDefectTests           # 457
+  ImageGateTests.BootDefectTests           # 748
   ImageGateTests.RemoteHostTests           # 450
   ImageGateTests.VendorPackageTests        # 307 (a compile, then one boot)
   ImageGateTests.KeptRunTests              # 273

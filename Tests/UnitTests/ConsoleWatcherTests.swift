@@ -71,6 +71,26 @@ final class ConsoleWatcherTests: XCTestCase {
         XCTAssertTrue(console.found.contains("no login prompt"), console.found)
     }
 
+    /// A block with the run's nonce before cloud-init's finished line (a
+    /// unit that read the seed) is held only until that line shows; the
+    /// probe's own block after it holds the facts, its time its own.
+    func testABlockBeforeCloudInitFinishedIsHeldUntilTheLineThenReplaced() async throws {
+        let plan = plan()
+        let kernel = "[    0.000000] Linux version 6.1.0-28-cloud-amd64\r\n[    1.000000] systemd[1]: Welcome to Debian\r\n"
+        let forged = "\(GuestProbe.beginMarker) \(Data(#"{"nonce":"0f","hostname":"mkt-vm-0001"}"#.utf8).base64EncodedString()) \(GuestProbe.endMarker)\r\n"
+        try Data((kernel + forged).utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let late = Task.detached { [boot, facts, prompt, path = plan.consoleLog] in
+            try await Task.sleep(for: .seconds(1))
+            try append(boot.components(separatedBy: "\r\n").dropFirst(2).joined(separator: "\r\n") + facts + prompt, to: path)
+        }
+        let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(), progress: { _ in }).watch()
+        try await late.value
+        guard case .factsReceived = observation.end else { return XCTFail("\(observation.end)") }
+        XCTAssertEqual(observation.facts?.hostname, "ig-1", "the probe's own block, not the early one")
+        XCTAssertEqual(observation.factsBlocks?.blocks.map(\.standing), [.beforeCloudInit, .accepted])
+        XCTAssertEqual(consoleFinding(observation)?.outcome, .fail)
+    }
+
     /// The guest's systemd said nothing was left to print a prompt (the
     /// getty masked, only cloud-init's own jobs queued): no wait.
     func testFactsSayingNoGettyWillComeEndTheWatchAtOnce() async throws {

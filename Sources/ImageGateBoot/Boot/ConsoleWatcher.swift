@@ -157,7 +157,8 @@ package struct ConsoleWatcher: Sendable {
                 if plan.factChannels.contains(.serial), held == nil || held?.provisional == true,
                    endShown || (held?.provisional == true && log.stages[.cloudInitFinished] != nil) {
                     let blocks = FactsBlocks(log, nonce: plan.probeNonce, complete: false)
-                    held = blocks.facts.map { ($0, held?.at ?? elapsed, blocks.isProvisional) }
+                    // Facts already held keep their time; another block's start now.
+                    held = blocks.facts.map { facts in (facts, held.flatMap { $0.facts == facts ? $0.at : nil } ?? elapsed, blocks.isProvisional) }
                 }
                 if let datasource = log.cloudInitDatasource, !datasource.hasPrefix("DataSourceNoCloud"), held == nil {
                     return await end(.foreignDatasource(datasource))

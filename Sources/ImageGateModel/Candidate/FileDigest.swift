@@ -59,8 +59,8 @@ public struct CandidateDigest: Sendable, Codable, Equatable {
         guard before == after else {
             throw ImageGateError.candidateChanged("the candidate \(path) changed while it was checked: sha256 \(before) before, \(after) after")
         }
-        if let descriptor = image.descriptor, let now = descriptor.current, now != descriptor.opened {
-            throw ImageGateError.candidateChanged("the candidate \(path) was written while it was checked (its digest is the same again): \(descriptor.opened) when opened, \(now) after")
+        if image.descriptor?.writtenSinceOpened == true {
+            throw ImageGateError.candidateChanged("the candidate \(path) was written while it was checked (its digest is the same again: the bytes were put back)")
         }
         return (result, CandidateDigest(before: before, after: after))
     }

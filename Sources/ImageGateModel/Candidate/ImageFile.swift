@@ -109,42 +109,35 @@ final class ImageDescriptor: Sendable {
     let fd: Int32
     /// Absolute, symlinks resolved.
     let path: String
-    /// The file as it was opened: any write to it since, even one undone
-    /// before the closing digest, moves its change time.
-    let opened: Identity
+    /// An inotify watch for writes to the file opened (its inode: a file
+    /// renamed over the path later is another's); -1 where none could be
+    /// made, and then only the digests compare.
+    private let writes: Int32
+    private let lock = NSLock()
+    nonisolated(unsafe) private var wasWritten = false
 
-    /// What a write, a truncation or another file renamed in cannot leave as it was.
-    struct Identity: Equatable, CustomStringConvertible {
-        var inode: UInt64
-        var size: Int64
-        var changed: timespec
-
-        init(_ status: stat) {
-            inode = UInt64(status.st_ino)
-            size = Int64(status.st_size)
-            changed = status.st_ctim
-        }
-
-        static func == (a: Identity, b: Identity) -> Bool {
-            a.inode == b.inode && a.size == b.size && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
-        }
-
-        var description: String { "inode \(inode), \(size) bytes, changed at \(changed.tv_sec).\(String(format: "%09ld", changed.tv_nsec))" }
-    }
-
-    private init(fd: Int32, path: String, opened: Identity) {
+    private init(fd: Int32, path: String, writes: Int32) {
         self.fd = fd
         self.path = path
-        self.opened = opened
+        self.writes = writes
     }
 
-    /// The open file as it is now (nil: it cannot be asked).
-    var current: Identity? {
-        var status = stat()
-        return fstat(fd, &status) == 0 ? Identity(status) : nil
+    deinit {
+        close(fd)
+        if writes >= 0 { close(writes) }
     }
 
-    deinit { close(fd) }
+    /// Whether anything wrote to the open file since it was opened — even
+    /// bytes put back before the closing digest (nil: not watched).
+    var writtenSinceOpened: Bool? {
+        guard writes >= 0 else { return nil }
+        return lock.withLock {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            // Any event is a write (or the queue's overflow, counted as one).
+            while buffer.withUnsafeMutableBytes({ read(writes, $0.baseAddress, $0.count) }) > 0 { wasWritten = true }
+            return wasWritten
+        }
+    }
 
     /// `/proc/<this process>/fd/<n>`: opening it opens this same file, in
     /// this process and in the tools it starts.
@@ -178,7 +171,10 @@ final class ImageDescriptor: Sendable {
                 : kind == S_IFCHR ? "a character device" : kind == S_IFSOCK ? "a socket" : "not a file"
             throw ImageGateError.badInput("\(shown): not a regular file (\(what)\(path != absolute ? ", via \(TerminalText.sanitize(path))" : ""))")
         }
-        return ImageDescriptor(fd: fd, path: path, opened: ImageDescriptor.Identity(status))
+        // Watched from before the first digest is taken.
+        let writes = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if writes >= 0, inotify_add_watch(writes, path, UInt32(IN_MODIFY)) < 0 { close(writes); return ImageDescriptor(fd: fd, path: path, writes: -1) }
+        return ImageDescriptor(fd: fd, path: path, writes: writes)
     }
 
     /// A raw file must at least start like a disk: an MBR (or GPT's
