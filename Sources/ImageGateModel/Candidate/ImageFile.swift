@@ -171,9 +171,10 @@ final class ImageDescriptor: Sendable {
                 : kind == S_IFCHR ? "a character device" : kind == S_IFSOCK ? "a socket" : "not a file"
             throw ImageGateError.badInput("\(shown): not a regular file (\(what)\(path != absolute ? ", via \(TerminalText.sanitize(path))" : ""))")
         }
-        // Watched from before the first digest is taken.
+        // Watched from before the first digest is taken, through the open
+        // file itself (its /proc link), never the path a rename could move.
         let writes = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        if writes >= 0, inotify_add_watch(writes, path, UInt32(IN_MODIFY)) < 0 { close(writes); return ImageDescriptor(fd: fd, path: path, writes: -1) }
+        if writes >= 0, inotify_add_watch(writes, "/proc/self/fd/\(fd)", UInt32(IN_MODIFY)) < 0 { close(writes); return ImageDescriptor(fd: fd, path: path, writes: -1) }
         return ImageDescriptor(fd: fd, path: path, writes: writes)
     }
 
