@@ -95,6 +95,8 @@ final class DataDiskReadingTests: XCTestCase {
         XCTAssertEqual(elsewhere.outcome, .fail)
         let held = dataDisk(facts: facts, disk: await Self.read(Self.disk(mbrStart: 2048, mountCount: 1, label: "data")))
         XCTAssertEqual(held.outcome, .pass, held.found)
+        let unread = dataDisk(facts: facts, disk: DataDiskReading(problem: "its first sector could not be read"))
+        XCTAssertEqual(unread.outcome, .couldNotCheck, "an unread disk is no pass on the guest's word: \(unread.found)")
         XCTAssertTrue(held.found.contains("mounted 1 time(s)"), held.found)
     }
 

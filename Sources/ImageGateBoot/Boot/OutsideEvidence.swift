@@ -6,10 +6,9 @@ import ImageGateModel
 /// guest-side facts pass is held against it; a disagreement fails the rule
 /// naming both sides.
 public struct OutsideEvidence: Sendable {
-    /// The data disk read back by ImageGate (nil: not read — no data disk,
-    /// or ``dataDiskUnread`` says why).
+    /// The data disk read back by ImageGate (nil: the instance has none;
+    /// a reading's `problem` says why it could not be read).
     public var dataDisk: DataDiskReading?
-    public var dataDiskUnread: String?
     /// The guest's SSH port at the metadata's address, reached from the
     /// host (nil: not tried).
     public var network: NetworkReach?

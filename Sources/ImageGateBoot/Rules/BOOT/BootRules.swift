@@ -56,7 +56,8 @@ public enum BootRules {
             guard c.byteCount > 0 else { return .violated("ttyS0 printed nothing", [Evidence(path: console, "(empty)")]) }
             if let foreign = o.factsBlocks?.foreign, !foreign.isEmpty {
                 let evidence = foreign.prefix(5).map { Evidence(path: console, line: $0.line, "\(clip($0.text))  (this block \($0.standing.rawValue))") }
-                return .violated("the image printed ImageGate's facts markers itself: \(foreign.count) block(s) that are not this run's probe's", evidence)
+                let count = foreign.count + (o.factsBlocks?.uncountedBlocks ?? 0)
+                return .violated("the image printed ImageGate's facts markers itself: \(count) block(s) that are not this run's probe's", evidence)
             }
             let probeLines = o.factsBlocks?.probeLines
             if case .fatal(let hit) = o.end, hit.pattern.rule == "BOOT-CONSOLE" {
@@ -222,12 +223,7 @@ public enum BootRules {
         judge: .instance { o in
             guard o.hadDataDisk else { return .notApplicable("the scenario attaches no data disk") }
             let disk = o.observed.dataDisk?.problem == nil ? o.observed.dataDisk : nil
-            var read: [Evidence] = []
-            if let reading = o.observed.dataDisk {
-                read.append(Evidence(path: "the data disk, read by ImageGate", reading.summary, origin: .observed))
-            } else if let why = o.observed.dataDiskUnread {
-                read.append(Evidence(path: "the data disk", "not read back: \(why)", origin: .observed))
-            }
+            let read = o.observed.dataDisk.map { [Evidence(path: "the data disk, read by ImageGate", $0.summary, origin: .observed)] } ?? []
             guard let facts = o.facts else {
                 if let disk, !disk.mounted, disk.mountCount != nil || disk.filesystem == nil {
                     return .violated("the data disk was never \(disk.filesystem == nil ? "formatted" : "mounted") during the boot", read)
@@ -240,7 +236,9 @@ public enum BootRules {
             let evidence = [Evidence(path: "findmnt -J /data (\(facts.channel))", "\(mount.source) on \(mount.target) type \(mount.fstype)")] + read
             guard mount.source.hasPrefix("/dev/vdb") else { return .violated("/data holds \(mount.source), not the data disk /dev/vdb", evidence) }
             let said = "the guest says \(mount.source) is mounted at /data"
-            guard let disk else { return .pass("\(mount.source) is mounted at /data (the guest's word alone: the data disk was not read back)", evidence) }
+            // A disk ImageGate could not read is the machine's failure, never a pass on the guest's word.
+            if o.observed.dataDisk?.problem != nil { return .couldNotCheck(said + ", but the data disk could not be read back", evidence) }
+            guard let disk else { return .pass("\(mount.source) is mounted at /data", evidence) }
             guard let filesystem = disk.filesystem else {
                 return .violated(said + ", but the data disk ImageGate read back holds no filesystem", evidence)
             }
