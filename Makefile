@@ -107,7 +107,8 @@ FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-c
   -Xlinker $$(ls $(FUZZ_RUNTIME)/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -1) -Xlinker -lstdc++
 FUZZ_TARGETS := initramfs fstab os-release dpkg-status console scenario guest-facts \
   terminal-filter terminal-text xml-escape listening-sockets kept-record bundle-manifest libvirt-uri registry-value \
-  initramfs-compressed journal-entry sshd-config volume-times data-disk profile check-report static-rules
+  initramfs-compressed journal-entry sshd-config volume-times data-disk profile check-report static-rules \
+  post-mortem failure-signature file-name
 fuzz: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build --filter FuzzCorpusTests

@@ -15,7 +15,8 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ImageGateFuzz",
-            dependencies: [.product(name: "ImageGate", package: "ImageGate"), .product(name: "Guestfs", package: "ImageGate")]
+            dependencies: [.product(name: "ImageGate", package: "ImageGate"), .product(name: "ImageGateQueue", package: "ImageGate"),
+                           .product(name: "Guestfs", package: "ImageGate")]
         ),
     ],
     swiftLanguageModes: [.v6]

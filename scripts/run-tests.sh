@@ -17,13 +17,6 @@
 # every boot class kept apart from every other, the suite took about as
 # long as one after another: the boot classes' lane alone is most of it.
 #
-# One class runs alone: QueueNightTests, which compares the time two of
-# its nights took to boot (the trend), so both must boot on a machine as
-# loaded as the other (beside other classes, its first night once took
-# 353 s and its 90 s slower second night 382 s). Two 2-vCPU guests on two
-# cores wait on each other's vCPUs and a boot takes up to five times as
-# long (the queue's two boots: 124 s alone, 636 s beside another boot).
-#
 # The longest start first, so the short ones fill the gaps at the end.
 # Each class's output is printed whole when it ends; a class that fails,
 # or that ran no test, fails the run, and the summary names it.
@@ -34,14 +27,11 @@ logs=${2:-$(dirname "$binary")/test-logs}
 jobs=${TEST_JOBS:-$(nproc)}
 
 # The classes that boot full guests, longest first, with the seconds each
-# took in a fresh-clone run (2 cores, TCG, two classes at once). ALONE runs
-# first, with nothing beside it.
-ALONE=(
-  ImageGateTests.QueueNightTests           # 513
-)
+# took in a fresh-clone run (2 cores, TCG, two classes at once).
 BOOTS=(
   ImageGateTests.BootDefectTests           # 748
   ImageGateTests.RemoteHostTests           # 450
+  ImageGateTests.QueueNightTests           # about 300 (four boots, two at once)
   ImageGateTests.VendorPackageTests        # 307 (a compile, then one boot)
   ImageGateTests.KeptRunTests              # 273
   ImageGateTests.CheckTests                # 263
@@ -65,17 +55,16 @@ classes=$(sed -n 's|^\([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\)/.*|\1|p'
 
 rm -rf "$logs" && mkdir -p "$logs/queue" "$logs/running"
 # The work list, one file per item, named so that `ls` gives the order:
-# INDEX-KIND, KIND `alone`, `boot` or `other`, holding the XCTest filter.
+# INDEX-KIND, KIND `boot` or `other`, holding the XCTest filter.
 count=0
 add() {  # KIND FILTER
   printf '%s' "$2" >"$logs/queue/$(printf '%03d' "$count")-$1"
   count=$((count + 1))
 }
-for class in "${ALONE[@]}"; do grep -qx "$class" <<<"$classes" && add alone "$class"; done
 for class in "${BOOTS[@]}"; do grep -qx "$class" <<<"$classes" && add boot "$class"; done
 for class in "${SLOW[@]}"; do grep -qx "$class" <<<"$classes" && add other "$class"; done
 while read -r class; do
-  case " ${ALONE[*]} ${BOOTS[*]} ${SLOW[*]} " in *" $class "*) continue ;; esac
+  case " ${BOOTS[*]} ${SLOW[*]} " in *" $class "*) continue ;; esac
   [[ $class == UnitTests.* ]] || add other "$class"
 done <<<"$classes"
 # UnitTests' classes, seconds each, together.
@@ -83,24 +72,18 @@ unit=$(grep '^UnitTests\.' <<<"$classes" | paste -sd, -)
 [ -n "$unit" ] && add other "$unit"
 echo "run-tests: $count items ($(wc -l <<<"$classes") classes) on $jobs workers; logs in $logs"
 
-# Takes the next item a worker may run: the first in order that may run
-# beside what runs (an `alone` item beside nothing, nothing beside it).
-# Prints its name, nothing (none left), or "wait" (some left, none may run
-# yet). Under the queue's lock.
+# Takes the next item in order; prints its name, or nothing when none is
+# left. Under the queue's lock.
 take() {
   (
     flock 9
-    local item running
-    running=$(ls "$logs/running")
+    local item
     for item in $(ls "$logs/queue"); do
-      [[ $running != *-alone* ]] || break
-      [[ $item != *-alone ]] || [ -z "$running" ] || continue
       : >"$logs/running/$item"
       mv "$logs/queue/$item" "$logs/$item.item"
       echo "$item"
       return
     done
-    [ -n "$(ls "$logs/queue")" ] && echo wait
   ) 9>>"$logs/queue.lock"
 }
 
@@ -131,7 +114,6 @@ run_item() {  # ITEM
 worker() {
   local item
   while item=$(take) && [ -n "$item" ]; do
-    if [ "$item" = wait ]; then sleep 1; continue; fi
     run_item "$item"
   done
 }

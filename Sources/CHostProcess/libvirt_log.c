@@ -59,9 +59,26 @@ static int make_folders(char *path) {
     }
 }
 
+// Whether this is the CLI asked only for help or its version (no
+// argument, `help`, `-h`, `--help`, `--version`): such a run touches
+// nothing, not even the state folder, and starts no libvirt.
+static int asks_only_for_help(int argc, char **argv) {
+    const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;
+    const char *name = slash ? slash + 1 : argv[0];
+    if (name == NULL || strcmp(name, "imagegate") != 0) return 0;
+    if (argc <= 1) return 1;
+    if (strcmp(argv[1], "help") == 0) return 1;
+    for (int index = 1; index < argc && argv[index]; index++) {
+        const char *word = argv[index];
+        if (strcmp(word, "--") == 0) return 0;
+        if (strcmp(word, "-h") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "--version") == 0) return 1;
+    }
+    return 0;
+}
+
 static void imagegate_route_libvirt_log(int argc, char **argv, char **envp) {
-    (void)argc;
     if (argv == NULL || envp == NULL) return;
+    if (asks_only_for_help(argc, argv)) return;
     if (variable(envp, "LIBVIRT_LOG_OUTPUTS") != NULL || variable(envp, "IMAGEGATE_TRACE") != NULL) return;
     char folder[PATH_MAX];
     int length = state_folder(envp, folder, sizeof folder);

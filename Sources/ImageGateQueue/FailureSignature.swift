@@ -52,7 +52,7 @@ public struct FailureSignature: Sendable, Hashable, Codable {
     }
 
     /// Each volatile part: the pattern, and the template that stands for it.
-    private nonisolated(unsafe) static let volatile: [(NSRegularExpression, String)] = [
+    private static let volatile: [(NSRegularExpression, String)] = [
         // `ttyS0:464:` or `/var/log/cloud-init.log:12:` at an evidence line's start.
         (#"^(\S+?):\d+:"#, "$1:<line>:"),
         // The kernel's `[   12.345678]`.

@@ -134,6 +134,10 @@ public final class QueueHistory: Sendable {
         migrator.registerMigration("v10-repeated") { db in
             try db.alter(table: "entry") { t in t.add(column: "repeated", .text) }
         }
+        // Whose fault an error was (``ImageGateError/Code``): the exit status alone cannot tell the host's from a changed candidate.
+        migrator.registerMigration("v11-error-code") { db in
+            try db.alter(table: "entry") { t in t.add(column: "errorCode", .text) }
+        }
         return migrator
     }
 
@@ -209,6 +213,8 @@ public final class QueueHistory: Sendable {
         public var hostVersions: String?
         /// JSON: how each check ended when it was checked several times (``repeatedChecks``).
         public var repeated: String?
+        /// Why an `error` verdict was one; nil for a verdict.
+        public var errorCode: ImageGateError.Code?
 
         public var checkedSoftware: CheckedSoftware? {
             // The history wrote this JSON itself; a damaged row has nothing to compare.
@@ -256,6 +262,8 @@ public final class QueueHistory: Sendable {
         public var hostVersions: String?
         /// The entry's checks, when it was checked several times.
         public var repeated: RepeatedChecks?
+        /// Why the verdict is `error`; nil for a verdict.
+        public var errorCode: ImageGateError.Code?
 
         /// An entry that could not be checked: `error`, exiting as `code` says.
         init(entry: QueueManifest.Entry, imageSize: Int64, imageSHA256: String = "", failedWith code: ImageGateError.Code, problem: String? = nil) {
@@ -274,15 +282,18 @@ public final class QueueHistory: Sendable {
         mutating func record(_ verdict: GateVerdict) {
             self.verdict = QueueVerdict(verdict)
             exitCode = verdict.exitStatus
+            errorCode = nil
         }
 
         mutating func record(_ code: ImageGateError.Code) {
             verdict = .error
             exitCode = code.exitStatus
+            errorCode = code
         }
 
-        /// Whether the machinery failed (not the input, not the image): worth a retry.
-        var isInfrastructureError: Bool { verdict == .error && exitCode == ImageGateError.Code.infrastructure.exitStatus }
+        /// Whether the machinery failed (not the input, not the image, not
+        /// a candidate written during its check): worth a retry.
+        var isInfrastructureError: Bool { errorCode == .infrastructure }
     }
 
     // MARK: - Writing
@@ -329,12 +340,13 @@ public final class QueueHistory: Sendable {
             try db.execute(sql: """
                 INSERT INTO entry (runID, key, vendor, product, version, imagePath, imageSize, imageSHA256, profileDigest,
                                    scenarioDigest, verdict, exitCode, seconds, flakyFirstVerdict, problem, reportPath, timelines, consoleLogs, host,
-                                   accelerator, firstAttempt, software, bootBudget, hostVersions, repeated)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   accelerator, firstAttempt, software, bootBudget, hostVersions, repeated, errorCode)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run, e.key, e.vendor, e.product, e.version, e.image, outcome.imageSize, outcome.imageSHA256,
                                  outcome.profileDigest, outcome.scenarioDigest, outcome.verdict, outcome.exitCode, outcome.seconds,
                                  outcome.flakyFirstVerdict, outcome.problem, outcome.reportPath, timelines, logs, outcome.host,
-                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget, outcome.hostVersions, repeated])
+                                 outcome.accelerator?.rawValue, firstAttempt, software, outcome.bootBudget, outcome.hostVersions, repeated,
+                                 outcome.errorCode?.rawValue])
             let entryID = db.lastInsertedRowID
             for (finding, evidence) in zip(outcome.findings, evidence) {
                 try db.execute(sql: """

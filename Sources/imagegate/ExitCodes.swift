@@ -25,8 +25,8 @@ extension ExitCode {
         } catch {
             let code = ImageGateError.code(of: error)
             switch code {
-            case .badInput: complain("\(error)")
-            case .infrastructure, .candidateChanged: complain("infrastructure error: \(error)")
+            case .badInput, .candidateChanged: complain("\(error)")
+            case .infrastructure: complain("infrastructure error: \(error)")
             case .interrupted: break
             }
             throw ExitCode(code.exitStatus)

@@ -14,15 +14,39 @@ struct ImageGateCommand: AsyncParsableCommand {
                       ReproduceCommand.self, ProfileCommand.self, RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self, HostsCommand.self]
     )
 
+    /// Parses first: `--help`, `--version` and an argument error touch
+    /// nothing (no state folder made or tightened, no reaping). An
+    /// argument error is bad input, exit 2, with its usage text.
     static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ImageGateError.Code.badInput.exitStatus)
+            }
+            exit(withError: error)
+        }
+        // `--help`, `help` (argument-parser's own help command) and no
+        // command at all only print.
+        if command is ImageGateCommand || type(of: command).configuration.commandName == "help" {
+            do { var help = command; try help.run() } catch { exit(withError: error) }
+            return
+        }
         do {
             try StateDirectory.default.secure()
         } catch {
             complain("\(error)")
             Foundation.exit(ImageGateError.code(of: error).exitStatus)
         }
+        await execute(command)
+    }
+
+    /// Runs a parsed command in the secured state folder.
+    private static func execute(_ parsed: any ParsableCommand) async {
         do {
-            var command = try parseAsRoot()
+            var command = parsed
             // What a crashed or killed run left (its QEMU above all) goes
             // first; a command that only lists ends nothing.
             if !(command is ListingCommand) { LeftoverReaper().reapProcessesAndFolders() }

@@ -62,8 +62,9 @@ final class QueueTests: QueueTestCase {
 
         var first = QueueRunner(manifest: try QueueManifest.load(path: manifest), history: history, host: host)
         let app = first.manifest.entries[2].key
-        first.beforeAttempt = { key, attempt in
-            if key == app, attempt == 1 { throw ImageGateError.infrastructure("injected: the host dropped the appliance") }
+        first.check = { check in
+            if check.entry.key == app, check.attempt == 1 { throw ImageGateError.infrastructure("injected: the host dropped the appliance") }
+            return try await EntryCheck.real(check)
         }
         let run1 = try await first.run(resume: false)
         let entries1 = try history.entries(run: run1.runID)

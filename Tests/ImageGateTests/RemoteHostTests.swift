@@ -257,11 +257,12 @@ final class RemoteHostTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: result.plan.directory), "the copied overlay went with the run folder")
     }
 
-    /// A queue of four boot entries over the two hosts (one boot at a time
-    /// each): every host is used and each result records its host. Host 2's
-    /// libvirtd is killed three seconds into its second entry: that entry
-    /// runs again on host 1 with the same verdict and says so, and the run
-    /// records host 2 as unhealthy, as the dashboard shows.
+    /// A queue of two boot entries over the two hosts (one boot at a time
+    /// each): each takes a host. Host 2's libvirtd is killed three seconds
+    /// into its entry: that entry runs again on host 1 with the same
+    /// verdict and says so, and the run records host 2 as unhealthy, as the
+    /// dashboard shows. (How the queue moves entries, on fake hosts:
+    /// `QueueAttemptTests`; this is a real libvirtd dropping a real boot.)
     func testAQueueSpreadsOverTheFleetAndMovesADroppedHostsEntry() async throws {
         let uris = try await hosts()
         let dir = NSTemporaryDirectory() + "fleet-" + UUID().uuidString
@@ -274,8 +275,6 @@ final class RemoteHostTests: XCTestCase {
                 entries:
                   - {image: \(image), product: one}
                   - {image: \(image), product: two}
-                  - {image: \(image), product: three}
-                  - {image: \(image), product: four}
                 hosts:
                   - \(uris[0])=1
                   - \(uris[1])=1
@@ -294,19 +293,20 @@ final class RemoteHostTests: XCTestCase {
             let assignments = LockedLines()
             runner.assigned = { key, uri in
                 assignments.add("\(key) \(uri)")
-                guard uri == uris[1], assignments.lines.filter({ $0.hasSuffix(uris[1]) }).count == 2 else { return }
+                guard uri == uris[1], assignments.lines.filter({ $0.hasSuffix(uris[1]) }).count == 1 else { return }
                 Task { try await Task.sleep(for: .seconds(3)); _ = try await RemoteHostTests.host("kill", 2) }
             }
             let run = try await runner.run(resume: false)
             let entries = try history.entries(run: run.runID)
-            XCTAssertEqual(entries.count, 4)
+            XCTAssertEqual(entries.count, 2)
             for entry in entries {
                 XCTAssertEqual(entry.verdict, .fail, "\(entry.key): \(entry.problem ?? "")")
                 XCTAssertNil(entry.flakyFirstVerdict, "a dropped host is not a flaky image")
                 let findings = try history.findings(entry: entry.id)
                 XCTAssertEqual(findings.first { $0.rule == "BOOT-NO-PANIC" }?.outcome, "fail", entry.key)
             }
-            XCTAssertEqual(Set(entries.compactMap(\.host)), Set(uris), "every host ran an entry: \(assignments.lines)")
+            XCTAssertEqual(Set(assignments.lines.map { String($0.split(separator: " ").last ?? "") }), Set(uris), "each host took an entry: \(assignments.lines)")
+            XCTAssertEqual(entries.compactMap(\.host), [uris[0], uris[0]], "each result records the host that finished it")
             let moved = entries.filter { $0.problem?.contains("stopped answering mid-check") == true }
             XCTAssertEqual(moved.count, 1, "\(entries.map { "\($0.key) \($0.host ?? "-") \($0.problem ?? "")" })")
             XCTAssertEqual(moved.first?.host, uris[0], "the dropped entry ran again on host 1")
@@ -314,7 +314,7 @@ final class RemoteHostTests: XCTestCase {
             let statuses = try XCTUnwrap(try history.run(run.runID)).hostStatuses
             XCTAssertEqual(statuses.first { $0.uri == uris[1] }?.healthy, false, "\(statuses)")
             XCTAssertEqual(statuses.first { $0.uri == uris[0] }?.healthy, true)
-            XCTAssertEqual(statuses.map(\.checked).reduce(0, +), 4, "\(statuses)")
+            XCTAssertEqual(statuses.map(\.checked).reduce(0, +), 2, "\(statuses)")
             let html = try QueueDashboard.render(history, run: run.runID, diff: try QueueDiff.compare(history, after: run.runID),
                                                  language: .english, linksFrom: dir)
             XCTAssertTrue(html.contains("UNHEALTHY: stopped answering during the run"), "the dashboard names the unhealthy host")

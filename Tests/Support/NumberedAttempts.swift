@@ -1,6 +1,6 @@
 import Foundation
 
-/// The attempts a queue runner made (its `beforeAttempt` hook), per entry
+/// The attempts a queue runner made (its check function), per entry
 /// key, safe to fill from its concurrent checks.
 public final class NumberedAttempts: @unchecked Sendable {
     private let lock = NSLock()

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 @testable import ImageGate
+import ImageGateQueue
 import XCTest
 
 /// The fuzzers' seed corpus (`make fuzz`), made from inputs the other tests
@@ -47,6 +48,9 @@ final class FuzzCorpusTests: XCTestCase {
             "journal-entry": [Array("MESSAGE=Started \u{1B}]0;x\u{07}ssh\n_SYSTEMD_UNIT=ssh.service\nPRIORITY=3\n_SOURCE_MONOTONIC_TIMESTAMP=12345678\n".utf8)],
             "sshd-config": [Array("Include /etc/ssh/sshd_config.d/*.conf\nAuthorizedKeysFile \".ssh/my keys\" %h/.ssh/k_%U\nMatch User a\n PermitRootLogin=yes\n".utf8)],
             "volume-times": [Array("<volume><target><timestamps><atime>1.5</atime><mtime>1796219908.89</mtime><ctime>nan</ctime></timestamps></target></volume>".utf8)],
+            "post-mortem": [Array("2026-12-07 10:00:01,123 - util.py[WARNING]: Running module bootcmd failed\nTraceback (most recent call last):\n  ProcessExecutionError: Unexpected error\n/dev/vdb1 /data ext4 defaults 0 2\n".utf8)],
+            "failure-signature": [Array("mkt-vm-0001 mkt-vm-0002\nttyS0:412: [   12.345678] eth0: 52:54:00:3a:10:01 10.77.0.20/24 at 10:00:01 pid 276\n".utf8)],
+            "file-name": [Array("../../etc/passwd/./x\u{0}é".utf8), Array("..".utf8)],
             "registry-value": [[1] + Array("C\u{0}:\u{0}\\\u{0}".utf8), [4, 1, 0, 0, 0], [7] + Array("a\u{0}\u{0}b\u{0}\u{0}\u{0}\u{0}".utf8)],
         ]
         for (target, inputs) in seeds {
@@ -79,5 +83,14 @@ final class FuzzCorpusTests: XCTestCase {
             return offset + UInt64(count) <= UInt64(disk.count) ? Array(disk[Int(offset)..<(Int(offset) + count)]) : nil
         }
         XCTAssertEqual(reading.label, "data")
+        let log = String(decoding: seeds["post-mortem"]![0], as: UTF8.self)
+        let failed = Finding(rule: "BOOT-CLOUD-INIT", severity: .error, title: "", outcome: .fail, required: "", found: "", evidence: [])
+        let diagnosis = Diagnosis.diagnose([failed], from: PostMortem(files: [.init(path: "/var/log/cloud-init.log", text: log, truncated: false, firstLine: 1)]))
+        XCTAssertTrue(diagnosis.first?.excerpts.contains { $0.text.contains("bootcmd") } ?? false, "\(diagnosis)")
+        let evidence = String(decoding: seeds["failure-signature"]![0], as: UTF8.self).split(separator: "\n").map(String.init)
+        let signature = FailureSignature(rule: "BOOT-NETWORK", evidence: Array(evidence.dropFirst()), found: "", hostnames: ["mkt-vm-0001"])
+        XCTAssertEqual(signature.text, "ttyS0:<line>: [<t>] eth0: <mac> <ip> at <time> pid <pid>")
+        XCTAssertEqual(FileName.safe(String(decoding: seeds["file-name"]![0], as: UTF8.self)), ".._.._etc_passwd_._x__")
+        XCTAssertEqual(FileName.inside("../../etc/./passwd"), "/etc/passwd")
     }
 }

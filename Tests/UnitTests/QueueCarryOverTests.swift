@@ -29,7 +29,7 @@ final class QueueCarryOverTests: XCTestCase {
     func firstNight() throws -> Int64 {
         let run = try queue.history.startRun(queue.manifest)
         for (index, entry) in queue.manifest.entries.enumerated() {
-            let (_, profile, scenario) = try runner().checkRunner(for: entry)
+            let (profile, scenario) = try runner().digests(of: entry)
             var outcome = QueueHistory.Outcome(entry: entry, imageSize: 0, imageSHA256: try FileDigest.sha256(entry.image), failedWith: .infrastructure)
             outcome.profileDigest = profile
             outcome.scenarioDigest = scenario
@@ -77,7 +77,7 @@ final class QueueCarryOverTests: XCTestCase {
         let first = try firstNight()
         let runner = runner()
         let db = queue.manifest.entries[1]
-        let (_, profile, scenario) = try runner.checkRunner(for: db)
+        let (profile, scenario) = try runner.digests(of: db)
         let inputs = (try FileDigest.sha256(db.image), profile, scenario)
         let carry = QueueCarryOver(history: queue.history, fullEveryDays: 7)
         XCTAssertEqual(try carry.unchanged(db, inputs: inputs, before: first + 1)?.runID, first)
@@ -94,3 +94,11 @@ final class QueueCarryOverTests: XCTestCase {
     }
 }
 
+
+extension QueueRunner {
+    /// The profile and scenario digests the run compares for `entry`.
+    func digests(of entry: QueueManifest.Entry) throws -> (profile: String, scenario: String) {
+        let check = try resolve([entry])[0].check()
+        return (check.profileDigest, check.scenarioDigest)
+    }
+}

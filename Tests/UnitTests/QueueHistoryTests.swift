@@ -95,7 +95,7 @@ final class QueueHistoryTests: XCTestCase {
         try "entries:\n  - {vendor: v, product: p, image: a/b.qcow2}\n  - {vendor: v, product: p, image: a_b.qcow2}\n"
             .write(toFile: dir + "/queue.yaml", atomically: true, encoding: .utf8)
         let entries = try QueueManifest.load(path: dir + "/queue.yaml").entries
-        let folders = entries.map { QueueRunner.reportFolder(of: $0, in: "/r") }
+        let folders = entries.map { QueueReportFiles.folder(of: $0, in: "/r") }
         XCTAssertEqual(Set(folders).count, entries.count, "\(entries.map(\.key)) → \(folders)")
     }
 }

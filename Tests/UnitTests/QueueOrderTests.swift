@@ -33,8 +33,8 @@ final class QueueOrderTests: XCTestCase {
         let order = LockedLines(), progress = LockedLines()
         var runner = QueueRunner(manifest: queue.manifest, history: queue.history, host: QueueHistoryTests.UnusedHost())
         runner.progress = { progress.add($0) }
-        runner.beforeAttempt = { key, _ in
-            order.add(key)
+        runner.check = { check in
+            order.add(check.entry.key)
             throw ImageGateError.badInput("injected: no check needed")
         }
         _ = try await runner.run(resume: false)

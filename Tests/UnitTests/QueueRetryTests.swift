@@ -23,9 +23,10 @@ final class QueueRetryTests: XCTestCase {
         // the (empty) image, which is bad input: no verdict, and no retry.
         let attempts = NumberedAttempts()
         var runner = QueueRunner(manifest: manifest, history: queue.history, host: QueueHistoryTests.UnusedHost())
-        runner.beforeAttempt = { key, number in
-            attempts.add(key, number)
-            if number < 4 { throw ImageGateError.infrastructure("injected: attempt \(number) lost the host") }
+        runner.check = { check in
+            attempts.add(check.entry.key, check.attempt)
+            if check.attempt < 4 { throw ImageGateError.infrastructure("injected: attempt \(check.attempt) lost the host") }
+            return try await EntryCheck.real(check)
         }
         let run = try await runner.run(resume: false)
         let byProduct = Dictionary(uniqueKeysWithValues: manifest.entries.map { ($0.product, $0.key) })

@@ -99,9 +99,10 @@ final class RepeatedChecksTests: XCTestCase {
         runner.repeats = 3
         // web's first attempt loses the host: retried, then checked twice more.
         let web = manifest.entries[0].key
-        runner.beforeAttempt = { key, number in
-            attempts.add(key, number)
-            if key == web, number == 1 { throw ImageGateError.infrastructure("injected: the host went away") }
+        runner.check = { check in
+            attempts.add(check.entry.key, check.attempt)
+            if check.entry.key == web, check.attempt == 1 { throw ImageGateError.infrastructure("injected: the host went away") }
+            return try await EntryCheck.real(check)
         }
         let summary = try await runner.run(resume: false)
         XCTAssertEqual(attempts.numbers(of: web), [1, 2, 3, 4], "a retry, then the run's --repeat: each attempt numbered once")
@@ -114,7 +115,10 @@ final class RepeatedChecksTests: XCTestCase {
 
         var staticOnly = runner
         staticOnly.manifest.entries = staticOnly.manifest.entries.map { var entry = $0; entry.boot = false; return entry }
-        staticOnly.beforeAttempt = { key, number in attempts.add(key, number) }
+        staticOnly.check = { check in
+            attempts.add(check.entry.key, check.attempt)
+            return try await EntryCheck.real(check)
+        }
         attempts.clear()
         let second = try await staticOnly.run(resume: false)
         XCTAssertEqual(attempts.numbers(of: manifest.entries[0].key), [1], "nothing to boot: one check")

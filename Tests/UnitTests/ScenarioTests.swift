@@ -127,6 +127,19 @@ final class ScenarioTests: XCTestCase {
         assertRejected("name: x\ninstances:\n  - hostname: a\nwaivers:\n  - rule: LNX-NOPE\n    reason: r\n", "unknown rule ID 'LNX-NOPE'", line: 5)
     }
 
+    /// A profile's waivers are held to the one catalogue a scenario's are:
+    /// a static or boot rule is accepted, anything else is bad input
+    /// naming the file and the waiver.
+    func testAProfileWaiverNamesARuleOfTheCatalogue() throws {
+        let profile = try PlatformProfile.parse("waivers:\n  - {rule: BOOT-AUDITD, reason: r}\n  - {rule: LNX-NO-SWAP, reason: r}\n", source: "p.yaml")
+        XCTAssertEqual(profile.waivers.map(\.rule), ["BOOT-AUDITD", "LNX-NO-SWAP"])
+        XCTAssertThrowsError(try PlatformProfile.parse("waivers:\n  - {rule: LNX-NO-SWAP, reason: r}\n  - {rule: \"BOOT-NOPE\\e[2J\", reason: r}\n",
+                                                       source: "p.yaml")) { error in
+            XCTAssertEqual(ImageGateError.code(of: error), .badInput)
+            XCTAssertEqual("\(error)", "p.yaml: waivers[1].rule: unknown rule ID 'BOOT-NOPE\\u{1B}[2J'")
+        }
+    }
+
     func testExpiredWaiverStopsCounting() throws {
         let scenario = try Scenario.parse("name: x\ninstances:\n  - hostname: a\nwaivers:\n  - rule: LNX-NO-SWAP\n    reason: r\n    expires: 2020-01-31\n", source: "s.yaml")
         let waiver = try XCTUnwrap(scenario.waivers.first)

@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import ImageGate
+import ImageGateQueue
 
 /// One entry point for libFuzzer; `IMAGEGATE_FUZZ_TARGET` picks the parser.
 /// Each target feeds the bytes to a parser of guest (or operator) input and
@@ -13,6 +14,7 @@ enum FuzzTarget: String, CaseIterable {
     case libvirtURI = "libvirt-uri", registryValue = "registry-value"
     case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
     case volumeTimes = "volume-times", dataDisk = "data-disk", profile, checkReport = "check-report", staticRules = "static-rules"
+    case postMortem = "post-mortem", failureSignature = "failure-signature", fileName = "file-name"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -114,6 +116,32 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .volumeTimes:
             _ = VolumeTimes(xml: text)
+        case .postMortem:
+            // The stopped guest's logs as the appliance read them: every
+            // file the post-mortem collects holds the input, its lines are
+            // the journal too, and every boot rule failed, so each is diagnosed.
+            let files = PostMortem.paths.map {
+                PostMortem.GuestFile(path: $0, text: text, truncated: bytes.count % 2 == 1, firstLine: bytes.count % 5)
+            }
+            let journal = text.split(separator: "\n").prefix(3000).enumerated().map {
+                PostMortem.JournalLine(source: "fuzz.service", priority: $0.offset % 8, message: String($0.element), number: $0.offset + 1)
+            }
+            let findings = BootRules.allIDs.map {
+                Finding(rule: $0, severity: .error, title: $0, outcome: .fail, required: "", found: text, evidence: [])
+            }
+            _ = Diagnosis.diagnose(findings, from: PostMortem(files: files, journal: journal))
+        case .failureSignature:
+            // A failure's evidence lines; the first names the instances' hostnames.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let hostnames = lines.first.map { $0.split(separator: " ").map(String.init) } ?? []
+            let signature = FailureSignature(rule: "BOOT-NETWORK", evidence: Array(lines.dropFirst()), found: text, hostnames: hostnames)
+            precondition(FailureSignature.isID(signature.id), "signature ID \(signature.id)")
+        case .fileName:
+            // What lands in a folder of ImageGate's own never leaves it.
+            let name = FileName.safe(text)
+            precondition(!name.isEmpty && !name.contains("/") && name != "." && name != "..", "FileName.safe gave \(name.debugDescription)")
+            let path = FileName.inside(text)
+            precondition(path.hasPrefix("/") && !path.split(separator: "/").contains { $0 == "." || $0 == ".." }, "FileName.inside gave \(path.debugDescription)")
         }
     }
 }

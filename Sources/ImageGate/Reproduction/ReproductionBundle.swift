@@ -56,7 +56,7 @@ public enum ReproductionBundle {
             for (name, text) in instance.seedFiles ?? [:] { try put(dir + "/seed/" + name, text) }
             if let facts = instance.facts { try put(dir + "/facts.json", String(decoding: try JSONEncoder.report.encode(facts), as: UTF8.self)) }
             if let postMortem = instance.postMortem {
-                for file in postMortem.files { try put(dir + "/post-mortem" + Self.safe(file.path), file.text) }
+                for file in postMortem.files { try put(dir + "/post-mortem" + FileName.inside(file.path), file.text) }
                 try put(dir + "/post-mortem/journal.txt", postMortem.journal.map {
                     "#\($0.number) \($0.seconds.map { String(format: "%.3f", $0) } ?? "-") \($0.source) <\($0.priority)> \($0.message)"
                 }.joined(separator: "\n") + "\n")
@@ -71,11 +71,6 @@ public enum ReproductionBundle {
         let result = try await BoundedProcess.run("tar", ["--force-local", "-czf", target, "-C", folder, "--owner=0", "--group=0", "imagegate-bundle"],
                                                   timeout: .seconds(120))
         guard result.status == 0 else { throw ImageGateError.infrastructure("tar could not write the bundle \(path): \(result.firstLine)") }
-    }
-
-    /// A guest path as a relative path that stays inside its folder.
-    static func safe(_ guestPath: String) -> String {
-        "/" + guestPath.split(separator: "/").filter { $0 != ".." && $0 != "." }.joined(separator: "/")
     }
 
     /// What a replay needs, read out of the bundle at `path`.

@@ -78,7 +78,7 @@ public struct PostMortem: Sendable, Codable, Equatable {
     /// The files read: logs, cloud-init's state, the network configuration
     /// it rendered (netplan, ifupdown, RHEL network-scripts,
     /// NetworkManager, systemd-networkd), fstab and the hostname.
-    static let paths = [
+    public static let paths = [
         "/var/log/cloud-init.log", "/var/log/cloud-init-output.log",
         "/var/lib/cloud/data/result.json", "/var/lib/cloud/data/status.json",
         "/etc/fstab", "/etc/hostname", "/etc/network/interfaces",

@@ -183,7 +183,7 @@ public struct Scenario: Sendable, Equatable {
         let m = try r.mapping(node, field, known: ["rule", "reason", "expires"])
         guard let rule = m["rule"], let reason = m["reason"] else { throw r.fail(node, field, "needs rule and reason") }
         let id = try r.string(rule, "\(field).rule")
-        guard RuleCatalogue.all.contains(where: { $0.id == id }) || BootRules.allIDs.contains(id) else {
+        guard RuleCatalogue.everyID.contains(id) else {
             throw r.fail(rule, "\(field).rule", "unknown rule ID '\(id)'")
         }
         var expires: Date?

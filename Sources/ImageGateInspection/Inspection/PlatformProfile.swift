@@ -103,29 +103,36 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         }
     }
 
-    /// Loads a profile; every problem is an bad-input ``ImageGateError`` naming the file.
-    public static func load(path: String) throws -> PlatformProfile {
+    /// Loads a profile; every problem is a bad-input ``ImageGateError``
+    /// naming the file. Each waiver's rule must be one of `knownRules`
+    /// (every rule, static and boot: ``RuleCatalogue/everyID``).
+    public static func load(path: String, knownRules: Set<String>) throws -> PlatformProfile {
         // Any read failure is the one bad-input line below.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ImageGateError.badInput("\(path): cannot read the platform profile")
         }
-        return try parse(text, source: path)
+        return try parse(text, source: path, knownRules: knownRules)
     }
 
-    public static func parse(_ text: String, source: String) throws -> PlatformProfile {
+    public static func parse(_ text: String, source: String, knownRules: Set<String>) throws -> PlatformProfile {
+        let profile: PlatformProfile
         do {
-            return try YAMLDecoder().decode(PlatformProfile.self, from: text)
+            profile = try YAMLDecoder().decode(PlatformProfile.self, from: text)
         } catch let error as DecodingError {
             throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
         } catch {
             throw ImageGateError.badInput("\(source): \(YAMLErrors.describe(error))")
         }
+        for (index, waiver) in profile.waivers.enumerated() where !knownRules.contains(waiver.rule) {
+            throw ImageGateError.badInput("\(source): waivers[\(index)].rule: unknown rule ID '\(TerminalText.line(waiver.rule))'")
+        }
+        return profile
     }
 
     /// The seller guide's settings.
     public static let `default`: PlatformProfile = {
         // The text is a constant of this file; a failure here is a bug.
-        try! parse(defaultYAML, source: "built-in profile")
+        try! parse(defaultYAML, source: "built-in profile", knownRules: [])
     }()
 
     public static let defaultYAML = """

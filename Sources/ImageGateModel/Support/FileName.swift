@@ -1,11 +1,18 @@
-/// Names from an image, a manifest or a guest made safe as one file name.
-package enum FileName {
-    /// Letters, digits, `-`, `_` and `.` kept; everything else `_` (no
-    /// `/`, and never `.` or `..`: the name stays in its folder).
-    package static func safe(_ text: String) -> String {
+/// Names and paths from an image, a manifest or a guest made safe to
+/// write under a folder of ImageGate's own.
+public enum FileName {
+    /// One file name: letters, digits, `-`, `_` and `.` kept; everything
+    /// else `_` (no `/`, and never `.` or `..`: the name stays in its folder).
+    public static func safe(_ text: String) -> String {
         let name = String(String.UnicodeScalarView(text.unicodeScalars.map {
             ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) ? $0 : "_"
         }))
         return name.isEmpty || name == "." || name == ".." ? "_" : name
+    }
+
+    /// A guest's absolute path as a path to append to a folder: `/` and
+    /// its components, less every `.` and `..`, so it stays inside.
+    public static func inside(_ guestPath: String) -> String {
+        "/" + guestPath.split(separator: "/").filter { $0 != ".." && $0 != "." }.joined(separator: "/")
     }
 }
