@@ -43,7 +43,7 @@ public struct FailureSignature: Sendable, Hashable, Codable {
     static func normalise(_ line: String, hostnames: [String]) -> String {
         var text = line
         for host in hostnames.filter({ !$0.isEmpty }).sorted(by: { $0.count > $1.count }) {
-            text = text.replacingOccurrences(of: host, with: "<host>")
+            text = text.replacing(host, with: "<host>")
         }
         for (pattern, placeholder) in volatile {
             text = pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: placeholder)

@@ -36,4 +36,11 @@ final class FailureSignatureTests: XCTestCase {
         // Without evidence, the finding's own words are the signature.
         XCTAssertEqual(FailureSignature(rule: "IMG-OS", evidence: [], found: "no operating system").text, "no operating system")
     }
+
+    /// A name longer than the line it is looked for in, with NULs in it
+    /// (what the fuzzer found crashing Foundation's replace) is only text.
+    func testAHostnameIsReplacedWhateverItHolds() {
+        let signature = FailureSignature(rule: "BOOT-NETWORK", evidence: ["5v$", "ttyS0:3: 5v$\u{0}\u{0} up"], found: "", hostnames: ["5v$\u{0}\u{0}\u{0}", "5v$\u{0}\u{0}"])
+        XCTAssertEqual(signature.text, "5v$\nttyS0:<line>: <host> up")
+    }
 }

@@ -105,7 +105,7 @@ enum FuzzTarget: String, CaseIterable {
                 guard path.hasPrefix("/") else { continue }
                 files[path] = String(text.dropFirst(path.count + 1))
             }
-            let context = RuleContext(fs: InMemoryFilesystem(files: files), facts: Self.guestFacts)
+            let context = RuleContext(fs: InMemoryFilesystem(files: files), facts: Self.staticRulesGuest)
             Self.wait { for rule in RuleCatalogue.all { _ = await rule.evaluate(context) } }
         case .profile:
             _ = try? PlatformProfile.parse(text, source: "fuzz.yaml")
@@ -138,17 +138,23 @@ enum FuzzTarget: String, CaseIterable {
             precondition(FailureSignature.isID(signature.id), "signature ID \(signature.id)")
         case .fileName:
             // What lands in a folder of ImageGate's own never leaves it.
-            let name = FileName.safe(text)
-            precondition(!name.isEmpty && !name.contains("/") && name != "." && name != "..", "FileName.safe gave \(name.debugDescription)")
-            let path = FileName.inside(text)
-            precondition(path.hasPrefix("/") && !path.split(separator: "/").contains { $0 == "." || $0 == ".." }, "FileName.inside gave \(path.debugDescription)")
+            // Checked on bytes, as the kernel reads a path.
+            let slash = UInt8(ascii: "/")
+            func isDot(_ part: ArraySlice<UInt8>) -> Bool { part.elementsEqual(".".utf8) || part.elementsEqual("..".utf8) }
+            let name = Array(FileName.safe(text).utf8)
+            precondition(!name.isEmpty && !name.contains(slash) && !isDot(name[...]), "FileName.safe gave \(name)")
+            let path = Array(FileName.inside(text).utf8)
+            precondition(path.first == slash && !path.split(separator: slash).contains(where: isDot), "FileName.inside gave \(path)")
+            // A symlink's target resolved in the guest never climbs above its root.
+            let joined = Array(GuestPath.join("/etc/ssh", text).utf8)
+            precondition(joined.first == slash && !joined.split(separator: slash).contains(where: isDot), "GuestPath.join gave \(joined)")
         }
     }
 }
 
 extension FuzzTarget {
     /// The static-rules target's guest: a Debian 12 with one kernel.
-    static let guestFacts = OSFacts(family: "linux", distro: "debian", majorVersion: 12, minorVersion: 5, productName: "12.5",
+    static let staticRulesGuest = OSFacts(family: "linux", distro: "debian", majorVersion: 12, minorVersion: 5, productName: "12.5",
                                     packages: ["cloud-init": "22.4.2-1+deb12u1", "python3": "3.11.2-1+b1", "auditd": "1:3.0.9-1"],
                                     kernels: ["6.1.0-56-cloud-amd64"], volumes: [.init(device: "/dev/sda1", filesystem: "ext4", mbrID: 0x83)])
 

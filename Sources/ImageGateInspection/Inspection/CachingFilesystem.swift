@@ -51,8 +51,8 @@ public actor CachingFilesystem: GuestFilesystem {
         if let known = kinds[path] { return known }
         let value: FileKind
         let parent = GuestPath.directory(of: path)
-        let name = String(path.split(separator: "/").last ?? "")
-        if path == "/" || path.hasSuffix("/") || name == "." || name == ".." || path != GuestPath.join(parent, name) {
+        let name = GuestPath.name(of: path)
+        if path == "/" || path.unicodeScalars.last == "/" || FileName.isDotOrDotDot(name) || path != GuestPath.join(parent, name) {
             value = try await base.kind(path)
         } else {
             value = try await entries(in: parent)?[name] ?? .missing

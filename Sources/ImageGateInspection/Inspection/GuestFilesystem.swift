@@ -91,23 +91,28 @@ public struct Line: Sendable, Equatable {
     }
 }
 
-/// Path arithmetic inside the guest (no host file system involved).
+/// Path arithmetic inside the guest (no host file system involved), on
+/// `/` bytes as the guest's kernel splits paths (``FileName/components(_:)``).
 public enum GuestPath {
     public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
-        return String(path[..<slash])
+        let scalars = path.unicodeScalars
+        guard let slash = scalars.lastIndex(of: "/"), slash != scalars.startIndex else { return "/" }
+        return String(scalars[..<slash])
     }
 
     /// `target` resolved against `directory`, with `.` and `..` folded.
     public static func join(_ directory: String, _ target: String) -> String {
-        let combined = target.hasPrefix("/") ? target : directory + "/" + target
-        var parts: [Substring] = []
-        for part in combined.split(separator: "/") {
-            if part == "." || part.isEmpty { continue }
-            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        let combined = target.unicodeScalars.first == "/" ? target : directory + "/" + target
+        var parts: [String] = []
+        for part in FileName.components(combined) {
+            if part.utf8.elementsEqual(".".utf8) { continue }
+            if part.utf8.elementsEqual("..".utf8) { _ = parts.popLast() } else { parts.append(part) }
         }
         return "/" + parts.joined(separator: "/")
     }
+
+    /// The last component of `path` (empty for `/`).
+    public static func name(of path: String) -> String { FileName.components(path).last ?? "" }
 }
 
 import Foundation

@@ -30,7 +30,7 @@ public struct InMemoryFilesystem: GuestFilesystem {
     /// Follows symlinks in every component but the last.
     private func canonicalParent(_ path: String) -> String {
         var resolved = "/"
-        let parts = path.split(separator: "/")
+        let parts = FileName.components(path)
         for part in parts.dropLast() {
             var next = GuestPath.join(resolved, String(part))
             var hops = 0

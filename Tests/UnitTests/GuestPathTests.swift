@@ -1,0 +1,22 @@
+import Foundation
+@testable import ImageGate
+import XCTest
+
+/// Paths from a guest are split where its kernel splits them, at `/`
+/// bytes: a `/` followed by a combining mark is one Swift character, and
+/// splitting on characters would keep a `..` after it (what the fuzzer
+/// found in the bundle's post-mortem paths).
+final class GuestPathTests: XCTestCase {
+    func testAComposedSlashHidesNoParentComponent() {
+        let hidden = "/../\u{301}etc/passwd"
+        XCTAssertEqual(FileName.components(hidden), ["..", "\u{301}etc", "passwd"])
+        XCTAssertEqual(FileName.inside(hidden), "/\u{301}etc/passwd")
+        XCTAssertFalse(FileName.inside(hidden).utf8.split(separator: UInt8(ascii: "/")).contains { $0.elementsEqual("..".utf8) })
+        XCTAssertEqual(GuestPath.join("/etc/ssh", "../\u{301}x"), "/etc/\u{301}x")
+        XCTAssertEqual(GuestPath.join("/etc", "../../../x"), "/x", "never above the root")
+        XCTAssertEqual(GuestPath.directory(of: "/etc/\u{301}x"), "/etc")
+        XCTAssertEqual(GuestPath.name(of: "/etc/\u{301}x"), "\u{301}x")
+        XCTAssertEqual(FileName.safe(".\u{301}"), "._")
+        XCTAssertEqual(FileName.safe(".."), "_")
+    }
+}
