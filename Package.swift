@@ -7,7 +7,8 @@ let package = Package(
     // driver): no Apple platform is declared, and `Support/Platform.swift`
     // stops a build elsewhere with one line saying what to do (the dev VM).
     products: [
-        .library(name: "ImageGate", targets: ["ImageGate"]),
+        // The core's four layers: a client imports the layer whose types it names.
+        .library(name: "ImageGate", targets: ["ImageGate", "ImageGateBoot", "ImageGateInspection", "ImageGateModel"]),
         .library(name: "ImageGateQueue", targets: ["ImageGateQueue"]),
         .library(name: "ImageGateXCTest", targets: ["ImageGateXCTest"]),
         .library(name: "ImageGateTesting", targets: ["ImageGateTesting"]),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -64,6 +66,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             plugins: ["SourceCommit"]
         ),
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "ImageGateBoot",
             dependencies: [
-                "ImageGateInspection", "Libvirt", "CHostProcess", "SerialQueue",
+                "ImageGateInspection", "ImageGateModel", "Libvirt", "Guestfs", "CHostProcess", "SerialQueue",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -92,7 +95,7 @@ let package = Package(
         // ReportWriter), and support's reproduction bundles and replay.
         .target(
             name: "ImageGate",
-            dependencies: ["ImageGateBoot"]
+            dependencies: ["ImageGateBoot", "ImageGateInspection", "ImageGateModel"]
         ),
 
         // The nightly review queue: manifest, fleet, history (the only
@@ -100,7 +103,7 @@ let package = Package(
         .target(
             name: "ImageGateQueue",
             dependencies: [
-                "ImageGate",
+                "ImageGate", "ImageGateBoot", "ImageGateInspection", "ImageGateModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -108,27 +111,29 @@ let package = Package(
 
         // What a vendor's own test target imports: Swift Testing (three
         // lines, one test case per BOOT rule) or an XCTest base class.
-        .target(name: "ImageGateTesting", dependencies: ["ImageGate"]),
-        .target(name: "ImageGateXCTest", dependencies: ["ImageGate"]),
+        .target(name: "ImageGateTesting", dependencies: ["ImageGate", "ImageGateBoot"]),
+        .target(name: "ImageGateXCTest", dependencies: ["ImageGate", "ImageGateBoot", "ImageGateModel"]),
 
         // The command line: a thin @main.
         .executableTarget(
             name: "imagegate",
             dependencies: [
-                "ImageGate", "ImageGateQueue",
+                "ImageGate", "ImageGateQueue", "ImageGateBoot", "ImageGateInspection", "ImageGateModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Tests. `TestSupport` runs programs and finds the checkout for both
         // test targets; `UnitTests` needs no VM and no appliance (make
         // test-unit); the others boot guests and launch appliances.
-        .target(name: "TestSupport", dependencies: ["ImageGate"], path: "Tests/Support"),
-        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateTesting", "TestSupport", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate"]),
-        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate"]),
-        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateQueue", "ImageGateXCTest", "ImageGateTesting", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["ImageGate", "ImageGateBoot", "ImageGateModel"], path: "Tests/Support"),
+        .testTarget(name: "UnitTests", dependencies: ["ImageGate", "ImageGateBoot", "ImageGateInspection", "ImageGateModel", "ImageGateQueue",
+                                                      "ImageGateTesting", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "ImageGate", "ImageGateBoot", "ImageGateModel"]),
+        .testTarget(name: "GuestfsTests", dependencies: ["Guestfs", "ImageGate", "ImageGateInspection"]),
+        .testTarget(name: "ImageGateTests", dependencies: ["ImageGate", "ImageGateBoot", "ImageGateInspection", "ImageGateModel", "ImageGateQueue",
+                                                           "ImageGateXCTest", "ImageGateTesting", "TestSupport", "Libvirt", "Guestfs",
+                                                           .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

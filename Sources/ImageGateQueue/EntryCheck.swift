@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateInspection
+import ImageGateModel
 
 /// One attempt at a queue entry, as the attempt policy hands it to the
 /// check: the entry, the check its files resolved to (on this attempt's

@@ -1,6 +1,7 @@
 import Foundation
 import ImageGate
 import GRDB
+import ImageGateModel
 
 /// A reviewer's note on a known failure (kola's denylist, openQA's
 /// carry-over): set once on a ``FailureSignature``, carried without a step

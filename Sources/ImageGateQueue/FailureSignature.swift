@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// A failure as it recurs: the failing rule and its evidence, with what
 /// differs between two boots of the same defect made alike — IP and MAC

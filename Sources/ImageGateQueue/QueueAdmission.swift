@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
 
 /// How many entries a queue checks at once: ``BootAdmission`` for the
 /// largest boot among them.

@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// The queue's attempt policy for one entry: checked again on a fresh
 /// instance after an infrastructure error or a boot deadline (as often as

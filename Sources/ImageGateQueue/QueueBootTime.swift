@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// Boot time as a trend: an entry's time to cloud-init's finished line
 /// tonight against the median of its last complete runs under the same

@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateInspection
+import ImageGateModel
 
 /// `queue run --incremental`: an entry whose every input is what it was at
 /// its last complete check — the image's digest, the profile, the

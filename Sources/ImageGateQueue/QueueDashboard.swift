@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// The night's HTML dashboard, one self-contained page: tonight's
 /// regressions first (with why), then the other new failures by vendor,

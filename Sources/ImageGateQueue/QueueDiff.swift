@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// Two runs of a queue compared entry by entry and rule by rule: what
 /// regressed, what was fixed, which images are new or gone — and why, where

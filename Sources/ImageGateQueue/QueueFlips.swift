@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// Rules whose outcome flipped from one run to the next while nothing the
 /// history records changed — the image's digest, the profile, the

@@ -1,6 +1,9 @@
 import Foundation
-import ImageGate
 import GRDB
+import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// Every queue run, entry and finding, in SQLite through GRDB: what the
 /// nightly comparison reads. The schema grows by migrations only (GRDB's

@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// openQA's investigation for every first failure: an entry that does not
 /// pass tonight but passed in its last complete run, with what differs

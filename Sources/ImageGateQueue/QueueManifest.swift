@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import Yams
 
 /// The review queue: which images are checked, under which scenario and

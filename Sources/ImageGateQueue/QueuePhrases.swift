@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateModel
 
 /// The review queue dashboard's phrases.
 extension Phrase {

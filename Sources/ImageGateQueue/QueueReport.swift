@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// A queue run's reports: JUnit with a suite per image (one line per image
 /// and rule in Jenkins or GitLab), and JSON with every entry and the

@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// Where a queue run writes each entry's check report (JSON and HTML) and
 /// its instances' console logs: a folder per entry, and in it one per

@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate queue run`: every entry of a manifest checked (static
 /// inspection, then the scenario's boots unless `boot: false`), each

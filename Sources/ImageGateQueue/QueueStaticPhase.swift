@@ -1,5 +1,8 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// The static phases of several entries in one appliance (``StaticBatch``).
 /// The images are hashed while the appliance launches, and an entry

@@ -1,5 +1,6 @@
-import ImageGate
 import GRDB
+import ImageGate
+import ImageGateModel
 
 /// An entry's verdict in the queue: the gate's own (``GateVerdict``), or
 /// `error` when no verdict could be had (bad input, the infrastructure).

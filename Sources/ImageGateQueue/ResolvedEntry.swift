@@ -1,5 +1,8 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// A queue entry with what it names read once, when its run starts: the
 /// scenario and profile (the entry's own service ports and tier applied),

@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
 import Testing
 
 /// One BOOT rule of an image's first boot, as a Swift Testing argument. A

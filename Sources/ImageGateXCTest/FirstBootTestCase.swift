@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import XCTest
 
 /// For a vendor who uses XCTest (with Swift Testing, `ImageGateTesting`

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageGate
+import ImageGateBoot
 
 /// `imagegate accelerator`: which accelerator guests get on a host, and why.
 struct AcceleratorCommand: AsyncParsableCommand {

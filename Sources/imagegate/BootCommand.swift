@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate boot`: one first boot as a brand-new instance, judged fact by fact.
 struct BootCommand: AsyncParsableCommand {

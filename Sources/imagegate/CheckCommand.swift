@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate check`: one command per image, one verdict a reviewer can
 /// trust, with JUnit, JSON and HTML reports.

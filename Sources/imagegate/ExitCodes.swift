@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateModel
 
 extension ExitCode {
     // Named statuses, each from where it is decided: verdicts in

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// Which hypervisor a command talks to.
 struct HostOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
 
 /// `imagegate hosts check URI…`: the fleet, before a night starts.
 struct HostsCommand: AsyncParsableCommand {

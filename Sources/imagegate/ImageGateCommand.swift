@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// `imagegate`: proves a marketplace VM image boots as a new instance and
 /// follows the platform's rules.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateInspection
+import ImageGateModel
 
 /// `imagegate inspect`: the static rules on a pristine image, read-only.
 struct InspectCommand: AsyncParsableCommand {

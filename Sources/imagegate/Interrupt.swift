@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// SIGINT or SIGTERM cancels the work: each phase checks for cancellation,
 /// and the cleanup on the way out destroys the VM, closes the appliance and

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate runs`: the runs kept running for support, and the boots in
 /// progress right now.

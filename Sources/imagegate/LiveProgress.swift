@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// Progress of boots: on a terminal one live line per instance (stage,
 /// elapsed, deadline); otherwise plain timestamped lines.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageGate
+import ImageGateInspection
 
 /// `imagegate profile`: the built-in platform profile (the seller guide's
 /// settings), to start a profile of one's own from.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import ImageGateQueue
 
 /// `imagegate queue`: the nightly review queue, its history and what

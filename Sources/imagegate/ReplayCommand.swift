@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// `imagegate replay`: a bundle's check again, on this machine, with the
 /// same plan (instances, hardware) under this machine's policy

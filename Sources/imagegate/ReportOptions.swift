@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateModel
 
 extension Language: ExpressibleByArgument {}
 

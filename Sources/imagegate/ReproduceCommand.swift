@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate reproduce`: support's way into a vendor's failure — one
 /// scenario instance booted exactly as the check boots it, judged, and

@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 
 /// Everything the CLI prints goes through here: a guest's text (an
 /// os-release name, a console line, a file path inside the image) reaches

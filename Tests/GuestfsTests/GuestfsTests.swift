@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import ImageGate
+import ImageGateInspection
 import XCTest
 
 final class GuestfsTests: XCTestCase {

@@ -1,7 +1,9 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import ImageGateXCTest
+import TestSupport
 import XCTest
 
 /// Boot-defect fixtures: each fails its expected BOOT rule with the right

@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 import XCTest
 
 /// What a finished boot of this process must not leave: a QEMU still

@@ -1,6 +1,8 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateInspection
+import ImageGateModel
+import TestSupport
 import XCTest
 
 /// `imagegate check` end to end: the conformant fixture passes the

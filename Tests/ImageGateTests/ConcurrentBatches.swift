@@ -1,5 +1,6 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateInspection
 
 extension StaticBatch {
     /// The items in `appliances` shared appliances at once, each taking a

@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateBoot
 import ImageGateXCTest
 import XCTest
 

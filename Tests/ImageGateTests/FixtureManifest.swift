@@ -1,8 +1,9 @@
 import Foundation
-import TestSupport
 import ImageGate
-import Yams
+import ImageGateModel
+import TestSupport
 import XCTest
+import Yams
 
 /// Fixtures/defects.yaml: the defective fixture images and what each breaks.
 struct FixtureManifest: Decodable {

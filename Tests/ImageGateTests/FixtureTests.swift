@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import ImageGate
+import ImageGateInspection
 import XCTest
 
 /// The fixture images are what the manifest says: each variant exists, and

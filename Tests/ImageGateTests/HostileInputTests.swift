@@ -1,6 +1,9 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateInspection
+@testable import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Every row of the hostile-input table (issue 16), each input made here by

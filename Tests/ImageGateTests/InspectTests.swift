@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateInspection
+import TestSupport
 import XCTest
 
 /// `imagegate inspect` on the fixture images: the conformant one fails no

@@ -1,6 +1,8 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Runs kept running for support: the record, the reaper's respect for

@@ -1,7 +1,8 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
 @testable import ImageGateQueue
+import TestSupport
 import XCTest
 
 /// A night of booting queue entries: real images' boot verdicts, judged

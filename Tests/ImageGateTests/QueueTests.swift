@@ -1,7 +1,9 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 @testable import ImageGateQueue
+import TestSupport
 import XCTest
 
 /// The review queue on fixture images, on static inspections only

@@ -1,9 +1,11 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 @testable import ImageGateQueue
 import ImageGateXCTest
 import Libvirt
+import TestSupport
 import XCTest
 
 /// Boots on remote libvirt hosts: two real libvirtd, each in a network and

@@ -1,5 +1,8 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 import TestSupport
 import XCTest
 

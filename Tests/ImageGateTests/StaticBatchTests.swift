@@ -1,6 +1,8 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Several images' static phases in one libguestfs appliance.

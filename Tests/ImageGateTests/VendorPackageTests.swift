@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 import TestSupport
 import XCTest
 

@@ -1,7 +1,9 @@
 import Foundation
-import TestSupport
 import Guestfs
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Windows images: the hive generator the fixture build uses, libguestfs's

@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import Libvirt
 import XCTest
 

@@ -1,4 +1,6 @@
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 
 /// A VM that runs until the test is done with it: for watching a console
 /// log the test writes, with no hypervisor.

@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateBoot
 import XCTest
 
 /// How many boots the machine admits, alone and beside the static phase's

@@ -1,4 +1,6 @@
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import XCTest
 
 /// LNX-GRUB-CFG's boot chain, read off the disk before anything boots: the

@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateBoot
 import XCTest
 
 /// A boot begun before it is known that it should happen waits for its

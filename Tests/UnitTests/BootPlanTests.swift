@@ -1,4 +1,6 @@
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import XCTest
 
 final class BootPlanTests: XCTestCase {

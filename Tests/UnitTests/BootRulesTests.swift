@@ -1,4 +1,6 @@
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import XCTest
 
 /// The BOOT rules on fake observations: each passes on good facts and fails

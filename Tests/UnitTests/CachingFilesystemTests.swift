@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateInspection
 import XCTest
 
 /// The cache answers exactly what the filesystem under it answers, and asks

@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Issue 9, item 6: the candidate is provably untouched.

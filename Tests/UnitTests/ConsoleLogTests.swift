@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateBoot
 import XCTest
 
 final class ConsoleLogTests: XCTestCase {

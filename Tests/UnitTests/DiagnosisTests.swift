@@ -1,4 +1,6 @@
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 import XCTest
 
 /// Which of the guest's lines the Diagnosis picks, on logs written here:

@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateModel
 import ImageGateQueue
 import XCTest
 

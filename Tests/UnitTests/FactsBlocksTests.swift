@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import XCTest
 
 /// Only the block the probe of this run printed holds the facts: a block

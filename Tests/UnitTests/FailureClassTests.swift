@@ -1,4 +1,5 @@
 @testable import ImageGate
+@testable import ImageGateBoot
 import XCTest
 
 /// Each way a first boot dies, on consoles as GRUB, the kernel,

@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 @testable import ImageGateQueue
 
 /// Check reports a test makes, for a queue run without a VM or an

@@ -1,7 +1,10 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import ImageGateQueue
+import TestSupport
 import XCTest
 
 /// The fuzzers' seed corpus (`make fuzz`), made from inputs the other tests

@@ -1,4 +1,5 @@
 @testable import ImageGate
+@testable import ImageGateModel
 @testable import ImageGateTesting
 import XCTest
 

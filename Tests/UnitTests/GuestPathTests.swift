@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import XCTest
 
 /// Paths from a guest are split where its kernel splits them, at `/`

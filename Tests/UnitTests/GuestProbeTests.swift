@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateBoot
+import TestSupport
 import XCTest
 
 /// The guest probe script, run by the host's sh against stand-in guest

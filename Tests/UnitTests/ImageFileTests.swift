@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateModel
+import TestSupport
 import XCTest
 
 /// Input validation before any appliance starts, through the library and

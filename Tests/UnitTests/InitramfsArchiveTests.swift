@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 import ImageGate
+import ImageGateInspection
+import TestSupport
 import XCTest
 
 /// Initramfs images as initramfs-tools and dracut write them — an

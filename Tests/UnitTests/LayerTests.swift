@@ -15,6 +15,7 @@ final class LayerTests: XCTestCase {
     struct Description: Decodable {
         struct Target: Decodable {
             var name: String
+            var path: String
             var target_dependencies: [String]?
             var product_dependencies: [String]?
         }
@@ -61,5 +62,35 @@ final class LayerTests: XCTestCase {
         for wrapper in ["Libvirt", "Guestfs", "Libcrypto"] {
             XCTAssertTrue(closure(of: wrapper, in: targets).isDisjoint(with: layers), "\(wrapper) is a thin wrapper: no policy")
         }
+    }
+
+    /// Every file shows the layers it uses: each of the package's own
+    /// modules it imports is a direct dependency of its target, and no
+    /// module re-exports another (`@_exported`) to hide that.
+    func testEveryImportOfThePackagesOwnModulesIsDeclared() throws {
+        guard let json = FileManager.default.contents(atPath: Self.descriptionPath) else {
+            throw XCTSkip("\(Self.descriptionPath) is missing: make test-unit writes it")
+        }
+        let targets = try JSONDecoder().decode(Description.self, from: json).targets
+        let own = Set(targets.map(\.name))
+        var undeclared: [String] = []
+        for target in targets {
+            let declared = Set((target.target_dependencies ?? []) + (target.product_dependencies ?? []))
+            let folder = PackageRoot.path + "/" + target.path
+            guard let files = FileManager.default.enumerator(atPath: folder)?.compactMap({ $0 as? String }).filter({ $0.hasSuffix(".swift") }) else { continue }
+            for file in files {
+                let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+                for line in text.split(separator: "\n") where line.hasPrefix("@_exported") {
+                    undeclared.append("\(target.path)/\(file) re-exports: \(line)")
+                }
+                for line in text.split(separator: "\n") where line.hasPrefix("import ") || line.hasPrefix("@testable import ") {
+                    let module = String(line.split(separator: " ").last ?? "")
+                    if own.contains(module), module != target.name, !declared.contains(module) {
+                        undeclared.append("\(target.path)/\(file) imports \(module)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(undeclared, [], "imports their targets do not declare, or re-exports")
     }
 }

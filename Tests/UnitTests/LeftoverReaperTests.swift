@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateBoot
 import XCTest
 
 /// The reaper judges the QEMUs of its own state folder only: not those of

@@ -1,5 +1,7 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateModel
 import XCTest
 
 /// A URI is a program to run for libvirt's `+ext` transport: every URI

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateModel
 import TestSupport
 import XCTest
 

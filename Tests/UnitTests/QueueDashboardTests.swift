@@ -1,5 +1,6 @@
-@testable import ImageGateQueue
 import ImageGate
+@testable import ImageGateModel
+@testable import ImageGateQueue
 import XCTest
 
 /// What a dashboard row names: the rules that keep the image from passing.

@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 @testable import ImageGateQueue
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateModel
 @testable import ImageGateQueue
 import TestSupport
 import XCTest

@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
 @testable import ImageGateQueue
 import TestSupport
 import XCTest

@@ -1,7 +1,9 @@
 import Foundation
-import TestSupport
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateModel
 @testable import ImageGateQueue
+import TestSupport
 import XCTest
 
 /// The parts of remote hosts that need no host: naming hosts, judging

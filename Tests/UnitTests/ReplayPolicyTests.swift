@@ -1,5 +1,8 @@
 import Foundation
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 import XCTest
 
 /// A bundle arrives from a vendor: it gives the plan's identity, never the

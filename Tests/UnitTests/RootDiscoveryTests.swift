@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateInspection
 import XCTest
 
 /// The parsers behind the fast OS discovery: os-release, fstab and the dpkg

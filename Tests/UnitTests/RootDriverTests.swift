@@ -1,4 +1,6 @@
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import XCTest
 
 /// LNX-VIRTIO asks for the root filesystem's driver beside virtio_blk: an

@@ -1,5 +1,7 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateInspection
 import TestSupport
 import XCTest
 import Yams

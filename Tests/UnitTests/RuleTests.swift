@@ -1,4 +1,6 @@
 import ImageGate
+import ImageGateInspection
+import ImageGateModel
 import XCTest
 
 /// Every rule of the catalogue on an in-memory guest: one case where it

@@ -1,4 +1,6 @@
 @testable import ImageGate
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import XCTest
 
 /// sshd's configuration and who may log in, read as sshd reads them (the

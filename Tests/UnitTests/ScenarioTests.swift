@@ -1,5 +1,8 @@
-import TestSupport
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
+import TestSupport
 import XCTest
 
 final class ScenarioTests: XCTestCase {

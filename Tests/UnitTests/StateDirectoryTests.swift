@@ -1,5 +1,6 @@
 import Foundation
 import ImageGate
+import ImageGateModel
 import ImageGateQueue
 import TestSupport
 import XCTest

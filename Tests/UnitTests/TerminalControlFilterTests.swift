@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateModel
 import XCTest
 
 /// What reaches a person's terminal from a guest: screen titles and raw

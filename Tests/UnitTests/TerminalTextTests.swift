@@ -1,4 +1,5 @@
 import ImageGate
+import ImageGateModel
 import XCTest
 
 /// A value from an image or a guest is one line in the text report,

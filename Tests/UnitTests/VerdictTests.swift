@@ -1,5 +1,8 @@
 import Foundation
 @testable import ImageGate
+@testable import ImageGateBoot
+@testable import ImageGateInspection
+@testable import ImageGateModel
 import XCTest
 
 /// Issue 9: PASS only when every error rule was checked and held; the boot

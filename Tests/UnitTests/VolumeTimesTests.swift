@@ -1,4 +1,5 @@
 @testable import ImageGate
+@testable import ImageGateBoot
 import XCTest
 
 /// A volume's timestamps read from the XML a host sends: only inside

@@ -1,6 +1,9 @@
 import Foundation
 import Guestfs
 import ImageGate
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 import ImageGateQueue
 
 /// One entry point for libFuzzer; `IMAGEGATE_FUZZ_TARGET` picks the parser.

@@ -1,4 +1,7 @@
 import Foundation
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// `imagegate check`: static inspection of the pristine image with the
 /// scenario's instances booting beside it (as many at once as the host

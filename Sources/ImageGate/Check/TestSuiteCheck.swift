@@ -1,4 +1,7 @@
 import Foundation
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// The whole check a vendor's own test suite makes (``GateRule``),
 /// configured from the environment as `imagegate check` is from its

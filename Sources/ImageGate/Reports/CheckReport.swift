@@ -1,4 +1,7 @@
 import Foundation
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// One `imagegate check`: static inspection, each instance's first boot,
 /// and the combined verdict. Every report (JSON, JUnit, HTML) is rendered

@@ -1,4 +1,6 @@
 import Foundation
+import ImageGateBoot
+import ImageGateModel
 
 extension Diagnosis {
     /// The Diagnosis section of a text report: per instance, the failure

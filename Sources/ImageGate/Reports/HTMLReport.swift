@@ -1,4 +1,6 @@
 import Foundation
+import ImageGateBoot
+import ImageGateModel
 
 /// One self-contained HTML file for a reviewer: the verdict at the top,
 /// failures first with their fix, then warnings and what could not be

@@ -1,4 +1,6 @@
 import Foundation
+import ImageGateInspection
+import ImageGateModel
 
 /// Human and JSON renderings of an ``InspectionResult``.
 public enum InspectionReport {

@@ -1,4 +1,6 @@
 import Foundation
+import ImageGateBoot
+import ImageGateModel
 
 /// JUnit XML (as Jenkins and GitLab read it): a test suite for the static
 /// inspection, one per booted instance, and one for the rules judged across

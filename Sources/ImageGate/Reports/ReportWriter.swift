@@ -1,4 +1,5 @@
 import Foundation
+import ImageGateModel
 
 /// The one place a check's result (``CheckReport``) becomes report files,
 /// for the CLI, the queue and reproduction bundles alike.

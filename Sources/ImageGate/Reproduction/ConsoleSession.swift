@@ -1,4 +1,6 @@
 import Foundation
+import ImageGateBoot
+import ImageGateModel
 
 /// `imagegate console`: a person (or a script) at a kept run's serial
 /// console. What is typed on `input` goes to the guest until the escape

@@ -1,4 +1,5 @@
 import Foundation
+import ImageGateModel
 
 /// A replayed check against the one a bundle recorded: rule by rule, the
 /// outcomes that differ, and per instance the first console line where the

@@ -1,4 +1,7 @@
 import Foundation
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// What a bundle may decide of its replay: only the plan's identity — each
 /// instance's hostname, MAC, IP and instance-id, the hardware, the data

@@ -1,4 +1,7 @@
 import Foundation
+import ImageGateBoot
+import ImageGateInspection
+import ImageGateModel
 
 /// `--bundle FILE.tar.gz`: everything needed to replay a check and to read
 /// what happened, without the image: the scenario as used (every
