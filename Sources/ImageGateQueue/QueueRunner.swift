@@ -30,7 +30,7 @@ public struct QueueRunner: Sendable {
     public var fleet: Fleet?
     /// When a boot's stopped disk is read for the guest's logs and a
     /// Diagnosis (on a fleet host too: its overlay is copied back).
-    public var postMortem: FirstBoot.PostMortemWhen = .onFailure
+    public var postMortem: BootOptions.PostMortemWhen = .onFailure
     /// Carry over, without a check, each entry whose inputs are unchanged
     /// since its last complete check (``QueueCarryOver``).
     public var incremental = false

@@ -25,7 +25,7 @@ struct ResolvedEntry: Sendable {
     struct Settings: Sendable {
         var host: any VirtualMachineHost
         var language: Language = .english
-        var postMortem: FirstBoot.PostMortemWhen = .onFailure
+        var postMortem: BootOptions.PostMortemWhen = .onFailure
         var jobs = 1
     }
 
@@ -55,7 +55,7 @@ struct ResolvedEntry: Sendable {
         var runner = CheckRunner(host: settings.host, scenario: scenario, profile: profile)
         runner.language = settings.language
         runner.boot = entry.boot
-        runner.postMortem = settings.postMortem
+        runner.options.postMortem = settings.postMortem
         runner.load = BootAdmission.loadFactor(jobs: settings.jobs, cpusPerBoot: scenario.hardware.cpus)
         // The queue's own jobs share the machine: an entry's instances boot one after another.
         runner.instancesSideBySide = settings.jobs == 1

@@ -48,7 +48,7 @@ open class FirstBootTestCase: XCTestCase {
     }
 
     /// Boots `path` once (``TestSuiteBoot/boot(_:instance:postMortem:configure:)``).
-    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: FirstBoot.PostMortemWhen = .onFailure,
+    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: BootOptions.PostMortemWhen = .onFailure,
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         try await TestSuiteBoot.boot(path, instance: instance, postMortem: postMortem, configure: configure)
     }

@@ -81,7 +81,7 @@ struct BootCommand: AsyncParsableCommand {
             request.dataDiskBytes = Int64(dataDiskSize) << 30
             request.reboot = reboot
             request.timeout = timeout.map(BootRequest.Timeout.wallClock)
-            runFolder.configure(&request)
+            request.options = runFolder.bootOptions
             return try await hypervisor.boot(request, image: image)
         }
         let accelerator = result.plan.accelerator

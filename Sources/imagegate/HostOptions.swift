@@ -49,26 +49,19 @@ struct RunFolderOptions: ParsableArguments {
     var artifacts: String?
     @Option(name: .customLong("post-mortem"),
             help: "When to read the stopped instance's disk for the guest's logs and a Diagnosis: never, on-failure (a failed or unjudged boot) or always.")
-    var postMortem: FirstBoot.PostMortemWhen = .onFailure
+    var postMortem: BootOptions.PostMortemWhen = .onFailure
 
-    var artifactsFolder: String? { artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"] }
+    /// The boot options these flags say, built once.
+    var bootOptions: BootOptions {
+        BootOptions(keep: keep, keepRunning: keepRunning, artifacts: artifacts ?? ProcessInfo.processInfo.environment["IMAGEGATE_ARTIFACTS"],
+                    postMortem: postMortem)
+    }
 
     /// A check's runner as these options and the terminal want it.
     func configure(_ runner: inout CheckRunner, language: Language) {
         runner.language = language
-        runner.keep = keep
-        runner.keepRunning = keepRunning
-        runner.postMortem = postMortem
-        runner.artifacts = artifactsFolder
+        runner.options = bootOptions
         runner.progress = LiveProgress.make()
-    }
-
-    /// One boot's request as these options want it.
-    func configure(_ request: inout BootRequest) {
-        request.keep = keep
-        request.keepRunning = keepRunning
-        request.postMortem = postMortem
-        request.artifacts = artifactsFolder
     }
 }
 
@@ -84,4 +77,4 @@ struct ProfileOptions: ParsableArguments {
     }
 }
 
-extension FirstBoot.PostMortemWhen: ExpressibleByArgument {}
+extension BootOptions.PostMortemWhen: ExpressibleByArgument {}

@@ -62,7 +62,7 @@ struct QueueCommand: AsyncParsableCommand {
         var fullEvery: Int?
         @Option(name: .customLong("post-mortem"),
                 help: "When a boot's stopped disk is read for the guest's logs and a Diagnosis: never, on-failure (default) or always.")
-        var postMortem: FirstBoot.PostMortemWhen = .onFailure
+        var postMortem: BootOptions.PostMortemWhen = .onFailure
         @OptionGroup var database: DatabaseOptions
         @Option(help: ArgumentHelp("Write each entry's check report (JSON, HTML) and console logs under this folder (default with --html: reports/ beside the dashboard, which links each row to its report).", valueName: "folder"))
         var reports: String?

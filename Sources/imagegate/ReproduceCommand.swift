@@ -35,8 +35,7 @@ struct ReproduceCommand: AsyncParsableCommand {
                 throw ImageGateError.badInput("\(scenario.source): --instance \(instance): the scenario has \(scenario.instances.count) instance(s)")
             }
             var request = BootRequest(scenario, instance: instance - 1)
-            request.keepRunning = true
-            request.postMortem = .never
+            request.options = BootOptions(keepRunning: true, postMortem: .never)
             return try await hypervisor.boot(request, image: image)
         }
         let accelerator = result.plan.accelerator

@@ -13,7 +13,7 @@ final class BootDefectTests: XCTestCase {
         BootLeftovers.assertNone()
     }
 
-    func boot(_ name: String, postMortem: FirstBoot.PostMortemWhen = .onFailure) async throws -> BootResult {
+    func boot(_ name: String, postMortem: BootOptions.PostMortemWhen = .onFailure) async throws -> BootResult {
         try await FixtureManifest.withCandidate(name) { try await FirstBootTestCase.boot($0, postMortem: postMortem) { $0.cpus = TestHardware.cpus } }
     }
 
@@ -131,7 +131,7 @@ final class BootDefectTests: XCTestCase {
     func testKernelPanicEndsTheBootWithinSecondsOfThePanicLine() async throws {
         let firstByte = FirstByteArrival()
         var request = BootRequest(instance: .fresh())
-        request.postMortem = .never  // the verdict is what is timed
+        request.options.postMortem = .never  // the verdict is what is timed
         request.progress = { if case let .stage(.firstByte, seconds) = $0 { firstByte.record(mark: seconds) } }
         let result = try await FixtureManifest.withCandidate("init-missing") { path in
             let image = try await ImageFile.validate(path)

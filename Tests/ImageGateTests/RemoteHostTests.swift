@@ -58,10 +58,10 @@ final class RemoteHostTests: XCTestCase {
         try await Self.started.start()
     }
 
-    func boot(_ image: String, on uri: String?, postMortem: FirstBoot.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
+    func boot(_ image: String, on uri: String?, postMortem: BootOptions.PostMortemWhen = .never, ports: [Int] = []) async throws -> BootResult {
         var request = BootRequest(instance: .fresh())
         request.hardware.cpus = TestHardware.cpus
-        request.postMortem = postMortem
+        request.options.postMortem = postMortem
         request.servicePorts = ports
         let configured = request
         return try await LibvirtHost.with(uri) { host in try await configured.run(try await ImageFile.validate(image), on: host) }

@@ -47,7 +47,7 @@ final class SideBySideBootTests: XCTestCase {
         func check(sideBySide: Bool) async throws -> (report: CheckReport, mostAtOnce: Int) {
             var runner = CheckRunner(host: host, scenario: scenario, profile: .default)
             runner.instancesSideBySide = sideBySide
-            runner.postMortem = .never
+            runner.options.postMortem = .never
             let watching = Task { () -> Int in
                 var most = 0
                 while !Task.isCancelled {

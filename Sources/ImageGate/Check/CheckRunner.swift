@@ -13,14 +13,10 @@ public struct CheckRunner: Sendable {
     public var scenario: Scenario
     public var profile: PlatformProfile
     public var language: Language = .english
-    public var keep = false
-    /// Leave each booted VM running after the verdict (``KeptRun``).
-    public var keepRunning = false
-    /// When each boot's stopped disk is read for a Diagnosis.
-    public var postMortem: FirstBoot.PostMortemWhen = .onFailure
+    /// What each boot keeps and reads after its verdict.
+    public var options = BootOptions()
     /// false: static inspection only; every BOOT rule is "could not check".
     public var boot = true
-    public var artifacts: String?
     /// How much slower than alone each boot may run because of the load
     /// the caller itself puts on the host (``BootAdmission/loadFactor(jobs:cpusPerBoot:besideAnAppliance:cores:)``):
     /// every boot deadline is stretched by it.
@@ -195,10 +191,7 @@ public struct CheckRunner: Sendable {
     /// phase's appliance if it boots beside it.
     private func bootRequest(_ index: Int, profile: PlatformProfile, sharing: Int, besideTheAppliance: Bool = false) -> BootRequest {
         var request = BootRequest(scenario, instance: index)
-        request.keep = keep
-        request.keepRunning = keepRunning
-        request.postMortem = postMortem
-        request.artifacts = artifacts
+        request.options = options
         request.limits = profile.limits
         request.load = load * BootAdmission.loadFactor(jobs: sharing, cpusPerBoot: scenario.hardware.cpus, besideAnAppliance: besideTheAppliance)
         let label = scenario.instances[index].hostname

@@ -23,7 +23,7 @@ public enum TestSuiteCheck {
         return try await LibvirtHost.with(value("IMAGEGATE_CONNECT")) { host in
             var runner = CheckRunner(host: host, scenario: scenario, profile: profile)
             runner.language = .fromEnvironment
-            runner.artifacts = value("IMAGEGATE_ARTIFACTS")
+            runner.options.artifacts = value("IMAGEGATE_ARTIFACTS")
             return try await runner.run(path)
         }
     }

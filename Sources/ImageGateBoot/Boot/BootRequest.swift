@@ -25,10 +25,8 @@ public struct BootRequest: Sendable {
     public var limits = GateLimits()
     /// How many boots share the host's cores (≥ 1: deadlines stretch with it).
     public var load: Double = 1
-    public var keep = false
-    public var keepRunning = false
-    public var postMortem = FirstBoot.PostMortemWhen.onFailure
-    public var artifacts: String?
+    /// What the boot keeps and reads after its verdict.
+    public var options = BootOptions()
     public var state = StateDirectory.default
     /// For a boot begun before it is known that it should happen.
     public var clearance: BootClearance?
@@ -56,10 +54,7 @@ public struct BootRequest: Sendable {
         let chosen: Accelerator
         if let accelerator { chosen = accelerator } else { chosen = try await AcceleratorProbe(host: host, state: state).chooseOnce().accelerator }
         var boot = FirstBoot(host: host, state: state)
-        boot.keep = keep
-        boot.keepRunning = keepRunning
-        boot.postMortem = postMortem
-        boot.artifacts = artifacts
+        boot.options = options
         boot.servicePorts = servicePorts
         boot.limits = limits
         boot.progress = progress

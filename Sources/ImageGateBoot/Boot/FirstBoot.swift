@@ -4,7 +4,7 @@ import ImageGateModel
 /// Boots a candidate image once as a brand-new instance and judges the
 /// BOOT-* rules. On every exit path — verdict, thrown error, timeout,
 /// cancellation (SIGINT) — the VM is destroyed and the run's files are
-/// removed (unless `keep`, for a boot not abandoned: ``BootClearance``).
+/// removed (unless kept, for a boot not abandoned: ``BootClearance``).
 public struct FirstBoot: Sendable {
     /// What happens during a boot, for live progress.
     public enum Event: Sendable {
@@ -17,26 +17,12 @@ public struct FirstBoot: Sendable {
 
     public var host: any VirtualMachineHost
     public var state: StateDirectory
-    /// Keep the VM's files (and leave the run folder) for an evidence bundle.
-    public var keep = false
-    /// Leave the VM running after the verdict (``KeptRun``): support steps
-    /// into it with `imagegate console|ssh`, and `imagegate stop` ends it.
-    /// Its disk is live, so no post-mortem is read.
-    public var keepRunning = false
-    /// Copy the console log here (e.g. `IMAGEGATE_ARTIFACTS`).
-    public var artifacts: String?
+    /// What the boot keeps and reads after its verdict.
+    public var options = BootOptions()
     /// Guest ports to forward to loopback and probe once the guest is up.
     public var servicePorts: [Int] = []
     /// Data disk, overlay growth and console ceilings (the profile's).
     public var limits = GateLimits()
-    /// When the stopped instance's disk is read for what the guest wrote
-    /// (``PostMortem``): by default after a boot that failed or left an
-    /// error rule unjudged.
-    public var postMortem: PostMortemWhen = .onFailure
-
-    public enum PostMortemWhen: String, Sendable, CaseIterable {
-        case never, onFailure = "on-failure", always
-    }
     public var progress: @Sendable (Event) -> Void = { _ in }
     /// Waited for before anything is kept, read or left running; abandoned,
     /// nothing is kept (``BootClearance``).
@@ -56,7 +42,7 @@ public struct FirstBoot: Sendable {
         let booting = ContinuousClock.now
         let site = host.site
         try await LeftoverReaper(state: state).reap(site: site)
-        let reservation = try site.reserve(servicePorts: servicePorts, keepRunning: keepRunning, state: state)
+        let reservation = try site.reserve(servicePorts: servicePorts, keepRunning: options.keepRunning, state: state)
         defer { reservation.release() }
         try Task.checkCancellation()
         var plan = try makePlan(image, instance: instance, accelerator: accelerator, site: site, reservation: reservation, configure: configure)
@@ -68,20 +54,20 @@ public struct FirstBoot: Sendable {
             let judged = try await startAndJudge(plan, on: site, running: running, booting: booting)
             let ports = await site.judgePorts(plan, declared: servicePorts, facts: (judged.afterReboot ?? judged.first).facts, progress: progress)
             var result = BootResult(plan: plan, observation: judged.first, findings: judged.findings, domainXML: judged.liveXML,
-                                    kept: keep || keepRunning, servicePorts: ports)
+                                    kept: options.keepsFiles, servicePorts: ports)
             result.afterReboot = judged.afterReboot
             result.seedFiles = seedFiles
             try await clearance?.wait()
-            if keepRunning, running.vm != nil { return try await leaveRunning(result, running: running) }
+            if options.keepRunning, running.vm != nil { return try await leaveRunning(result, running: running) }
             try await stopAndRead(&result, on: site, running: running, since: judged.started)
             try finish(plan, result: result)
             // Kept to read: recorded, so no later command reaps it.
-            if keep || keepRunning { try KeptRun.folder(of: plan, verdict: result.findings).write() }
-            if !keep { await site.removePlaced(plan) }
+            if options.keepsFiles { try KeptRun.folder(of: plan, verdict: result.findings).write() }
+            if !options.keep { await site.removePlaced(plan) }
             return result
         } catch {
             await running.stop(plan.name)
-            if !keep || clearance?.isAbandoned == true {
+            if !options.keep || clearance?.isAbandoned == true {
                 await site.removePlaced(plan)
                 Teardown.remove(plan.directory)
             }
@@ -96,7 +82,7 @@ public struct FirstBoot: Sendable {
         var plan = BootPlan(image: image, instance: instance, accelerator: accelerator, sshPort: reservation.sshPort, directory: directory,
                             name: site.vmName(.boot))
         plan.limits = limits
-        plan.interactiveConsole = keepRunning
+        plan.interactiveConsole = options.keepRunning
         configure(&plan)
         site.settle(&plan, reservation: reservation, servicePorts: servicePorts)
         guard plan.dataDiskBytes <= limits.dataDiskBytes else {
@@ -176,10 +162,10 @@ public struct FirstBoot: Sendable {
     }
 
     /// Stops the VM (its disks flushed first when they are to be read) and,
-    /// as ``postMortem`` says, reads what the guest wrote to its disk.
+    /// as ``BootOptions/postMortem`` says, reads what the guest wrote to its disk.
     private func stopAndRead(_ result: inout BootResult, on site: any BootSite, running: RunningBoot, since started: Date) async throws {
         let plan = result.plan
-        let wanted = postMortem == .always || (postMortem == .onFailure && result.findings.contains { $0.isFailure || $0.isUncheckedError })
+        let wanted = options.postMortem == .always || (options.postMortem == .onFailure && result.findings.contains { $0.isFailure || $0.isUncheckedError })
         if wanted, let vm = running.vm { await Self.flushGuestDisks(vm, accelerator: plan.accelerator) }
         await running.stop(plan.name)
         guard wanted else { return }
@@ -263,13 +249,13 @@ public struct FirstBoot: Sendable {
 
     /// Copies the console log out, then removes the run's files unless kept.
     private func finish(_ plan: BootPlan, result: BootResult) throws {
-        if let artifacts {
+        if let artifacts = options.artifacts {
             try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
             let target = artifacts + "/\(plan.name)-console.log"
             Teardown.remove(target)
             try result.consoleText.write(toFile: target, atomically: true, encoding: .utf8)
         }
-        if !keep, !keepRunning { Teardown.remove(plan.directory) }
+        if !options.keepsFiles { Teardown.remove(plan.directory) }
     }
 }
 

@@ -17,13 +17,12 @@ public enum TestSuiteBoot {
     /// Boots `path` once with ImageGate's defaults and the environment's
     /// libvirt URI and artifacts folder.
     /// `postMortem`: when the stopped disk is read for a Diagnosis.
-    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: FirstBoot.PostMortemWhen = .onFailure,
+    public static func boot(_ path: String, instance: InstanceMetadata = .fresh(), postMortem: BootOptions.PostMortemWhen = .onFailure,
                             configure: (inout BootPlan) -> Void = { _ in }) async throws -> BootResult {
         let env = ProcessInfo.processInfo.environment
         let image = try await ImageFile.validate(path)
         var request = BootRequest(instance: instance)
-        request.artifacts = env["IMAGEGATE_ARTIFACTS"]
-        request.postMortem = postMortem
+        request.options = BootOptions(artifacts: env["IMAGEGATE_ARTIFACTS"], postMortem: postMortem)
         let configured = request
         return try await LibvirtHost.with(env["IMAGEGATE_CONNECT"].flatMap { $0.isEmpty ? nil : $0 }) { host in
             try await configured.run(image, on: host, configure: configure)
