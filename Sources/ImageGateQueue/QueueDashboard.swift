@@ -126,7 +126,7 @@ public enum QueueDashboard {
         let removed = diff.entries(.removed)
 
         var body = "<h1>ImageGate — \(t(.queueReviewQueue)) \(h(record.manifest))</h1>\n"
-        body += "<p>\(t(.queueRun)) \(run), \(h(record.startedAt)) – \(h(record.endedAt ?? "…")) (\(h(record.status))); "
+        body += "<p>\(t(.queueRun)) \(run), \(h(record.startedAt)) – \(h(record.endedAt ?? "…")) (\(h(record.status.rawValue))); "
             + "\(t(.queueComparedWith)) \(diff.before.map { t(.queueRunWord) + " " + String($0) } ?? t(.queueNothingTheFirstRun)); "
             + "imagegate \(h(record.imagegateVersion))</p>\n"
         body += "<p class=\"summary\">\(t(.queueRegressed)): \(tonight.count) · \(t(.queueNotPassing)): \(failing.count) · "

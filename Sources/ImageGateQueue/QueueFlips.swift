@@ -32,7 +32,7 @@ public struct QueueFlips: Sendable, Codable, Equatable {
     /// The flips over `run` and the finished runs of its manifest before it.
     public static func find(in history: QueueHistory, run: Int64) throws -> QueueFlips {
         guard let record = try history.run(run) else { throw ImageGateError.badInput("run \(run): no such run in \(history.path)") }
-        let earlier = try history.runs(of: record.manifest).filter { $0.id < run && $0.status == "finished" }.prefix(window - 1)
+        let earlier = try history.runs(of: record.manifest).filter { $0.id < run && $0.status == .finished }.prefix(window - 1)
         let runs = ([record] + earlier).reversed()
         /// One entry's check in one run: its inputs and its rules' outcomes.
         struct Check { var inputs: [String]; var outcomes: [String: (rank: Int, outcome: String)] }

@@ -52,7 +52,7 @@ public final class QueueHistory: Sendable {
                 t.column("catalogueDigest", .text).notNull()
                 t.column("startedAt", .text).notNull()
                 t.column("endedAt", .text)
-                // running, finished, interrupted
+                // QueueRunStatus: running, finished, interrupted
                 t.column("status", .text).notNull()
             }
             try db.create(table: "entry") { t in
@@ -154,7 +154,7 @@ public final class QueueHistory: Sendable {
         public var catalogueDigest: String
         public var startedAt: String
         public var endedAt: String?
-        public var status: String
+        public var status: QueueRunStatus
         /// JSON: the fleet's hosts at the end of the run (``Fleet/HostStatus``); nil without a fleet.
         public var hosts: String?
 
@@ -306,15 +306,16 @@ public final class QueueHistory: Sendable {
         try database.write { db in
             try db.execute(sql: """
                 INSERT INTO run (manifest, manifestDigest, imagegateVersion, catalogueDigest, startedAt, status)
-                VALUES (?, ?, ?, ?, ?, 'running')
-                """, arguments: [manifest.source, manifest.digest, ImageGateVersion.current, RuleCatalogue.digest, Self.now()])
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [manifest.source, manifest.digest, ImageGateVersion.current, RuleCatalogue.digest, Self.now(),
+                                 QueueRunStatus.running.rawValue])
             return db.lastInsertedRowID
         }
     }
 
-    public func endRun(_ id: Int64, status: String) throws {
+    public func endRun(_ id: Int64, status: QueueRunStatus) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE run SET endedAt = ?, status = ? WHERE id = ?", arguments: [Self.now(), status, id])
+            try db.execute(sql: "UPDATE run SET endedAt = ?, status = ? WHERE id = ?", arguments: [Self.now(), status.rawValue, id])
         }
     }
 
@@ -390,8 +391,8 @@ public final class QueueHistory: Sendable {
     /// The latest run of `manifest` (by path) that did not finish.
     public func unfinishedRun(of manifest: String) throws -> Run? {
         try database.read { db in
-            try Run.fetchOne(db, sql: "SELECT * FROM run WHERE manifest = ? AND status != 'finished' ORDER BY id DESC LIMIT 1",
-                             arguments: [manifest])
+            try Run.fetchOne(db, sql: "SELECT * FROM run WHERE manifest = ? AND status != ? ORDER BY id DESC LIMIT 1",
+                             arguments: [manifest, QueueRunStatus.finished.rawValue])
         }
     }
 
@@ -414,8 +415,8 @@ public final class QueueHistory: Sendable {
         try database.read { db in
             try Entry.fetchAll(db, sql: """
                 SELECT entry.* FROM entry JOIN run ON run.id = entry.runID
-                WHERE entry.key = ? AND entry.runID < ? AND run.status = 'finished' ORDER BY entry.runID DESC LIMIT ?
-                """, arguments: [key, run, limit])
+                WHERE entry.key = ? AND entry.runID < ? AND run.status = ? ORDER BY entry.runID DESC LIMIT ?
+                """, arguments: [key, run, QueueRunStatus.finished.rawValue, limit])
         }
     }
 

@@ -55,7 +55,7 @@ public struct QueueRunner: Sendable {
         public var skipped: Int
         /// Carried over unchanged (`incremental`).
         public var carried: Int
-        public var status: String
+        public var status: QueueRunStatus
     }
 
     /// Runs the manifest; with `resume`, continues its last unfinished run
@@ -136,12 +136,12 @@ public struct QueueRunner: Sendable {
             try Task.checkCancellation()
         } catch {
             if let fleet { let hosts = await fleet.statuses; Teardown.attempt("recording the hosts of run \(runID)") { try history.recordHosts(hosts, run: runID) } }
-            Teardown.attempt("recording run \(runID) as interrupted") { try history.endRun(runID, status: "interrupted") }
+            Teardown.attempt("recording run \(runID) as interrupted") { try history.endRun(runID, status: .interrupted) }
             throw error
         }
         if let fleet { try history.recordHosts(await fleet.statuses, run: runID) }
-        try history.endRun(runID, status: "finished")
-        return Summary(runID: runID, checked: checked, skipped: done.count, carried: carried, status: "finished")
+        try history.endRun(runID, status: .finished)
+        return Summary(runID: runID, checked: checked, skipped: done.count, carried: carried, status: .finished)
     }
 
     /// Records, as carried over, each of `entries` whose inputs are

@@ -77,7 +77,7 @@ final class QueueTests: QueueTestCase {
         XCTAssertTrue(flaky.firstAttemptRecord?.problem?.contains("injected: the host dropped the appliance") ?? false,
                       "\(String(describing: flaky.firstAttemptRecord))")
         XCTAssertTrue(flaky.problem?.contains("injected: the host dropped the appliance") ?? false, "\(String(describing: flaky.problem))")
-        XCTAssertEqual(try history.run(run1.runID)?.status, "finished")
+        XCTAssertEqual(try history.run(run1.runID)?.status, .finished)
         // The three static phases shared one appliance; each report reads as
         // if its image had been the only disk.
         for entry in entries1 {
@@ -231,14 +231,14 @@ final class QueueTests: QueueTestCase {
         queue.waitUntilExit()
         let first = try XCTUnwrap(recorded.first, "an entry was recorded before the kill")
         let history = try QueueHistory(path: database)
-        XCTAssertEqual(try history.run(1)?.status, "running", "killed: never marked finished")
+        XCTAssertEqual(try history.run(1)?.status, .running, "killed: never marked finished")
         XCTAssertLessThan(try history.entries(run: 1).count, 3)
 
         let resumed = try Shell.run(binary, ["queue", "run", manifest, "--db", database, "--resume", "--json", dir + "/run.json"])
         XCTAssertEqual(resumed.status, 1, "every image is new, and b fails: \(resumed.stderr)")
         XCTAssertTrue(resumed.stderr.contains("resuming run 1"), resumed.stderr)
         XCTAssertEqual(try history.runs().count, 1, "the same run, continued")
-        XCTAssertEqual(try history.run(1)?.status, "finished")
+        XCTAssertEqual(try history.run(1)?.status, .finished)
         let entries = try history.entries(run: 1)
         XCTAssertEqual(entries.count, 3)
         XCTAssertEqual(entries.first { $0.key == first.key }?.id, first.id, "the recorded entry was not checked again")

@@ -24,7 +24,7 @@ final class FlakyEntryTests: XCTestCase {
         var steady = QueueHistory.Outcome(entry: queue.manifest.entries[1], imageSize: 1, failedWith: .infrastructure)
         steady.record(.pass)
         try queue.history.record(steady, run: run)
-        try queue.history.endRun(run, status: "finished")
+        try queue.history.endRun(run, status: .finished)
 
         let entries = try queue.history.entries(run: run)
         let web = try XCTUnwrap(entries.first { $0.product == "web" }), db = try XCTUnwrap(entries.first { $0.product == "db" })

@@ -29,7 +29,7 @@ final class QueueBootTimeTests: XCTestCase {
         outcome.bootBudget = budget
         outcome.timelines = ["mkt-vm-0001": ["first byte": 0.4] .merging(seconds.map { ["cloud-init finished": $0] } ?? [:]) { $1 }]
         try history.record(outcome, run: run)
-        try history.endRun(run, status: finished ? "finished" : "interrupted")
+        try history.endRun(run, status: finished ? .finished : .interrupted)
         return run
     }
 

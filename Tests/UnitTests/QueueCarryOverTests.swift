@@ -40,7 +40,7 @@ final class QueueCarryOverTests: XCTestCase {
                                         required: "no swap", found: index == 1 ? "/swapfile in /etc/fstab" : "none", evidence: [])]
             try queue.history.record(outcome, run: run)
         }
-        try queue.history.endRun(run, status: "finished")
+        try queue.history.endRun(run, status: .finished)
         return run
     }
 

@@ -36,7 +36,7 @@ final class QueueFlipsTests: XCTestCase {
         second.findings = [finding("LNX-NO-SWAP", db.swap, waived: db.waived)]
         try history.record(first, run: run)
         try history.record(second, run: run)
-        try history.endRun(run, status: "finished")
+        try history.endRun(run, status: .finished)
         return run
     }
 

@@ -40,7 +40,7 @@ final class QueueInvestigationTests: XCTestCase {
         db.record(.pass)
         try queue.history.record(web, run: run)
         try queue.history.record(db, run: run)
-        try queue.history.endRun(run, status: "finished")
+        try queue.history.endRun(run, status: .finished)
         return run
     }
 

@@ -48,7 +48,7 @@ final class QueueLabelTests: XCTestCase {
             outcome.timelines = [host: ["first byte": 0.4]]
             try history.record(outcome, run: run)
         }
-        try history.endRun(run, status: "finished")
+        try history.endRun(run, status: .finished)
         return run
     }
 

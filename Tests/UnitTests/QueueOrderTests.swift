@@ -25,7 +25,7 @@ final class QueueOrderTests: XCTestCase {
                 let last = try XCTUnwrap(queue.history.earlierEntries(key: entries[product]!.key, before: run, limit: 1).first)
                 try queue.history.recordCarriedOver(last, run: run)
             }
-            try queue.history.endRun(run, status: "finished")
+            try queue.history.endRun(run, status: .finished)
         }
         // "short" was long once; its latest check is what counts.
         try night(["short": 400, "long": 300, "carried": 120, "middle": 30])

@@ -57,7 +57,7 @@ final class RepeatedChecksTests: XCTestCase {
         recorded.repeated = RepeatedChecks(outcomes)
         try queue.history.record(recorded, run: run)
         try queue.history.record(outcome(db, .pass), run: run)
-        try queue.history.endRun(run, status: "finished")
+        try queue.history.endRun(run, status: .finished)
 
         let entries = try queue.history.entries(run: run)
         let stored = try XCTUnwrap(entries.first { $0.product == "web" })
