@@ -17,9 +17,10 @@ struct ImageGateCommand: AsyncParsableCommand {
                       ReproduceCommand.self, ProfileCommand.self, RunsCommand.self, ConsoleCommand.self, SSHCommand.self, StopCommand.self, AcceleratorCommand.self, HostsCommand.self]
     )
 
-    /// Parses first: `--help`, `--version` and an argument error touch
-    /// nothing (no state folder made or tightened, no reaping). An
-    /// argument error is bad input, exit 2, with its usage text.
+    /// Parses first: `--help`, `--version` and an argument error tighten
+    /// no state folder and reap nothing (help and the version do not even
+    /// make the folder: the libvirt-log hook skips them). An argument
+    /// error is bad input, exit 2, with its usage text.
     static func main() async {
         let command: any ParsableCommand
         do {
