@@ -21,4 +21,12 @@ final class GuestPathTests: XCTestCase {
         XCTAssertEqual(FileName.safe(".\u{301}"), "._")
         XCTAssertEqual(FileName.safe(".."), "_")
     }
+
+    /// sshd's `Include` glob, as glob(3) reads it: a name whose first byte
+    /// is `.` is hidden even when a combining mark follows that dot.
+    func testAnIncludeGlobSkipsEveryNameStartingWithADotByte() async throws {
+        let fs = InMemoryFilesystem(files: ["/etc/ssh/sshd_config.d/a.conf": "", "/etc/ssh/sshd_config.d/.\u{301}b.conf": ""])
+        let found = try await SSHDConfig.expand("/etc/ssh/sshd_config.d/*.conf", fs: fs)
+        XCTAssertEqual(found, ["/etc/ssh/sshd_config.d/a.conf"])
+    }
 }

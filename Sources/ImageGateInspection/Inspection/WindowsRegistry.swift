@@ -156,7 +156,7 @@ enum WindowsPath {
     /// The path as the filesystem spells it, or nil when some component is absent.
     static func find(_ path: String, in fs: any GuestFilesystem) async throws -> String? {
         var found = ""
-        for component in path.split(separator: "/").map(String.init) {
+        for component in FileName.components(path) {
             let directory = found.isEmpty ? "/" : found
             guard let names = try await fs.list(directory) else { return nil }
             guard let match = names.first(where: { $0 == component }) ?? names.first(where: { $0.lowercased() == component.lowercased() }) else {

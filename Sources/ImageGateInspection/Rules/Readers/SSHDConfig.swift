@@ -105,7 +105,7 @@ public struct SSHDConfig: Sendable {
     /// the guest, matches sorted; a path without them as it is.
     static func expand(_ pattern: String, fs: any GuestFilesystem) async throws -> [String] {
         var found = [""]
-        for component in pattern.split(separator: "/").map(String.init) {
+        for component in FileName.components(pattern) {
             guard component.contains(where: { "*?[".contains($0) }) else {
                 found = found.map { $0 + "/" + component }
                 continue
@@ -113,7 +113,7 @@ public struct SSHDConfig: Sendable {
             var next: [String] = []
             for directory in found {
                 for name in (try await fs.list(directory.isEmpty ? "/" : directory) ?? []).sorted()
-                where !name.hasPrefix(".") && fnmatch(component, name, 0) == 0 {
+                where name.utf8.first != UInt8(ascii: ".") && fnmatch(component, name, 0) == 0 {
                     next.append(directory + "/" + name)
                 }
             }
