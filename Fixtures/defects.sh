@@ -13,6 +13,7 @@ DEFECTS=(
   authorized-keys2-dir home-unmountable data-lost-on-reboot
   service-account-keys sshd-keys-elsewhere sshd-keys-command
   grub-root-elsewhere boot-code-wiped boot-slowed
+  grub-normal-missing kernel-cmdline-rescue init-not-an-init default-target-rescue
   facts-forged cloud-init-no-datasource
 )
 
@@ -111,6 +112,25 @@ defect_boot-code-wiped() {
   head -c 440 /dev/zero > "$zeros"
   echo "upload-offset $zeros $1 0"
   echo "!rm -f $zeros"
+}
+defect_grub-normal-missing() {
+  # GRUB's core finds no normal.mod to read grub.cfg with: grub rescue> on
+  # the VGA screen, nothing on ttyS0.
+  echo 'rm /boot/grub/i386-pc/normal.mod'
+}
+defect_kernel-cmdline-rescue() {
+  # Every boot goes to rescue mode: no network service, no login from
+  # outside. Written into grub.cfg's default entry as update-grub would
+  # (update-grub in the appliance costs half a minute).
+  echo 'sh "sed -i \"0,/ ro /s// ro systemd.unit=rescue.target /\" /boot/grub/grub.cfg"'
+}
+defect_init-not-an-init() {
+  # The kernel runs a program that exits at once as init: it panics.
+  echo 'sh "sed -i \"0,/ ro /s// ro init=\\/bin\\/false /\" /boot/grub/grub.cfg"'
+}
+defect_default-target-rescue() {
+  # systemctl set-default rescue.target, as a build script might leave it.
+  echo 'ln-sf /lib/systemd/system/rescue.target /etc/systemd/system/default.target'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

@@ -110,6 +110,9 @@ final class RuleTests: XCTestCase {
         Case(id: "LNX-GRUB-CFG", fail: { fs, _, _ in
             fs.files["/boot/grub/grub.cfg"] = "menuentry 'Debian' {\n\tlinux\t/boot/vmlinuz-\(kernel) root=UUID=6a1f ro quiet\n}\n"
         }, path: "/boot/grub/grub.cfg", line: 2),
+        Case(id: "LNX-BOOT-CHAIN", fail: { fs, _, _ in
+            fs.files["/boot/grub/grub.cfg"]! = fs.files["/boot/grub/grub.cfg"]!.replacingOccurrences(of: " ro ", with: " ro single ")
+        }, path: "/boot/grub/grub.cfg", line: 3),
         Case(id: "LNX-NOUVEAU", fail: { fs, _, _ in fs.files["/etc/modprobe.d/blacklist-nouv.conf"] = "blacklist nouveau\n" },
              path: "/etc/modprobe.d/blacklist-nouv.conf", line: 1),
         Case(id: "LNX-MLX5", fail: { fs, _, _ in fs.files["/etc/modprobe.d/mlx5.conf"] = "# softdep mlx5_core pre: virtio_net\n" },

@@ -11,7 +11,7 @@ public enum RuleCatalogue {
         CloudInitRules.installed, CloudInitRules.vendorBuild,
         ServiceRules.firewalld,
         NetworkRules.networkManagerServerConf, NetworkRules.alternativeNames,
-        BootLoaderRules.grubDefault, BootLoaderRules.grubConfig,
+        BootLoaderRules.grubDefault, BootLoaderRules.grubConfig, BootLoaderRules.bootChain,
         KernelRules.nouveau, KernelRules.mlx5,
         ServiceRules.auditd, ServiceRules.monitorAgent,
         CleanlinessRules.dataEmpty,

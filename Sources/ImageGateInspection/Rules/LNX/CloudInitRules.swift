@@ -21,9 +21,9 @@ enum CloudInitRules {
             let state = try await UnitState.read(unit, in: context.fs)
             problems += state.maskedBy.map { Evidence(path: $0, "-> /dev/null (masked)") }
         }
-        if let (_, kernel) = try await BootLoaderRules.defaultKernelLine(context), let kernel,
-           kernel.arguments.contains("cloud-init=disabled") {
-            problems.append(Evidence(path: kernel.path, line: kernel.line?.number, kernel.line?.trimmed ?? "cloud-init=disabled"))
+        if let entry = try await DefaultBoot.read(context)?.entry, let line = entry.argumentsLine,
+           entry.arguments.contains("cloud-init=disabled") {
+            problems.append(Evidence(path: entry.entry.source, line: line.number, line.trimmed))
         }
         return problems.isEmpty ? .pass("cloud-init \(package.version) installed and enabled")
             : .violated("cloud-init \(package.version) is installed but disabled", problems)
