@@ -81,4 +81,19 @@ public final class Domain: ConnectionObject, @unchecked Sendable {
             return String(cString: xml)
         }
     }
+
+    /// The answer of QEMU's human monitor to `command` (`info registers`),
+    /// at most `limit` bytes of it. libvirt marks the domain tainted
+    /// (custom-monitor) once asked.
+    public func humanMonitor(_ command: String, limit: Int = 64 << 10) async throws -> String {
+        try await connection.queue.run { [self] in
+            var result: UnsafeMutablePointer<CChar>?
+            try check("virDomainQemuMonitorCommand") {
+                virDomainQemuMonitorCommand(pointer, command, &result, UInt32(VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP.rawValue))
+            }
+            defer { free(result) }
+            guard let result else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: result, count: strnlen(result, limit)), as: UTF8.self)
+        }
+    }
 }

@@ -5,7 +5,9 @@ import ImageGateModel
 /// A VM that runs until the test is done with it: for watching a console
 /// log the test writes, with no hypervisor.
 public struct RunningVM: VirtualMachineInstance {
-    public init() {}
+    /// What the hypervisor says of its processors (nil: it does not say).
+    public var registerText: String?
+    public init(registers: String? = nil) { registerText = registers }
     public var name: String { "imagegate-test" }
     public func resume() async throws {}
     public func destroy() async throws {}
@@ -14,4 +16,5 @@ public struct RunningVM: VirtualMachineInstance {
     public func sendKeys(_ keys: [UInt32], holdMilliseconds: UInt32) async throws {}
     public func reboot() async throws {}
     public func openConsole() async throws -> any ConsoleChannel { throw ImageGateError.infrastructure("no console") }
+    public func registers() async throws -> String? { registerText }
 }

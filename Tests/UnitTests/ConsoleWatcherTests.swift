@@ -163,6 +163,44 @@ final class ConsoleWatcherTests: XCTestCase {
     /// watch's last read: read before the boot is judged as stopped,
     /// whether they are in the file when the VM is found gone or come
     /// through a pump a moment later.
+    /// QEMU's `info registers` for a processor in GRUB (protected mode,
+    /// paging off) and in a running kernel (paging on).
+    static func registers(cr0: String) -> String {
+        "EAX=00000000 EBX=00000000 ECX=00000000 EDX=00000663\nEIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=1\n"
+            + "GDT=     000f6180 00000037\nCR0=\(cr0) CR2=00000000 CR3=00000000 CR4=00000000\nDR0=00000000 DR1=00000000\n"
+    }
+
+    /// ttyS0 silent after the firmware's last line: the hypervisor saying
+    /// paging is off ends the watch as a stall before any kernel, at the
+    /// silence's length and not at the kernel deadline; paging on is a
+    /// quiet kernel, left to the kernel deadline.
+    func testSilenceAfterTheFirmwareIsAStallOnlyWhenNoKernelRuns() async throws {
+        let firmware = "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\nBooting from Hard Disk...\r\n"
+        var plan = plan()
+        try Data(firmware.utf8).write(to: URL(fileURLWithPath: plan.consoleLog))
+        let stalled = try await ConsoleWatcher(plan: plan, vm: RunningVM(registers: Self.registers(cr0: "00000011")), progress: { _ in }).watch()
+        guard case let .stalledBeforeKernel(silent, processor) = stalled.end else { return XCTFail("\(stalled.end)") }
+        XCTAssertEqual(processor, "CR0=00000011")
+        XCTAssertGreaterThanOrEqual(silent, plan.deadlines.bootLoaderSilence)
+        XCTAssertLessThan(stalled.endedAt, plan.deadlines.kernel, "named before the kernel deadline")
+        XCTAssertEqual(consoleFinding(stalled)?.outcome, .fail)
+        let failures = BootFailure.named(in: stalled.console, end: stalled.end)
+        XCTAssertEqual(failures.first?.failureClass, "stalled-before-kernel")
+        XCTAssertEqual(failures.first?.lines.last?.text, "Booting from Hard Disk...")
+        for quiet in [Self.registers(cr0: "80050033"), nil, "no registers here"] {
+            plan.directory = dir
+            let observation = try await ConsoleWatcher(plan: plan, vm: RunningVM(registers: quiet), progress: { _ in }).watch()
+            guard case .deadline(.kernel, _) = observation.end else { return XCTFail("\(String(describing: quiet)): \(observation.end)") }
+        }
+    }
+
+    func testPagingIsReadFromTheFirstProcessorsCR0() {
+        XCTAssertEqual(ProcessorPaging.read(registers: Self.registers(cr0: "80050033")), .on("CR0=80050033"))
+        XCTAssertEqual(ProcessorPaging.read(registers: Self.registers(cr0: "00000010") + "CPU#1\nCR0=80050033\n"), .off("CR0=00000010"))
+        XCTAssertNil(ProcessorPaging.read(registers: "CR0=zz"))
+        XCTAssertNil(ProcessorPaging.read(registers: ""))
+    }
+
     func testLinesWrittenAsTheVMStoppedAreJudged() async throws {
         let panic = "[    2.000000] Kernel panic - not syncing: No working init found.\r\n"
         for lag in [Duration.zero, .milliseconds(200)] {

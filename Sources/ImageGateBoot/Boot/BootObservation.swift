@@ -20,6 +20,10 @@ public struct BootObservation: Sendable {
         /// cloud-init finished on a datasource other than the instance's
         /// seed: the probe, which the seed's user-data installs, never runs.
         case foreignDatasource(String)
+        /// ttyS0 fell silent before any kernel showed, and the hypervisor
+        /// says no kernel runs (paging off): the firmware or the boot
+        /// loader stopped.
+        case stalledBeforeKernel(silentSeconds: Double, processor: String)
 
         public var description: String {
             switch self {
@@ -34,6 +38,8 @@ public struct BootObservation: Sendable {
                 return "ttyS0 flooded: \(GateLimits.describe(Int64(bytes))) printed, above the limit of \(GateLimits.describe(Int64(limit))); the boot was ended"
             case let .overlayLimit(bytes, limit):
                 return "the guest wrote \(GateLimits.describe(bytes)) to its disk, above the limit of \(GateLimits.describe(limit)); the boot was ended"
+            case let .stalledBeforeKernel(silent, processor):
+                return "ttyS0 silent for \(Int(silent)) s after its last line, and no kernel runs (paging is off, \(processor), read by ImageGate from the hypervisor): the firmware or the boot loader stopped before starting one"
             case let .foreignDatasource(name):
                 return "cloud-init finished with datasource \(name), not this instance's seed (NoCloud): the user-data, the test user and the probe were never applied"
             }

@@ -234,6 +234,11 @@ public struct BootDeadlines: Sendable, Codable, Equatable {
     /// facts alone before SSH is asked too (two probes at once slow each
     /// other down under TCG). With SSH the only channel, it is asked at once.
     public var serialGrace: Double
+    /// Silence on ttyS0 before any kernel showed, after which the
+    /// hypervisor is asked whether a kernel runs (``ProcessorPaging``): at
+    /// least 30 s at KVM's pace, as long as a boot loader's menu shown on
+    /// the screen alone may count down.
+    public var bootLoaderSilence: Double
     public var overall: Double
 
     /// KVM-speed deadlines times `multiplier`.
@@ -245,6 +250,7 @@ public struct BootDeadlines: Sendable, Codable, Equatable {
         cloudInitSilence = 20 * multiplier
         facts = 30 * multiplier
         serialGrace = 5 * multiplier
+        bootLoaderSilence = max(12 * multiplier, 30 * min(multiplier, 1))
         overall = 200 * multiplier
     }
 

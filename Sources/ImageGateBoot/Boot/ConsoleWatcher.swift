@@ -48,10 +48,7 @@ package struct ConsoleWatcher: Sendable {
     /// The stage deadline the boot missed by `elapsed`, if any.
     package static func missedDeadline(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines) -> BootObservation.End? {
         if log.stages[.firstByte] == nil, elapsed > d.firstByte { return .deadline(.firstByte, seconds: d.firstByte) }
-        // A quiet command line prints no kernel messages: a login prompt or
-        // cloud-init's finished line shows the kernel came all the same.
-        let pastKernel = [.kernel, .initSystem, .loginPrompt, .cloudInitFinished].contains { log.stages[$0] != nil }
-        if !pastKernel, elapsed > d.kernel { return .deadline(.kernel, seconds: d.kernel) }
+        if !pastKernel(log), elapsed > d.kernel { return .deadline(.kernel, seconds: d.kernel) }
         if log.stages[.loginPrompt] == nil, elapsed > d.loginPrompt { return .deadline(.loginPrompt, seconds: d.loginPrompt) }
         if log.stages[.cloudInitFinished] == nil, elapsed > d.cloudInitFinished {
             return .deadline(.cloudInitFinished, seconds: d.cloudInitFinished)
@@ -60,6 +57,22 @@ package struct ConsoleWatcher: Sendable {
             return .cloudInitSilent(seconds: d.cloudInitSilence)
         }
         return nil
+    }
+
+    /// A quiet command line prints no kernel messages: a login prompt or
+    /// cloud-init's finished line shows the kernel came all the same.
+    static func pastKernel(_ log: ConsoleLog) -> Bool {
+        [.kernel, .initSystem, .loginPrompt, .cloudInitFinished].contains { log.stages[$0] != nil }
+    }
+
+    /// Whether the boot stopped before any kernel: ttyS0 silent for
+    /// `bootLoaderSilence` since its last byte with no kernel shown, and
+    /// the hypervisor saying paging is off.
+    package static func stalledBeforeKernel(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines,
+                                            paging: ProcessorPaging?) -> BootObservation.End? {
+        guard !pastKernel(log), log.byteCount > 0, elapsed - log.lastByteSeconds >= d.bootLoaderSilence,
+              case let .off(processor)? = paging else { return nil }
+        return .stalledBeforeKernel(silentSeconds: elapsed - log.lastByteSeconds, processor: processor)
     }
 
     /// The console log's limits: a flood is the profile's console limit.
@@ -82,6 +95,7 @@ package struct ConsoleWatcher: Sendable {
         let sshAnswer = SSHAnswer()
         defer { sshTask?.cancel() }
         var lastRunningCheck = 0.0
+        var askProcessor = true
         let d = plan.deadlines
         // Facts can arrive before the getty prints its prompt on ttyS0 (both
         // follow cloud-init; on a loaded host the getty can be seconds
@@ -194,6 +208,13 @@ package struct ConsoleWatcher: Sendable {
                 }
             }
             if let missed = Self.missedDeadline(log, elapsed: elapsed, deadlines: d) { return await end(missed) }
+            if askProcessor, !Self.pastKernel(log), log.byteCount > 0, elapsed - log.lastByteSeconds >= d.bootLoaderSilence {
+                // Asked once: paging on means a kernel runs, quietly; a
+                // hypervisor that does not answer leaves the kernel deadline to decide.
+                askProcessor = false
+                let paging = (try? await vm.registers()).flatMap { $0 }.flatMap(ProcessorPaging.read(registers:))
+                if let stalled = Self.stalledBeforeKernel(log, elapsed: elapsed, deadlines: d, paging: paging) { return await end(stalled) }
+            }
             if let finished = log.stages[.cloudInitFinished], elapsed - finished.seconds > d.facts {
                 var problem: String?
                 if case let .failure(error)? = sshAnswer.result { problem = "\(error)" }

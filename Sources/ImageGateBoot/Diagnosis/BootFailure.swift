@@ -19,7 +19,13 @@ public struct BootFailure: Sendable, Codable, Equatable {
     /// its last lines).
     public static func named(in console: ConsoleLog, end: BootObservation.End) -> [BootFailure] {
         var named = named(in: console)
-        if case let .deadline(stage, _) = end, stage == .firstByte || stage == .kernel, !named.contains(where: \.endedTheBoot) {
+        let stalled: Bool
+        switch end {
+        case let .deadline(stage, _): stalled = stage == .firstByte || stage == .kernel
+        case .stalledBeforeKernel: stalled = true
+        default: stalled = false
+        }
+        if stalled, !named.contains(where: \.endedTheBoot) {
             let last = BootRules.lastGuestLines(console, 2).map { ConsoleLog.Mark(seconds: console.lastByteSeconds, line: $0.line ?? 0, text: $0.text) }
             named.insert(BootFailure(failureClass: FailureClass.stalledBeforeKernel.id, rule: BootRules.consoleOutput.id, endedTheBoot: true, lines: last), at: 0)
         }

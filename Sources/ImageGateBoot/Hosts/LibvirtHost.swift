@@ -123,6 +123,10 @@ extension Domain: VirtualMachineInstance {
         return stream
     }
 
+    public func registers() async throws -> String? {
+        try await humanMonitor("info registers")
+    }
+
     public func isRunning() async throws -> Bool {
         switch try await state() {
         case .running, .blocked, .paused, .shuttingDown, .suspended: return true

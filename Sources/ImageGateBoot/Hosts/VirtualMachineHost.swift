@@ -44,6 +44,13 @@ public protocol VirtualMachineInstance: Sendable {
     func reboot() async throws
     /// The guest's serial console (ttyS0), to read and type into.
     func openConsole() async throws -> any ConsoleChannel
+    /// The guest's processors' registers as the hypervisor prints them
+    /// (QEMU's `info registers`); nil where the hypervisor does not say.
+    func registers() async throws -> String?
+}
+
+extension VirtualMachineInstance {
+    public func registers() async throws -> String? { nil }
 }
 
 /// A VM's serial console, non-blocking in both directions.
