@@ -108,7 +108,7 @@ FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-c
 FUZZ_TARGETS := initramfs fstab os-release dpkg-status console scenario guest-facts \
   terminal-filter terminal-text xml-escape listening-sockets kept-record bundle-manifest libvirt-uri registry-value \
   initramfs-compressed journal-entry sshd-config volume-times data-disk profile check-report static-rules \
-  post-mortem failure-signature file-name
+  post-mortem failure-signature file-name boot-chain cloud-config
 fuzz: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build --filter FuzzCorpusTests

@@ -14,6 +14,7 @@ DEFECTS=(
   service-account-keys sshd-keys-elsewhere sshd-keys-command
   grub-root-elsewhere boot-code-wiped boot-slowed
   grub-normal-missing kernel-cmdline-rescue init-not-an-init default-target-rescue
+  skel-authorized-key cloud-init-preserve-hostname cloud-init-users-secrets
   facts-forged cloud-init-no-datasource
 )
 
@@ -131,6 +132,21 @@ defect_init-not-an-init() {
 defect_default-target-rescue() {
   # systemctl set-default rescue.target, as a build script might leave it.
   echo 'ln-sf /lib/systemd/system/rescue.target /etc/systemd/system/default.target'
+}
+defect_skel-authorized-key() {
+  # A key in /etc/skel: every account made later (cloud-init's default
+  # user included) starts with it.
+  echo 'mkdir-mode /etc/skel/.ssh 0700'
+  echo 'write /etc/skel/.ssh/authorized_keys "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n"'
+}
+defect_cloud-init-preserve-hostname() {
+  # cloud-init keeps the image's hostname instead of the platform's.
+  echo 'write /etc/cloud/cloud.cfg.d/95-vendor-hostname.cfg "preserve_hostname: true\n"'
+}
+defect_cloud-init-users-secrets() {
+  # A support account cloud-init makes on every instance, with the
+  # vendor's key and a password.
+  echo 'write /etc/cloud/cloud.cfg.d/95-vendor-users.cfg "users:\n  - default\n  - name: support\n    ssh_authorized_keys:\n      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n    plain_text_passwd: Support2026!\n    lock_passwd: false\n"'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

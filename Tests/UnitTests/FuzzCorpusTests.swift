@@ -54,6 +54,9 @@ final class FuzzCorpusTests: XCTestCase {
             "post-mortem": [Array("2026-12-07 10:00:01,123 - util.py[WARNING]: Running module bootcmd failed\nTraceback (most recent call last):\n  ProcessExecutionError: Unexpected error\n/dev/vdb1 /data ext4 defaults 0 2\n".utf8)],
             "failure-signature": [Array("mkt-vm-0001 mkt-vm-0002\nttyS0:412: [   12.345678] eth0: 52:54:00:3a:10:01 10.77.0.20/24 at 10:00:01 pid 276\n".utf8)],
             "file-name": [Array("../../etc/passwd/./x\u{0}é".utf8), Array("..".utf8)],
+            "boot-chain": [Array((BootChainStageTests.debianGrub + "\u{0}saved_entry=1>1\n").utf8),
+                           Array("set default=\"${saved_entry}\"\nblscfg\n\u{0}kernelopts=root=UUID=x ro\n\u{0}title T\nversion 5.14.0-70\nlinux /vmlinuz-5.14.0-70\ninitrd /initramfs.img $tuned_initrd\noptions $kernelopts\n".utf8)],
+            "cloud-config": [Array((CloudConfigTests.cloudCfg + "\u{0}datasource_list: [ NoCloud, None ]\nnetwork:\n  config: disabled\n\u{0}users:\n  - name: s\n    ssh_authorized_keys: [ssh-ed25519 AAAA k]\n\u{0}policy: search,found=all\n").utf8)],
             "registry-value": [[1] + Array("C\u{0}:\u{0}\\\u{0}".utf8), [4, 1, 0, 0, 0], [7] + Array("a\u{0}\u{0}b\u{0}\u{0}\u{0}\u{0}".utf8)],
         ]
         for (target, inputs) in seeds {

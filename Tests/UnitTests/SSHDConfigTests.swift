@@ -75,6 +75,23 @@ final class SSHDConfigTests: XCTestCase {
         XCTAssertEqual(finding.evidence.first { $0.path == "/home/alice/.ssh/keys_1000_%" }?.line, 2)
     }
 
+    /// /etc/skel is copied into every home made later: a key there is in
+    /// each new account's, read with each home-relative pattern.
+    func testAKeyInTheSkeletonIsEveryNewAccountsKey() async {
+        let finding = await authorizedKeys(guest(["/etc/skel/.ssh/authorized_keys2": Self.key]))
+        XCTAssertEqual(finding.outcome, .fail)
+        XCTAssertEqual(finding.evidence.first?.path, "/etc/skel/.ssh/authorized_keys2")
+        XCTAssertTrue(finding.evidence.first?.text.contains("every new account") == true, "\(finding.evidence)")
+        let configured = await authorizedKeys(guest([
+            "/etc/ssh/sshd_config.d/50-vendor.conf": "AuthorizedKeysFile /etc/ssh/authorized_keys/%u %h/.ssh/keys\n",
+            "/etc/skel/.ssh/keys": Self.key, "/etc/skel/.ssh/authorized_keys": Self.key,
+        ]))
+        XCTAssertEqual(configured.evidence.compactMap(\.path), ["/etc/skel/.ssh/keys"], "the configured file, not the default one")
+        let history = await SecurityRules.history.evaluate(RuleContext(fs: guest(["/etc/skel/.bash_history": "mysql -pS3cret\n"]), facts: RuleTests.facts))
+        XCTAssertEqual(history.evidence.first?.path, "/etc/skel/.bash_history", "\(history.evidence)")
+        XCTAssertTrue(history.evidence.first?.text.contains("inherited by every new account") == true, "\(history.evidence)")
+    }
+
     func testAuthorizedKeysCommandAndTrustedCAsAreAccessTheImageGrants() async {
         let fs = guest([
             "/etc/ssh/sshd_config.d/60-agent.conf": "AuthorizedKeysCommand /usr/bin/vendor-keys %u\nAuthorizedKeysCommandUser nobody\nMatch Group admins\n TrustedUserCAKeys /etc/ssh/vendor_ca.pub\n",

@@ -18,6 +18,7 @@ enum FuzzTarget: String, CaseIterable {
     case initramfsCompressed = "initramfs-compressed", journalEntry = "journal-entry", sshdConfig = "sshd-config"
     case volumeTimes = "volume-times", dataDisk = "data-disk", profile, checkReport = "check-report", staticRules = "static-rules"
     case postMortem = "post-mortem", failureSignature = "failure-signature", fileName = "file-name"
+    case bootChain = "boot-chain", cloudConfig = "cloud-config"
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["IMAGEGATE_FUZZ_TARGET"] ?? ""
@@ -110,6 +111,21 @@ enum FuzzTarget: String, CaseIterable {
             }
             let context = RuleContext(fs: InMemoryFilesystem(files: files), facts: Self.staticRulesGuest)
             Self.wait { for rule in RuleCatalogue.all { _ = await rule.evaluate(context) } }
+        case .bootChain:
+            // NUL-separated: grub.cfg, grubenv beside it, then BootLoaderSpec
+            // entries; the rules that read GRUB's menu judge it.
+            let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(34).map { String(decoding: $0, as: UTF8.self) }
+            var files = ["/boot/grub/grub.cfg": parts[0], "/boot/grub/i386-pc/normal.mod": "", "/boot/grub/i386-pc/moddep.lst": "normal: crypto\n"]
+            if parts.count > 1 { files["/boot/grub/grubenv"] = parts[1] }
+            for (index, entry) in parts.dropFirst(2).enumerated() { files["/boot/loader/entries/e\(index).conf"] = entry }
+            Self.judge(files, rules: ["LNX-BOOT-CHAIN", "LNX-GRUB-CFG", "LNX-CLOUD-INIT"])
+        case .cloudConfig:
+            // NUL-separated: cloud.cfg, then drop-ins in cloud.cfg.d, merged
+            // as cloud-init merges them.
+            let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(33).map { String(decoding: $0, as: UTF8.self) }
+            var files = ["/etc/cloud/cloud.cfg": parts[0], "/etc/cloud/ds-identify.cfg": parts.last ?? ""]
+            for (index, dropIn) in parts.dropFirst().enumerated() { files["/etc/cloud/cloud.cfg.d/\(10 + index)-fuzz.cfg"] = dropIn }
+            Self.judge(files, rules: ["LNX-CLOUD-INIT", "SEC-AUTHORIZED-KEYS", "SEC-PASSWORD-HASH"])
         case .profile:
             _ = try? PlatformProfile.parse(text, source: "fuzz.yaml")
         case .checkReport:
@@ -168,6 +184,12 @@ extension FuzzTarget {
         limits.scratch = NSTemporaryDirectory()
         return limits
     }()
+
+    /// The catalogue's `rules` over a guest of `files`.
+    static func judge(_ files: [String: String], rules: Set<String>) {
+        let context = RuleContext(fs: InMemoryFilesystem(files: files), facts: staticRulesGuest)
+        wait { for rule in RuleCatalogue.all where rules.contains(rule.id) { _ = await rule.evaluate(context) } }
+    }
 
     /// Runs `body` to its end from libFuzzer's synchronous callback.
     static func wait(_ body: @escaping @Sendable () async -> Void) {

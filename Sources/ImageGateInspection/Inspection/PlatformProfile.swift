@@ -9,6 +9,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public var cloudInitBuilds: [CloudInitBuild]
     /// The tag every platform cloud-init version carries, e.g. `ucloud`.
     public var cloudInitTag: String
+    /// The cloud-init datasources that read this platform's metadata: an
+    /// image whose effective `datasource_list` holds none of them never
+    /// applies the platform's hostname, network or keys.
+    public var cloudInitDatasources: [String]
     /// The platform's monitoring agent; nil when the profile names none.
     public var monitorAgent: MonitorAgent?
     /// The monitoring agent on Windows images: paths (`C:\…`) and its
@@ -62,7 +66,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag"
+        case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag", cloudInitDatasources = "cloud_init_datasources"
         case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
         case bootBudgetSeconds = "boot_budget_seconds", queueRetries = "queue_retries"
     }
@@ -76,6 +80,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         }
         cloudInitBuilds = try value(.cloudInitBuilds, PlatformProfile.default.cloudInitBuilds)
         cloudInitTag = try value(.cloudInitTag, PlatformProfile.default.cloudInitTag)
+        cloudInitDatasources = try value(.cloudInitDatasources, PlatformProfile.default.cloudInitDatasources)
+        guard !cloudInitDatasources.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .cloudInitDatasources, in: c, debugDescription: "expected at least one datasource name")
+        }
         monitorAgent = c.contains(.monitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .monitorAgent) : PlatformProfile.default.monitorAgent
         windowsMonitorAgent = c.contains(.windowsMonitorAgent) ? try c.decodeIfPresent(MonitorAgent.self, forKey: .windowsMonitorAgent)
             : PlatformProfile.default.windowsMonitorAgent
@@ -138,6 +146,9 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     public static let defaultYAML = """
         # The platform profile: what the seller guide says, as data.
         cloud_init_tag: ucloud
+        # The datasources that read the platform's metadata (ImageGate's own
+        # seed is NoCloud's).
+        cloud_init_datasources: [NoCloud]
         fast_tier: false
         monitor_agent: null
         windows_monitor_agent: null

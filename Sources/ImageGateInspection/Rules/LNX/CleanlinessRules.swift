@@ -67,11 +67,14 @@ enum CleanlinessRules {
         var found: [Evidence] = []
         let (homes, problems) = await Account.homesAndProblems(fs)
         var unreadable = problems.map { "\($0)" }
-        for home in homes {
+        // /etc/skel's files are copied into every home made later.
+        for home in homes + [SSHAccess.skeleton] {
             for name in historyFiles {
                 let path = home + "/" + name
                 do {
-                    if let size = try await fs.size(path), size > 0 { found.append(Evidence(path: path, "\(size) bytes")) }
+                    if let size = try await fs.size(path), size > 0 {
+                        found.append(Evidence(path: path, home == SSHAccess.skeleton ? "\(size) bytes, inherited by every new account" : "\(size) bytes"))
+                    }
                 } catch { unreadable.append("\(error)") }
             }
         }

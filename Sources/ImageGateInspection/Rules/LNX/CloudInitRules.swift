@@ -6,9 +6,9 @@ enum CloudInitRules {
 
     static let installed = Rule(
         "LNX-CLOUD-INIT", .error, title: "cloud-init installed and enabled",
-        required: "cloud-init installed, not disabled by /etc/cloud/cloud-init.disabled, the kernel command line, or masked units",
-        fix: "Keep cloud-init and its services: reinstall it if removed, rm -f /etc/cloud/cloud-init.disabled, systemctl unmask \(units.joined(separator: " ")), and remove cloud-init=disabled from the kernel command line.",
-        chinese: RuleText(title: "cloud-init 已安装并启用", required: "已安装 cloud-init，且未被 /etc/cloud/cloud-init.disabled、内核参数或屏蔽（mask）的服务禁用", fix: "不可删除 cloud-init 软件包及其相关服务：如已删除请重新安装；rm -f /etc/cloud/cloud-init.disabled；systemctl unmask cloud-init-local cloud-init cloud-config cloud-final；去掉内核参数 cloud-init=disabled。")
+        required: "cloud-init installed, not disabled by /etc/cloud/cloud-init.disabled, the kernel command line, or masked units; its merged configuration (cloud.cfg, cloud.cfg.d, ds-identify.cfg, ci.ds= on the kernel command line) looks for the platform's datasource and applies the new hostname, network and keys",
+        fix: "Keep cloud-init and its services: reinstall it if removed, rm -f /etc/cloud/cloud-init.disabled, systemctl unmask \(units.joined(separator: " ")), and remove cloud-init=disabled from the kernel command line; in /etc/cloud/cloud.cfg and cloud.cfg.d keep the platform's datasource in datasource_list, preserve_hostname: false, no network: {config: disabled}, and set_hostname, users_groups and ssh in their stage; no policy: disabled in /etc/cloud/ds-identify.cfg.",
+        chinese: RuleText(title: "cloud-init 已安装并启用", required: "已安装 cloud-init，且未被 /etc/cloud/cloud-init.disabled、内核参数或屏蔽（mask）的服务禁用；合并后的配置（cloud.cfg、cloud.cfg.d、ds-identify.cfg、内核参数 ci.ds=）会查找平台的数据源，并应用新的主机名、网络和公钥", fix: "不可删除 cloud-init 软件包及其相关服务：如已删除请重新安装；rm -f /etc/cloud/cloud-init.disabled；systemctl unmask cloud-init-local cloud-init cloud-config cloud-final；去掉内核参数 cloud-init=disabled；/etc/cloud/cloud.cfg 及 cloud.cfg.d 中 datasource_list 须包含平台的数据源，preserve_hostname: false，不可有 network: {config: disabled}，set_hostname、users_groups、ssh 模块须保留；/etc/cloud/ds-identify.cfg 中不可有 policy: disabled。")
     ) { context in
         guard let package = context.facts.package("cloud-init") else {
             return .violated("cloud-init is not installed", [Evidence("package cloud-init not in the \(context.facts.packageFormat) database")])
@@ -21,12 +21,17 @@ enum CloudInitRules {
             let state = try await UnitState.read(unit, in: context.fs)
             problems += state.maskedBy.map { Evidence(path: $0, "-> /dev/null (masked)") }
         }
-        if let entry = try await DefaultBoot.read(context)?.entry, let line = entry.argumentsLine,
-           entry.arguments.contains("cloud-init=disabled") {
+        let entry = try await DefaultBoot.read(context)?.entry
+        if let entry, let line = entry.argumentsLine, entry.arguments.contains("cloud-init=disabled") {
             problems.append(Evidence(path: entry.entry.source, line: line.number, line.trimmed))
         }
-        return problems.isEmpty ? .pass("cloud-init \(package.version) installed and enabled")
-            : .violated("cloud-init \(package.version) is installed but disabled", problems)
+        guard problems.isEmpty else { return .violated("cloud-init \(package.version) is installed but disabled", problems) }
+        let (configured, notChecked) = try await CloudInitConfiguration.problems(context, kernelArguments: entry?.arguments ?? [])
+        let unchecked = notChecked.isEmpty ? "" : " (not read: \(notChecked.joined(separator: "; ")))"
+        guard configured.isEmpty else {
+            return .violated("cloud-init \(package.version) is enabled but configured not to apply the platform's instance\(unchecked)", configured)
+        }
+        return .pass("cloud-init \(package.version) installed and enabled; its merged configuration reads the platform's datasource (\(context.profile.cloudInitDatasources.joined(separator: ", "))) and applies hostname, network and keys\(unchecked)")
     }
 
     static let vendorBuild = Rule(

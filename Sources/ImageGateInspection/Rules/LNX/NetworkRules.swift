@@ -85,35 +85,11 @@ enum NetworkRules {
         if path.hasPrefix("/etc/systemd/network/") { return text.hasPrefix("Address=") }
         return false
     }
-
-    /// cloud-init settings that keep the new instance's IP or hostname from
-    /// being applied.
-    static func cloudInitPins(_ fs: any GuestFilesystem) async throws -> [Evidence] {
-        var pins: [Evidence] = []
-        let files = (try await fs.kind("/etc/cloud/cloud.cfg") == .file ? ["/etc/cloud/cloud.cfg"] : [])
-            + (try await fs.files(in: "/etc/cloud/cloud.cfg.d", suffix: ".cfg"))
-        for path in files {
-            let lines = try await fs.lines(path) ?? []
-            var previous: Line?
-            for line in lines where !line.isCommentOrBlank {
-                let folded = line.trimmed.replacingOccurrences(of: " ", with: "")
-                if folded.contains("config:disabled"), folded.contains("network") || previous?.trimmed == "network:" {
-                    pins.append(Evidence(path: path, line: line.number, "\(line.trimmed)  (cloud-init will not apply the new network config)"))
-                }
-                if folded == "preserve_hostname:true" {
-                    pins.append(Evidence(path: path, line: line.number, "\(line.trimmed)  (the new hostname will not be applied)"))
-                }
-                previous = line
-            }
-        }
-        return pins
-    }
-
     static let noDynamicIdentity = Rule(
         "LNX-NO-DYNAMIC-ID", .error, title: "Nothing pins the build host's IP, hostname or MAC",
-        required: "no MAC address in network profiles or udev rules, no 70-persistent-net.rules, no static address of the build host, no stale hostname in /etc/hosts, nothing stopping cloud-init from applying the new network and hostname",
-        fix: "Remove MAC matches and static addresses from the network profiles (let cloud-init write them from the platform's metadata), delete /etc/udev/rules.d/70-persistent-net.rules, remove build-host names from /etc/hosts, and drop 'network: {config: disabled}' and 'preserve_hostname: true' from /etc/cloud.",
-        chinese: RuleText(title: "不依赖制作机的 IP、主机名、MAC", required: "网络配置和 udev 规则中无 MAC 地址，无 70-persistent-net.rules，无制作机静态地址，/etc/hosts 中无旧主机名，无阻止 cloud-init 应用新网络和主机名的配置", fix: "删除网络配置中的 MAC 匹配和静态地址（由 cloud-init 按平台元数据生成），删除 /etc/udev/rules.d/70-persistent-net.rules，清理 /etc/hosts 中的制作机主机名，去掉 /etc/cloud 中的 'network: {config: disabled}' 与 'preserve_hostname: true'。")
+        required: "no MAC address in network profiles or udev rules, no 70-persistent-net.rules, no static address of the build host, no stale hostname in /etc/hosts (what stops cloud-init from applying the new network and hostname is LNX-CLOUD-INIT's)",
+        fix: "Remove MAC matches and static addresses from the network profiles (let cloud-init write them from the platform's metadata), delete /etc/udev/rules.d/70-persistent-net.rules, and remove build-host names from /etc/hosts.",
+        chinese: RuleText(title: "不依赖制作机的 IP、主机名、MAC", required: "网络配置和 udev 规则中无 MAC 地址，无 70-persistent-net.rules，无制作机静态地址，/etc/hosts 中无旧主机名（阻止 cloud-init 应用新网络和主机名的配置由 LNX-CLOUD-INIT 检查）", fix: "删除网络配置中的 MAC 匹配和静态地址（由 cloud-init 按平台元数据生成），删除 /etc/udev/rules.d/70-persistent-net.rules，清理 /etc/hosts 中的制作机主机名。")
     ) { context in
         var pins: [Evidence] = []
         let persistent = "/etc/udev/rules.d/70-persistent-net.rules"
@@ -128,7 +104,6 @@ enum NetworkRules {
                 }
             }
         }
-        pins += try await cloudInitPins(context.fs)
         pins += try await HostsFile.foreignNames(context.fs)
         return pins.isEmpty ? .pass("no MAC, static address or host name of the build host found")
             : .violated("\(pins.count) setting(s) tie the image to its build host", pins)

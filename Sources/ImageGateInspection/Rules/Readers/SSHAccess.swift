@@ -10,7 +10,8 @@ import ImageGateModel
 /// (`AuthorizedKeysCommand`, `TrustedUserCAKeys`). Homes under `/home`
 /// without an account are read with the default patterns too: a key left
 /// there is still the vendor's; so is root's in `/root`, whatever the
-/// passwd file says.
+/// passwd file says; so is one in `/etc/skel`, which every account made
+/// later inherits (each pattern relative to the home, read there).
 struct SSHAccess: Sendable {
     /// One key line, where it is.
     var keys: [Evidence] = []
@@ -22,6 +23,8 @@ struct SSHAccess: Sendable {
     var filesRead = 0
 
     static let defaultPatterns = [".ssh/authorized_keys", ".ssh/authorized_keys2"]
+    /// What `useradd -m` copies into every new home.
+    static let skeleton = "/etc/skel"
     static let maxPaths = 8192
 
     static func read(_ fs: any GuestFilesystem, config: SSHDConfig?) async -> SSHAccess {
@@ -40,6 +43,12 @@ struct SSHAccess: Sendable {
         for account in accounts {
             let who = "\(account.name), shell \(account.shell.isEmpty ? "(none)" : account.shell)"
             for pattern in patterns { if let path = expand(pattern, for: account) { add(path, who) } }
+        }
+        // Every account made later (useradd -m, cloud-init's default user)
+        // starts with a copy of /etc/skel: a key there is in each new home.
+        let newAccount = Account(name: "(new account)", uid: -1, home: skeleton, shell: "")
+        for pattern in patterns where !pattern.contains("%u") && !pattern.contains("%U") && (!pattern.hasPrefix("/") || pattern.hasPrefix("%h")) {
+            if let path = expand(pattern, for: newAccount) { add(path, "every new account: useradd -m and cloud-init's default user copy \(skeleton)") }
         }
         do {
             let known = Set(accounts.map(\.home))

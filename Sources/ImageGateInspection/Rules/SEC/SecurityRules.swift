@@ -5,14 +5,15 @@ import ImageGateModel
 package enum SecurityRules {
     package static let authorizedKeys = Rule(
         "SEC-AUTHORIZED-KEYS", .error, title: "No authorized SSH keys",
-        required: "no key sshd would accept for any account, root included: no key in any file AuthorizedKeysFile names (default ~/.ssh/authorized_keys and authorized_keys2), no AuthorizedKeysCommand, no TrustedUserCAKeys",
-        fix: "Delete every authorized_keys file sshd reads (rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*, and each account's file where AuthorizedKeysFile points), and remove AuthorizedKeysCommand and TrustedUserCAKeys from sshd_config and sshd_config.d/ (cloud-init installs the buyer's key on first boot).",
-        chinese: RuleText(title: "无 SSH 授权公钥", required: "sshd 不会为任何账户（包括 root）接受任何公钥：AuthorizedKeysFile 指向的文件（默认 ~/.ssh/authorized_keys 和 authorized_keys2）中无公钥，且未设置 AuthorizedKeysCommand 和 TrustedUserCAKeys", fix: "删除 sshd 读取的所有 authorized_keys 文件（rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys*，以及 AuthorizedKeysFile 为各账户指向的文件），并从 sshd_config 和 sshd_config.d/ 中删除 AuthorizedKeysCommand 和 TrustedUserCAKeys（买家的公钥由 cloud-init 在首次启动时写入）。")
+        required: "no key sshd would accept for any account, root included, or one made later: no key in any file AuthorizedKeysFile names (default ~/.ssh/authorized_keys and authorized_keys2) in a home or in /etc/skel, none in cloud-init's configuration (ssh_authorized_keys, users:), no AuthorizedKeysCommand, no TrustedUserCAKeys",
+        fix: "Delete every authorized_keys file sshd reads (rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* /etc/skel/.ssh/authorized_keys*, and each account's file where AuthorizedKeysFile points), remove ssh_authorized_keys from /etc/cloud/cloud.cfg and cloud.cfg.d, and remove AuthorizedKeysCommand and TrustedUserCAKeys from sshd_config and sshd_config.d/ (cloud-init installs the buyer's key on first boot).",
+        chinese: RuleText(title: "无 SSH 授权公钥", required: "sshd 不会为任何账户（包括 root 及以后新建的账户）接受任何公钥：AuthorizedKeysFile 指向的文件（默认 ~/.ssh/authorized_keys 和 authorized_keys2）在各家目录和 /etc/skel 中均无公钥，cloud-init 配置（ssh_authorized_keys、users:）中无公钥，且未设置 AuthorizedKeysCommand 和 TrustedUserCAKeys", fix: "删除 sshd 读取的所有 authorized_keys 文件（rm -f /root/.ssh/authorized_keys* /home/*/.ssh/authorized_keys* /etc/skel/.ssh/authorized_keys*，以及 AuthorizedKeysFile 为各账户指向的文件），从 /etc/cloud/cloud.cfg 和 cloud.cfg.d 删除 ssh_authorized_keys，并从 sshd_config 和 sshd_config.d/ 中删除 AuthorizedKeysCommand 和 TrustedUserCAKeys（买家的公钥由 cloud-init 在首次启动时写入）。")
     ) { context in
         // Each file on its own: a key found anywhere fails the rule, whatever
         // happened to the other files (sshd reads each file on its own too,
         // and skips one that is not a regular file).
-        let access = await SSHAccess.read(context.fs, config: try await SSHDConfig.read(context.fs))
+        var access = await SSHAccess.read(context.fs, config: try await SSHDConfig.read(context.fs))
+        access.keys += try await CloudConfig.read(context.fs)?.authorizedKeys() ?? []
         if !access.keys.isEmpty || !access.grants.isEmpty {
             let found = [access.keys.isEmpty ? nil : "\(access.keys.count) authorized key(s)",
                          access.grants.isEmpty ? nil : "\(access.grants.count) setting(s) granting access to keys not in the image"]
@@ -25,9 +26,9 @@ package enum SecurityRules {
 
     static let passwordHash = Rule(
         "SEC-PASSWORD-HASH", .error, title: "No usable passwords",
-        required: "no usable password hash in /etc/shadow (every account locked, '*' or '!'), and no empty password",
-        fix: "Lock every password: passwd -l root (and each user), or usermod -p '*' USER; never ship an empty password.",
-        chinese: RuleText(title: "无可用密码", required: "/etc/shadow 中无可用的密码哈希（所有账户锁定、为 * 或 !），且无空密码", fix: "锁定所有密码：passwd -l root（及每个用户）或 usermod -p '*' 用户名；不可出现空密码。")
+        required: "no usable password hash in /etc/shadow (every account locked, '*' or '!'), no empty password, and none that cloud-init's configuration sets on every instance (password, chpasswd, a user's passwd, hashed_passwd or plain_text_passwd)",
+        fix: "Lock every password: passwd -l root (and each user), or usermod -p '*' USER; never ship an empty password; remove password, chpasswd and users' passwd, hashed_passwd and plain_text_passwd from /etc/cloud/cloud.cfg and cloud.cfg.d.",
+        chinese: RuleText(title: "无可用密码", required: "/etc/shadow 中无可用的密码哈希（所有账户锁定、为 * 或 !），无空密码，且 cloud-init 配置不为每个实例设置密码（password、chpasswd、用户的 passwd、hashed_passwd、plain_text_passwd）", fix: "锁定所有密码：passwd -l root（及每个用户）或 usermod -p '*' 用户名；不可出现空密码；从 /etc/cloud/cloud.cfg 和 cloud.cfg.d 删除 password、chpasswd 及用户的 passwd、hashed_passwd、plain_text_passwd。")
     ) { context in
         guard let lines = try await context.fs.lines("/etc/shadow") else { return .couldNotCheck("/etc/shadow is missing") }
         var usable: [Evidence] = []
@@ -41,7 +42,8 @@ package enum SecurityRules {
                 usable.append(Evidence(path: "/etc/shadow", line: line.number, "\(fields[0]): password hash \(hash.prefix(3))…"))
             }
         }
-        return usable.isEmpty ? .pass("every account is locked") : .violated("\(usable.count) account(s) with a usable or empty password", usable)
+        usable += try await CloudConfig.read(context.fs)?.passwords() ?? []
+        return usable.isEmpty ? .pass("every account is locked, and cloud-init sets no password") : .violated("\(usable.count) usable or empty password(s)", usable)
     }
 
     static let sshHostKeys = Rule(
