@@ -108,12 +108,16 @@ fi
 #    ImageGate refuses an image with a backing file, as it must: the tests
 #    flatten a variant into one standalone file before they check it, and so
 #    can you: qemu-img convert -O qcow2 cache/NAME.qcow2 /tmp/NAME.qcow2
+# A variant's key: its recipe, and the helpers recipes share (recipe_*).
+variant_key() {
+  { declare -f "defect_$1"; declare -f $(compgen -A function recipe_); } | sha256sum | cut -c1-16
+}
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${DEFECTS[@]}")
 stale=()
 for name in "${wanted[@]}"; do
   declare -F "defect_$name" >/dev/null || { echo "fixtures: no recipe for '$name' in defects.sh" >&2; exit 2; }
-  key="$base_key-$(declare -f "defect_$name" | sha256sum | cut -c1-16)"
+  key="$base_key-$(variant_key "$name")"
   [ "$(cat "$cache/$name.qcow2.key" 2>/dev/null)" = "$key" ] || stale+=("$name")
 done
 if [ ${#stale[@]} -gt 0 ]; then
@@ -133,7 +137,7 @@ if [ ${#stale[@]} -gt 0 ]; then
   (echo run; cat "$script") | guestfish "${args[@]}"
   for name in "${stale[@]}"; do
     mv "$cache/$name.qcow2.tmp" "$cache/$name.qcow2"
-    echo "$base_key-$(declare -f "defect_$name" | sha256sum | cut -c1-16)" > "$cache/$name.qcow2.key"
+    echo "$base_key-$(variant_key "$name")" > "$cache/$name.qcow2.key"
   done
   done_step
 fi

@@ -15,6 +15,7 @@ DEFECTS=(
   grub-root-elsewhere boot-code-wiped boot-slowed
   grub-normal-missing kernel-cmdline-rescue init-not-an-init default-target-rescue
   skel-authorized-key cloud-init-preserve-hostname cloud-init-users-secrets
+  grub-kernel-missing bls-layout bls-kernel-missing
   facts-forged cloud-init-no-datasource
 )
 
@@ -147,6 +148,38 @@ defect_cloud-init-users-secrets() {
   # A support account cloud-init makes on every instance, with the
   # vendor's key and a password.
   echo 'write /etc/cloud/cloud.cfg.d/95-vendor-users.cfg "users:\n  - default\n  - name: support\n    ssh_authorized_keys:\n      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHl0ZW5kb3ItYnVpbGQta2V5LWZvci10ZXN0aW5nLW9ubHk vendor@build-01\n    plain_text_passwd: Support2026!\n    lock_passwd: false\n"'
+}
+defect_grub-kernel-missing() {
+  # grub.cfg left from an older kernel the vendor removed: the default
+  # entry loads a kernel that is not in /boot.
+  echo 'sh "sed -i 0,/vmlinuz-[^[:space:]]*/s//vmlinuz-5.10.0-9-cloud-amd64/ /boot/grub/grub.cfg"'
+}
+# The RPM families' layout on the Debian image: grub.cfg runs blscfg, the
+# one entry is a BootLoaderSpec file, its options come from grubenv's
+# $kernelopts. Read statically only (Debian's GRUB has no blscfg).
+recipe_bls_layout() {
+  local script
+  script=$(mktemp)
+  cat > "$script" <<'SCRIPT'
+set -e
+k=$(ls /boot/vmlinuz-* | head -n 1)
+v=${k#/boot/vmlinuz-}
+u=$(sed -n 's/.*root=UUID=\([0-9a-f-]*\).*/\1/p' /boot/grub/grub.cfg | head -n 1)
+mkdir -p /boot/loader/entries
+printf 'title Debian GNU/Linux (%s)\nversion %s\nlinux /vmlinuz-%s\ninitrd /initrd.img-%s $tuned_initrd\noptions $kernelopts\n' "$v" "$v" "$v" "$v" > /boot/loader/entries/imagegate-bls.conf
+printf 'set default="${saved_entry}"\nif [ -s $prefix/grubenv ]; then\n  load_env\nfi\ninsmod part_msdos\ninsmod ext2\nblscfg\n' > /boot/grub/grub.cfg
+printf 'kernelopts=root=UUID=%s ro net.ifnames=0 biosdevname=0 console=tty1 console=ttyS0,115200n8\nsaved_entry=imagegate-bls\n' "$u" > /boot/grub/grubenv
+SCRIPT
+  echo "upload $script /root/bls-layout.sh"
+  echo 'sh "sh /root/bls-layout.sh"'
+  echo 'rm /root/bls-layout.sh'
+  echo "!rm -f $script"
+}
+defect_bls-layout() { recipe_bls_layout; }
+defect_bls-kernel-missing() {
+  # The entry names a kernel that is not in /boot.
+  recipe_bls_layout
+  echo 'sh "sed -i -e /^linux/s/vmlinuz-/vmlinuz-missing-/ /boot/loader/entries/imagegate-bls.conf"'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

@@ -27,9 +27,10 @@ libraries=$(cd "$work/source" && dpkg-shlibdeps -O -l"$root/usr/lib/imagegate" "
 # What ImageGate runs or needs at run time: libvirt's QEMU driver (embedded,
 # no daemon; -system creates the libvirt-qemu user it expects), QEMU and
 # qemu-img, a kernel for libguestfs's appliance, ISO seeds, SSH probes, the
-# initramfs decompressors, tar for bundles.
+# initramfs decompressors, tar for bundles, distro-info-data's release dates.
 programs="libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-daemon-system, qemu-system-x86, qemu-utils,
- linux-image-amd64 | linux-image-cloud-amd64, xorriso, openssh-client, tar, gzip, zstd, xz-utils, bzip2, lz4, lzop"
+ linux-image-amd64 | linux-image-cloud-amd64, xorriso, openssh-client, tar, gzip, zstd, xz-utils, bzip2, lz4, lzop,
+ distro-info-data"
 
 mkdir -p "$root/DEBIAN"
 cat > "$root/DEBIAN/control" <<CONTROL

@@ -15,6 +15,8 @@ packages=(
   libguestfs-tools linux-image-amd64
   # Listing a guest's initramfs on the host: every compression the kernel takes.
   gzip zstd xz-utils bzip2 lz4 lzop
+  # SEC-EOL: Debian's and Ubuntu's release and end-of-life dates.
+  distro-info-data
   # Fixtures and seeds: Debian trees from the mirror, the fixture disk's
   # partition table and filesystem (sfdisk, mke2fs -d), ISO9660 cloud-init seeds.
   mmdebstrap fdisk e2fsprogs xorriso bc

@@ -146,6 +146,8 @@ final class RuleTests: XCTestCase {
         Case(id: "LNX-PROTECTED-FILES", fail: { fs, _, _ in fs.files["/etc/modprobe.d/mlx5.conf"]! += "options mlx5_core prof_sel=2\n" },
              path: "/etc/modprobe.d/mlx5.conf", outcome: .warning),
         Case(id: "LNX-HISTORY-CLEAN", fail: { fs, _, _ in fs.files["/var/log/wtmp"] = "login records" }, path: "/var/log/wtmp", outcome: .warning),
+        Case(id: "SEC-EOL", pass: { _, _, p in p.endOfLife.dates = [.init(distro: "debian", version: "12", ends: "2999-12-31")] },
+             fail: { _, _, p in p.endOfLife.dates = [.init(distro: "debian", version: "12", ends: "2000-01-01")] }, path: "platform profile"),
         Case(id: "SEC-AUTHORIZED-KEYS", fail: { fs, _, _ in
             fs.files["/root/.ssh/authorized_keys"] = "# keys\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey vendor@build\n"
         }, path: "/root/.ssh/authorized_keys", line: 2),

@@ -13,6 +13,8 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
     /// image whose effective `datasource_list` holds none of them never
     /// applies the platform's hostname, network or keys.
     public var cloudInitDatasources: [String]
+    /// Where SEC-EOL learns when the OS's support ends, and how near warns.
+    public var endOfLife: EndOfLife
     /// The platform's monitoring agent; nil when the profile names none.
     public var monitorAgent: MonitorAgent?
     /// The monitoring agent on Windows images: paths (`C:\…`) and its
@@ -67,6 +69,7 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case cloudInitBuilds = "cloud_init_builds", cloudInitTag = "cloud_init_tag", cloudInitDatasources = "cloud_init_datasources"
+        case endOfLife = "end_of_life"
         case monitorAgent = "monitor_agent", windowsMonitorAgent = "windows_monitor_agent", fastTier = "fast_tier", waivers, limits
         case bootBudgetSeconds = "boot_budget_seconds", queueRetries = "queue_retries"
     }
@@ -81,6 +84,10 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         cloudInitBuilds = try value(.cloudInitBuilds, PlatformProfile.default.cloudInitBuilds)
         cloudInitTag = try value(.cloudInitTag, PlatformProfile.default.cloudInitTag)
         cloudInitDatasources = try value(.cloudInitDatasources, PlatformProfile.default.cloudInitDatasources)
+        endOfLife = try value(.endOfLife, PlatformProfile.default.endOfLife)
+        guard endOfLife.horizonDays >= 0, endOfLife.dates.allSatisfy({ EndOfLife.day($0.ends) != nil }) else {
+            throw DecodingError.dataCorruptedError(forKey: .endOfLife, in: c, debugDescription: "horizon_days must be 0 or more, and each date YYYY-MM-DD")
+        }
         guard !cloudInitDatasources.isEmpty else {
             throw DecodingError.dataCorruptedError(forKey: .cloudInitDatasources, in: c, debugDescription: "expected at least one datasource name")
         }
@@ -149,6 +156,23 @@ public struct PlatformProfile: Sendable, Codable, Equatable {
         # The datasources that read the platform's metadata (ImageGate's own
         # seed is NoCloud's).
         cloud_init_datasources: [NoCloud]
+        # SEC-EOL: Debian and Ubuntu from distro-info-data's tables (the column
+        # that counts per distribution), the RPM families from this table.
+        end_of_life:
+          horizon_days: 90
+          distro_info: /usr/share/distro-info
+          support: {debian: eol-lts, ubuntu: eol}
+          dates:
+            - {distro: rocky, version: "8", ends: "2029-05-31"}
+            - {distro: rocky, version: "9", ends: "2032-05-31"}
+            - {distro: rhel, version: "8", ends: "2029-05-31"}
+            - {distro: rhel, version: "9", ends: "2032-05-31"}
+            - {distro: almalinux, version: "8", ends: "2029-03-01"}
+            - {distro: almalinux, version: "9", ends: "2032-05-31"}
+            - {distro: centos, version: "6", ends: "2020-11-30"}
+            - {distro: centos, version: "7", ends: "2024-06-30"}
+            - {distro: centos, version: "8", ends: "2021-12-31"}
+            - {distro: centos, version: "9", ends: "2027-05-31"}
         fast_tier: false
         monitor_agent: null
         windows_monitor_agent: null

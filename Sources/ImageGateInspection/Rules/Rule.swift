@@ -8,12 +8,16 @@ public struct RuleContext: Sendable {
     public let profile: PlatformProfile
     /// A Windows image's registry; nil for any other.
     public let registry: (any WindowsRegistry)?
+    /// When the rules judge (what depends on the date: an OS's end of life).
+    public let now: Date
 
-    public init(fs: any GuestFilesystem, facts: OSFacts, profile: PlatformProfile = .default, registry: (any WindowsRegistry)? = nil) {
+    public init(fs: any GuestFilesystem, facts: OSFacts, profile: PlatformProfile = .default, registry: (any WindowsRegistry)? = nil,
+                now: Date = Date()) {
         self.fs = fs
         self.facts = facts
         self.profile = profile
         self.registry = registry
+        self.now = now
     }
 }
 

@@ -25,7 +25,7 @@ public enum RuleCatalogue {
 
     public static let security: [Rule] = [
         SecurityRules.authorizedKeys, SecurityRules.passwordHash, SecurityRules.sshHostKeys,
-        SecurityRules.machineID, SecurityRules.sshdRootPassword, SecurityRules.history,
+        SecurityRules.machineID, SecurityRules.sshdRootPassword, SecurityRules.history, SecurityRules.endOfLife,
     ]
 
     /// The Windows rules (WIN-*), each read from the registry (through

@@ -25,7 +25,8 @@ extension BootLoaderRules {
         let chain = try await BootChain.walk(boot, context: context)
         let unchecked = chain.notChecked.isEmpty ? "" : " (not checked: \(chain.notChecked.joined(separator: "; ")))"
         guard chain.problems.isEmpty else {
-            return .violated("the boot chain breaks: \(chain.problems.map(\.text).joined(separator: "; "))\(unchecked)", chain.problems)
+            let held = chain.stages.isEmpty ? "" : " (held: \(chain.stages.joined(separator: " → ")))"
+            return .violated("the boot chain breaks: \(chain.problems.map(\.text).joined(separator: "; "))\(held)\(unchecked)", chain.problems)
         }
         return .pass("the chain reaches a login: \(chain.stages.joined(separator: " → "))\(unchecked)", chain.evidence)
     }
