@@ -15,7 +15,7 @@ DEFECTS=(
   grub-root-elsewhere boot-code-wiped boot-slowed
   grub-normal-missing kernel-cmdline-rescue init-not-an-init default-target-rescue
   skel-authorized-key cloud-init-preserve-hostname cloud-init-users-secrets
-  grub-kernel-missing bls-layout bls-kernel-missing
+  grub-kernel-missing bls-layout bls-kernel-missing os-release-eol
   facts-forged cloud-init-no-datasource
 )
 
@@ -180,6 +180,11 @@ defect_bls-kernel-missing() {
   # The entry names a kernel that is not in /boot.
   recipe_bls_layout
   echo 'sh "sed -i -e /^linux/s/vmlinuz-/vmlinuz-missing-/ /boot/loader/entries/imagegate-bls.conf"'
+}
+defect_os-release-eol() {
+  # The image is Debian 10 (buster) by its own account, past its LTS.
+  echo 'write /etc/os-release "PRETTY_NAME=\"Debian GNU/Linux 10 (buster)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"10\"\nVERSION=\"10 (buster)\"\nVERSION_CODENAME=buster\nID=debian\n"'
+  echo 'write /etc/debian_version "10.13\n"'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on

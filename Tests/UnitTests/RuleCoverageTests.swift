@@ -26,7 +26,6 @@ final class RuleCoverageTests: XCTestCase {
         "WIN-NO-DYNAMIC-ID": "needs a Windows boot, which ImageGate does not make: always could-not-check, saying so",
         "WIN-PATCHES": "an info rule listing installed updates: shown on the conformant Windows fixture",
         "BOOT-SERVICE-PORTS": "the fixtures declare no service; judged with a listener in the unit and remote tests",
-        "SEC-EOL": "the fixtures are Debian 12 within its support; judged on dates and tables of the tests' own in the unit tests",
         "BOOT-REINSTANCE": "judged across two instances of any image (the reinstance scenario on the conformant fixture)",
     ]
 
