@@ -338,6 +338,7 @@ final class BootChainStageTests: XCTestCase {
         }
         XCTAssertEqual(saved.outcome, .fail)
         XCTAssertTrue(saved.found.contains("/vmlinuz-5.14.0-70.13.1.el9_0.x86_64 is not on the disk"), saved.found)
+        XCTAssertEqual(saved.evidence.first { $0.text.contains("is not on the disk") }?.line, 3, "the entry's linux line: \(saved.evidence)")
         let rescue = await rocky { $0.files["/boot/grub2/grubenv"] = "kernelopts=root=UUID=\(Self.uuid) ro systemd.unit=emergency.target\n" }
         XCTAssertTrue(rescue.evidence.contains { $0.line == 5 && $0.text.contains("emergency mode") }, "\(rescue.evidence)")
     }

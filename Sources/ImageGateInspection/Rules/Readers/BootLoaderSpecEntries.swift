@@ -26,7 +26,8 @@ package enum BootLoaderSpecEntries {
             var entry = GrubMenu.Entry(title: fields["title"]?.value ?? id, id: id, line: first, source: file)
             if let linux = fields["linux"] {
                 let options = fields["options"].map { expand($0.value, environment) } ?? []
-                entry.commands.append(GrubMenu.Command(words: ["linux", linux.value] + options, line: fields["options"]?.line ?? linux.line, conditional: false))
+                entry.commands.append(GrubMenu.Command(words: ["linux", linux.value] + options, line: linux.line, conditional: false))
+                entry.optionsLine = fields["options"]?.line
             }
             for initrd in initrds {
                 let files = expand(initrd.value, environment)

@@ -30,6 +30,9 @@ package struct GrubMenu: Sendable {
         /// A submenu's entries (empty for a menu entry).
         package var children: [Entry] = []
         package var isSubmenu = false
+        /// A BootLoaderSpec entry's `options` line, which holds its command
+        /// line (its `linux` line holds only the kernel).
+        package var optionsLine: Line?
     }
 
     package var path: String
@@ -230,7 +233,7 @@ package struct BootEntry: Sendable {
         kernel = loaders.first { !$0.conditional && $0.name != "linuxefi" } ?? loaders.first { $0.name != "linuxefi" } ?? loaders.first
         guard let kernel, let start = entry.commands.firstIndex(of: kernel) else { return }
         arguments = Array(kernel.words.dropFirst(2))
-        argumentsLine = kernel.line
+        argumentsLine = entry.optionsLine ?? kernel.line
         for command in entry.commands[start...] where ["initrd", "initrd16", "initrdefi"].contains(command.name) {
             initrds += command.words.dropFirst().map { ($0, command) }
         }
