@@ -15,7 +15,7 @@ DEFECTS=(
   grub-root-elsewhere boot-code-wiped boot-slowed
   grub-normal-missing kernel-cmdline-rescue init-not-an-init default-target-rescue
   skel-authorized-key cloud-init-preserve-hostname cloud-init-users-secrets
-  grub-kernel-missing bls-layout bls-kernel-missing os-release-eol
+  grub-kernel-missing bls-layout bls-kernel-missing os-release-eol uefi-only
   facts-forged cloud-init-no-datasource
 )
 
@@ -185,6 +185,27 @@ defect_os-release-eol() {
   # The image is Debian 10 (buster) by its own account, past its LTS.
   echo 'write /etc/os-release "PRETTY_NAME=\"Debian GNU/Linux 10 (buster)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"10\"\nVERSION=\"10 (buster)\"\nVERSION_CODENAME=buster\nID=debian\n"'
   echo 'write /etc/debian_version "10.13\n"'
+}
+defect_uefi-only() {
+  # The disk as a UEFI-only build leaves it: GPT with the root partition
+  # and an EFI system partition (mounted at /boot/efi), no BIOS boot
+  # partition. The root filesystem is shrunk by 64 MiB to make room for
+  # the ESP and the backup GPT header.
+  local sectors=$(( $(numfmt --from=iec "$DISK_SIZE") / 512 )) esp=$((64 * 1024 * 2))
+  local root_end=$((sectors - esp - 1))
+  echo "umount-all"
+  echo "e2fsck-f ${1}1"
+  echo "resize2fs-size ${1}1 $(( (root_end - 2048 + 1) * 512 ))"
+  echo "part-init $1 gpt"
+  echo "part-add $1 p 2048 $root_end"
+  echo "part-add $1 p $((root_end + 1)) -34"
+  echo "part-set-gpt-type $1 1 0FC63DAF-8483-4772-8E79-3D69D8477DE4"
+  echo "part-set-gpt-type $1 2 C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+  echo "mkfs vfat ${1}2"
+  echo "set-label ${1}2 EFI"
+  echo "mount ${1}1 /"
+  echo "mkdir-p /boot/efi"
+  echo 'write-append /etc/fstab "LABEL=EFI /boot/efi vfat umask=0077 0 1\n"'
 }
 defect_home-unmountable() {
   # /home on a filesystem the guest needs at boot (no nofail) that is not on
