@@ -259,12 +259,19 @@ final class BootChainStageTests: XCTestCase {
         let plain = await pick("set default=\"1>0\"")
         XCTAssertEqual(plain.outcome, .pass, plain.found)
         XCTAssertTrue(plain.found.contains("with Linux \(Self.kernel)'"), plain.found)
+        let unset = await pick("set default=\"${saved_entry}\"")
+        XCTAssertTrue(unset.found.contains("default \"0\""), "an unset saved_entry is entry 0: \(unset.found)")
+        XCTAssertFalse(unset.found.contains("names no entry"), unset.found)
         let nowhere = await pick("set default=\"no such entry\"")
         XCTAssertEqual(nowhere.outcome, .pass, nowhere.found)
         XCTAssertTrue(nowhere.found.contains("names no entry: GRUB boots the first"), nowhere.found)
         let noMenu = await judge { $0.files["/boot/grub/grub.cfg"] = "set default=0\ninsmod ext2\n" }
         XCTAssertEqual(noMenu.outcome, .fail)
         XCTAssertTrue(noMenu.found.contains("GRUB stops at its command line"), noMenu.found)
+        // A grub.cfg that reads another file for its menu is not judged by this one's.
+        let handOver = await judge { $0.files["/boot/grub/grub.cfg"] = "search --no-floppy --fs-uuid --set=dev \(Self.uuid)\nset prefix=($dev)/boot/grub\nconfigfile $prefix/vendor.cfg\n" }
+        XCTAssertEqual(handOver.outcome, .couldNotCheck, handOver.found)
+        XCTAssertTrue(handOver.found.contains("/boot/grub/grub.cfg:3: configfile $prefix/vendor.cfg: the menu it reads is not followed"), handOver.found)
     }
 
     func testACommandLineThatStopsTheBootFails() async {

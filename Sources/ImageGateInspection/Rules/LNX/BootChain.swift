@@ -28,6 +28,9 @@ extension BootLoaderRules {
             let held = chain.stages.isEmpty ? "" : " (held: \(chain.stages.joined(separator: " → ")))"
             return .violated("the boot chain breaks: \(chain.problems.map(\.text).joined(separator: "; "))\(held)\(unchecked)", chain.problems)
         }
+        if let menuElsewhere = chain.menuElsewhere {
+            return .couldNotCheck("\(menuElsewhere) (held: \(chain.stages.joined(separator: " → ")))\(unchecked)", chain.evidence)
+        }
         return .pass("the chain reaches a login: \(chain.stages.joined(separator: " → "))\(unchecked)", chain.evidence)
     }
 }
@@ -46,12 +49,20 @@ struct BootChain {
     var stages: [String] = []
     /// Where the stages that hold were read.
     var evidence: [Evidence] = []
+    /// grub.cfg hands over to another file for its menu: the entry's
+    /// stages were not read.
+    var menuElsewhere: String?
 
     static func walk(_ boot: DefaultBoot, context: RuleContext) async throws -> BootChain {
         var chain = BootChain()
         chain.checkPlacement(context.facts)
         try await chain.checkModules(boot, fs: context.fs)
         guard let entry = boot.entry else {
+            // A grub.cfg that hands over to another file (configfile, source) has its menu there.
+            if let handOver = boot.menu.handOver {
+                chain.menuElsewhere = "\(boot.menu.path):\(handOver.line.number): \(handOver.words.joined(separator: " ")): the menu it reads is not followed"
+                return chain
+            }
             chain.problems.append(Evidence(path: boot.menu.path, boot.menu.entries.isEmpty && !boot.menu.usesBootLoaderSpec
                 ? "no menu entry: GRUB stops at its command line" : "no menu entry to boot (\(boot.choice))"))
             return chain

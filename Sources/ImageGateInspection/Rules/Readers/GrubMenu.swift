@@ -44,6 +44,9 @@ package struct GrubMenu: Sendable {
     package var defaults: [Command] = []
     /// A `blscfg` command puts the BootLoaderSpec entries in the menu.
     package var usesBootLoaderSpec = false
+    /// The first `configfile`, `source` or `normal FILE` outside every
+    /// entry: GRUB reads another file, whose menu this one is not.
+    package var handOver: Command?
 
     /// Most entries read, and most nested blocks followed; beyond them the
     /// file is not GRUB's own output.
@@ -91,6 +94,7 @@ package struct GrubMenu: Sendable {
                     let command = Command(words: words, line: line, conditional: conditional)
                     if first == "set", words.count > 1, words[1].hasPrefix("default=") { defaults.append(command) }
                     if first == "blscfg" { usesBootLoaderSpec = true }
+                    if innermostEntry == nil, handOver == nil, ["configfile", "source", "normal"].contains(first), words.count > 1 { handOver = command }
                     if innermostEntry == nil {
                         if !conditional { topLevel.append(command) }
                     } else if !open.isEmpty {
@@ -178,7 +182,7 @@ package struct GrubMenu: Sendable {
     /// The value `default` holds when the menu is shown: a one-time
     /// `next_entry` from grubenv when grub.cfg uses it, else the last
     /// other `set default=`, `$saved_entry` taken from grubenv; "0" when
-    /// nothing sets it.
+    /// nothing sets it or it is empty.
     package func defaultValue(environment: [String: String]) -> (value: String, set: Command?) {
         func expand(_ text: String) -> String {
             var value = text
@@ -192,7 +196,9 @@ package struct GrubMenu: Sendable {
             return (next, once.command)
         }
         guard let chosen = values.last(where: { !$0.raw.contains("next_entry") }) else { return ("0", nil) }
-        return (expand(chosen.raw), chosen.command)
+        // Empty (an unset `saved_entry`): GRUB boots the first entry.
+        let value = expand(chosen.raw)
+        return (value.isEmpty ? "0" : value, chosen.command)
     }
 
     /// The entry `value` names, the way GRUB reads `default`: a number
