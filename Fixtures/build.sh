@@ -86,10 +86,7 @@ if $base_stale; then
   step "disk $DISK_SIZE -> $(basename "$base")"
   make_disk "$tree" "$base.raw.tmp"
   rm -rf "$tree" "$tree.key"
-  # grub-install in the appliance fails now and then on a loaded host (with
-  # other appliances starting at the same moment, GRUB takes the target for
-  # a filesystem without a partition table: three times in a row once, with
-  # a test suite's appliances beside it); the same disk then installs.
+  # A failed appliance launch or install is tried again on the same disk.
   for attempt in 1 2 3 4 5; do
     if grub_commands | guestfish --format=raw -a "$base.raw.tmp"; then break; fi
     [ "$attempt" -lt 5 ] || { echo "fixtures: grub-install failed in the appliance five times" >&2; exit 1; }

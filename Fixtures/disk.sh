@@ -14,11 +14,14 @@ make_disk() {  # $1: the root tree, $2: the raw disk to create
 }
 
 # GRUB for BIOS on the disk, and its grub.cfg generated for the real root.
+# GRUB for BIOS installed on the disk that holds /boot/grub, as grub-probe
+# finds it: a device name written into a command is the appliance kernel's,
+# whose order need not follow the drives' (its own disk can be sda).
 grub_commands() {
-  cat <<GF
+  cat <<'GF'
 run
 mount /dev/sda1 /
-command "grub-install --target=i386-pc /dev/sda"
+sh "grub-install --target=i386-pc \"$(grub-probe --target=disk /boot/grub)\""
 command "update-grub"
 sync
 GF
