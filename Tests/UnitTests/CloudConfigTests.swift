@@ -49,6 +49,10 @@ final class CloudConfigTests: XCTestCase {
         XCTAssertEqual(none.evidence.first?.line, 2)
         XCTAssertTrue(none.evidence.first?.text.contains("never looks for the platform's datasource (NoCloud)") == true, "\(none.evidence)")
         let overridden = await cloudInit(guest(["05-vendor.cfg": "datasource_list: [ None ]\n", "90_dpkg.cfg": "datasource_list: [ NoCloud, None ]\n"]))
+        var linked = guest(["90_dpkg.cfg": "datasource_list: [ NoCloud, None ]\n"], extra: ["/opt/vendor/ds.cfg": "datasource_list: [ None ]\n"])
+        linked.symlinks["/etc/cloud/cloud.cfg.d/99-vendor.cfg"] = "/opt/vendor/ds.cfg"
+        let throughLink = await cloudInit(linked)
+        XCTAssertEqual(throughLink.evidence.first?.path, "/etc/cloud/cloud.cfg.d/99-vendor.cfg", "a drop-in that is a symlink is read: \(throughLink.evidence)")
         XCTAssertEqual(overridden.outcome, .pass, "\(overridden.evidence)")
         var profile = PlatformProfile.default
         profile.cloudInitDatasources = ["ConfigDrive"]
@@ -122,13 +126,23 @@ final class CloudConfigTests: XCTestCase {
         var laughs = "a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
         for level in 1...9 { laughs += "l\(level): &l\(level) [" + Array(repeating: level == 1 ? "*a" : "*l\(level - 1)", count: 9).joined(separator: ", ") + "]\n" }
         laughs += "datasource_list: *l9\n"
-        let fs = guest(["10-broken.cfg": "datasource_list: [ NoCloud\n  - : :\n", "20-laughs.cfg": laughs, "30-dir.cfg/x": "y"])
+        let deep = "datasource_list: " + String(repeating: "[", count: 200_000) + "\n"
+        let dashes = "users:\n" + String(repeating: "- ", count: 100_000) + "x\n"
+        let fs = guest(["10-broken.cfg": "datasource_list: [ NoCloud\n  - : :\n", "20-laughs.cfg": laughs, "30-dir.cfg/x": "y",
+                        "40-deep.cfg": deep, "41-dashes.cfg": dashes, "50-fine.cfg": "datasource_list: [ \"[[[[\", NoCloud ]\n"])
         let read = try await CloudConfig.read(fs)
         let config = try XCTUnwrap(read)
         XCTAssertTrue(config.problems.contains { $0.hasPrefix("/etc/cloud/cloud.cfg.d/10-broken.cfg: not YAML") }, "\(config.problems)")
-        XCTAssertEqual(config.value("datasource_list")?.node.sequence?.count, 9, "a list of nine lists of aliases, not its expansion")
+        XCTAssertTrue(config.problems.contains("/etc/cloud/cloud.cfg.d/40-deep.cfg: nested more than 64 levels deep: not read"), "\(config.problems)")
+        XCTAssertTrue(config.problems.contains { $0.hasPrefix("/etc/cloud/cloud.cfg.d/41-dashes.cfg: nested") }, "\(config.problems)")
+        XCTAssertEqual(config.value("datasource_list")?.strings, ["[[[[", "NoCloud"], "a bracket in a string is no nesting")
+        let laughsOnly = CloudConfig.nesting(laughs)
+        XCTAssertLessThan(laughsOnly, 3)
+        var aliases = CloudConfig()
+        aliases.merge(laughs, file: "laughs.cfg")
+        XCTAssertEqual(aliases.value("datasource_list")?.node.sequence?.count, 9, "a list of nine lists of aliases, not its expansion")
         let finding = await cloudInit(fs)
-        XCTAssertEqual(finding.outcome, .fail, "none of the strings names NoCloud")
+        XCTAssertEqual(finding.outcome, .pass, "the last file read names NoCloud: \(finding.found)")
         XCTAssertTrue(finding.found.contains("not read: /etc/cloud/cloud.cfg.d/10-broken.cfg"), finding.found)
     }
 }

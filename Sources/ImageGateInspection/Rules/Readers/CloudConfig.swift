@@ -46,7 +46,8 @@ struct CloudConfig {
     static func read(_ fs: any GuestFilesystem) async throws -> CloudConfig? {
         guard try await fs.exists(main) else { return nil }
         var config = CloudConfig()
-        let dropIns = try await fs.files(in: dropIns, suffix: ".cfg")
+        // cloud-init reads every *.cfg that is a file, a symlink to one included.
+        let dropIns = (try await fs.list(Self.dropIns) ?? []).filter { $0.hasSuffix(".cfg") }.sorted().map { Self.dropIns + "/" + $0 }
         for file in ([main] + dropIns).prefix(maxFiles) {
             switch await fs.readRegular(file) {
             case .absent: continue
@@ -65,8 +66,39 @@ struct CloudConfig {
         return config
     }
 
+    /// Most nesting a file may have (flow brackets, or block indentation
+    /// and `- ` on a line): the YAML parser builds its tree by recursion.
+    static let maxNesting = 64
+
+    /// How deeply `text` nests, as far as a reader that parses nothing can
+    /// tell (quotes followed, so a bracket in a string does not count).
+    static func nesting(_ text: String) -> Int {
+        var deepest = 0, flow = 0, quote: UInt8?, lineStart = true, indent = 0, dashes = 0
+        for byte in text.utf8 {
+            if let open = quote {
+                if byte == open { quote = nil }
+                if byte == UInt8(ascii: "\n") { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\n"): lineStart = true; indent = 0; dashes = 0
+            case UInt8(ascii: " ") where lineStart: indent += 1
+            case UInt8(ascii: "-") where lineStart: dashes += 1
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte; lineStart = false
+            case UInt8(ascii: "["), UInt8(ascii: "{"): flow += 1; lineStart = false
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): flow = max(0, flow - 1); lineStart = false
+            default: lineStart = false
+            }
+            deepest = max(deepest, flow, indent / 2, dashes)
+        }
+        return deepest
+    }
+
     /// Merges one file's YAML over what was read before it.
     mutating func merge(_ text: String, file: String) {
+        guard Self.nesting(text) <= Self.maxNesting else {
+            return problems.append("\(file): nested more than \(Self.maxNesting) levels deep: not read")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             return problems.append("\(file): not YAML cloud-init can read: \(TerminalText.line(String(describing: error)))")
