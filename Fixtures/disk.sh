@@ -14,14 +14,14 @@ make_disk() {  # $1: the root tree, $2: the raw disk to create
 }
 
 # GRUB for BIOS on the disk, and its grub.cfg generated for the real root.
-# GRUB for BIOS installed on the disk that holds /boot/grub, as grub-probe
-# finds it: a device name written into a command is the appliance kernel's,
-# whose order need not follow the drives' (its own disk can be sda).
+# The disk is the one holding /boot as grub-probe finds it: a device name
+# written into a command is the appliance kernel's, whose order need not
+# follow the drives' (its own disk can be sda).
 grub_commands() {
   cat <<'GF'
 run
 mount /dev/sda1 /
-sh "grub-install --target=i386-pc \"$(grub-probe --target=disk /boot/grub)\""
+sh "grub-install --target=i386-pc \"$(grub-probe --target=disk /boot)\""
 command "update-grub"
 sync
 GF
