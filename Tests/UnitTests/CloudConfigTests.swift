@@ -129,12 +129,13 @@ final class CloudConfigTests: XCTestCase {
         let deep = "datasource_list: " + String(repeating: "[", count: 200_000) + "\n"
         let dashes = "users:\n" + String(repeating: "- ", count: 100_000) + "x\n"
         let fs = guest(["10-broken.cfg": "datasource_list: [ NoCloud\n  - : :\n", "20-laughs.cfg": laughs, "30-dir.cfg/x": "y",
-                        "40-deep.cfg": deep, "41-dashes.cfg": dashes, "50-fine.cfg": "datasource_list: [ \"[[[[\", NoCloud ]\n"])
+                        "40-deep.cfg": deep, "41-dashes.cfg": dashes, "45-big.cfg": "datasource_list: [ None ]\n" + String(repeating: "#", count: 2 << 20), "50-fine.cfg": "datasource_list: [ \"[[[[\", NoCloud ]\n"])
         let read = try await CloudConfig.read(fs)
         let config = try XCTUnwrap(read)
         XCTAssertTrue(config.problems.contains { $0.hasPrefix("/etc/cloud/cloud.cfg.d/10-broken.cfg: not YAML") }, "\(config.problems)")
         XCTAssertTrue(config.problems.contains("/etc/cloud/cloud.cfg.d/40-deep.cfg: nested more than 64 levels deep: not read"), "\(config.problems)")
         XCTAssertTrue(config.problems.contains { $0.hasPrefix("/etc/cloud/cloud.cfg.d/41-dashes.cfg: nested") }, "\(config.problems)")
+        XCTAssertTrue(config.problems.contains { $0.hasPrefix("/etc/cloud/cloud.cfg.d/45-big.cfg: 2097") && $0.hasSuffix("bytes, over the 1 MiB read") }, "\(config.problems)")
         XCTAssertEqual(config.value("datasource_list")?.strings, ["[[[[", "NoCloud"], "a bracket in a string is no nesting")
         let laughsOnly = CloudConfig.nesting(laughs)
         XCTAssertLessThan(laughsOnly, 3)

@@ -65,14 +65,11 @@ package struct ConsoleWatcher: Sendable {
         [.kernel, .initSystem, .loginPrompt, .cloudInitFinished].contains { log.stages[$0] != nil }
     }
 
-    /// Whether the boot stopped before any kernel: ttyS0 silent for
-    /// `bootLoaderSilence` since its last byte with no kernel shown, and
-    /// the hypervisor saying paging is off.
-    package static func stalledBeforeKernel(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines,
-                                            paging: ProcessorPaging?) -> BootObservation.End? {
-        guard !pastKernel(log), log.byteCount > 0, elapsed - log.lastByteSeconds >= d.bootLoaderSilence,
-              case let .off(processor)? = paging else { return nil }
-        return .stalledBeforeKernel(silentSeconds: elapsed - log.lastByteSeconds, processor: processor)
+    /// Whether ttyS0 has been silent for `bootLoaderSilence` since its last
+    /// byte with no kernel shown: then only the hypervisor can tell a
+    /// quiet kernel from a boot that stopped before one.
+    static func silentBeforeKernel(_ log: ConsoleLog, elapsed: Double, deadlines d: BootDeadlines) -> Bool {
+        !pastKernel(log) && log.byteCount > 0 && elapsed - log.lastByteSeconds >= d.bootLoaderSilence
     }
 
     /// The console log's limits: a flood is the profile's console limit.
@@ -208,12 +205,14 @@ package struct ConsoleWatcher: Sendable {
                 }
             }
             if let missed = Self.missedDeadline(log, elapsed: elapsed, deadlines: d) { return await end(missed) }
-            if askProcessor, !Self.pastKernel(log), log.byteCount > 0, elapsed - log.lastByteSeconds >= d.bootLoaderSilence {
+            if askProcessor, Self.silentBeforeKernel(log, elapsed: elapsed, deadlines: d) {
                 // Asked once: paging on means a kernel runs, quietly; a
                 // hypervisor that does not answer leaves the kernel deadline to decide.
                 askProcessor = false
                 let paging = (try? await vm.registers()).flatMap { $0 }.flatMap(ProcessorPaging.read(registers:))
-                if let stalled = Self.stalledBeforeKernel(log, elapsed: elapsed, deadlines: d, paging: paging) { return await end(stalled) }
+                if case let .off(processor)? = paging {
+                    return await end(.stalledBeforeKernel(silentSeconds: elapsed - log.lastByteSeconds, processor: processor))
+                }
             }
             if let finished = log.stages[.cloudInitFinished], elapsed - finished.seconds > d.facts {
                 var problem: String?

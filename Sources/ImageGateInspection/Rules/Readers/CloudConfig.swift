@@ -37,8 +37,6 @@ struct CloudConfig {
     static let maxDepth = 8
 
     private(set) var root: [String: Setting] = [:]
-    /// The files read, in cloud-init's order.
-    private(set) var files: [String] = []
     /// Files that could not be read or parsed (cloud-init skips them too).
     private(set) var problems: [String] = []
 
@@ -49,17 +47,16 @@ struct CloudConfig {
         // cloud-init reads every *.cfg that is a file, a symlink to one included.
         let dropIns = (try await fs.list(Self.dropIns) ?? []).filter { $0.hasSuffix(".cfg") }.sorted().map { Self.dropIns + "/" + $0 }
         for file in ([main] + dropIns).prefix(maxFiles) {
+            // Sized before it is read: a symlink is sized at its target.
+            if let target = try await fs.resolve(file).last, let size = try await fs.size(target), size > maxBytes {
+                config.problems.append("\(file): \(size) bytes, over the \(maxBytes >> 20) MiB read")
+                continue
+            }
             switch await fs.readRegular(file) {
             case .absent: continue
             case .notRegular(let why): config.problems.append("\(file): \(why)")
             case .unreadable(let why): config.problems.append(why)
-            case .text(let text):
-                if let size = try await fs.size(file), size > maxBytes {
-                    config.problems.append("\(file): \(size) bytes, over the \(maxBytes >> 20) MiB read")
-                    continue
-                }
-                config.files.append(file)
-                config.merge(text, file: file)
+            case .text(let text): config.merge(text, file: file)
             }
         }
         if dropIns.count + 1 > maxFiles { config.problems.append("more than \(maxFiles) files: the rest not read") }
@@ -156,16 +153,6 @@ struct CloudConfig {
             }
         }
         return nil
-    }
-
-    /// The effective mapping at `path`, as settings.
-    func mapping(_ path: String...) -> [String: Setting]? {
-        var level = root
-        for key in path {
-            guard case let .mapping(next)? = level[key] else { return nil }
-            level = next
-        }
-        return level
     }
 
     /// A module's name as cloud-init matches it (`set-hostname`,

@@ -6,7 +6,6 @@ import ImageGateModel
 /// `next_entry`, `kernelopts`).
 struct DefaultBoot {
     var menu: GrubMenu
-    var environment: [String: String]
     /// nil: the menu has no entry GRUB would boot.
     var entry: BootEntry?
     /// How it was chosen, for the report: `default "0" (line 20)`.
@@ -30,6 +29,6 @@ struct DefaultBoot {
         var choice = "default \"\(value)\"" + (set.map { " (\(path) line \($0.line.number))" } ?? " (not set)")
         let chosen = GrubMenu.entry(named: value, in: items)
         if chosen?.fellBack == true { choice += " names no entry: GRUB boots the first" }
-        return DefaultBoot(menu: menu, environment: environment, entry: chosen.map { BootEntry($0.entry) }, choice: choice)
+        return DefaultBoot(menu: menu, entry: chosen.map { BootEntry($0.entry) }, choice: choice)
     }
 }
